@@ -1,0 +1,41 @@
+# Two commands matter (README): `make localnet` and `make test`. Both install what is missing
+# (npm packages, the pinned CometBFT) and are idempotent.
+SHELL := /bin/bash
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+VALIDATORS ?= 4
+LOCALNET_DIR ?= .localnet
+JEST_ARGS ?=
+
+.PHONY: all deps cometbft build localnet test typecheck bench clean
+
+all: build
+
+# npm ci only when the lock file is newer than what is installed.
+$(NODE_MODULES_STAMP): package-lock.json
+	@command -v node >/dev/null || { echo "error: Node.js is not installed; install Node 20 or newer and re-run" >&2; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "error: Node $$(node --version) is too old; install Node 20 or newer and re-run" >&2; exit 1; }
+	npm ci --no-fund --no-audit
+	@touch $(NODE_MODULES_STAMP)
+
+cometbft:
+	@./scripts/ensure-cometbft.sh
+
+deps: $(NODE_MODULES_STAMP) cometbft
+
+build: deps
+	npm run --silent build
+
+localnet: build
+	node bin/seqpool.js localnet up --validators $(VALIDATORS) --dir $(LOCALNET_DIR)
+
+test: build
+	npm test -- $(JEST_ARGS)
+
+typecheck: deps
+	npm run --silent typecheck
+
+bench: build
+	npm run bench:consensus
+
+clean:
+	rm -rf dist $(LOCALNET_DIR)
