@@ -57,7 +57,11 @@ const port = z.number().int().min(1).max(65_535);
 const schema = z
   .object({
     dir: z.string().min(1, 'dir is required'),
-    validators: z.number().int('validators must be an integer').min(1).max(MAX_VALIDATORS),
+    validators: z
+      .number()
+      .int('validators must be an integer')
+      .min(1, `validators must be between 1 and ${MAX_VALIDATORS}`)
+      .max(MAX_VALIDATORS, `validators must be between 1 and ${MAX_VALIDATORS}`),
     chainId: z.string().min(1).max(50).optional(),
     basePort: z.union([port, z.literal('auto')]).optional(),
     portSearchFrom: port.optional(),
