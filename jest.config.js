@@ -1,5 +1,5 @@
 // jest in ESM mode (run through `node --experimental-vm-modules`): @noble/curves 2 and libp2p are
-// ESM-only. ts-jest transpiles each file on its own (isolatedModules); `npm run typecheck` does the
+// ESM-only. ts-jest transpiles each file on its own (tsconfig isolatedModules); `npm run typecheck` does the
 // whole-program type check.
 export default {
   testEnvironment: 'node',
@@ -8,7 +8,7 @@ export default {
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 30_000,
 };

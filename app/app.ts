@@ -1,0 +1,264 @@
+// The seqpool ABCI application: the deterministic state machine behind CometBFT, free of I/O except
+// through the injected persistence. Modelled on CometBFT's abci/example/kvstore: the whole ABCI
+// contract in one place, delegating each concern to its module.
+import type * as abci from 'cosmjs-types/tendermint/abci/types';
+import { ResponseProcessProposal_ProposalStatus as ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus as VerifyStatus } from 'cosmjs-types/tendermint/abci/types';
+import type { AbciApplication, Partial2 } from '../abci/application.js';
+import { equalBytes, toHex, uvarint } from '../common/bytes.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { CODESPACE, TxCode } from './codes.js';
+import { GenesisError, parseGenesis } from './genesis.js';
+import type { ObservationSource } from './observations.js';
+import type { StatePersistence } from './persistence.js';
+import { answerQuery } from './queries.js';
+import { State, type View } from './state.js';
+import { StateStore } from './store.js';
+import { checkTx, type CheckedTx, type TxView } from './txs.js';
+import { sortValidators } from './validator-set.js';
+import * as ve from './vote-extensions.js';
+
+export const APP_VERSION = 1n;
+export const SOFTWARE_VERSION = '0.1.0';
+
+export interface SeqpoolAppOptions {
+  persistence: StatePersistence;
+  observations?: ObservationSource;
+  logger?: Logger;
+  /** Test hook that replaces this node's extension (byzantine-validator tests). */
+  tamperVoteExtension?: (honest: Uint8Array) => Uint8Array;
+}
+
+type Res<T> = Promise<Partial2<T>>;
+
+export class SeqpoolApp implements AbciApplication {
+  readonly state: State;
+  private lastHeight = 0n;
+  private lastAppHash: Uint8Array = new Uint8Array(0);
+  private finalized?: { height: bigint; appHash: Uint8Array };
+  private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per signer
+  private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
+  private readonly signatures = new ve.VerifiedSignatures();
+  private readonly log: Logger;
+
+  private constructor(private readonly opts: SeqpoolAppOptions) {
+    this.state = new State(new StateStore());
+    this.log = opts.logger ?? silentLogger();
+  }
+
+  /** Open the app on its persisted state (a fresh node starts empty and waits for InitChain). */
+  static async open(opts: SeqpoolAppOptions): Promise<SeqpoolApp> {
+    const app = new SeqpoolApp(opts);
+    const saved = await opts.persistence.load();
+    if (saved) {
+      app.state.store.load(saved.entries);
+      const root = app.state.store.committedRoot();
+      if (!equalBytes(root, saved.appHash)) {
+        throw new Error(`stored state does not match its app hash at height ${saved.height} (${toHex(root)} != ${toHex(saved.appHash)}): the state database is corrupt; restore it or resync the node`);
+      }
+      app.lastHeight = saved.height;
+      app.lastAppHash = saved.appHash;
+    }
+    return app;
+  }
+
+  get height(): bigint {
+    return this.lastHeight;
+  }
+  get appHash(): Uint8Array {
+    return this.lastAppHash;
+  }
+
+  async info(_req: abci.RequestInfo): Res<abci.ResponseInfo> {
+    return { data: 'seqpool', version: SOFTWARE_VERSION, appVersion: APP_VERSION, lastBlockHeight: this.lastHeight, lastBlockAppHash: this.lastAppHash };
+  }
+
+  async initChain(req: abci.RequestInitChain): Res<abci.ResponseInitChain> {
+    if (this.lastHeight > 0n) throw new Error(`InitChain at committed height ${this.lastHeight}: the app database belongs to a running chain`);
+    this.state.store.discard();
+    const genesis = parseGenesis(req.appStateBytes);
+    // The sequencer set in app_state must be exactly the validator set of genesis.json.
+    const given = new Map(req.validators.map((v) => [toHex(v.pubKey?.secp256k1 ?? new Uint8Array(0)), BigInt(v.power)]));
+    if (req.validators.some((v) => !v.pubKey?.secp256k1)) throw new GenesisError('genesis.json validators must use secp256k1 keys (decision 3)');
+    if (given.size !== genesis.sequencers.length || genesis.sequencers.some((s) => given.get(toHex(s.pubKey)) !== s.power)) {
+      throw new GenesisError('genesis.json validators and app_state.sequencers differ: every sequencer must be a genesis validator with the same power');
+    }
+    const veHeight = req.consensusParams?.abci?.voteExtensionsEnableHeight ?? 0n;
+    this.state.setChain({ chainId: req.chainId, voteExtensionsEnableHeight: veHeight, initialHeight: req.initialHeight });
+    this.state.setParams(genesis.params);
+    for (const s of genesis.sequencers) this.state.setSequencer({ address: s.address, pubKey: s.pubKey, power: s.power, nonce: 0n });
+    const validators = sortValidators(genesis.sequencers.map((s) => ({ address: s.address, pubKey: s.pubKey, power: s.power })));
+    this.state.addValidatorSet({ fromHeight: req.initialHeight, validators }, req.initialHeight);
+    this.log.info({ chainId: req.chainId, validators: validators.length, veHeight: veHeight.toString() }, 'genesis applied');
+    return { appHash: this.state.store.workingRoot(), validators: [] };
+  }
+
+  async query(req: abci.RequestQuery): Res<abci.ResponseQuery> {
+    return answerQuery(req, this.state, this.lastHeight);
+  }
+
+  async checkTx(req: abci.RequestCheckTx): Res<abci.ResponseCheckTx> {
+    const chain = this.state.chain('committed');
+    if (!chain) return { code: TxCode.INTERNAL, codespace: CODESPACE, log: 'node has no committed state yet; retry after the first block' };
+    const result = checkTx(req.tx, this.txView('committed', this.checkNonces));
+    if (result.code !== TxCode.OK) {
+      this.log.debug({ code: result.code, reason: result.log }, 'CheckTx rejected tx');
+      return { code: result.code, codespace: CODESPACE, log: result.log };
+    }
+    this.checkNonces.set(toHex(result.sequencer.address), result.body.nonce + 1n);
+    return { code: TxCode.OK, gasWanted: 1n };
+  }
+
+  async prepareProposal(req: abci.RequestPrepareProposal): Res<abci.ResponsePrepareProposal> {
+    const txs: Uint8Array[] = [];
+    let budget = req.maxTxBytes;
+    const take = (tx: Uint8Array): boolean => {
+      const size = BigInt(tx.length + 1 + uvarint(tx.length).length); // as CometBFT counts it
+      if (size > budget) return false;
+      budget -= size;
+      txs.push(tx);
+      return true;
+    };
+    if (ve.expectsVoteExtensions(req.height, this.chain().voteExtensionsEnableHeight)) {
+      if (!take(ve.encodeInjected(req.localLastCommit))) throw new Error('extended commit does not fit in max_tx_bytes');
+    }
+    for (const tx of req.txs) if (!ve.isInjected(tx)) take(tx);
+    return { txs };
+  }
+
+  async processProposal(req: abci.RequestProcessProposal): Res<abci.ResponseProcessProposal> {
+    const problem = this.checkProposal(req.txs, req.height, req.hash);
+    if (problem) {
+      this.log.warn({ height: req.height.toString(), proposer: toHex(req.proposerAddress).toUpperCase(), reason: problem }, 'rejecting proposal');
+      return { status: ProposalStatus.REJECT };
+    }
+    return { status: ProposalStatus.ACCEPT };
+  }
+
+  async extendVote(_req: abci.RequestExtendVote): Res<abci.ResponseExtendVote> {
+    const pending = this.opts.observations?.pending() ?? [];
+    let ext = ve.buildVoteExtension(pending, this.state.params(), (d) => this.state.observation(d) !== undefined);
+    if (this.opts.tamperVoteExtension) ext = this.opts.tamperVoteExtension(ext);
+    return { voteExtension: ext };
+  }
+
+  async verifyVoteExtension(req: abci.RequestVerifyVoteExtension): Res<abci.ResponseVerifyVoteExtension> {
+    const parsed = ve.parseVoteExtension(req.voteExtension, this.state.params());
+    if (!parsed.ok) {
+      this.log.warn({ height: req.height.toString(), validator: toHex(req.validatorAddress).toUpperCase(), reason: parsed.reason }, 'rejecting vote extension');
+      return { status: VerifyStatus.REJECT };
+    }
+    return { status: VerifyStatus.ACCEPT };
+  }
+
+  async finalizeBlock(req: abci.RequestFinalizeBlock): Res<abci.ResponseFinalizeBlock> {
+    const height = req.height;
+    const chain = this.chain();
+    const expects = ve.expectsVoteExtensions(height, chain.voteExtensionsEnableHeight);
+    const events: Partial2<abci.Event>[] = [];
+    const txResults: Partial2<abci.ExecTxResult>[] = [];
+    let startAt = 0;
+    if (expects && req.txs[0] && ve.isInjected(req.txs[0])) {
+      startAt = 1;
+      txResults.push({ code: TxCode.OK, log: 'vote extensions of the previous height' });
+      const check = this.proposals.get(toHex(req.hash)) ?? this.checkCommit(req.txs[0], height);
+      if (check.ok) events.push(...this.applyAttestations(check, height));
+      else this.log.error({ height: height.toString(), reason: check.reason }, 'decided block carries an invalid extended commit; no observation applied');
+    }
+    const nonces = new Map<string, bigint>();
+    for (const raw of req.txs.slice(startAt)) txResults.push(this.deliverTx(raw, height, nonces));
+    this.proposals.clear();
+    const appHash = this.state.store.workingRoot();
+    this.finalized = { height, appHash };
+    return { events, txResults, validatorUpdates: [], appHash };
+  }
+
+  async commit(_req: abci.RequestCommit): Res<abci.ResponseCommit> {
+    if (!this.finalized) throw new Error('Commit without FinalizeBlock');
+    const { height, appHash } = this.finalized;
+    const changes = this.state.store.commit();
+    await this.opts.persistence.save(height, appHash, changes);
+    this.lastHeight = height;
+    this.lastAppHash = appHash;
+    this.finalized = undefined;
+    this.checkNonces.clear(); // CometBFT rechecks the mempool against the new state next
+    this.log.debug({ height: height.toString(), appHash: toHex(appHash), changes: changes.length }, 'committed');
+    return { retainHeight: 0n };
+  }
+
+  // ---------- helpers ----------
+
+  private chain() {
+    const c = this.state.chain();
+    if (!c) throw new Error('no chain info: InitChain has not run');
+    return c;
+  }
+
+  private txView(view: View, nonces: Map<string, bigint>): TxView {
+    const chainId = this.state.chain(view)!.chainId;
+    return {
+      chainId,
+      params: this.state.params(view),
+      sequencer: (a) => this.state.sequencer(a, view),
+      expectedNonce: (s) => nonces.get(toHex(s.address)) ?? s.nonce + 1n,
+      peerOwner: (p) => this.state.peerOwner(p, view),
+    };
+  }
+
+  private deliverTx(raw: Uint8Array, height: bigint, nonces: Map<string, bigint>): Partial2<abci.ExecTxResult> {
+    const checked: CheckedTx = checkTx(raw, this.txView('working', nonces));
+    if (checked.code !== TxCode.OK) return { code: checked.code, codespace: CODESPACE, log: checked.log };
+    const { body, sequencer } = checked;
+    const address = toHex(sequencer.address);
+    const next = { ...sequencer, nonce: body.nonce };
+    const attributes = [{ key: 'signer', value: address.toUpperCase(), index: true }];
+    if (body.bindPeer) {
+      if (sequencer.peer && sequencer.peer.peerId !== body.bindPeer.peerId) this.state.deletePeer(sequencer.peer.peerId);
+      this.state.setPeerOwner(body.bindPeer.peerId, address);
+      next.peer = { peerId: body.bindPeer.peerId, addrs: body.bindPeer.addrs, height };
+      attributes.push({ key: 'peer_id', value: body.bindPeer.peerId, index: true });
+    }
+    this.state.setSequencer(next);
+    nonces.set(address, body.nonce + 1n);
+    return { code: TxCode.OK, events: [{ type: 'bind_peer', attributes }] };
+  }
+
+  /** Why a proposal must be rejected, or undefined. Caches a verified extended commit. */
+  private checkProposal(txs: Uint8Array[], height: bigint, hash: Uint8Array): string | undefined {
+    const expects = ve.expectsVoteExtensions(height, this.chain().voteExtensionsEnableHeight);
+    const injectedAt = txs.findIndex(ve.isInjected);
+    if (!expects) return injectedAt >= 0 ? `tx ${injectedAt} carries vote extensions before they are enabled` : undefined;
+    if (injectedAt !== 0 || txs.slice(1).some(ve.isInjected)) return 'txs[0] and only txs[0] must carry the extended commit';
+    const check = this.checkCommit(txs[0]!, height);
+    if (!check.ok) return check.reason;
+    this.proposals.set(toHex(hash), check);
+    return undefined;
+  }
+
+  private checkCommit(injected: Uint8Array, height: bigint): ve.CommitCheck {
+    let commit;
+    try {
+      commit = ve.decodeInjected(injected);
+    } catch (e) {
+      return { ok: false, reason: `undecodable extended commit: ${(e as Error).message}` };
+    }
+    const voted = height - 1n;
+    return ve.checkExtendedCommit(commit, this.state.validatorSetAt(voted).validators, {
+      chainId: this.chain().chainId,
+      height: voted,
+      params: this.state.params(),
+      signatures: this.signatures,
+    });
+  }
+
+  private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, height: bigint): Partial2<abci.Event>[] {
+    const events: Partial2<abci.Event>[] = [];
+    for (const a of ve.tallyAttestations(check.votes, check.totalPower)) {
+      if (this.state.observation(a.digest)) continue; // applied before: idempotent
+      this.state.setObservation({ digest: a.digest, observation: a.observation, height, power: a.power, totalPower: check.totalPower });
+      this.log.info({ height: height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString() }, 'observation attested and applied');
+      events.push({ type: 'observation_applied', attributes: [{ key: 'digest', value: toHex(a.digest), index: true }] });
+    }
+    return events;
+  }
+}
+

@@ -1,0 +1,89 @@
+// Genesis app_state: the initial sequencer set and the parameters, checked by a schema so that a
+// mistake in genesis.json is reported with its path instead of surfacing as a consensus failure.
+import { z } from 'zod';
+import { fromHex, toHex } from '../common/bytes.js';
+import { isValidPubKey, pubKeyToAddress } from '../common/secp.js';
+import type { Params } from '../proto/seqpool.js';
+import { DEFAULT_PARAMS } from './params.js';
+
+const decimal = z.string().regex(/^[0-9]{1,78}$/, 'a non-negative decimal integer string');
+const u64 = z.union([decimal, z.number().int().nonnegative()]).transform((v) => BigInt(v)).refine((v) => v < 2n ** 64n, 'exceeds uint64');
+const u32 = z.number().int().min(0).max(2 ** 32 - 1);
+
+const ParamsSchema = z
+  .object({
+    minLock: decimal,
+    maxLock: decimal,
+    exitDelaySeconds: u64,
+    rewardPerL2BlockGwei: decimal,
+    l1Confirmations: u32,
+    epochLength: u64.refine((v) => v > 0n, 'must be positive'),
+    respanTimeoutSeconds: u64,
+    signingTimeoutSeconds: u64,
+    maxVoteExtensionBytes: u32.min(1024),
+    maxObservationsPerExtension: u32.min(1),
+    maxTxBytes: u32.min(256),
+  })
+  .strict()
+  .partial();
+
+const SequencerSchema = z
+  .object({
+    pubKey: z.string().regex(/^(0x)?[0-9a-fA-F]{66}$/, '33-byte compressed secp256k1 key in hex'),
+    power: u64.refine((v) => v > 0n, 'must be positive'),
+  })
+  .strict();
+
+export const AppStateSchema = z
+  .object({
+    params: ParamsSchema.default({}),
+    sequencers: z.array(SequencerSchema).min(1, 'genesis needs at least one sequencer'),
+  })
+  .strict();
+
+export interface GenesisSequencer {
+  address: Uint8Array;
+  pubKey: Uint8Array;
+  power: bigint;
+}
+
+export interface Genesis {
+  params: Params;
+  sequencers: GenesisSequencer[];
+}
+
+export class GenesisError extends Error {
+  override name = 'GenesisError';
+}
+
+/** Parse and validate app_state bytes from genesis.json. Throws GenesisError with every problem. */
+export function parseGenesis(appStateBytes: Uint8Array): Genesis {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(appStateBytes));
+  } catch (e) {
+    throw new GenesisError(`genesis app_state is not JSON: ${(e as Error).message}`);
+  }
+  const parsed = AppStateSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `app_state.${i.path.join('.')}: ${i.message}`);
+    throw new GenesisError(`invalid genesis app_state:\n  ${problems.join('\n  ')}`);
+  }
+  const params: Params = { ...DEFAULT_PARAMS, ...parsed.data.params };
+  if (BigInt(params.minLock) > BigInt(params.maxLock)) throw new GenesisError('app_state.params: minLock exceeds maxLock');
+  const seen = new Set<string>();
+  const sequencers = parsed.data.sequencers.map((s, i) => {
+    const pubKey = fromHex(s.pubKey);
+    if (!isValidPubKey(pubKey)) throw new GenesisError(`app_state.sequencers.${i}.pubKey: not a point on secp256k1`);
+    const id = toHex(pubKey);
+    if (seen.has(id)) throw new GenesisError(`app_state.sequencers.${i}.pubKey: duplicate sequencer ${id}`);
+    seen.add(id);
+    return { address: pubKeyToAddress(pubKey), pubKey, power: s.power };
+  });
+  return { params, sequencers };
+}
+
+/** The app_state JSON for a set of genesis sequencers (used by the network generator). */
+export function buildAppState(sequencers: { pubKey: Uint8Array; power: bigint }[], params: Partial<Record<keyof Params, string | number>> = {}): unknown {
+  return { params, sequencers: sequencers.map((s) => ({ pubKey: toHex(s.pubKey), power: s.power.toString() })) };
+}

@@ -1,0 +1,24 @@
+// Pool parameters and their defaults: Metis mainnet values (DESIGN.md, "Parameters"); the localnet
+// shortens times through genesis. Token amounts are decimal strings of 18-decimal base units.
+import type { Params } from '../proto/seqpool.js';
+
+const TOKEN = 10n ** 18n;
+
+export const DEFAULT_PARAMS: Params = {
+  minLock: (20_000n * TOKEN).toString(),
+  maxLock: (100_000n * TOKEN).toString(),
+  exitDelaySeconds: 21n * 24n * 3600n,
+  rewardPerL2BlockGwei: '761000',
+  l1Confirmations: 6,
+  epochLength: 200n,
+  respanTimeoutSeconds: 180n,
+  signingTimeoutSeconds: 300n,
+  maxVoteExtensionBytes: 64 * 1024,
+  maxObservationsPerExtension: 64,
+  maxTxBytes: 64 * 1024,
+};
+
+/** Params as JSON (bigints as decimal strings), for genesis and queries. */
+export function paramsToJson(p: Params): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
+}

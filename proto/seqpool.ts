@@ -1,0 +1,100 @@
+// Typed codecs for proto/seqpool.proto through protobufjs reflection. 64-bit integers are bigint in
+// TypeScript (decision 10) and Long inside protobufjs; the conversion happens here and nowhere else.
+import protobuf from 'protobufjs';
+import { fileURLToPath } from 'node:url';
+
+const root = protobuf.loadSync(fileURLToPath(new URL('./seqpool.proto', import.meta.url)));
+
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+function fromWire(type: protobuf.Type, msg: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of type.fieldsArray) {
+    const v = msg[field.name];
+    const conv = (x: unknown): unknown => {
+      if (LONG_TYPES.has(field.type)) return BigInt(String(x));
+      if (field.resolvedType instanceof protobuf.Type) return fromWire(field.resolvedType, x as Record<string, unknown>);
+      return x;
+    };
+    if (field.repeated) out[field.name] = ((v as unknown[] | undefined) ?? []).map(conv);
+    else if (v === undefined || v === null) {
+      if (field.partOf) continue; // unset oneof member stays absent
+      if (field.resolvedType instanceof protobuf.Type) continue; // unset sub-message stays absent
+      out[field.name] = LONG_TYPES.has(field.type) ? 0n : field.type === 'bytes' ? new Uint8Array(0) : field.typeDefault;
+    } else out[field.name] = conv(v);
+  }
+  return out;
+}
+
+function toWire(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    if (v === undefined) continue;
+    const conv = (x: unknown): unknown => {
+      if (typeof x === 'bigint') return x.toString();
+      if (field.resolvedType instanceof protobuf.Type) return toWire(field.resolvedType, x as Record<string, unknown>);
+      return x;
+    };
+    out[field.name] = field.repeated ? (v as unknown[]).map(conv) : conv(v);
+  }
+  return out;
+}
+
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  /** Throws on bytes that are not a valid encoding of the message. */
+  decode(bytes: Uint8Array): T;
+}
+
+function codec<T>(name: string): Codec<T> {
+  const type = root.lookupType(`seqpool.v1.${name}`);
+  return {
+    encode: (value) => type.encode(type.fromObject(toWire(type, value as Record<string, unknown>))).finish(),
+    decode: (bytes) => {
+      const msg = type.decode(bytes);
+      const plain = type.toObject(msg, { longs: String, bytes: Uint8Array as unknown as typeof Array, arrays: true, oneofs: false });
+      return fromWire(type, plain) as T;
+    },
+  };
+}
+
+// ---------- types mirroring proto/seqpool.proto (field names in camelCase, as protobufjs uses) ----------
+
+export interface Tx { body: Uint8Array; signature: Uint8Array }
+export interface BindPeer { peerId: string; addrs: string[] }
+export interface TxBody { chainId: string; signer: Uint8Array; nonce: bigint; bindPeer?: BindPeer }
+export interface SyntheticObservation { topic: string; payload: Uint8Array }
+export interface Observation { synthetic?: SyntheticObservation }
+export interface VoteExtension { observations: Observation[] }
+export interface InjectedVoteExtensions { extendedCommitInfo: Uint8Array }
+export interface PeerBinding { peerId: string; addrs: string[]; height: bigint }
+export interface Sequencer { address: Uint8Array; pubKey: Uint8Array; power: bigint; nonce: bigint; peer?: PeerBinding }
+export interface Params {
+  minLock: string;
+  maxLock: string;
+  exitDelaySeconds: bigint;
+  rewardPerL2BlockGwei: string;
+  l1Confirmations: number;
+  epochLength: bigint;
+  respanTimeoutSeconds: bigint;
+  signingTimeoutSeconds: bigint;
+  maxVoteExtensionBytes: number;
+  maxObservationsPerExtension: number;
+  maxTxBytes: number;
+}
+export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint }
+export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }
+export interface ValidatorSet { fromHeight: bigint; validators: ValidatorEntry[] }
+export interface AppliedObservation { digest: Uint8Array; observation: Observation; height: bigint; power: bigint; totalPower: bigint }
+
+export const TxCodec = codec<Tx>('Tx');
+export const TxBodyCodec = codec<TxBody>('TxBody');
+export const ObservationCodec = codec<Observation>('Observation');
+export const VoteExtensionCodec = codec<VoteExtension>('VoteExtension');
+export const InjectedVoteExtensionsCodec = codec<InjectedVoteExtensions>('InjectedVoteExtensions');
+export const SequencerCodec = codec<Sequencer>('Sequencer');
+export const ParamsCodec = codec<Params>('Params');
+export const ChainInfoCodec = codec<ChainInfo>('ChainInfo');
+export const ValidatorSetCodec = codec<ValidatorSet>('ValidatorSet');
+export const AppliedObservationCodec = codec<AppliedObservation>('AppliedObservation');
