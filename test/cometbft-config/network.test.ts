@@ -136,3 +136,13 @@ test('multi-host mode advertises each host and dials peers there', async () => {
   const genesis = JSON.parse(readFileSync(join(m.nodes[2]!.home, 'config', 'genesis.json'), 'utf8'));
   expect(genesis.validators.map((v: { power: string }) => v.power)).toEqual(['1', '2', '3']);
 });
+
+test('the upper bound of 64 validators generates, with room for every peer', async () => {
+  const m = await gen({ validators: 64, seed: 'big', portSearchFrom: 23_300 });
+  expect(m.nodes).toHaveLength(64);
+  expect(new Set(m.nodes.map((n) => n.validatorAddress)).size).toBe(64);
+  expect(new Set(m.nodes.map((n) => n.nodeId)).size).toBe(64);
+  const t = toml(m.nodes[63]!.home);
+  expect(String(t.p2p!.persistent_peers).split(',')).toHaveLength(63);
+  expect(t.p2p!.max_num_inbound_peers).toBe(63);
+}, 60_000);
