@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { localnetDown, localnetStatus, localnetUp } from '../localnet/localnet.js';
+import { stopPid } from '../localnet/processes.js';
+import { tryNodeStatus } from '../localnet/rpc.js';
+import { action, intInRange } from './util.js';
+
+// Localnet genesis parameters: mainnet's shape, shorter times (DESIGN.md, "Parameters").
+export const LOCALNET_PARAMS = { l1Confirmations: 2, epochLength: 20, respanTimeoutSeconds: 30, signingTimeoutSeconds: 30, exitDelaySeconds: 60 };
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+export function registerLocalnetCommands(program: Command): void {
+  const localnet = program.command('localnet').description('a local network of validators on loopback, for development and tests');
+
+  localnet
+    .command('up')
+    .description('generate a network (or reuse the one in --dir), start every cometbft and seqpool node, wait for blocks')
+    .option('--validators <n>', 'number of validators', intInRange('--validators', 1, 64), 4)
+    .option('--dir <dir>', 'where the network lives', '.localnet')
+    .option('--detach', 'leave the processes running in the background and return', false)
+    .option('--reset', 'delete the network in --dir and generate a new one', false)
+    .option('--base-port <port>', 'first port of node0 (default: search for a free range)', intInRange('--base-port', 1024, 65000))
+    .action(
+      action(async (opts: { validators: number; dir: string; detach: boolean; reset: boolean; basePort?: number }) => {
+        const net = await localnetUp({ ...opts, basePort: opts.basePort ?? 'auto', params: LOCALNET_PARAMS, onProgress: say });
+        say('');
+        say(`localnet ${net.manifest.chainId} is up: ${net.manifest.nodes.length} validators`);
+        for (const n of net.manifest.nodes) say(`  ${n.name}  RPC ${n.rpcUrl}  home ${n.home}`);
+        say(`  details: ${opts.dir}/localnet.json; logs: HOME/cometbft.log and HOME/seqpool/node.log`);
+        say(`  try: curl -s '${net.manifest.nodes[0]!.rpcUrl}/abci_query?path="/status"'`);
+        if (opts.detach) {
+          say(`detached; stop it with: seqpool localnet down --dir ${opts.dir}`);
+          return;
+        }
+        say('press Ctrl-C to stop everything');
+        const first = net.manifest.nodes[0]!;
+        const ticker = setInterval(() => {
+          void tryNodeStatus(first.rpcUrl).then((s) => s && say(`height ${s.height}  app hash ${s.appHash.slice(0, 16)}…  peers ${s.peers}`));
+        }, 5000);
+        const exited = net.processes.flatMap((p) => [p.node, p.cometbft]).map((c) => new Promise<string>((r) => c.once('exit', (code) => r(`process ${c.pid} exited with ${code}`))));
+        const reason = await Promise.race([
+          new Promise<string>((r) => process.once('SIGINT', () => r('Ctrl-C'))),
+          new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM'))),
+          ...exited,
+        ]);
+        clearInterval(ticker);
+        say(`${reason}: stopping the localnet...`);
+        await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
+        await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
+        await localnetDown(opts.dir);
+        say('stopped');
+      }),
+    );
+
+  localnet
+    .command('down')
+    .description('stop every process of the localnet in --dir (state is kept; `up` resumes it)')
+    .option('--dir <dir>', 'where the network lives', '.localnet')
+    .action(
+      action(async (opts: { dir: string }) => {
+        say(`stopped ${await localnetDown(opts.dir)} validators`);
+      }),
+    );
+
+  localnet
+    .command('status')
+    .description('height, app hash and peers of every node of the localnet in --dir')
+    .option('--dir <dir>', 'where the network lives', '.localnet')
+    .option('--json', 'machine-readable output', false)
+    .action(
+      action(async (opts: { dir: string; json: boolean }) => {
+        const rows = await localnetStatus(opts.dir);
+        if (opts.json) {
+          say(JSON.stringify(rows.map((r) => ({ ...r, status: r.status && { ...r.status, height: r.status.height.toString() } })), null, 2));
+          return;
+        }
+        for (const r of rows) {
+          say(r.status ? `${r.name}  height ${r.status.height}  app hash ${r.status.appHash}  peers ${r.status.peers}${r.status.catchingUp ? '  (catching up)' : ''}` : `${r.name}  down (no answer at ${r.rpcUrl})`);
+        }
+      }),
+    );
+}

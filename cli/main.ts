@@ -1,0 +1,18 @@
+// The `seqpool` command. Every command and option explains itself under --help; failures print one
+// line saying what went wrong and what to do, and exit non-zero.
+import { Command } from 'commander';
+import { registerLocalnetCommands } from './localnet-commands.js';
+import { registerNodeCommands } from './node-commands.js';
+import { registerQueryCommands } from './query-commands.js';
+
+const program = new Command()
+  .name('seqpool')
+  .description('seqpool: the consensus layer of a decentralized sequencer pool (TypeScript ABCI app behind CometBFT v0.38).')
+  .showHelpAfterError('(run with --help for usage)')
+  .version('0.1.0');
+
+registerNodeCommands(program);
+registerLocalnetCommands(program);
+registerQueryCommands(program);
+
+await program.parseAsync(process.argv);

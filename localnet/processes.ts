@@ -1,0 +1,103 @@
+// Starting and stopping one validator's processes: `seqpool node` (the app) and `cometbft`. The app
+// starts first so that CometBFT's handshake finds it; each process logs to a file in its home.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAddress } from '../abci/address.js';
+import { defaultCometbftBin } from '../cometbft-config/config-toml.js';
+import type { NetworkNode } from '../cometbft-config/manifest.js';
+
+const SEQPOOL_BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/seqpool.js');
+
+export interface NodeProcesses {
+  name: string;
+  node: ChildProcess;
+  cometbft: ChildProcess;
+}
+
+export interface LaunchOptions {
+  /** Let the processes outlive this one (`localnet up --detach`). */
+  detach?: boolean;
+  /** Extra environment for the app process (e.g. test hooks). */
+  appEnv?: Record<string, string>;
+  observationsFile?: string;
+  logLevel?: string;
+}
+
+export const appLogFile = (home: string) => join(home, 'seqpool', 'node.log');
+export const cometbftLogFile = (home: string) => join(home, 'cometbft.log');
+
+function spawnLogged(cmd: string, args: string[], logFile: string, opts: LaunchOptions, env: NodeJS.ProcessEnv): ChildProcess {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true, env });
+    if (opts.detach) child.unref();
+    return child;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Resolves once something accepts connections at the ABCI address. */
+export async function waitForAbci(address: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const target = parseAddress(address);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`the app exited with code ${child.exitCode} before listening on ${address}`);
+    const ok = await new Promise<boolean>((res) => {
+      const sock = target.kind === 'unix' ? connect(target.path) : connect(target.port, target.host);
+      sock.once('connect', () => (sock.destroy(), res(true)));
+      sock.once('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${address} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function launchApp(node: NetworkNode, opts: LaunchOptions = {}): Promise<ChildProcess> {
+  const args = [SEQPOOL_BIN, 'node', 'start', '--home', node.home];
+  if (opts.observationsFile) args.push('--observations', opts.observationsFile);
+  const env = { ...process.env, ...opts.appEnv, SEQPOOL_LOG_LEVEL: opts.logLevel ?? process.env.SEQPOOL_LOG_LEVEL ?? 'info' };
+  const app = spawnLogged(process.execPath, args, appLogFile(node.home), opts, env);
+  try {
+    await waitForAbci(node.abciAddress, 20_000, app);
+  } catch (e) {
+    throw new Error(`${node.name}: ${(e as Error).message}; see ${appLogFile(node.home)}`);
+  }
+  return app;
+}
+
+export function launchCometbft(node: NetworkNode, opts: LaunchOptions = {}): ChildProcess {
+  const bin = defaultCometbftBin();
+  if (!existsSync(bin)) throw new Error(`${bin} is missing; run \`make deps\``);
+  return spawnLogged(bin, ['start', '--home', node.home], cometbftLogFile(node.home), opts, process.env);
+}
+
+export async function launchValidator(node: NetworkNode, opts: LaunchOptions = {}): Promise<NodeProcesses> {
+  const app = await launchApp(node, opts);
+  return { name: node.name, node: app, cometbft: launchCometbft(node, opts) };
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stopPid(pid: number | undefined, graceMs = 5000): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid!, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid!, 'SIGKILL');
+  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+}

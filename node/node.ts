@@ -1,0 +1,83 @@
+// `seqpool node start`: one app process for one CometBFT home. It opens the state database in
+// HOME/seqpool/, serves ABCI where config.toml's proxy_app points, and shuts down cleanly on
+// SIGINT/SIGTERM (the last Commit is already on disk, so a kill -9 loses nothing either).
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { AbciServer } from '../abci/server.js';
+import { SeqpoolApp } from '../app/app.js';
+import { toHex } from '../common/bytes.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { LevelPersistence } from './level-persistence.js';
+import { FileObservationSource } from './observation-file.js';
+
+export interface NodeOptions {
+  home: string;
+  /** Override config.toml's proxy_app. */
+  abciAddress?: string;
+  /** JSON file of synthetic observations to attest (until the bridge feeds real ones). */
+  observationsFile?: string;
+  maxFrameSize?: number;
+  logger?: Logger;
+}
+
+export interface RunningNode {
+  app: SeqpoolApp;
+  server: AbciServer;
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** proxy_app of a CometBFT home, the address our ABCI server must listen on. */
+export function readProxyApp(home: string): string {
+  const file = join(home, 'config', 'config.toml');
+  if (!existsSync(file)) throw new Error(`${file} not found: --home must be a CometBFT home (generate one with \`seqpool localnet up\`)`);
+  const config = parseToml(readFileSync(file, 'utf8')) as { proxy_app?: unknown };
+  if (typeof config.proxy_app !== 'string' || !/^(tcp|unix):\/\//.test(config.proxy_app)) {
+    throw new Error(`${file}: proxy_app must be tcp://host:port or unix:///path, got ${JSON.stringify(config.proxy_app)}`);
+  }
+  return config.proxy_app;
+}
+
+/** Test-only: SEQPOOL_TEST_BYZANTINE_VE=garbage|oversize makes this node send bad extensions. */
+function byzantineHook(log: Logger): ((honest: Uint8Array) => Uint8Array) | undefined {
+  const mode = process.env.SEQPOOL_TEST_BYZANTINE_VE;
+  if (!mode) return undefined;
+  log.warn({ mode }, 'BYZANTINE TEST MODE: this node sends invalid vote extensions');
+  if (mode === 'garbage') return () => Uint8Array.of(0xff, 0xff, 0xff, 0x01, 0x02);
+  if (mode === 'oversize') return () => new Uint8Array(1024 * 1024).fill(0x0a);
+  throw new Error(`SEQPOOL_TEST_BYZANTINE_VE must be garbage or oversize, got ${mode}`);
+}
+
+export async function startNode(opts: NodeOptions): Promise<RunningNode> {
+  const log = opts.logger ?? createLogger('node');
+  const address = opts.abciAddress ?? readProxyApp(opts.home);
+  const dataDir = join(opts.home, 'seqpool');
+  mkdirSync(dataDir, { recursive: true });
+  const persistence = new LevelPersistence(join(dataDir, 'state'));
+  await persistence.open();
+  let app: SeqpoolApp;
+  try {
+    app = await SeqpoolApp.open({
+      persistence,
+      logger: log.child({ component: 'app' }),
+      observations: opts.observationsFile ? new FileObservationSource(opts.observationsFile, log) : undefined,
+      tamperVoteExtension: byzantineHook(log),
+    });
+  } catch (e) {
+    await persistence.close();
+    throw e;
+  }
+  log.info({ home: opts.home, height: app.height.toString(), appHash: toHex(app.appHash) }, 'state loaded');
+  const server = new AbciServer({ app, logger: log.child({ component: 'abci' }), maxFrameSize: opts.maxFrameSize });
+  const bound = await server.listen(address);
+  log.info({ address: bound }, 'ABCI server listening; waiting for cometbft');
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await server.close();
+      await persistence.close();
+      log.info('node stopped');
+    })());
+  return { app, server, address: bound, stop };
+}
