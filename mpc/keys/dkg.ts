@@ -1,0 +1,134 @@
+// Pedersen DKG with proofs of knowledge (RFC 9591 / frost-rs style) as a messages-in/messages-out
+// engine: start() publishes our commitments and sends shares, receive() ingests others', complain()
+// accuses dealers of bad or missing shares, finalise() yields the key from the qualified set.
+// Dealing uses noble's DKG.round1 (polynomial, commitments, proof of knowledge); the round2/round3
+// checks are done per dealer here, because noble's require every party and stop at the first bad
+// package without naming it, while complaints need a verdict per dealer and a qualified subset.
+import type { Logger } from '../../common/log.js';
+import { MpcError } from '../errors.js';
+import { sessionId } from '../envelope.js';
+import type { IdentityKey } from '../identity.js';
+import { isL1CompatibleGroupKey } from '../l1.js';
+import { Fn, frost, identifierOf, pointBytes, randomScalar } from '../suite.js';
+import { thresholdFor } from '../threshold.js';
+import { buildPackage, combineCommitments, indexOf, validateCommittee } from './committee.js';
+import { SecretShare, type Member, type PublicKeyPackage } from './types.js';
+import { commitPolynomial, provePossession, randomPolynomial, verifyPossession } from './vss.js';
+import { VssSession, type Fault, type Outbound } from './vss-session.js';
+
+export interface DkgConfig {
+  keyId: string;
+  epoch: number;
+  /** Bumped on every rerun (e.g. after GROUP_KEY_UNUSABLE) so messages of different runs never mix. */
+  attempt?: number;
+  members: Member[];
+  /** Defaults to thresholdFor(members.length). */
+  threshold?: number;
+  identity: IdentityKey;
+  logger?: Logger;
+  /** Group key acceptance rule; defaults to the L1 rule (x < n). Overridable for tests only. */
+  acceptGroupKey?: (groupKey: Uint8Array) => boolean;
+}
+
+export interface KeygenResult {
+  public: PublicKeyPackage;
+  /** Our share; undefined when we are not among the key holders. */
+  secret?: SecretShare;
+  qualified: number[];
+  faults: Fault[];
+  falseComplainers: number[];
+}
+
+export function dkgSessionId(cfg: Pick<DkgConfig, 'keyId' | 'epoch' | 'attempt' | 'members' | 'threshold'>): Uint8Array {
+  const members = validateCommittee(cfg.members);
+  const t = cfg.threshold ?? thresholdFor(members.length);
+  return sessionId('dkg', cfg.keyId, cfg.epoch, cfg.attempt ?? 0, t, members.map((m) => m.index).join(','), members.map((m) => m.identity));
+}
+
+export class DkgEngine {
+  readonly #cfg: DkgConfig;
+  readonly #members: Member[];
+  readonly #t: number;
+  readonly #me: number | undefined;
+  readonly #vss: VssSession;
+
+  constructor(cfg: DkgConfig) {
+    this.#cfg = cfg;
+    this.#members = validateCommittee(cfg.members);
+    this.#t = cfg.threshold ?? thresholdFor(this.#members.length);
+    if (!Number.isSafeInteger(this.#t) || this.#t < 1 || this.#t > this.#members.length) throw new MpcError('INVALID_ARGUMENT', `threshold ${this.#t}`);
+    this.#me = indexOf(this.#members, cfg.identity);
+    this.#vss = new VssSession(
+      {
+        session: dkgSessionId(cfg),
+        dealers: this.#members,
+        receivers: this.#members,
+        commitmentCount: this.#t,
+        offset: 0,
+        minDealers: this.#t,
+        checkDealing: (dealer, cs, proof) => (verifyPossession(dealer, cs[0]!, proof) ? undefined : 'bad-proof'),
+      },
+      { identity: cfg.identity, ...(this.#me !== undefined ? { dealerIndex: this.#me, receiverIndex: this.#me } : {}) },
+      cfg.logger,
+    );
+  }
+
+  get session(): Uint8Array {
+    return this.#vss.session;
+  }
+
+  /** Our public dealing (commitments + proof of knowledge) and one private share per member. */
+  start(): Outbound[] {
+    if (this.#me === undefined) throw new MpcError('INVALID_ARGUMENT', 'not a member of this DKG');
+    if (this.#t >= 2) {
+      const r1 = frost.DKG.round1(identifierOf(this.#me), { min: this.#t, max: this.#members.length });
+      const coeffs = [...r1.secret.coefficients!];
+      try {
+        return this.#vss.deal(coeffs, r1.public.commitment, r1.public.proofOfKnowledge);
+      } finally {
+        frost.DKG.clean(r1.secret);
+        coeffs.fill(0n);
+      }
+    }
+    // t = 1 (one-member committee): noble refuses min < 2; same package format.
+    const coeffs = randomPolynomial(randomScalar(), 1);
+    try {
+      return this.#vss.deal(coeffs, commitPolynomial(coeffs), provePossession(this.#me, coeffs[0]!));
+    } finally {
+      coeffs.fill(0n);
+    }
+  }
+
+  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
+    return this.#vss.receive(envelope);
+  }
+
+  complain(): Outbound[] {
+    return this.#vss.complain();
+  }
+
+  status() {
+    return this.#vss.status();
+  }
+
+  /**
+   * Key holders are the qualified dealers; the group key is the sum of their C_0. Throws
+   * GROUP_KEY_UNUSABLE when the key's x-coordinate is >= n: rerun with attempt + 1.
+   */
+  finalise(): KeygenResult {
+    const out = this.#vss.finalise();
+    const gc = combineCommitments(out.commitments, this.#t);
+    const groupKey = pointBytes(gc[0]!);
+    const accept = this.#cfg.acceptGroupKey ?? isL1CompatibleGroupKey;
+    if (!accept(groupKey)) throw new MpcError('GROUP_KEY_UNUSABLE', 'group key x-coordinate >= curve order; rerun the DKG with a new attempt', { groupKey });
+    const holders = this.#members.filter((m) => out.qualified.includes(m.index));
+    const pub = buildPackage(this.#cfg.keyId, this.#cfg.epoch, this.#t, holders, gc);
+    let secret: SecretShare | undefined;
+    if (this.#me !== undefined && out.qualified.includes(this.#me)) {
+      let s = 0n;
+      for (const v of out.shares.values()) s = Fn.add(s, v);
+      secret = new SecretShare(this.#me, s);
+    }
+    return { public: pub, ...(secret ? { secret } : {}), qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
+  }
+}

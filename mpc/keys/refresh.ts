@@ -1,0 +1,93 @@
+// Proactive refresh: every holder deals a zero-constant polynomial at the same threshold; each new
+// share is the old one plus the qualified dealers' evaluations. The group key does not change; the
+// shares (and verifying shares) do, so old and new shares no longer interpolate together. C_0 of a
+// zero polynomial is the identity, which has no encoding, so dealings carry C_1..C_{t-1} only.
+import type { Logger } from '../../common/log.js';
+import { MpcError } from '../errors.js';
+import { sessionId } from '../envelope.js';
+import type { IdentityKey } from '../identity.js';
+import { Fn, Point, parsePoint } from '../suite.js';
+import { buildPackage, combineCommitments, indexOf } from './committee.js';
+import { SecretShare, type PublicKeyPackage } from './types.js';
+import { commitPolynomial, randomPolynomial } from './vss.js';
+import { VssSession, type Fault, type Outbound } from './vss-session.js';
+import type { KeygenResult } from './dkg.js';
+
+export interface RefreshConfig {
+  current: PublicKeyPackage;
+  share: SecretShare;
+  newEpoch: number;
+  attempt?: number;
+  identity: IdentityKey;
+  logger?: Logger;
+}
+
+export function refreshSessionId(p: PublicKeyPackage, newEpoch: number, attempt: number): Uint8Array {
+  return sessionId('refresh', p.keyId, p.epoch, p.groupKey, newEpoch, attempt, p.threshold, p.members.map((m) => m.index).join(','), p.members.map((m) => m.identity));
+}
+
+export class RefreshEngine {
+  readonly #cfg: RefreshConfig;
+  readonly #me: number;
+  readonly #vss: VssSession;
+
+  constructor(cfg: RefreshConfig) {
+    this.#cfg = cfg;
+    const me = indexOf(cfg.current.members, cfg.identity);
+    if (me === undefined || me !== cfg.share.index) throw new MpcError('INVALID_ARGUMENT', 'not a holder of this key, or share/identity mismatch');
+    this.#me = me;
+    const p = cfg.current;
+    this.#vss = new VssSession(
+      {
+        session: refreshSessionId(p, cfg.newEpoch, cfg.attempt ?? 0),
+        dealers: p.members,
+        receivers: p.members,
+        commitmentCount: p.threshold - 1,
+        offset: 1,
+        minDealers: p.threshold,
+        checkDealing: () => undefined,
+      },
+      { identity: cfg.identity, dealerIndex: me, receiverIndex: me },
+      cfg.logger,
+    );
+  }
+
+  get session(): Uint8Array {
+    return this.#vss.session;
+  }
+
+  start(): Outbound[] {
+    const coeffs = randomPolynomial(0n, this.#cfg.current.threshold);
+    try {
+      return this.#vss.deal(coeffs, commitPolynomial(coeffs, 1));
+    } finally {
+      coeffs.fill(0n);
+    }
+  }
+
+  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
+    return this.#vss.receive(envelope);
+  }
+
+  complain(): Outbound[] {
+    return this.#vss.complain();
+  }
+
+  status() {
+    return this.#vss.status();
+  }
+
+  finalise(): KeygenResult {
+    const out = this.#vss.finalise();
+    const p = this.#cfg.current;
+    const delta = combineCommitments(out.commitments, p.threshold - 1); // coefficients 1..t-1
+    const oldGc = p.commitments.map((c) => parsePoint(c));
+    const gc = oldGc.map((c, k) => (k === 0 ? c : c.add(delta[k - 1]!)));
+    const pub = buildPackage(p.keyId, this.#cfg.newEpoch, p.threshold, p.members, gc);
+    let s = this.#cfg.share.reveal();
+    for (const v of out.shares.values()) s = Fn.add(s, v);
+    const secret = new SecretShare(this.#me, s);
+    if (!Point.BASE.multiply(s).equals(parsePoint(pub.verifyingShares[this.#me]!))) throw new MpcError('MISSING_SHARE', 'refreshed share does not match its verifying share');
+    return { public: pub, secret, qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
+  }
+}

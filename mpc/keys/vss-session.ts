@@ -1,0 +1,324 @@
+// The protocol engine shared by DKG, reshare and refresh: dealers publish Feldman commitments
+// (public channel), send each receiver its share (private channel), receivers complain with the
+// dealer's own signed share as evidence, dealers answer missing-share complaints publicly, and
+// finalisation derives the qualified dealer set from the public transcript alone, so every honest
+// party (and the chain app) computes the same set. Kind-specific rules (what C_0 must be, proofs)
+// come in through `VssRules`; combining the qualified dealings is left to dkg.ts/reshare.ts/refresh.ts.
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { Logger } from '../../common/log.js';
+import { silentLogger } from '../../common/log.js';
+import type { EnvelopeMsg } from '../../proto/mpc.js';
+import { MpcError } from '../errors.js';
+import { equalBytes, open, openEnvelope, seal, type Opened } from '../envelope.js';
+import type { IdentityKey } from '../identity.js';
+import { Fn, Point, parsePoint, scalarBytes } from '../suite.js';
+import { shareFor, shareMatches } from './vss.js';
+import type { Member } from './types.js';
+
+/** A message to send: public ones go to the chain, private ones to `to` over the peer channel. */
+export type Outbound = { channel: 'public'; envelope: Uint8Array } | { channel: 'private'; to: Uint8Array; envelope: Uint8Array };
+
+/** A proven fault by a dealer; `evidence` are signed envelopes anyone can re-check. */
+export interface Fault {
+  dealer: number;
+  reason: 'bad-proof' | 'bad-dealing' | 'equivocation' | 'bad-share' | 'unanswered-complaint' | 'bad-justification';
+  evidence: Uint8Array[];
+}
+
+export interface VssRules {
+  session: Uint8Array;
+  dealers: readonly Member[];
+  receivers: readonly Member[];
+  /** Number of commitments in a dealing (t, or t-1 for refresh). */
+  commitmentCount: number;
+  /** 1 when C_0 is implicit (refresh: the constant term is zero). */
+  offset: 0 | 1;
+  /** Minimum number of qualified dealers for the session to succeed. */
+  minDealers: number;
+  /** Kind-specific dealing check; returns a fault reason or undefined. */
+  checkDealing(dealer: number, commitments: Point[], proof: Uint8Array): Fault['reason'] | undefined;
+}
+
+export interface Me {
+  identity: IdentityKey;
+  dealerIndex?: number;
+  receiverIndex?: number;
+}
+
+interface DealingRec {
+  opened: Opened;
+  commitments: Point[];
+}
+interface ShareRec {
+  envelope: EnvelopeMsg;
+  value: bigint | undefined; // undefined: not a canonical scalar (a fault in itself)
+}
+type Verdict = 'valid' | 'false' | 'pending' | 'resolved';
+interface ComplaintRec {
+  opened: Opened;
+  recipient: number;
+  accused: number;
+  evidence?: EnvelopeMsg;
+}
+
+/** What finalisation hands to the kind-specific combiner. */
+export interface VssOutcome {
+  qualified: number[];
+  faults: Fault[];
+  falseComplainers: number[];
+  commitments: Map<number, Point[]>;
+  /** Shares dealt to us by each qualified dealer (only when we are a receiver). */
+  shares: Map<number, bigint>;
+}
+
+export class VssSession {
+  readonly #rules: VssRules;
+  readonly #me: Me;
+  readonly #log: Logger;
+  readonly #seen = new Set<string>();
+  readonly #dealings = new Map<number, DealingRec>();
+  readonly #faults = new Map<number, Fault>();
+  readonly #shares = new Map<number, ShareRec>(); // shares addressed to us, by dealer
+  readonly #complaints = new Map<string, ComplaintRec>(); // `${recipient}:${accused}`
+  readonly #justified = new Map<string, bigint>(); // `${recipient}:${dealer}` -> publicly revealed valid share
+  readonly #falseComplainers = new Set<number>();
+  readonly #sentShares = new Map<number, Uint8Array>(); // our signed shares by recipient, to justify
+  #dealt = false;
+  #finalised = false;
+
+  constructor(rules: VssRules, me: Me, logger: Logger = silentLogger()) {
+    this.#rules = rules;
+    this.#me = me;
+    this.#log = logger;
+    if (me.dealerIndex !== undefined) this.#member(rules.dealers, me.dealerIndex, me.identity.publicKey, 'dealer');
+    if (me.receiverIndex !== undefined) this.#member(rules.receivers, me.receiverIndex, me.identity.publicKey, 'receiver');
+  }
+
+  get session(): Uint8Array {
+    return this.#rules.session;
+  }
+
+  /** Publishes our dealing and sends each receiver its share. `coeffs` are wiped by the caller. */
+  deal(coeffs: readonly bigint[], commitments: Uint8Array[], proof: Uint8Array = new Uint8Array()): Outbound[] {
+    const dealer = this.#me.dealerIndex;
+    if (dealer === undefined) throw new MpcError('INVALID_ARGUMENT', 'not a dealer in this session');
+    if (this.#dealt || this.#finalised) throw new MpcError('WRONG_PHASE', 'already dealt');
+    this.#dealt = true;
+    const out: Outbound[] = [];
+    const pub = seal(this.#me.identity, { session: this.#rules.session, dealing: { dealer, commitments, proofOfKnowledge: proof } });
+    this.receive(pub);
+    out.push({ channel: 'public', envelope: pub });
+    for (const r of this.#rules.receivers) {
+      const env = seal(this.#me.identity, { session: this.#rules.session, share: { dealer, recipient: r.index, value: scalarBytes(shareFor(coeffs, r.index)) } });
+      this.#sentShares.set(r.index, env);
+      if (r.index === this.#me.receiverIndex) this.receive(env);
+      else out.push({ channel: 'private', to: r.identity, envelope: env });
+    }
+    return out;
+  }
+
+  /**
+   * Processes one incoming envelope. Throws MpcError (and changes nothing) for malformed, unsigned,
+   * replayed, misaddressed or out-of-phase messages. Proven faults are recorded and returned.
+   */
+  receive(bytes: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
+    if (this.#finalised) throw new MpcError('WRONG_PHASE', 'session already finalised');
+    const o = open(bytes);
+    if (!equalBytes(o.body.session, this.#rules.session)) throw new MpcError('WRONG_SESSION', 'message for another session');
+    if (this.#seen.has(o.id)) throw new MpcError('REPLAY', 'message already processed');
+    const b = o.body;
+    let res: { outbound: Outbound[]; fault?: Fault };
+    if ('dealing' in b && b.payload === 'dealing') res = this.#onDealing(o, b.dealing.dealer, b.dealing.commitments, b.dealing.proofOfKnowledge ?? new Uint8Array());
+    else if ('share' in b && b.payload === 'share') res = this.#onShare(o, b.share.dealer, b.share.recipient, b.share.value);
+    else if ('complaint' in b && b.payload === 'complaint') res = this.#onComplaint(o, b.complaint.recipient, b.complaint.accused, b.complaint.evidence);
+    else if ('justification' in b && b.payload === 'justification') res = this.#onJustification(o, b.justification.share);
+    else throw new MpcError('MALFORMED', `unexpected payload ${b.payload} in a VSS session`);
+    this.#seen.add(o.id);
+    return res;
+  }
+
+  /** Complaints about our missing or bad shares, to publish when the share deadline passes. */
+  complain(): Outbound[] {
+    const me = this.#me.receiverIndex;
+    if (me === undefined || this.#finalised) return [];
+    const out: Outbound[] = [];
+    for (const [dealer] of this.#dealings) {
+      if (this.#faults.has(dealer) || this.#complaints.has(`${me}:${dealer}`)) continue;
+      const s = this.#shares.get(dealer);
+      if (s && this.#shareOk(dealer, me, s.value)) continue;
+      const env = seal(this.#me.identity, { session: this.#rules.session, complaint: { recipient: me, accused: dealer, ...(s ? { evidence: s.envelope } : {}) } });
+      this.receive(env);
+      out.push({ channel: 'public', envelope: env });
+    }
+    return out;
+  }
+
+  /** Derives the qualified set from the public transcript and returns our shares from it. */
+  finalise(): VssOutcome {
+    if (this.#finalised) throw new MpcError('WRONG_PHASE', 'session already finalised');
+    for (const c of this.#complaints.values()) this.#judge(c, true);
+    const qualified = [...this.#dealings.keys()].filter((d) => !this.#faults.has(d)).sort((a, b) => a - b);
+    if (qualified.length < this.#rules.minDealers)
+      throw new MpcError('NOT_ENOUGH_PARTICIPANTS', `${qualified.length} qualified dealers, need ${this.#rules.minDealers}`, {
+        qualified,
+        faults: [...this.#faults.values()],
+      });
+    const shares = new Map<number, bigint>();
+    const me = this.#me.receiverIndex;
+    if (me !== undefined) {
+      for (const d of qualified) {
+        const v = this.#justified.get(`${me}:${d}`) ?? this.#shares.get(d)?.value;
+        if (v === undefined || !this.#shareOk(d, me, v)) throw new MpcError('MISSING_SHARE', `no valid share from dealer ${d}; complain before finalising`);
+        shares.set(d, v);
+      }
+    }
+    this.#finalised = true;
+    const commitments = new Map(qualified.map((d) => [d, this.#dealings.get(d)!.commitments]));
+    this.#log.info({ session: bytesToHex(this.#rules.session).slice(0, 16), qualified: qualified.length, faults: this.#faults.size }, 'vss session finalised');
+    return { qualified, faults: [...this.#faults.values()], falseComplainers: [...this.#falseComplainers].sort((a, b) => a - b), commitments, shares };
+  }
+
+  /** Current view (for tests and status queries). */
+  status(): { dealings: number[]; faults: Fault[]; falseComplainers: number[] } {
+    return { dealings: [...this.#dealings.keys()].sort((a, b) => a - b), faults: [...this.#faults.values()], falseComplainers: [...this.#falseComplainers] };
+  }
+
+  #member(list: readonly Member[], index: number, sender: Uint8Array, role: string): Member {
+    const m = list.find((x) => x.index === index);
+    if (!m || !equalBytes(m.identity, sender)) throw new MpcError('UNKNOWN_SENDER', `sender is not ${role} ${index} of this session`);
+    return m;
+  }
+
+  #shareOk(dealer: number, recipient: number, value: bigint | undefined): boolean {
+    const d = this.#dealings.get(dealer);
+    return d !== undefined && value !== undefined && shareMatches(d.commitments, recipient, value, this.#rules.offset);
+  }
+
+  #fault(f: Fault): Fault {
+    if (!this.#faults.has(f.dealer)) {
+      this.#faults.set(f.dealer, f);
+      this.#log.warn({ dealer: f.dealer, reason: f.reason }, 'dealer disqualified');
+    }
+    return this.#faults.get(f.dealer)!;
+  }
+
+  #onDealing(o: Opened, dealer: number, raw: Uint8Array[], proof: Uint8Array) {
+    this.#member(this.#rules.dealers, dealer, o.body.sender, 'dealer');
+    const prev = this.#dealings.get(dealer);
+    if (prev) return { outbound: [], fault: this.#fault({ dealer, reason: 'equivocation', evidence: [prev.opened.bytes, o.bytes] }) };
+    if (raw.length !== this.#rules.commitmentCount) throw new MpcError('MALFORMED', `dealing has ${raw.length} commitments, expected ${this.#rules.commitmentCount}`);
+    const commitments = raw.map((c, k) => parsePoint(c, `commitment ${k}`));
+    this.#dealings.set(dealer, { opened: o, commitments });
+    const reason = this.#rules.checkDealing(dealer, commitments, proof);
+    if (reason) return { outbound: [], fault: this.#fault({ dealer, reason, evidence: [o.bytes] }) };
+    return { outbound: [] };
+  }
+
+  #onShare(o: Opened, dealer: number, recipient: number, value: Uint8Array) {
+    this.#member(this.#rules.dealers, dealer, o.body.sender, 'dealer');
+    if (recipient !== this.#me.receiverIndex) throw new MpcError('WRONG_RECIPIENT', `share for ${recipient} delivered to ${this.#me.receiverIndex}`);
+    if (this.#shares.has(dealer)) throw new MpcError('EQUIVOCATION', `second share from dealer ${dealer} ignored`);
+    const v = value.length === 32 ? safeScalar(value) : undefined; // kept even if invalid: it is complaint evidence
+    this.#shares.set(dealer, { envelope: o.envelope, value: v });
+    return { outbound: [] };
+  }
+
+  #onComplaint(o: Opened, recipient: number, accused: number, evidence: EnvelopeMsg | undefined) {
+    this.#member(this.#rules.receivers, recipient, o.body.sender, 'receiver');
+    if (!this.#rules.dealers.some((d) => d.index === accused)) throw new MpcError('MALFORMED', `complaint against unknown dealer ${accused}`);
+    const key = `${recipient}:${accused}`;
+    if (this.#complaints.has(key)) throw new MpcError('EQUIVOCATION', `second complaint ${key} ignored`);
+    const ev = evidence && evidence.body.length > 0 ? evidence : undefined;
+    const rec: ComplaintRec = { opened: o, recipient, accused, ...(ev ? { evidence: ev } : {}) };
+    this.#complaints.set(key, rec);
+    const outbound: Outbound[] = [];
+    // A missing-share complaint against us: reveal the signed share publicly.
+    if (!ev && accused === this.#me.dealerIndex) {
+      const env = this.#sentShares.get(recipient);
+      if (env) {
+        const j = seal(this.#me.identity, { session: this.#rules.session, justification: { share: openSealed(env) } });
+        const share = openSealed(env);
+        this.#seen.add(open(j).id); // our own public message: applied now, a REPLAY if echoed back
+        this.#onJustification(open(j), share);
+        outbound.push({ channel: 'public', envelope: j });
+      }
+    }
+    const verdict = this.#judge(rec, false);
+    return { outbound, ...(verdict === 'valid' ? { fault: this.#faults.get(accused)! } : {}) };
+  }
+
+  #onJustification(o: Opened, shareEnv: EnvelopeMsg) {
+    const inner = openEnvelope(shareEnv);
+    const dealer = this.#rules.dealers.find((d) => equalBytes(d.identity, o.body.sender));
+    if (!dealer || !equalBytes(inner.body.sender, o.body.sender)) throw new MpcError('UNKNOWN_SENDER', 'justification not by the share dealer');
+    if (!('share' in inner.body) || inner.body.payload !== 'share' || !equalBytes(inner.body.session, this.#rules.session) || inner.body.share.dealer !== dealer.index)
+      throw new MpcError('MALFORMED', 'justification does not carry a share of this session');
+    const { recipient, value } = inner.body.share;
+    const v = value.length === 32 ? safeScalar(value) : undefined;
+    if (!this.#shareOk(dealer.index, recipient, v)) {
+      return { outbound: [], fault: this.#fault({ dealer: dealer.index, reason: 'bad-justification', evidence: [o.bytes] }) };
+    }
+    this.#justified.set(`${recipient}:${dealer.index}`, v!);
+    return { outbound: [] };
+  }
+
+  /**
+   * Complaint verdict: valid (dealer faulted), false (complainer flagged), resolved (a missing share
+   * was revealed) or pending. Missing-share complaints are decided only at finalisation, because the
+   * dealer may still answer with a Justification until then.
+   */
+  #judge(c: ComplaintRec, final: boolean): Verdict {
+    const dealing = this.#dealings.get(c.accused);
+    if (!dealing) return 'pending'; // a dealer without a dealing is not qualified anyway
+    if (!c.evidence) {
+      if (this.#justified.has(`${c.recipient}:${c.accused}`)) return 'resolved';
+      if (!final) return 'pending';
+      this.#fault({ dealer: c.accused, reason: 'unanswered-complaint', evidence: [c.opened.bytes] });
+      return 'valid';
+    }
+    const verdict = judgeShareEvidence(this.#rules, c.accused, c.recipient, dealing.commitments, c.evidence);
+    if (verdict === 'valid') this.#fault({ dealer: c.accused, reason: 'bad-share', evidence: [c.opened.bytes, dealing.opened.bytes] });
+    else this.#falseComplainers.add(c.recipient);
+    return verdict;
+  }
+}
+
+function safeScalar(b: Uint8Array): bigint | undefined {
+  try {
+    return Fn.fromBytes(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function openSealed(bytes: Uint8Array): EnvelopeMsg {
+  return open(bytes).envelope;
+}
+
+/**
+ * Decides a complaint that carries the accused dealer's signed share: 'valid' when the evidence is a
+ * genuine share from that dealer to that recipient in this session and it fails the Feldman check,
+ * 'false' otherwise (forged or mismatched evidence, or a share that checks out). Pure: the chain
+ * app can run it on the public transcript.
+ */
+export function judgeShareEvidence(
+  rules: Pick<VssRules, 'session' | 'dealers' | 'offset'>,
+  accused: number,
+  recipient: number,
+  commitments: readonly Point[],
+  evidence: EnvelopeMsg,
+): 'valid' | 'false' {
+  let inner: Opened;
+  try {
+    inner = openEnvelope(evidence);
+  } catch {
+    return 'false';
+  }
+  const dealer = rules.dealers.find((d) => d.index === accused);
+  const b = inner.body;
+  if (!dealer || !equalBytes(b.sender, dealer.identity) || !equalBytes(b.session, rules.session)) return 'false';
+  if (!('share' in b) || b.payload !== 'share' || b.share.dealer !== accused || b.share.recipient !== recipient) return 'false';
+  const v = b.share.value.length === 32 ? safeScalar(b.share.value) : undefined;
+  if (v === undefined) return 'valid';
+  return shareMatches(commitments, recipient, v, rules.offset) ? 'false' : 'valid';
+}
