@@ -1,0 +1,63 @@
+// Signing nonces survive crashes and are used at most once: a nonce pair is written (encrypted)
+// before its commitment leaves the process, and replaced by a tombstone in one atomic batch before
+// the signature share leaves. A restarted signer therefore either finds the same pending nonce (and
+// may answer the same attempt) or finds the tombstone and refuses.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { MpcError } from '../errors.js';
+import type { SigningCommitment, SigningNonces } from '../signing/frost.js';
+import { openLevel, unlock, type BinaryLevel } from './level-db.js';
+import type { ScryptParams, SecretBox } from './secret-box.js';
+
+export type NonceRecord = { state: 'pending'; nonces: SigningNonces; commitment: SigningCommitment } | { state: 'used' };
+
+const key = (session: Uint8Array, attempt: number, prefix: 'n' | 'u') => `${prefix}/${bytesToHex(session)}/${attempt}`;
+
+export class NonceStore {
+  readonly #db: BinaryLevel;
+  readonly #box: SecretBox;
+  private constructor(db: BinaryLevel, box: SecretBox) {
+    this.#db = db;
+    this.#box = box;
+  }
+  static async open(path: string, passphrase: string, params?: ScryptParams): Promise<NonceStore> {
+    const db = await openLevel(path);
+    try {
+      return new NonceStore(db, await unlock(db, passphrase, params));
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+  async get(session: Uint8Array, attempt: number): Promise<NonceRecord | undefined> {
+    if (await this.#db.get(key(session, attempt, 'u'))) return { state: 'used' };
+    const k = key(session, attempt, 'n');
+    const v = await this.#db.get(k);
+    if (!v) return undefined;
+    const plain = this.#box.open(v, k);
+    const o = JSON.parse(new TextDecoder().decode(plain)) as Record<string, string | number>;
+    plain.fill(0);
+    return {
+      state: 'pending',
+      nonces: { hiding: hexToBytes(o.h as string), binding: hexToBytes(o.b as string) },
+      commitment: { index: o.i as number, hiding: hexToBytes(o.H as string), binding: hexToBytes(o.B as string) },
+    };
+  }
+  /** Persists a fresh nonce pair; refuses if this attempt already has one (pending or used). */
+  async put(session: Uint8Array, attempt: number, nonces: SigningNonces, c: SigningCommitment): Promise<void> {
+    if (await this.get(session, attempt)) throw new MpcError('NONCE_REUSE', 'a nonce for this attempt already exists');
+    const k = key(session, attempt, 'n');
+    const plain = new TextEncoder().encode(JSON.stringify({ h: bytesToHex(nonces.hiding), b: bytesToHex(nonces.binding), i: c.index, H: bytesToHex(c.hiding), B: bytesToHex(c.binding) }));
+    await this.#db.put(k, this.#box.seal(plain, k));
+    plain.fill(0);
+  }
+  /** Atomically deletes the nonce and writes the tombstone. */
+  async consume(session: Uint8Array, attempt: number): Promise<void> {
+    await this.#db.batch([
+      { type: 'del', key: key(session, attempt, 'n') },
+      { type: 'put', key: key(session, attempt, 'u'), value: new Uint8Array([1]) },
+    ]);
+  }
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}
