@@ -24,6 +24,12 @@ export interface UpOptions extends LaunchOptions {
   /** Regenerate the network even if DIR already holds one. */
   reset?: boolean;
   basePort?: number | 'auto';
+  /** Where an 'auto' port search starts. */
+  portSearchFrom?: number;
+  /** Voting power of every validator, or one per validator (default 10 each). */
+  power?: bigint | bigint[];
+  /** Per-validator launch options on top of the shared ones (tests: byzantine hooks, observation files). */
+  nodeOptions?: (index: number, home: string) => LaunchOptions;
   /** Localnet parameter overrides for genesis (shorter times than mainnet). */
   params?: Record<string, string | number>;
   onProgress?: (line: string) => void;
@@ -66,6 +72,8 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
       dir,
       validators: opts.validators,
       basePort: opts.basePort ?? 'auto',
+      portSearchFrom: opts.portSearchFrom,
+      power: opts.power,
       overwrite: opts.reset,
       appState: (vals) => buildAppState(vals, opts.params ?? {}),
       logger: createLogger('cometbft-config', { level: 'warn' }),
@@ -75,9 +83,9 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
   const record: LocalnetRecord = { chainId: manifest.chainId, dir, nodes: [] };
   const processes: NodeProcesses[] = [];
   try {
-    for (const node of manifest.nodes) {
+    for (const [i, node] of manifest.nodes.entries()) {
       say(`starting ${node.name}: app on ${node.abciAddress}, cometbft RPC ${node.rpcUrl}`);
-      const p = await launchValidator(node, opts);
+      const p = await launchValidator(node, { ...opts, ...opts.nodeOptions?.(i, node.home) });
       processes.push(p);
       record.nodes.push({ name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, pids: { node: p.node.pid, cometbft: p.cometbft.pid } });
       writeLocalnet(record);

@@ -3,13 +3,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../abci/address.js';
 import { defaultCometbftBin } from '../cometbft-config/config-toml.js';
 import type { NetworkNode } from '../cometbft-config/manifest.js';
 
-const SEQPOOL_BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/seqpool.js');
+// The package root holds bin/seqpool.js; found by walking up, so that this works from source (jest)
+// and from dist/.
+function findSeqpoolBin(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'bin', 'seqpool.js');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find bin/seqpool.js above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+const SEQPOOL_BIN = findSeqpoolBin();
 
 export interface NodeProcesses {
   name: string;
