@@ -1,0 +1,240 @@
+// npm run bench:consensus — issue 2's benchmark: the same 4-validator localnet settings under one load
+// generator against (a) CometBFT's built-in kvstore and (b) seqpool with its cheapest valid signed tx
+// (bindPeer); plus in-process ProcessProposal/FinalizeBlock timing with 4, 16 and 64 vote extensions
+// and the peak RSS of the `seqpool node` processes. Figures go to docs/BENCHMARKS.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAppState } from '../app/genesis.js';
+import { signTx } from '../app/txs.js';
+import { createLogger } from '../common/log.js';
+import { toHex, utf8 } from '../common/bytes.js';
+import { defaultCometbftBin } from '../cometbft-config/config-toml.js';
+import { loadValidatorKey } from '../cometbft-config/keys.js';
+import { generateNetwork } from '../cometbft-config/network.js';
+import { localnetDown, localnetUp } from '../localnet/localnet.js';
+import { stopPid } from '../localnet/processes.js';
+import { waitForHeight } from '../localnet/rpc.js';
+import { timeFinalize, type FinalizeTiming } from './finalize-timing.js';
+import { runLoad, type LoadResult, type StreamSpec } from './load.js';
+import { markdownTable, writeBenchSection } from './report.js';
+
+const VALIDATORS = 4;
+const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 25_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 200); // txs in flight per signer
+const KV_PORTS_FROM = 34_000;
+const SEQ_PORTS_FROM = 34_200;
+const GOALS = { ratio: 0.5, intervalTolerance: 0.1, processFinalizeMs: 25, rssMb: 200 };
+
+const say = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const pass = (ok: boolean) => (ok ? '✅ pass' : '❌ fail');
+
+function machineInfo(): { cpu: string; nproc: number; node: string; date: string } {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    /* not Linux */
+  }
+  return { cpu, nproc: cpus().length, node: process.version, date: new Date().toISOString() };
+}
+
+/** Peak resident set (VmHWM) of a live process in MB, from /proc. */
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const m = /VmHWM:\s*(\d+)\s*kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+// ---------- (a) kvstore ----------
+
+async function runKvstore(runId: string): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'seqpool-bench-kv-'));
+  const procs: ChildProcess[] = [];
+  try {
+    // Same generator, genesis and consensus settings as `localnetUp`; only the app differs.
+    const manifest = await generateNetwork({
+      dir,
+      validators: VALIDATORS,
+      basePort: 'auto',
+      portSearchFrom: KV_PORTS_FROM,
+      appState: (vals) => buildAppState(vals, {}),
+      logger: createLogger('cometbft-config', { level: 'warn' }),
+    });
+    for (const n of manifest.nodes) {
+      const fd = openSync(join(n.home, 'cometbft.log'), 'a');
+      try {
+        procs.push(spawn(defaultCometbftBin(), ['start', '--home', n.home, '--proxy_app=kvstore'], { stdio: ['ignore', fd, fd], detached: true }));
+      } finally {
+        closeSync(fd);
+      }
+      say(`kvstore ${n.name}: RPC ${n.rpcUrl}`);
+    }
+    await Promise.all(manifest.nodes.map((n) => waitForHeight(n.rpcUrl, 2n, 60_000)));
+    say('kvstore localnet is committing blocks; starting the load');
+    const streams: StreamSpec[] = manifest.nodes.map((n, i) => ({
+      rpcUrl: n.rpcUrl,
+      makeTx: (seq) => utf8(`b${runId}s${i}n${seq}=${seq}`),
+    }));
+    return await runLoad({ name: 'kvstore', watchUrl: manifest.nodes[0]!.rpcUrl, streams, durationMs: LOAD_MS, window: WINDOW, say });
+  } finally {
+    await Promise.all(procs.map((p) => stopPid(p.pid)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- (b) seqpool ----------
+
+const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+function base58(n: bigint): string {
+  let s = '';
+  do {
+    s = B58[Number(n % 58n)]! + s;
+    n /= 58n;
+  } while (n > 0n);
+  return s;
+}
+/** A distinct, well-formed Ed25519-style peer id per (signer, nonce): no two signers ever share one. */
+const peerIdFor = (signer: number, nonce: bigint): string => `12D3KooW${B58[signer]!}${base58(nonce).padStart(40, '1')}`;
+
+async function committedNonce(rpcUrl: string, addressHex: string): Promise<bigint> {
+  const path = encodeURIComponent(JSON.stringify(`/validator/${addressHex}`));
+  const res = await fetch(`${rpcUrl}/abci_query?path=${path}`, { signal: AbortSignal.timeout(5000) });
+  const r = ((await res.json()) as { result: { response: { value?: string } } }).result.response;
+  const v = r.value ? (JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as { nonce: string }) : undefined;
+  return BigInt(v?.nonce ?? 0);
+}
+
+async function runSeqpool(): Promise<{ load: LoadResult; rssMb: number[]; cometRssMb: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'seqpool-bench-sp-'));
+  let started = false;
+  try {
+    const net = await localnetUp({
+      dir,
+      validators: VALIDATORS,
+      basePort: 'auto',
+      portSearchFrom: SEQ_PORTS_FROM,
+      logLevel: 'warn',
+      readyTimeoutMs: 60_000,
+      onProgress: (l) => say(`seqpool ${l}`),
+    });
+    started = true;
+    say('seqpool localnet is committing blocks; starting the load');
+    const chainId = net.manifest.chainId;
+    const streams: StreamSpec[] = net.manifest.nodes.map((n, i) => {
+      const key = loadValidatorKey(n.home);
+      const addr = toHex(key.address);
+      // seq s carries nonce base + s; after a rejection, continue from the committed nonce.
+      let base = 1n;
+      return {
+        rpcUrl: n.rpcUrl,
+        makeTx: (seq) => {
+          const nonce = base + seq;
+          return signTx(key.privKey, { chainId, signer: key.pubKey, nonce, bindPeer: { peerId: peerIdFor(i, nonce), addrs: [`/ip4/127.0.0.1/tcp/${4001 + i}`] } });
+        },
+        resync: async () => {
+          base = (await committedNonce(n.rpcUrl, addr)) + 1n;
+          return 0n;
+        },
+      };
+    });
+    const load = await runLoad({ name: 'seqpool', watchUrl: net.manifest.nodes[0]!.rpcUrl, streams, durationMs: LOAD_MS, window: WINDOW, say });
+    const rssMb = net.record.nodes.map((n) => peakRssMb(n.pids.node));
+    const cometRssMb = net.record.nodes.map((n) => peakRssMb(n.pids.cometbft));
+    return { load, rssMb, cometRssMb };
+  } finally {
+    if (started) await localnetDown(dir).catch((e) => say(`localnet down: ${(e as Error).message}`));
+    else await localnetDown(dir).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- report ----------
+
+function report(kv: LoadResult, sp: LoadResult, rssMb: number[], cometRssMb: number[], timings: FinalizeTiming[]): string {
+  const m = machineInfo();
+  const ratio = sp.txPerSec / kv.txPerSec;
+  const intervalDev = sp.blockIntervalMs / kv.blockIntervalMs - 1;
+  const t64 = timings.find((t) => t.extensions === 64)!;
+  const peak = Math.max(...rssMb);
+  const loadRow = (r: LoadResult) => [r.name, fmt(r.txPerSec), fmt(r.p50Ms, 0), fmt(r.p99Ms, 0), fmt(r.blockIntervalMs, 0), r.blocks, r.maxTxsPerBlock, r.sent, r.committed, r.rejected, r.uncommitted];
+  const lines = [
+    '## Consensus (issue 2)',
+    '',
+    `${m.date} · ${m.nproc} × ${m.cpu} · node ${m.node} · CometBFT ${readVersion()} · ${VALIDATORS} validators on loopback, localnet timeouts (timeout_commit 300ms)`,
+    '',
+    `Load: one generator, one stream per validator key sending to its own node's RPC in order (\`broadcast_tx_sync\`, one request at a time), at most ${WINDOW} txs in flight per stream, ${LOAD_MS / 1000} s per app. kvstore txs are \`key=value\` with unique keys; seqpool txs are signed \`bindPeer\` txs (about ${sampleTxSize()} bytes) with sequential nonces. Latency is broadcast to the moment node0's RPC serves the block containing the tx (polled); tx/s and block interval come from block header times of the blocks committed during the load.`,
+    '',
+    markdownTable(['app', 'committed tx/s', 'p50 latency ms', 'p99 latency ms', 'mean block interval ms', 'blocks', 'max txs/block', 'sent', 'committed', 'rejected', 'not committed'], [loadRow(kv), loadRow(sp)]),
+    '',
+    `In-process (one \`SeqpoolApp\`, memory persistence): per block, every validator's extension carries ${timings[0]?.observationsPerExtension ?? 4} synthetic observations, all attested and applied; median over ${timings[0]?.blocks ?? 50} blocks after a warm-up. Signing the extensions is CometBFT's work and is not timed; ProcessProposal verifies each signature once and FinalizeBlock reuses that verdict.`,
+    '',
+    markdownTable(
+      ['extensions', 'ProcessProposal p50 ms', 'FinalizeBlock p50 ms', 'together p50 ms', 'together p99 ms', 'together max ms'],
+      timings.map((t) => [t.extensions, fmt(t.processP50, 2), fmt(t.finalizeP50, 2), fmt(t.totalP50, 2), fmt(t.totalP99, 2), fmt(t.totalMax, 2)]),
+    ),
+    '',
+    markdownTable(
+      ['goal', 'target', 'measured', 'result'],
+      [
+        ['throughput ratio seqpool/kvstore', `≥ ${GOALS.ratio}`, `${fmt(ratio, 2)} (${fmt(sp.txPerSec)} / ${fmt(kv.txPerSec)} tx/s)`, pass(ratio >= GOALS.ratio)],
+        ['block interval vs kvstore', `within ±${GOALS.intervalTolerance * 100}%`, `${fmt(sp.blockIntervalMs, 0)} vs ${fmt(kv.blockIntervalMs, 0)} ms (${intervalDev >= 0 ? '+' : ''}${fmt(intervalDev * 100)}%)`, pass(Math.abs(intervalDev) <= GOALS.intervalTolerance)],
+        ['ProcessProposal + FinalizeBlock, 64 extensions (p50)', `< ${GOALS.processFinalizeMs} ms`, `${fmt(t64.totalP50, 2)} ms (p99 ${fmt(t64.totalP99, 2)} ms)`, pass(t64.totalP50 < GOALS.processFinalizeMs)],
+        ['peak RSS of a `seqpool node` under load', `< ${GOALS.rssMb} MB`, `${fmt(peak)} MB (nodes: ${rssMb.map((x) => fmt(x, 0)).join(', ')}; cometbft: ${cometRssMb.map((x) => fmt(x, 0)).join(', ')})`, pass(peak < GOALS.rssMb)],
+      ],
+    ),
+  ];
+  if (sp.firstReject || kv.firstReject) lines.push('', `First rejection: ${[kv.firstReject, sp.firstReject].filter(Boolean).join('; ')}`);
+  return lines.join('\n');
+}
+
+function readVersion(): string {
+  try {
+    return readFileSync(new URL('../../cometbft.version', import.meta.url), 'utf8').trim();
+  } catch {
+    return 'v0.38';
+  }
+}
+
+let sampleSize = 0;
+function sampleTxSize(): number {
+  if (!sampleSize) {
+    const k = new Uint8Array(32).fill(7);
+    sampleSize = signTx(k, { chainId: 'seqpool-localnet', signer: new Uint8Array(33).fill(2), nonce: 1000n, bindPeer: { peerId: peerIdFor(0, 1000n), addrs: ['/ip4/127.0.0.1/tcp/4001'] } }).length;
+  }
+  return sampleSize;
+}
+
+async function main(): Promise<void> {
+  const m = machineInfo();
+  say(`bench:consensus on ${m.nproc} × ${m.cpu}, node ${m.node}; ${LOAD_MS / 1000}s of load per app, window ${WINDOW} per signer`);
+  const timings: FinalizeTiming[] = [];
+  for (const n of [4, 16, 64]) {
+    say(`in-process ProcessProposal + FinalizeBlock with ${n} vote extensions...`);
+    const t = await timeFinalize(n);
+    timings.push(t);
+    say(`  ${n} extensions: process ${fmt(t.processP50, 2)} ms + finalize ${fmt(t.finalizeP50, 2)} ms = ${fmt(t.totalP50, 2)} ms (p50), p99 ${fmt(t.totalP99, 2)} ms`);
+  }
+  const runId = Date.now().toString(36);
+  say('(a) kvstore: starting a 4-validator localnet with --proxy_app=kvstore');
+  const kv = await runKvstore(runId);
+  say(`  kvstore: ${fmt(kv.txPerSec)} tx/s, p50 ${fmt(kv.p50Ms, 0)} ms, p99 ${fmt(kv.p99Ms, 0)} ms, block interval ${fmt(kv.blockIntervalMs, 0)} ms`);
+  say('(b) seqpool: starting a 4-validator seqpool localnet');
+  const sp = await runSeqpool();
+  say(`  seqpool: ${fmt(sp.load.txPerSec)} tx/s, p50 ${fmt(sp.load.p50Ms, 0)} ms, p99 ${fmt(sp.load.p99Ms, 0)} ms, block interval ${fmt(sp.load.blockIntervalMs, 0)} ms, peak RSS ${sp.rssMb.map((x) => fmt(x, 0)).join('/')} MB`);
+  const md = report(kv, sp.load, sp.rssMb, sp.cometRssMb, timings);
+  const file = writeBenchSection('consensus', md);
+  console.log('\n' + md + '\n');
+  say(`written to ${file}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
