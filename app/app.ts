@@ -161,7 +161,10 @@ export class SeqpoolApp implements AbciApplication {
       startAt = 1;
       txResults.push({ code: TxCode.OK, log: 'vote extensions of the previous height' });
       const check = this.proposals.get(toHex(req.hash)) ?? this.checkCommit(req.txs[0], height);
-      if (check.ok) events.push(...this.applyAttestations(check, height));
+      if (check.ok) {
+        for (const reason of check.ignored) this.log.warn({ height: height.toString(), reason }, 'malformed vote extension not counted');
+        events.push(...this.applyAttestations(check, height));
+      }
       else this.log.error({ height: height.toString(), reason: check.reason }, 'decided block carries an invalid extended commit; no observation applied');
     }
     const nonces = new Map<string, bigint>();

@@ -116,7 +116,7 @@ export interface AttestingVote {
 }
 
 export type CommitCheck =
-  | { ok: true; votes: AttestingVote[]; signedPower: bigint; totalPower: bigint }
+  | { ok: true; votes: AttestingVote[]; signedPower: bigint; totalPower: bigint; ignored: string[] }
   | { ok: false; reason: string };
 
 /** Check the extended commit of `height` (the block before the one being proposed) against the
@@ -130,6 +130,7 @@ export function checkExtendedCommit(
   if (commit.votes.length !== set.length) return { ok: false, reason: `commit has ${commit.votes.length} votes for a set of ${set.length}` };
   const seen = new Set<string>();
   const votes: AttestingVote[] = [];
+  const ignored: string[] = [];
   let totalPower = 0n;
   let signedPower = 0n;
   for (const [i, vote] of commit.votes.entries()) {
@@ -146,13 +147,17 @@ export function checkExtendedCommit(
     }
     const signBytes = voteExtensionSignBytes(ctx.chainId, ctx.height, commit.round, vote.voteExtension);
     if (!ctx.signatures.verify(v.pubKey, signBytes, vote.extensionSignature)) return { ok: false, reason: `vote ${i}: bad extension signature from ${id.toUpperCase()}` };
+    // A validly signed but malformed extension still counts as a signed vote and attests nothing.
+    // CometBFT v0.38 adds precommits that arrive after their height committed without calling
+    // VerifyVoteExtension, so an honest proposer's extended commit can carry one; rejecting the
+    // proposal for it would let one byzantine validator stall every honest proposer.
     const parsed = parseVoteExtension(vote.voteExtension, ctx.params);
-    if (!parsed.ok) return { ok: false, reason: `vote ${i}: ${parsed.reason}` };
     signedPower += v.power;
-    votes.push({ validator: v, observations: parsed.observations });
+    if (parsed.ok) votes.push({ validator: v, observations: parsed.observations });
+    else ignored.push(`vote ${i} from ${id.toUpperCase()}: ${parsed.reason}`);
   }
   if (signedPower * 3n <= totalPower * 2n) return { ok: false, reason: `commit carries ${signedPower} of ${totalPower} power, not more than 2/3` };
-  return { ok: true, votes, signedPower, totalPower };
+  return { ok: true, votes, signedPower, totalPower, ignored };
 }
 
 export interface Attested {

@@ -99,6 +99,17 @@ describe('SeqpoolApp', () => {
     forged.votes[0]!.validator!.power = 1000n;
     expect((await propose([encodeInjected(forged)])).status).toBe(PS.REJECT);
     expect((await propose([])).status).toBe(PS.REJECT); // extensions missing
+    // Validly signed garbage (a late precommit CometBFT never passed to VerifyVoteExtension): the
+    // proposal stands, the garbage attests nothing.
+    const junk = extendedCommit(vals, 2n, [ext(obs('x')), ext(obs('x')), ext(obs('x')), Uint8Array.of(0xff, 0xff)]);
+    expect((await propose([encodeInjected(junk)])).status).toBe(PS.ACCEPT);
+    const fin = await app.finalizeBlock(finalizeRequest(3n, [encodeInjected(junk)], vals[0]!));
+    expect(fin.events).toHaveLength(1); // 'x' by 30 of 40
+    const q = await app.query({ path: `/observation/${toHex(observationDigest(obs('x')))}`, data: new Uint8Array(), height: 0n, prove: false });
+    expect(q.code).toBe(QueryCode.NOT_FOUND); // not committed yet: queries read committed state
+    await app.commit({});
+    const q2 = await app.query({ path: `/observation/${toHex(observationDigest(obs('x')))}`, data: new Uint8Array(), height: 0n, prove: false });
+    expect(decodeJson(q2.value as Uint8Array)).toMatchObject({ power: '30', totalPower: '40' });
     expect((await propose([encodeInjected(good), encodeInjected(good)])).status).toBe(PS.REJECT);
     expect((await propose([Uint8Array.of(0, 0x73, 0x71, 0x76, 0x65, 1, 2)])).status).toBe(PS.REJECT);
   });

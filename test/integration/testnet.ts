@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localnetDown, localnetUp, type Localnet, type UpOptions } from '../../localnet/localnet.js';
+import { stopPid } from '../../localnet/processes.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,9 @@ export async function startTestnet(opts: Omit<UpOptions, 'dir'>): Promise<Testne
     ...net,
     dir,
     async stop() {
+      // Tests restart validators, so the live processes are in net.processes, not localnet.json.
+      await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
+      await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
       await localnetDown(dir);
       if (!process.env.SEQPOOL_KEEP_TESTNET) rmSync(dir, { recursive: true, force: true });
     },
