@@ -73,8 +73,9 @@ export interface FrameDecoderOptions {
  *
  * Cost is linear in the bytes received: the length prefix is parsed one byte at a time with its state
  * kept across chunks (no re-scan of a growing buffer), and a body that spans chunks is collected as a
- * list of slices and concatenated exactly once when complete. A body inside one chunk is returned as a
- * zero-copy view of that chunk.
+ * list of slices and concatenated exactly once when complete. Every returned frame owns its memory
+ * (a copy, or the chunk itself when the chunk is exactly one frame body), so holding on to one frame,
+ * or to a field decoded from it, never pins neighbouring bytes of the stream.
  *
  * After a FrameError the decoder stays failed: every later push throws the same error, because the
  * byte stream has lost its alignment and nothing after the bad prefix can be interpreted.
@@ -140,7 +141,10 @@ export class FrameDecoder {
       const need = this.bodyLength - this.bodyCollected;
       const avail = end - off;
       if (this.bodyCollected === 0 && avail >= need) {
-        frames.push(chunk.subarray(off, off + need));
+        // Zero-copy only when the frame is the whole chunk. Otherwise copy: ts-proto's bytes fields are
+        // views into the frame, so a 100-byte tx kept by the app would pin the whole 64 KiB socket chunk.
+        const whole = off === 0 && need === end;
+        frames.push(whole ? chunk : Buffer.from(chunk.subarray(off, off + need)));
         off += need;
         this.bodyLength = -1;
         continue;

@@ -137,4 +137,12 @@ describe('FrameDecoder', () => {
     dec.push(f2.subarray(5));
     expect(a).toEqual(body(10, 1));
   });
+
+  test('frames do not alias the socket chunk they came from', () => {
+    const dec = new FrameDecoder();
+    const chunk = Buffer.concat([encodeFrame(body(4, 1)), encodeFrame(body(4, 2))]);
+    const out = dec.push(chunk);
+    chunk.fill(0);
+    expect(out).toEqual([body(4, 1), body(4, 2)]);
+  });
 });

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { Socket, connect } from 'node:net';
 import { mkdtemp, rm, writeFile, lstat } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -196,6 +196,29 @@ describe('AbciServer ordering', () => {
     expect(order.filter((l) => l.startsWith('m'))).toEqual(Array.from({ length: N }, (_, i) => `m${i}`));
     expect(order.filter((l) => l.startsWith('c'))).toEqual(Array.from({ length: N }, (_, i) => `c${i}`));
     expect(order.slice(0, 3 * N - 1).some((l, i) => l[0] !== order[i + 1]![0])).toBe(true);
+  });
+
+  test('answers leave in batches, not one socket write each', async () => {
+    const { client } = await start(baseApp({ checkTx: async (req) => ({ data: req.tx }) }));
+    const c = await client();
+    type WriteFn = (this: Socket, ...args: unknown[]) => unknown;
+    const proto = Socket.prototype as unknown as { _write: WriteFn; _writev: WriteFn };
+    const orig = { _write: proto._write, _writev: proto._writev };
+    let serverWrites = 0;
+    for (const name of ['_write', '_writev'] as const) {
+      proto[name] = function (this: Socket, ...args: unknown[]) {
+        if (this !== c.socket) serverWrites++;
+        return orig[name].apply(this, args);
+      };
+    }
+    try {
+      const got = await c.call(...Array.from({ length: 500 }, (_, i) => ({ checkTx: { tx: encodeUvarint(i) } })));
+      expect(got).toHaveLength(500);
+    } finally {
+      Object.assign(proto, orig);
+    }
+    expect(serverWrites).toBeGreaterThan(0);
+    expect(serverWrites).toBeLessThan(10);
   });
 
   test('a thousand requests in one write all get answered, in order', async () => {
