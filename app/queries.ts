@@ -47,7 +47,10 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
   }
   const chain = state.chain('committed');
   if (!chain) return error(QueryCode.NOT_FOUND, 'no state yet: the chain has not committed its first block', lastHeight);
-  const [root, ...rest] = req.path.replace(/^\/+/, '').split('/');
+  // Generic ABCI tools (abci-cli, kvstore-style clients) send path "/store" with the key in data;
+  // for them, data is the path.
+  const path = req.path === '/store' && req.data.length > 0 ? new TextDecoder().decode(req.data) : req.path;
+  const [root, ...rest] = path.replace(/^\/+/, '').split('/');
   const arg = rest.join('/');
 
   // A single stored record, proven when asked.
@@ -111,5 +114,5 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       }));
     }
   }
-  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(req.path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /observation/{digest}`, lastHeight);
+  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /observation/{digest}`, lastHeight);
 }
