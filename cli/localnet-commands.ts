@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { buildAppState } from '../app/genesis.js';
+import { generateNetwork } from '../cometbft-config/network.js';
+import { createLogger } from '../common/log.js';
 import { localnetDown, localnetStatus, localnetUp } from '../localnet/localnet.js';
 import { stopPid } from '../localnet/processes.js';
 import { tryNodeStatus } from '../localnet/rpc.js';
@@ -77,6 +80,39 @@ export function registerLocalnetCommands(program: Command): void {
         for (const r of rows) {
           say(r.status ? `${r.name}  height ${r.status.height}  app hash ${r.status.appHash}  peers ${r.status.peers}${r.status.catchingUp ? '  (catching up)' : ''}` : `${r.name}  down (no answer at ${r.rpcUrl})`);
         }
+      }),
+    );
+}
+
+/** `seqpool network generate`: homes for a real multi-host network (one validator per machine). */
+export function registerNetworkCommands(program: Command): void {
+  program
+    .command('network')
+    .description('generate CometBFT homes for a network')
+    .command('generate')
+    .description('write one home per validator (keys, genesis.json, config.toml) to copy to each machine')
+    .requiredOption('--dir <dir>', 'output directory (homes go to DIR/node0..)')
+    .option('--validators <n>', 'number of validators (default: one per --hosts entry, else 4)', intInRange('--validators', 1, 64))
+    .option('--hosts <host:port,...>', 'p2p address of each validator, comma-separated (multi-host mode); default: loopback ports')
+    .option('--chain-id <id>', 'chain id', 'seqpool-localnet')
+    .option('--overwrite', 'replace a network previously generated in --dir', false)
+    .action(
+      action(async (opts: { dir: string; validators?: number; hosts?: string; chainId: string; overwrite: boolean }) => {
+        const hosts = opts.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
+        const validators = opts.validators ?? hosts?.length ?? 4;
+        if (hosts && hosts.length !== validators) throw new Error(`--hosts lists ${hosts.length} addresses for ${validators} validators; give one per validator`);
+        const manifest = await generateNetwork({
+          dir: opts.dir,
+          validators,
+          hosts,
+          chainId: opts.chainId,
+          overwrite: opts.overwrite,
+          appState: (vals) => buildAppState(vals),
+          logger: createLogger('cometbft-config', { level: 'warn' }),
+        });
+        say(`generated ${manifest.nodes.length} homes for chain ${manifest.chainId} in ${opts.dir}:`);
+        for (const n of manifest.nodes) say(`  ${n.name}  p2p ${n.p2pAddress}  validator ${n.validatorAddress}  app at ${n.abciAddress}`);
+        say('on each machine: `seqpool node start --home HOME`, then `cometbft start --home HOME`');
       }),
     );
 }

@@ -1,7 +1,7 @@
 // The `seqpool` command. Every command and option explains itself under --help; failures print one
 // line saying what went wrong and what to do, and exit non-zero.
 import { Command } from 'commander';
-import { registerLocalnetCommands } from './localnet-commands.js';
+import { registerLocalnetCommands, registerNetworkCommands } from './localnet-commands.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerQueryCommands } from './query-commands.js';
 
@@ -13,6 +13,7 @@ const program = new Command()
 
 registerNodeCommands(program);
 registerLocalnetCommands(program);
+registerNetworkCommands(program);
 registerQueryCommands(program);
 
 await program.parseAsync(process.argv);
