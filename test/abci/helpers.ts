@@ -1,12 +1,16 @@
 // Test helpers for the ABCI server: a raw socket client that speaks the framing by hand, a logger that
 // records what the server logs, and a minimal app to override per test.
 import { connect, type Socket } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Request, Response } from 'cosmjs-types/tendermint/abci/types';
 import type { DeepPartial } from 'cosmjs-types/helpers';
 import type { AbciApplication } from '../../abci/application.js';
 import { FrameDecoder, encodeFrame } from '../../abci/framing.js';
 import { parseAddress } from '../../abci/address.js';
+import { AbciServer } from '../../abci/server.js';
 
 /** A client that writes framed Requests and reads framed Responses in order. */
 export class TestClient {
@@ -150,4 +154,42 @@ export function baseApp(overrides: Partial<AbciApplication> = {}): AbciApplicati
     commit: () => ({}),
     ...overrides,
   };
+}
+
+/**
+ * Per-file harness: `start(app)` runs an AbciServer on an ephemeral port (or `address`) with a
+ * recording logger and returns a client factory; servers and clients are torn down after each test,
+ * and `tempDir()` is a directory for unix sockets, removed after the file.
+ */
+export function useServers() {
+  const servers: AbciServer[] = [];
+  const clients: TestClient[] = [];
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'abci-test-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  async function start(app: AbciApplication, opts: { address?: string; maxFrameSize?: number } = {}) {
+    const { logger, lines } = captureLogger();
+    const server = new AbciServer({ app, logger, maxFrameSize: opts.maxFrameSize });
+    servers.push(server);
+    const address = await server.listen(opts.address ?? 'tcp://127.0.0.1:0');
+    const client = async () => {
+      const c = await TestClient.connect(address);
+      clients.push(c);
+      return c;
+    };
+    return { server, address, lines, client };
+  }
+  const tempDir = (): string => {
+    if (!dir) throw new Error('tempDir() is available inside tests only');
+    return dir;
+  };
+  return { start, tempDir };
 }
