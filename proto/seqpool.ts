@@ -65,7 +65,27 @@ export interface Tx { body: Uint8Array; signature: Uint8Array }
 export interface BindPeer { peerId: string; addrs: string[] }
 export interface TxBody { chainId: string; signer: Uint8Array; nonce: bigint; bindPeer?: BindPeer }
 export interface SyntheticObservation { topic: string; payload: Uint8Array }
-export interface Observation { synthetic?: SyntheticObservation }
+export interface L1Locked { signer: Uint8Array; amount: string; total: string; signerPubkey: Uint8Array }
+export interface L1Relocked { amount: string; total: string }
+export interface L1UnlockInit { signer: Uint8Array; deactivationTime: bigint; amount: string }
+export interface L1Unlocked { signer: Uint8Array; amount: string }
+export interface L1SignerChange { oldSigner: Uint8Array; newSigner: Uint8Array; signerPubkey: Uint8Array }
+export interface L1StakingEvent {
+  chainId: bigint;
+  contract: Uint8Array;
+  blockHash: Uint8Array;
+  blockNumber: bigint;
+  logIndex: number;
+  txHash: Uint8Array;
+  sequencerId: bigint;
+  nonce: bigint;
+  locked?: L1Locked;
+  relocked?: L1Relocked;
+  unlockInit?: L1UnlockInit;
+  unlocked?: L1Unlocked;
+  signerChange?: L1SignerChange;
+}
+export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1StakingEvent }
 export interface VoteExtension { observations: Observation[] }
 export interface InjectedVoteExtensions { extendedCommitInfo: Uint8Array }
 export interface PeerBinding { peerId: string; addrs: string[]; height: bigint }
