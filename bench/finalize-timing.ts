@@ -2,6 +2,7 @@
 // a few synthetic observations that every validator attests (so they are also tallied and applied).
 import { ExtendedCommitInfo } from 'cosmjs-types/tendermint/abci/types';
 import { utf8 } from '../common/bytes.js';
+import { sign, verify } from '../common/secp.js';
 import { VoteExtensionCodec, type Observation } from '../proto/seqpool.js';
 import { extendedCommit, makeValidators, openApp, runTimedBlock, VE_HEIGHT } from './harness.js';
 
@@ -66,4 +67,16 @@ export async function timeFinalize(n: number, opts: { blocks?: number; warmup?: 
     totalP99: percentile(t, 99),
     totalMax: t[t.length - 1]!,
   };
+}
+
+/** Cost of one secp256k1 signature check through the app's verifier (OpenSSL), in ms: the floor
+ * under ProcessProposal, which must check every extension signature once. */
+export function verifyCostMs(iterations = 2000): number {
+  const [v] = makeValidators(1);
+  const msg = utf8('x'.repeat(150));
+  const sig = sign(v!.privKey, msg);
+  for (let i = 0; i < 200; i++) verify(v!.pubKey, msg, sig);
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) verify(v!.pubKey, msg, sig);
+  return (performance.now() - t0) / iterations;
 }

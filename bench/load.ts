@@ -20,6 +20,8 @@ export interface LoadOptions {
   durationMs: number;
   window: number;
   drainMs?: number;
+  /** Idle blocks to wait for (and measure the interval of) before the load starts. */
+  idleBlocks?: number;
   say(line: string): void;
 }
 
@@ -34,8 +36,12 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   blockIntervalMs: number;
+  /** Mean interval of the `idleBlocks` blocks before the load started. */
+  idleBlockIntervalMs: number;
   blocks: number;
   maxTxsPerBlock: number;
+  /** Mean txs broadcast but not yet committed during the load, of streams × window. */
+  meanInFlight: number;
 }
 
 interface Pending {
@@ -79,9 +85,24 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let stopSending = false;
   let stopPolling = false;
 
-  const status = await rpcGet<{ sync_info: { latest_block_height: string } }>(`${o.watchUrl}/status`);
-  let next = Number(status.sync_info.latest_block_height) + 1;
-  const startHeight = next - 1;
+  const idleBlocks = o.idleBlocks ?? 6;
+  let height = 0;
+  o.say(`  [${o.name}] measuring the idle block interval over ${idleBlocks} blocks before the load`);
+  for (;;) {
+    const status = await rpcGet<{ sync_info: { latest_block_height: string } }>(`${o.watchUrl}/status`);
+    height = Number(status.sync_info.latest_block_height);
+    if (height >= 2 + idleBlocks) break;
+    await sleep(100);
+  }
+  let next = height + 1;
+  const startHeight = height;
+  const idleFrom = startHeight - idleBlocks;
+  const idleTimes = await Promise.all(
+    Array.from({ length: startHeight - idleFrom + 1 }, (_, k) =>
+      rpcGet<{ block: { header: { time: string } } }>(`${o.watchUrl}/block?height=${idleFrom + k}`).then((b) => headerTimeMs(b.block.header.time)),
+    ),
+  );
+  const idleBlockIntervalMs = idleTimes.length > 1 ? (idleTimes[idleTimes.length - 1]! - idleTimes[0]!) / (idleTimes.length - 1) : NaN;
 
   const poller = (async () => {
     while (!stopPolling) {
@@ -149,11 +170,18 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const secs = (performance.now() - t0) / 1000;
     o.say(`  [${o.name}] ${secs.toFixed(0)}s: sent ${sent}, committed ${latencies.length}, in flight ${pending.size}, rejected ${rejected}, height ${next - 1}`);
   }, 5000);
+  let inFlightSum = 0;
+  let inFlightSamples = 0;
+  const sampler = setInterval(() => {
+    inFlightSum += pending.size;
+    inFlightSamples++;
+  }, 100);
   const senders = o.streams.map((s, i) => sender(s, i));
   let loadEndHeight = startHeight;
   try {
     await sleep(o.durationMs);
     stopSending = true;
+    clearInterval(sampler);
     loadEndHeight = next - 1;
     await Promise.all(senders);
     const drainUntil = performance.now() + (o.drainMs ?? 8000);
@@ -162,6 +190,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     stopSending = true;
     stopPolling = true;
     clearInterval(ticker);
+    clearInterval(sampler);
     await poller;
   }
 
@@ -184,7 +213,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     blockIntervalMs: spanMs / Math.max(1, measured.length),
+    idleBlockIntervalMs,
     blocks: measured.length,
     maxTxsPerBlock: Math.max(0, ...blocks.map((b) => b.ours)),
+    meanInFlight: inFlightSamples ? inFlightSum / inFlightSamples : NaN,
   };
 }
