@@ -38,6 +38,8 @@ export class SeqpoolApp implements AbciApplication {
   private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per signer
   private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
   private readonly signatures = new ve.VerifiedSignatures();
+  private readonly txSignatures = new ve.VerifiedSignatures(50_000); // > CometBFT's mempool size
+  private readonly vouched = new ve.VouchedExtensions();
   private readonly log: Logger;
 
   private constructor(private readonly opts: SeqpoolAppOptions) {
@@ -147,6 +149,7 @@ export class SeqpoolApp implements AbciApplication {
       this.log.warn({ height: req.height.toString(), validator: toHex(req.validatorAddress).toUpperCase(), reason: parsed.reason }, 'rejecting vote extension');
       return { status: VerifyStatus.REJECT };
     }
+    this.vouched.add(req.validatorAddress, req.height, req.voteExtension);
     return { status: VerifyStatus.ACCEPT };
   }
 
@@ -184,6 +187,7 @@ export class SeqpoolApp implements AbciApplication {
     this.lastAppHash = appHash;
     this.finalized = undefined;
     this.checkNonces.clear(); // CometBFT rechecks the mempool against the new state next
+    this.vouched.prune(height);
     this.log.debug({ height: height.toString(), appHash: toHex(appHash), changes: changes.length }, 'committed');
     return { retainHeight: 0n };
   }
@@ -204,6 +208,7 @@ export class SeqpoolApp implements AbciApplication {
       sequencer: (a) => this.state.sequencer(a, view),
       expectedNonce: (s) => nonces.get(toHex(s.address)) ?? s.nonce + 1n,
       peerOwner: (p) => this.state.peerOwner(p, view),
+      verify: (pubKey, message, signature) => this.txSignatures.verify(pubKey, message, signature),
     };
   }
 
@@ -250,6 +255,7 @@ export class SeqpoolApp implements AbciApplication {
       height: voted,
       params: this.state.params(),
       signatures: this.signatures,
+      vouched: (v, h, ext) => this.vouched.has(v, h, ext),
     });
   }
 
