@@ -6,15 +6,19 @@
 //   peer/<peer id>        address of the sequencer that bound it (uniqueness index)
 //   valset/<height:020>   ValidatorSet in force from that height
 //   obs/<digest hex>      AppliedObservation
+//   l1                    L1Config (the LockingPool followed)
+//   sid/<id:020>          address of the sequencer with that LockingPool id
 import { fromHex, toHex } from '../common/bytes.js';
 import {
   AppliedObservationCodec,
   ChainInfoCodec,
+  L1ConfigCodec,
   ParamsCodec,
   SequencerCodec,
   ValidatorSetCodec,
   type AppliedObservation,
   type ChainInfo,
+  type L1Config,
   type Codec,
   type Params,
   type Sequencer,
@@ -29,6 +33,8 @@ export const Keys = {
   peer: (peerId: string) => `peer/${peerId}`,
   valset: (fromHeight: bigint) => `valset/${fromHeight.toString().padStart(20, '0')}`,
   observation: (digest: Uint8Array) => `obs/${toHex(digest)}`,
+  l1: 'l1',
+  sequencerId: (id: bigint) => `sid/${id.toString().padStart(20, '0')}`,
 };
 
 /** Which view a reader sees: the block being built, or the last committed state. */
@@ -67,6 +73,21 @@ export class State {
   }
   setSequencer(s: Sequencer): void {
     this.write(Keys.sequencer(s.address), SequencerCodec, s);
+    if (s.sequencerId) this.store.set(Keys.sequencerId(s.sequencerId), new TextEncoder().encode(toHex(s.address)));
+  }
+  deleteSequencer(address: Uint8Array): void {
+    this.store.delete(Keys.sequencer(address));
+  }
+  sequencerById(id: bigint, view: View = 'working'): Sequencer | undefined {
+    const raw = view === 'working' ? this.store.get(Keys.sequencerId(id)) : this.store.getCommitted(Keys.sequencerId(id));
+    return raw && this.sequencer(fromHex(new TextDecoder().decode(raw)), view);
+  }
+
+  l1Config(view: View = 'working'): L1Config | undefined {
+    return this.read(Keys.l1, L1ConfigCodec, view);
+  }
+  setL1Config(c: L1Config): void {
+    this.write(Keys.l1, L1ConfigCodec, c);
   }
   sequencers(view: View = 'working'): Sequencer[] {
     const keys = view === 'working' ? this.store.keys('seq/') : this.store.committedKeys('seq/');

@@ -89,7 +89,22 @@ export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1S
 export interface VoteExtension { observations: Observation[] }
 export interface InjectedVoteExtensions { extendedCommitInfo: Uint8Array }
 export interface PeerBinding { peerId: string; addrs: string[]; height: bigint }
-export interface Sequencer { address: Uint8Array; pubKey: Uint8Array; power: bigint; nonce: bigint; peer?: PeerBinding }
+export const SequencerStatus = { ACTIVE: 0, UNLOCKING: 1, EXITED: 2 } as const;
+export type SequencerStatus = (typeof SequencerStatus)[keyof typeof SequencerStatus];
+export interface Sequencer {
+  address: Uint8Array;
+  pubKey: Uint8Array;
+  power: bigint;
+  nonce: bigint;
+  peer?: PeerBinding;
+  sequencerId?: bigint;
+  l1Nonce?: bigint;
+  locked?: string;
+  status?: SequencerStatus;
+  signer?: Uint8Array;
+  deactivationTime?: bigint;
+}
+export interface L1Config { chainId: bigint; lockingPool: Uint8Array }
 export interface Params {
   minLock: string;
   maxLock: string;
@@ -106,7 +121,7 @@ export interface Params {
 export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint }
 export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }
 export interface ValidatorSet { fromHeight: bigint; validators: ValidatorEntry[] }
-export interface AppliedObservation { digest: Uint8Array; observation: Observation; height: bigint; power: bigint; totalPower: bigint }
+export interface AppliedObservation { digest: Uint8Array; observation: Observation; height: bigint; power: bigint; totalPower: bigint; rejected?: string }
 
 export const TxCodec = codec<Tx>('Tx');
 export const TxBodyCodec = codec<TxBody>('TxBody');
@@ -118,3 +133,4 @@ export const ParamsCodec = codec<Params>('Params');
 export const ChainInfoCodec = codec<ChainInfo>('ChainInfo');
 export const ValidatorSetCodec = codec<ValidatorSet>('ValidatorSet');
 export const AppliedObservationCodec = codec<AppliedObservation>('AppliedObservation');
+export const L1ConfigCodec = codec<L1Config>('L1Config');
