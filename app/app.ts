@@ -12,9 +12,11 @@ import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
+import { SequencerStatus, type Observation, type ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
 import { checkTx, type CheckedTx, type TxView } from './txs.js';
-import { sortValidators } from './validator-set.js';
+import { applyL1Event, ethAddress } from './l1-staking.js';
+import { sortValidators, validatorUpdatesBetween } from './validator-set.js';
 import * as ve from './vote-extensions.js';
 
 export const APP_VERSION = 1n;
@@ -63,6 +65,14 @@ export class SeqpoolApp implements AbciApplication {
     return app;
   }
 
+  /** Committed staking state for the bridge: which L1 event nonce comes next, what is settled. */
+  stakingView(): { nextNonce(sequencerId: bigint): bigint; isSettled(digest: Uint8Array): boolean } {
+    return {
+      nextNonce: (id) => (this.state.sequencerById(id, 'committed')?.l1Nonce ?? 0n) + 1n,
+      isSettled: (digest) => this.state.observation(digest, 'committed') !== undefined,
+    };
+  }
+
   get height(): bigint {
     return this.lastHeight;
   }
@@ -87,7 +97,10 @@ export class SeqpoolApp implements AbciApplication {
     const veHeight = req.consensusParams?.abci?.voteExtensionsEnableHeight ?? 0n;
     this.state.setChain({ chainId: req.chainId, voteExtensionsEnableHeight: veHeight, initialHeight: req.initialHeight });
     this.state.setParams(genesis.params);
-    for (const s of genesis.sequencers) this.state.setSequencer({ address: s.address, pubKey: s.pubKey, power: s.power, nonce: 0n });
+    if (genesis.l1) this.state.setL1Config(genesis.l1);
+    for (const s of genesis.sequencers) {
+      this.state.setSequencer({ address: s.address, pubKey: s.pubKey, power: s.power, nonce: 0n, sequencerId: s.sequencerId, l1Nonce: s.l1Nonce, locked: s.locked, signer: ethAddress(s.pubKey) });
+    }
     const validators = sortValidators(genesis.sequencers.map((s) => ({ address: s.address, pubKey: s.pubKey, power: s.power })));
     this.state.addValidatorSet({ fromHeight: req.initialHeight, validators }, req.initialHeight);
     this.log.info({ chainId: req.chainId, validators: validators.length, veHeight: veHeight.toString() }, 'genesis applied');
@@ -160,22 +173,31 @@ export class SeqpoolApp implements AbciApplication {
     const events: Partial2<abci.Event>[] = [];
     const txResults: Partial2<abci.ExecTxResult>[] = [];
     let startAt = 0;
+    const setBefore = this.state.latestValidatorSet().validators;
+    let set = setBefore;
     if (expects && req.txs[0] && ve.isInjected(req.txs[0])) {
       startAt = 1;
       txResults.push({ code: TxCode.OK, log: 'vote extensions of the previous height' });
       const check = this.proposals.get(toHex(req.hash)) ?? this.checkCommit(req.txs[0], height);
       if (check.ok) {
         for (const reason of check.ignored) this.log.warn({ height: height.toString(), reason }, 'malformed vote extension not counted');
-        events.push(...this.applyAttestations(check, height));
+        set = this.applyAttestations(check, height, set, events);
       }
       else this.log.error({ height: height.toString(), reason: check.reason }, 'decided block carries an invalid extended commit; no observation applied');
     }
     const nonces = new Map<string, bigint>();
     for (const raw of req.txs.slice(startAt)) txResults.push(this.deliverTx(raw, height, nonces));
     this.proposals.clear();
+    // Updates returned at height H take effect at H+2 (CometBFT); the set in force at H must stay
+    // known for the next ProcessProposal, which checks the votes of H.
+    const updates = validatorUpdatesBetween(setBefore, set);
+    if (updates.length > 0) {
+      this.state.addValidatorSet({ fromHeight: height + 2n, validators: set }, height);
+      this.log.info({ height: height.toString(), updates: updates.map((u) => ({ pubKey: toHex(u.pubKey), power: u.power.toString() })) }, 'validator set changes');
+    }
     const appHash = this.state.store.workingRoot();
     this.finalized = { height, appHash };
-    return { events, txResults, validatorUpdates: [], appHash };
+    return { events, txResults, validatorUpdates: updates.map((u) => ({ pubKey: { secp256k1: u.pubKey }, power: u.power })), appHash };
   }
 
   async commit(_req: abci.RequestCommit): Res<abci.ResponseCommit> {
@@ -205,7 +227,10 @@ export class SeqpoolApp implements AbciApplication {
     return {
       chainId,
       params: this.state.params(view),
-      sequencer: (a) => this.state.sequencer(a, view),
+      sequencer: (a) => {
+        const s = this.state.sequencer(a, view);
+        return s && (s.status ?? SequencerStatus.ACTIVE) === SequencerStatus.ACTIVE ? s : undefined; // only active sequencers sign
+      },
       expectedNonce: (s) => nonces.get(toHex(s.address)) ?? s.nonce + 1n,
       peerOwner: (p) => this.state.peerOwner(p, view),
       verify: (pubKey, message, signature) => this.txSignatures.verify(pubKey, message, signature),
@@ -259,15 +284,33 @@ export class SeqpoolApp implements AbciApplication {
     });
   }
 
-  private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, height: bigint): Partial2<abci.Event>[] {
-    const events: Partial2<abci.Event>[] = [];
+  /** Apply what more than 2/3 attested; returns the validator set after any staking changes. */
+  private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, height: bigint, set: ValidatorEntry[], events: Partial2<abci.Event>[]): ValidatorEntry[] {
     for (const a of ve.tallyAttestations(check.votes, check.totalPower)) {
-      if (this.state.observation(a.digest)) continue; // applied before: idempotent
-      this.state.setObservation({ digest: a.digest, observation: a.observation, height, power: a.power, totalPower: check.totalPower });
-      this.log.info({ height: height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString() }, 'observation attested and applied');
-      events.push({ type: 'observation_applied', attributes: [{ key: 'digest', value: toHex(a.digest), index: true }] });
+      if (this.state.observation(a.digest)) continue; // settled before: idempotent
+      let rejected = '';
+      if (a.observation.l1Staking) {
+        const r = applyL1Event(this.state, a.observation.l1Staking, set);
+        if (r.ok) set = r.set;
+        else rejected = r.reason;
+      }
+      this.state.setObservation({ digest: a.digest, observation: a.observation, height, power: a.power, totalPower: check.totalPower, rejected });
+      const fields = { height: height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString(), l1: describeL1(a.observation) };
+      if (rejected) this.log.warn({ ...fields, reason: rejected }, 'attested observation rejected');
+      else this.log.info(fields, 'observation attested and applied');
+      const attributes = [{ key: 'digest', value: toHex(a.digest), index: true }];
+      if (rejected) attributes.push({ key: 'rejected', value: rejected, index: false });
+      events.push({ type: rejected ? 'observation_rejected' : 'observation_applied', attributes });
     }
-    return events;
+    return set;
   }
 }
 
+
+/** A short description of an L1 event for logs: kind, sequencer, nonce, block. */
+function describeL1(o: Observation): string | undefined {
+  const e = o.l1Staking;
+  if (!e) return undefined;
+  const kind = e.locked ? 'Locked' : e.relocked ? 'Relocked' : e.unlockInit ? 'UnlockInit' : e.unlocked ? 'Unlocked' : 'SignerChange';
+  return `${kind} sequencer ${e.sequencerId} nonce ${e.nonce} at L1 block ${e.blockNumber}`;
+}

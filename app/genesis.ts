@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { fromHex, toHex } from '../common/bytes.js';
 import { isValidPubKey, pubKeyToAddress } from '../common/secp.js';
-import type { Params } from '../proto/seqpool.js';
+import type { L1Config, Params } from '../proto/seqpool.js';
 import { DEFAULT_PARAMS } from './params.js';
 
 const decimal = z.string().regex(/^[0-9]{1,78}$/, 'a non-negative decimal integer string');
@@ -31,12 +31,24 @@ const SequencerSchema = z
   .object({
     pubKey: z.string().regex(/^(0x)?[0-9a-fA-F]{66}$/, '33-byte compressed secp256k1 key in hex'),
     power: u64.refine((v) => v > 0n, 'must be positive'),
+    // Set when the sequencer's stake was locked on L1 before genesis (the localnet seeds these).
+    sequencerId: u64.optional(),
+    l1Nonce: u64.optional(),
+    locked: decimal.optional(),
+  })
+  .strict();
+
+const L1Schema = z
+  .object({
+    chainId: u64,
+    lockingPool: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, '20-byte address in hex'),
   })
   .strict();
 
 export const AppStateSchema = z
   .object({
     params: ParamsSchema.default({}),
+    l1: L1Schema.optional(),
     sequencers: z.array(SequencerSchema).min(1, 'genesis needs at least one sequencer'),
   })
   .strict();
@@ -45,10 +57,14 @@ export interface GenesisSequencer {
   address: Uint8Array;
   pubKey: Uint8Array;
   power: bigint;
+  sequencerId: bigint;
+  l1Nonce: bigint;
+  locked: string;
 }
 
 export interface Genesis {
   params: Params;
+  l1?: L1Config;
   sequencers: GenesisSequencer[];
 }
 
@@ -78,12 +94,27 @@ export function parseGenesis(appStateBytes: Uint8Array): Genesis {
     const id = toHex(pubKey);
     if (seen.has(id)) throw new GenesisError(`app_state.sequencers.${i}.pubKey: duplicate sequencer ${id}`);
     seen.add(id);
-    return { address: pubKeyToAddress(pubKey), pubKey, power: s.power };
+    return { address: pubKeyToAddress(pubKey), pubKey, power: s.power, sequencerId: s.sequencerId ?? 0n, l1Nonce: s.l1Nonce ?? 0n, locked: s.locked ?? '' };
   });
-  return { params, sequencers };
+  const ids = sequencers.filter((s) => s.sequencerId > 0n).map((s) => s.sequencerId);
+  if (new Set(ids).size !== ids.length) throw new GenesisError('app_state.sequencers: duplicate sequencerId');
+  const l1 = parsed.data.l1 && { chainId: parsed.data.l1.chainId, lockingPool: fromHex(parsed.data.l1.lockingPool) };
+  return { params, l1, sequencers };
 }
 
 /** The app_state JSON for a set of genesis sequencers (used by the network generator). */
-export function buildAppState(sequencers: { pubKey: Uint8Array; power: bigint }[], params: Partial<Record<keyof Params, string | number>> = {}): unknown {
-  return { params, sequencers: sequencers.map((s) => ({ pubKey: toHex(s.pubKey), power: s.power.toString() })) };
+export function buildAppState(
+  sequencers: { pubKey: Uint8Array; power: bigint; sequencerId?: bigint; l1Nonce?: bigint; locked?: string }[],
+  params: Partial<Record<keyof Params, string | number>> = {},
+  l1?: { chainId: bigint; lockingPool: string },
+): unknown {
+  return {
+    params,
+    ...(l1 ? { l1: { chainId: l1.chainId.toString(), lockingPool: l1.lockingPool } } : {}),
+    sequencers: sequencers.map((s) => ({
+      pubKey: toHex(s.pubKey),
+      power: s.power.toString(),
+      ...(s.sequencerId !== undefined ? { sequencerId: s.sequencerId.toString(), l1Nonce: (s.l1Nonce ?? 1n).toString(), locked: s.locked ?? '0' } : {}),
+    })),
+  };
 }

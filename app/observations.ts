@@ -4,6 +4,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex, utf8 } from '../common/bytes.js';
 import { ObservationCodec, type Observation } from '../proto/seqpool.js';
+import { l1EventProblem } from './l1-staking.js';
 
 const DIGEST_DOMAIN = utf8('seqpool/observation/v1');
 const MAX_SYNTHETIC_PAYLOAD = 1024;
@@ -22,6 +23,7 @@ export function observationProblem(obs: Observation): string | undefined {
     if (obs.synthetic.payload.length > MAX_SYNTHETIC_PAYLOAD) return `synthetic payload over ${MAX_SYNTHETIC_PAYLOAD} bytes`;
     return undefined;
   }
+  if (obs.l1Staking) return l1EventProblem(obs.l1Staking);
   return 'unknown observation kind';
 }
 

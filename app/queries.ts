@@ -22,6 +22,8 @@ function error(code: number, log: string, height: bigint): Answer {
   return { code, log, codespace: CODESPACE, height };
 }
 
+const STATUS_NAMES = ['active', 'unlocking', 'exited'];
+
 export function sequencerJson(s: Sequencer): Record<string, unknown> {
   return {
     address: toHex(s.address).toUpperCase(),
@@ -29,6 +31,12 @@ export function sequencerJson(s: Sequencer): Record<string, unknown> {
     power: s.power.toString(),
     nonce: s.nonce.toString(),
     peer: s.peer ? { peerId: s.peer.peerId, addrs: s.peer.addrs, height: s.peer.height.toString() } : null,
+    sequencerId: (s.sequencerId ?? 0n).toString(),
+    status: STATUS_NAMES[s.status ?? 0] ?? 'unknown',
+    signer: s.signer?.length ? `0x${toHex(s.signer)}` : null,
+    locked: s.locked || '0',
+    l1Nonce: (s.l1Nonce ?? 0n).toString(),
+    deactivationTime: (s.deactivationTime ?? 0n).toString(),
   };
 }
 
@@ -89,10 +97,13 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
     case 'validators': {
       if (rest.length) break;
       const set: ValidatorSet = state.validatorSetAt(lastHeight + 1n, 'committed');
-      return json(
-        set.validators.map((v) => ({ ...sequencerJson(state.sequencer(v.address, 'committed')!), power: v.power.toString() })),
-        lastHeight,
-      );
+      // A key rotated out may still sign the next block (updates apply two heights later): then
+      // only the set's own entry is known.
+      const rows = set.validators.map((v) => {
+        const s = state.sequencer(v.address, 'committed');
+        return s ? { ...sequencerJson(s), power: v.power.toString() } : { address: toHex(v.address).toUpperCase(), pubKey: toHex(v.pubKey), power: v.power.toString() };
+      });
+      return json(rows, lastHeight);
     }
     case 'validator': {
       if (!/^(0x)?[0-9a-fA-F]{40}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /validator/{address}: a 20-byte hex address, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
@@ -100,6 +111,12 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       const s = state.sequencer(address, 'committed');
       if (!s) return error(QueryCode.NOT_FOUND, `no sequencer with address ${arg.toUpperCase()}`, lastHeight);
       return record(Keys.sequencer(address), () => sequencerJson(s));
+    }
+    case 'sequencer': {
+      if (!/^[1-9][0-9]{0,19}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /sequencer/{id}: a LockingPool sequencer id, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
+      const s = state.sequencerById(BigInt(arg), 'committed');
+      if (!s) return error(QueryCode.NOT_FOUND, `no sequencer with id ${arg}`, lastHeight);
+      return record(Keys.sequencer(s.address), () => sequencerJson(s));
     }
     case 'observation': {
       if (!/^[0-9a-fA-F]{64}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /observation/{digest}: 32-byte hex, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
@@ -111,8 +128,12 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
         power: o.power.toString(),
         totalPower: o.totalPower.toString(),
         synthetic: o.observation.synthetic ? { topic: o.observation.synthetic.topic, payload: toHex(o.observation.synthetic.payload) } : undefined,
+        l1Staking: o.observation.l1Staking
+          ? { sequencerId: o.observation.l1Staking.sequencerId.toString(), nonce: o.observation.l1Staking.nonce.toString(), blockNumber: o.observation.l1Staking.blockNumber.toString(), blockHash: toHex(o.observation.l1Staking.blockHash) }
+          : undefined,
+        rejected: o.rejected || null,
       }));
     }
   }
-  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /observation/{digest}`, lastHeight);
+  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}`, lastHeight);
 }

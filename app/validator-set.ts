@@ -59,3 +59,14 @@ export function applyValidatorSetChange(current: ValidatorEntry[], changes: Vali
   updates.sort((a, b) => compareBytes(pubKeyToAddress(a.pubKey), pubKeyToAddress(b.pubKey)));
   return { ok: true, next, updates };
 }
+
+/** The ValidatorUpdates that turn `before` into `after` (removals as power 0), in address order:
+ * one update per key even when several events of a block touched it. */
+export function validatorUpdatesBetween(before: ValidatorEntry[], after: ValidatorEntry[]): ValidatorUpdateOut[] {
+  const was = new Map(before.map((v) => [toHex(v.address), v]));
+  const now = new Map(after.map((v) => [toHex(v.address), v]));
+  const out: { address: Uint8Array; update: ValidatorUpdateOut }[] = [];
+  for (const [id, v] of was) if (!now.has(id)) out.push({ address: v.address, update: { pubKey: v.pubKey, power: 0n } });
+  for (const [id, v] of now) if (was.get(id)?.power !== v.power) out.push({ address: v.address, update: { pubKey: v.pubKey, power: v.power } });
+  return out.sort((a, b) => compareBytes(a.address, b.address)).map((o) => o.update);
+}
