@@ -1,0 +1,348 @@
+// The L1 listener (flow 1): follows LockingPool to K confirmations and offers each confirmed event to
+// ExtendVote, per sequencer strictly in nonce order. One serialized loop owns the store: poll the head,
+// check the last scanned block's hash (reorg), drop what the app settled, scan forward to head-K in
+// bounded ranges, and now and then sweep old ranges again for logs an RPC failed to return.
+import { createPublicClient, http, type Hex } from 'viem';
+import { z } from 'zod';
+import { toHex } from '../common/bytes.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { observationDigest, type ObservationSource } from '../app/observations.js';
+import type { L1StakingEvent, Observation } from '../proto/seqpool.js';
+import { decodeLockingPoolLog, describeEvent } from './decode.js';
+import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';
+import type { StakingStateView } from './state-view.js';
+import { BridgeStore, eventId } from './store.js';
+import { equalBytes } from '../common/bytes.js';
+import { Sweeper } from './sweep.js';
+
+const optionsSchema = z.object({
+  rpcUrl: z.string().url().optional(),
+  chainId: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)),
+  lockingPool: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'lockingPool must be a 0x-prefixed 20-byte address'),
+  startBlock: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)).refine((v) => v >= 0n, 'startBlock must be >= 0'),
+  confirmations: z.number().int().min(0).default(6),
+  pollIntervalMs: z.number().int().positive().default(2_000),
+  sweepIntervalMs: z.number().int().positive().default(300_000),
+  maxBlockRange: z.number().int().positive().default(1_000),
+  hashWindow: z.number().int().positive().optional(),
+  maxBackoffMs: z.number().int().positive().default(60_000),
+  dbPath: z.string().min(1),
+});
+
+export type L1ListenerOptions = z.input<typeof optionsSchema> & {
+  /** Used instead of rpcUrl (tests wrap a real client to drop logs or fail requests). */
+  client?: L1Client;
+  stateView: StakingStateView;
+  logger?: Logger;
+};
+
+export interface L1ListenerStatus {
+  running: boolean;
+  /** Highest block scanned (every block up to it was read at K confirmations). */
+  cursor: bigint;
+  head: bigint | undefined;
+  sweepFrom: bigint;
+  storedEvents: number;
+  consecutiveFailures: number;
+  lastError: string | undefined;
+}
+
+/** A configuration problem (wrong chain): retried like an RPC error but logged as an error. */
+class ConfigError extends Error {}
+
+const errorLine = (e: unknown): string => {
+  const x = e as { shortMessage?: string; message?: string };
+  return (x.shortMessage ?? x.message ?? String(e)).split('\n')[0]!;
+};
+
+export class L1Listener implements ObservationSource {
+  private readonly o: z.output<typeof optionsSchema>;
+  private readonly client: L1Client;
+  private readonly log: Logger;
+  private readonly stateView: StakingStateView;
+  private readonly store: BridgeStore;
+  private readonly sweeper: Sweeper;
+  private readonly hashWindow: bigint;
+  private readonly K: bigint;
+  /** Confirmed, unsettled events by (block hash, log index), with their digests. */
+  private readonly events = new Map<string, { ev: L1StakingEvent; digest: Uint8Array }>();
+  private readonly offered = new Set<string>();
+  private readonly malformedSeen = new Set<string>();
+  private cursor = 0n;
+  private head: bigint | undefined;
+  private chainChecked = false;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private serial: Promise<unknown> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private failures = 0;
+  private lastError: string | undefined;
+
+  constructor(opts: L1ListenerOptions) {
+    this.o = optionsSchema.parse(opts);
+    if (!opts.client && !this.o.rpcUrl) throw new Error('L1Listener needs rpcUrl or client');
+    this.client = opts.client ?? (createPublicClient({ transport: http(this.o.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as unknown as L1Client);
+    this.log = opts.logger ?? silentLogger();
+    this.stateView = opts.stateView;
+    this.store = new BridgeStore(this.o.dbPath);
+    this.K = BigInt(this.o.confirmations);
+    this.hashWindow = BigInt(this.o.hashWindow ?? Math.max(64, 8 * this.o.confirmations));
+    this.sweeper = new Sweeper({
+      startBlock: this.o.startBlock,
+      intervalMs: this.o.sweepIntervalMs,
+      maxBlockRange: BigInt(this.o.maxBlockRange),
+      log: this.log,
+      stateView: this.stateView,
+      store: this.store,
+      cursor: () => this.cursor,
+      events: () => [...this.events.values()].map((e) => e.ev),
+      ingest: (from, to) => this.ingest(from, to, 'sweep'),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new Error('L1Listener already started');
+    const stored = await this.store.open({ chainId: this.o.chainId.toString(), contract: this.o.lockingPool });
+    this.cursor = stored.cursor ?? this.o.startBlock - 1n;
+    this.sweeper.load(stored.sweepFrom ?? this.o.startBlock);
+    for (const ev of stored.events) this.remember(ev);
+    this.running = true;
+    this.log.info(
+      { chainId: this.o.chainId.toString(), lockingPool: this.o.lockingPool, resumeFrom: (this.cursor + 1n).toString(), confirmations: this.o.confirmations, storedEvents: this.events.size },
+      stored.cursor === undefined ? 'L1 listener starting at its start block' : 'L1 listener resuming from its persisted cursor',
+    );
+    this.loop = this.runLoop();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.serial;
+    await this.store.close();
+    this.log.info({ cursor: this.cursor.toString() }, 'L1 listener stopped');
+  }
+
+  /** ExtendVote's view: per sequencer, the unsettled event with the nonce the app expects next. */
+  pending(): Observation[] {
+    const out: L1StakingEvent[] = [];
+    const next = new Map<bigint, bigint>();
+    for (const [id, { ev, digest }] of this.events) {
+      let want = next.get(ev.sequencerId);
+      if (want === undefined) next.set(ev.sequencerId, (want = this.stateView.nextNonce(ev.sequencerId)));
+      if (ev.nonce !== want || this.stateView.isSettled(digest)) continue;
+      out.push(ev);
+      if (!this.offered.has(id)) {
+        this.offered.add(id);
+        this.log.info(describeEvent(ev), 'L1 event offered for attestation');
+      }
+    }
+    out.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+    return out.map((ev) => ({ l1Staking: ev }));
+  }
+
+  /** One poll step now (serialized with the loop); throws what the step hit. */
+  syncNow(): Promise<void> {
+    return this.exclusive(() => this.step());
+  }
+
+  /** A poll step followed by a complete sweep pass, whatever the sweep interval says. */
+  sweepNow(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.step();
+      await this.sweeper.run(true);
+    });
+  }
+
+  status(): L1ListenerStatus {
+    return {
+      running: this.running,
+      cursor: this.cursor,
+      head: this.head,
+      sweepFrom: this.sweeper.from,
+      storedEvents: this.events.size,
+      consecutiveFailures: this.failures,
+      lastError: this.lastError,
+    };
+  }
+
+  // ---------- the loop ----------
+
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    if (!this.running) return Promise.reject(new Error('L1Listener is not running'));
+    const run = this.serial.then(f, f);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.running) {
+      let delay = this.o.pollIntervalMs;
+      try {
+        await this.exclusive(() => this.step());
+        if (this.failures > 0) this.log.info({ after: this.failures }, 'L1 RPC reachable again; following resumes');
+        this.failures = 0;
+        this.lastError = undefined;
+      } catch (e) {
+        if (!this.running) break;
+        this.failures++;
+        this.lastError = errorLine(e);
+        delay = Math.min(this.o.pollIntervalMs * 2 ** Math.min(this.failures, 16), this.o.maxBackoffMs);
+        const fields = { error: this.lastError, attempt: this.failures, retryInMs: delay };
+        if (e instanceof ChainMovedError) this.log.info(fields, 'L1 changed while a range was read; nothing kept, reading it again');
+        else if (e instanceof ConfigError) this.log.error(fields, 'L1 listener misconfigured; fix the setting, it keeps retrying');
+        else this.log.warn({ ...fields, rpc: this.rpcLabel() }, 'L1 RPC request failed; backing off and retrying');
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => (clearTimeout(t), resolve());
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private rpcLabel(): string {
+    if (!this.o.rpcUrl) return 'custom client';
+    try {
+      return new URL(this.o.rpcUrl).origin; // never the path or query: providers put API keys there
+    } catch {
+      return 'rpcUrl';
+    }
+  }
+
+  private async step(): Promise<void> {
+    if (!this.chainChecked) {
+      const id = BigInt(await this.client.getChainId());
+      if (id !== this.o.chainId) throw new ConfigError(`the L1 RPC serves chain ${id}, the bridge is configured for chain ${this.o.chainId}`);
+      this.chainChecked = true;
+    }
+    const head = await this.client.getBlockNumber({ cacheTime: 0 });
+    this.head = head;
+    await this.checkReorg(head);
+    await this.pruneSettled();
+    const safe = head - this.K;
+    while (this.running && this.cursor < safe) {
+      const from = this.cursor + 1n;
+      const to = from + BigInt(this.o.maxBlockRange) - 1n < safe ? from + BigInt(this.o.maxBlockRange) - 1n : safe;
+      await this.ingest(from, to, 'scan');
+    }
+    await this.sweeper.run(false);
+    const keep = new Set([...this.events.values()].map((e) => e.ev.blockNumber));
+    keep.add(this.cursor);
+    await this.store.pruneHashes(this.cursor - this.hashWindow, keep);
+  }
+
+  /**
+   * Reads [from, to] and stores its new events. A forward scan also records every recent block's hash
+   * and moves the cursor in the same batch; a sweep only adds events it had missed. Returns how many.
+   */
+  private async ingest(from: bigint, to: bigint, source: 'scan' | 'sweep'): Promise<number> {
+    const recent = this.cursor - this.hashWindow;
+    const snap = await readRange(this.client, this.o.lockingPool as Hex, from, to, (n) => source === 'scan' && n > recent);
+    if (source === 'sweep') {
+      // A sweep reads blocks the scan already passed: if one no longer has the stored hash, the
+      // chain reorganised under us and checkReorg, not the sweep, must handle it.
+      for (const [n, h] of snap.hashes) {
+        const mine = await this.store.blockHash(n);
+        if (mine && !equalBytes(mine, h)) throw new ChainMovedError(`block ${n} has another hash than the one scanned; the reorg check runs next`);
+      }
+    }
+    const fresh: L1StakingEvent[] = [];
+    for (const raw of snap.logs) {
+      const r = decodeLockingPoolLog(this.o.chainId, raw);
+      if (!r.ok) {
+        const key = `${raw.blockHash}:${raw.logIndex}`;
+        if (r.ours && !this.malformedSeen.has(key)) {
+          this.malformedSeen.add(key);
+          this.log.warn(
+            { block: raw.blockNumber.toString(), blockHash: raw.blockHash, logIndex: raw.logIndex, tx: raw.transactionHash, reason: r.reason },
+            'malformed LockingPool log skipped: check that lockingPool is the contract version this node expects; the sequencer it names waits at this nonce until the app settles it otherwise',
+          );
+        }
+        continue;
+      }
+      const ev = r.event;
+      if (this.events.has(eventId(ev)) || fresh.some((f) => eventId(f) === eventId(ev))) continue;
+      const settled = this.stateView.isSettled(observationDigest({ l1Staking: ev })) || ev.nonce < this.stateView.nextNonce(ev.sequencerId);
+      if (settled) {
+        // Seen again after the app settled it (a sweep over an old range, or a node catching up).
+        if (source === 'scan') this.log.info({ ...describeEvent(ev), source }, 'L1 event seen, already settled by the app');
+        continue;
+      }
+      this.log[source === 'sweep' ? 'warn' : 'info'](
+        { ...describeEvent(ev), source },
+        source === 'sweep' ? 'L1 event seen by the sweep: the forward scan had missed it (RPC returned partial logs?)' : 'L1 event seen (confirmed)',
+      );
+      fresh.push(ev);
+    }
+    await this.store.commitRange(fresh, source === 'scan' ? snap.hashes : new Map(), source === 'scan' ? to : undefined);
+    if (source === 'scan') this.cursor = to;
+    for (const ev of fresh) this.remember(ev);
+    return fresh.length;
+  }
+
+  private remember(ev: L1StakingEvent): void {
+    this.events.set(eventId(ev), { ev, digest: observationDigest({ l1Staking: ev }) });
+  }
+
+  /** Drops what the app settled (applied or rejected), and what it moved past under another block hash. */
+  private async pruneSettled(): Promise<void> {
+    const gone: L1StakingEvent[] = [];
+    for (const { ev, digest } of this.events.values()) {
+      if (this.stateView.isSettled(digest)) {
+        this.log.info(describeEvent(ev), 'L1 event settled by the app (applied or rejected); dropped from the bridge store');
+        gone.push(ev);
+      } else if (ev.nonce < this.stateView.nextNonce(ev.sequencerId)) {
+        this.log.warn(describeEvent(ev), 'L1 event superseded: the app settled this nonce from another block hash (this node saw another fork); dropped');
+        gone.push(ev);
+      }
+    }
+    await this.store.deleteEvents(gone);
+    for (const ev of gone) this.forget(ev);
+  }
+
+  private forget(ev: L1StakingEvent): void {
+    this.events.delete(eventId(ev));
+    this.offered.delete(eventId(ev));
+  }
+
+  /**
+   * The cursor block's stored hash must still be canonical; if not, walk back to the fork point, drop
+   * every stored event above it (none was settled yet, or it would have been pruned) and rescan.
+   */
+  private async checkReorg(head: bigint): Promise<void> {
+    if (this.cursor < this.o.startBlock) return;
+    const stored = await this.store.blockHash(this.cursor);
+    if (!stored) return;
+    const now = this.cursor <= head ? await blockHash(this.client, this.cursor) : undefined;
+    if (now && equalBytes(now, stored)) return;
+
+    const { fork: found, checked } = await findForkPoint(this.client, this.store.hashesDescending(this.cursor), head);
+    const fork = found ?? this.o.startBlock - 1n;
+    if (found === undefined) {
+      this.log.error({ checkedBlocks: checked, rescanFrom: this.o.startBlock.toString() }, 'L1 reorg deeper than every stored block hash; re-scanning from the start block');
+    }
+    const dropped = [...this.events.values()].map((e) => e.ev).filter((ev) => ev.blockNumber > fork);
+    const sweepFrom = this.sweeper.rewound(fork);
+    await this.store.rewind(fork, sweepFrom);
+    const from = this.cursor;
+    this.cursor = fork;
+    for (const ev of dropped) {
+      this.forget(ev);
+      this.log.warn(describeEvent(ev), 'L1 event dropped before attestation: a reorg orphaned its block; it is offered again only if the new chain has it');
+    }
+    this.log.warn(
+      {
+        block: from.toString(),
+        storedHash: `0x${toHex(stored)}`,
+        nowHash: now ? `0x${toHex(now)}` : 'beyond the head',
+        forkPoint: fork.toString(),
+        depthFromCursor: (from - fork).toString(),
+        droppedEvents: dropped.length,
+        confirmations: this.o.confirmations,
+      },
+      'L1 reorg below the confirmation depth: rewound the cursor to the fork point and re-scanning; events already applied from orphaned blocks cannot be undone, raise confirmations if this repeats',
+    );
+  }
+}
