@@ -194,6 +194,7 @@ export class L1Listener implements ObservationSource {
         else if (e instanceof ConfigError) this.log.error(fields, 'L1 listener misconfigured; fix the setting, it keeps retrying');
         else this.log.warn({ ...fields, rpc: this.rpcLabel() }, 'L1 RPC request failed; backing off and retrying');
       }
+      if (!this.running) break; // stop() during the step: no wake was armed yet
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wake = () => (clearTimeout(t), resolve());
