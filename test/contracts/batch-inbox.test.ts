@@ -1,0 +1,110 @@
+// BatchInbox on a real anvil: FROST-signed headers, index / previous-hash / L2-range continuity,
+// replay refused, key rotation only with the current key.
+import { encodeAbiParameters, keccak256, toHex, type Address, type Hex } from 'viem';
+import { PoolKey, expectRevert, startChain, type Chain } from './helpers.js';
+import { events } from './pool-fixture.js';
+
+interface Header {
+  batchIndex: bigint;
+  prevBatchHash: Hex;
+  l2StartBlock: bigint;
+  l2EndBlock: bigint;
+  dataHash: Hex;
+  producer: Address;
+}
+const HEADER = {
+  type: 'tuple',
+  components: [
+    { name: 'batchIndex', type: 'uint256' },
+    { name: 'prevBatchHash', type: 'bytes32' },
+    { name: 'l2StartBlock', type: 'uint256' },
+    { name: 'l2EndBlock', type: 'uint256' },
+    { name: 'dataHash', type: 'bytes32' },
+    { name: 'producer', type: 'address' },
+  ],
+} as const;
+const encodeHeader = (h: Header): Hex => encodeAbiParameters([HEADER], [h]);
+
+let chain: Chain;
+let key: PoolKey;
+let inbox: Address;
+const ZERO = `0x${'00'.repeat(32)}` as Hex;
+
+beforeAll(async () => {
+  chain = await startChain(36003);
+  key = new PoolKey(4, 3);
+  inbox = await chain.deploy('BatchInbox', [chain.accounts[0]!.address, key.groupKey, 1n]);
+});
+afterAll(async () => chain?.stop());
+
+const sign = (h: Header, k = key) => k.sign(chain.chainId, inbox, 'appendBatch', encodeHeader(h));
+const append = (h: Header, sig: Hex) => chain.write(chain.accounts[1]!, inbox, 'BatchInbox', 'appendBatch', [h, sig]);
+const header = (i: bigint, prev: Hex, start: bigint, end: bigint): Header => ({
+  batchIndex: i,
+  prevBatchHash: prev,
+  l2StartBlock: start,
+  l2EndBlock: end,
+  dataHash: keccak256(toHex(`batch ${i}`)),
+  producer: chain.accounts[2]!.address,
+});
+
+test('appends a chain of signed batches and emits BatchAppended', async () => {
+  let prev = ZERO;
+  let start = 1n;
+  for (let i = 0n; i < 3n; i++) {
+    const h = header(i, prev, start, start + 9n);
+    const r = await append(h, sign(h));
+    const hash = keccak256(encodeHeader(h));
+    expect(events(r.logs as never, 'BatchInbox')[0]).toMatchObject({
+      eventName: 'BatchAppended',
+      args: { batchIndex: i, batchHash: hash, l2StartBlock: start, l2EndBlock: start + 9n, dataHash: h.dataHash, producer: h.producer },
+    });
+    expect(await chain.read<Hex>(inbox, 'BatchInbox', 'batchHash', [h])).toBe(hash);
+    expect(await chain.read<Hex>(inbox, 'BatchInbox', 'batchHashes', [i])).toBe(hash);
+    prev = hash;
+    start += 10n;
+  }
+  expect(await chain.read<bigint>(inbox, 'BatchInbox', 'nextBatchIndex')).toBe(3n);
+  expect(await chain.read<bigint>(inbox, 'BatchInbox', 'nextL2Block')).toBe(31n);
+  expect(await chain.read<Hex>(inbox, 'BatchInbox', 'lastBatchHash')).toBe(prev);
+});
+
+test('refuses a wrong index, previous hash, L2 start, empty range, zero producer, replay and bad signatures', async () => {
+  const last = await chain.read<Hex>(inbox, 'BatchInbox', 'lastBatchHash');
+  const good = header(3n, last, 31n, 40n);
+  for (const [bad, err] of [
+    [{ ...good, batchIndex: 4n }, 'WrongBatchIndex'],
+    [{ ...good, batchIndex: 2n }, 'WrongBatchIndex'],
+    [{ ...good, prevBatchHash: ZERO }, 'WrongPrevBatchHash'],
+    [{ ...good, l2StartBlock: 32n }, 'WrongL2Start'],
+    [{ ...good, l2StartBlock: 30n }, 'WrongL2Start'],
+    [{ ...good, l2EndBlock: 30n }, 'EmptyL2Range'],
+    [{ ...good, producer: '0x0000000000000000000000000000000000000000' }, 'ZeroProducer'],
+  ] as [Header, string][]) {
+    await expectRevert(append(bad, sign(bad)), err);
+  }
+  // Signed with another key, for another header, or for another purpose.
+  await expectRevert(append(good, sign(good, new PoolKey())), 'InvalidSignature');
+  await expectRevert(append(good, sign({ ...good, dataHash: ZERO })), 'InvalidSignature');
+  await expectRevert(append(good, key.sign(chain.chainId, inbox, 'commitEpoch', encodeHeader(good))), 'InvalidSignature');
+  await expectRevert(append(good, `${sign(good)}00` as Hex), 'FrostBadLength');
+  const ok = await append(good, sign(good));
+  expect(ok.gasUsed).toBeGreaterThan(0n);
+  // The same signed header again: refused by the index.
+  await expectRevert(append(good, sign(good)), 'WrongBatchIndex');
+});
+
+test('the key rotates only with a message signed by the current key', async () => {
+  const next = new PoolKey(5, 4);
+  const nonce = await chain.read<bigint>(inbox, 'BatchInbox', 'authNonce');
+  const payload = encodeAbiParameters([{ type: 'bytes' }, { type: 'uint256' }], [next.groupKey, nonce]);
+  const rotate = (sig: Hex) => chain.write(chain.accounts[3]!, inbox, 'BatchInbox', 'rotateGroupKey', [next.groupKey, sig]);
+  await expectRevert(rotate(next.sign(chain.chainId, inbox, 'rotateGroupKey', payload)), 'InvalidSignature');
+  await expectRevert(chain.write(chain.accounts[0]!, inbox, 'BatchInbox', 'initializeGroupKey', [next.groupKey]), 'GroupKeyAlreadySet');
+  const sig = key.sign(chain.chainId, inbox, 'rotateGroupKey', payload);
+  await rotate(sig);
+  await expectRevert(rotate(sig), 'InvalidSignature');
+  const h = header(4n, await chain.read<Hex>(inbox, 'BatchInbox', 'lastBatchHash'), 41n, 41n);
+  await expectRevert(append(h, sign(h)), 'InvalidSignature');
+  await append(h, sign(h, next));
+});
