@@ -14,7 +14,8 @@ import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
 import { SequencerStatus, type Observation, type ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
-import { checkTx, type CheckedTx, type TxView } from './txs.js';
+import { checkTx, TxMemo, type CheckedTx, type TxView } from './txs.js';
+import { verify } from '../common/secp.js';
 import { applyL1Event, ethAddress } from './l1-staking.js';
 import { sortValidators, validatorUpdatesBetween } from './validator-set.js';
 import * as ve from './vote-extensions.js';
@@ -38,9 +39,10 @@ export class SeqpoolApp implements AbciApplication {
   private lastAppHash: Uint8Array = new Uint8Array(0);
   private finalized?: { height: bigint; appHash: Uint8Array };
   private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per signer
+  private mempoolView?: TxView; // built once per commit: decoding params per CheckTx showed in profiles
   private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
   private readonly signatures = new ve.VerifiedSignatures();
-  private readonly txSignatures = new ve.VerifiedSignatures(50_000); // > CometBFT's mempool size
+  private readonly decodedTxs = new TxMemo(50_000); // > CometBFT's default mempool size (5000)
   private readonly vouched = new ve.VouchedExtensions();
   private readonly log: Logger;
 
@@ -87,6 +89,7 @@ export class SeqpoolApp implements AbciApplication {
   async initChain(req: abci.RequestInitChain): Res<abci.ResponseInitChain> {
     if (this.lastHeight > 0n) throw new Error(`InitChain at committed height ${this.lastHeight}: the app database belongs to a running chain`);
     this.state.store.discard();
+    this.mempoolView = undefined;
     const genesis = parseGenesis(req.appStateBytes);
     // The sequencer set in app_state must be exactly the validator set of genesis.json.
     const given = new Map(req.validators.map((v) => [toHex(v.pubKey?.secp256k1 ?? new Uint8Array(0)), BigInt(v.power)]));
@@ -114,7 +117,7 @@ export class SeqpoolApp implements AbciApplication {
   async checkTx(req: abci.RequestCheckTx): Res<abci.ResponseCheckTx> {
     const chain = this.state.chain('committed');
     if (!chain) return { code: TxCode.INTERNAL, codespace: CODESPACE, log: 'node has no committed state yet; retry after the first block' };
-    const result = checkTx(req.tx, this.txView('committed', this.checkNonces));
+    const result = checkTx(req.tx, (this.mempoolView ??= this.txView('committed', this.checkNonces)));
     if (result.code !== TxCode.OK) {
       this.log.debug({ code: result.code, reason: result.log }, 'CheckTx rejected tx');
       return { code: result.code, codespace: CODESPACE, log: result.log };
@@ -186,7 +189,8 @@ export class SeqpoolApp implements AbciApplication {
       else this.log.error({ height: height.toString(), reason: check.reason }, 'decided block carries an invalid extended commit; no observation applied');
     }
     const nonces = new Map<string, bigint>();
-    for (const raw of req.txs.slice(startAt)) txResults.push(this.deliverTx(raw, height, nonces));
+    const view = this.txView('working', nonces);
+    for (const raw of req.txs.slice(startAt)) txResults.push(this.deliverTx(raw, height, view, nonces));
     this.proposals.clear();
     // Updates returned at height H take effect at H+2 (CometBFT); the set in force at H must stay
     // known for the next ProcessProposal, which checks the votes of H.
@@ -209,6 +213,7 @@ export class SeqpoolApp implements AbciApplication {
     this.lastAppHash = appHash;
     this.finalized = undefined;
     this.checkNonces.clear(); // CometBFT rechecks the mempool against the new state next
+    this.mempoolView = undefined;
     this.vouched.prune(height);
     this.log.debug({ height: height.toString(), appHash: toHex(appHash), changes: changes.length }, 'committed');
     return { retainHeight: 0n };
@@ -233,12 +238,13 @@ export class SeqpoolApp implements AbciApplication {
       },
       expectedNonce: (s) => nonces.get(toHex(s.address)) ?? s.nonce + 1n,
       peerOwner: (p) => this.state.peerOwner(p, view),
-      verify: (pubKey, message, signature) => this.txSignatures.verify(pubKey, message, signature),
+      decoded: (raw, decode) => this.decodedTxs.get(raw, decode),
+      verify,
     };
   }
 
-  private deliverTx(raw: Uint8Array, height: bigint, nonces: Map<string, bigint>): Partial2<abci.ExecTxResult> {
-    const checked: CheckedTx = checkTx(raw, this.txView('working', nonces));
+  private deliverTx(raw: Uint8Array, height: bigint, view: TxView, nonces: Map<string, bigint>): Partial2<abci.ExecTxResult> {
+    const checked: CheckedTx = checkTx(raw, view);
     if (checked.code !== TxCode.OK) return { code: checked.code, codespace: CODESPACE, log: checked.log };
     const { body, sequencer } = checked;
     const address = toHex(sequencer.address);

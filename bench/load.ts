@@ -1,5 +1,6 @@
 // The load generator of bench:consensus: one stream per signer, each sending its txs in order
-// (broadcast_tx_sync, one request at a time) to its own node while keeping at most `window` txs
+// (broadcast_tx_async by default, as CometBFT's tm-load-test does, or broadcast_tx_sync; one request
+// at a time, so a signer's nonces reach the mempool in order) to its own node while keeping at most `window` txs
 // broadcast but not yet committed; one poller reads every block from node 0 and matches tx hashes
 // (sha256 of the tx bytes) to stamp the broadcast-to-commit latency.
 import { createHash } from 'node:crypto';
@@ -18,6 +19,9 @@ export interface LoadOptions {
   watchUrl: string;
   streams: StreamSpec[];
   durationMs: number;
+  /** async: the RPC answers once the tx is queued for CheckTx (throughput bound by the node, not by
+   * the CheckTx round trip); sync: it answers with the CheckTx result. Default async. */
+  broadcast?: 'async' | 'sync';
   window: number;
   drainMs?: number;
   /** Idle blocks to wait for (and measure the interval of) before the load starts. */
@@ -143,7 +147,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       inflight[idx]!++;
       let r: { code: number; log: string };
       try {
-        r = await rpcGet(`${spec.rpcUrl}/broadcast_tx_sync?tx=0x${Buffer.from(tx).toString('hex')}`);
+        r = await rpcGet(`${spec.rpcUrl}/broadcast_tx_${o.broadcast ?? 'async'}?tx=0x${Buffer.from(tx).toString('hex')}`);
       } catch (e) {
         r = { code: -1, log: (e as Error).message };
       }
