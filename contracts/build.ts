@@ -11,6 +11,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solc from 'solc';
+import { canonicalJson } from './json.js';
+
+export { canonicalJson };
 
 export const SOLC_VERSION = '0.8.37';
 export const EVM_VERSION = 'cancun';
@@ -36,22 +39,6 @@ export function repoRoot(): string {
 
 export const sourcesDir = (root = repoRoot()): string => join(root, 'contracts', 'src');
 export const artifactsDir = (root = repoRoot()): string => join(root, 'contracts', 'artifacts');
-
-/** JSON with object keys sorted at every level, two-space indent, trailing newline. */
-export function canonicalJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.keys(v as Record<string, unknown>)
-          .sort()
-          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v;
-  };
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
-}
 
 interface SolcOutput {
   errors?: { severity: string; formattedMessage: string }[];
