@@ -9,6 +9,10 @@ import { FakeState, PUBKEY, SIGNER, SIGNER2, captureLogs, emit, events, head, id
 const K = 3;
 let chain: Chain;
 const dirs: { cleanup(): void }[] = [];
+const running: L1Listener[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((l) => l.stop())); // also when a test failed half-way
+});
 
 beforeAll(async () => {
   chain = await startChain(38000);
@@ -35,6 +39,7 @@ async function listener(state: FakeState, extra: Partial<L1ListenerOptions> = {}
     ...extra,
   });
   await l.start();
+  running.push(l);
   return { l, logs, dir };
 }
 
