@@ -1,0 +1,134 @@
+// npm run bench:gas: gas of one FROST verification and of BatchInbox.appendBatch, next to the
+// Heimdall-style alternative (floor(2n/3)+1 ECDSA signatures checked one by one) for n = 4..100,
+// all measured on one anvil in one run. Writes the `gas` section of docs/BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { createPublicClient, createWalletClient, encodeAbiParameters, http, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { aggregate, commitNonces, encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Digest, signShare, SecretShare, thresholdFor, type KeyShare, type SigningCommitment } from '../mpc/index.js';
+import { Point, evalPoly, randomScalar } from '../mpc/suite.js';
+import { artifact, type ContractName } from '../contracts/artifacts.js';
+import { ANVIL_DEV_KEY, anvilBinary, startAnvil } from '../contracts/devnet.js';
+import { markdownTable, writeBenchSection } from './report.js';
+
+const PORT = Number(process.env.BENCH_GAS_PORT ?? 36100);
+const SIZES = [4, 10, 25, 50, 100];
+const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+const bytes = (h: Hex): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), 'hex'));
+
+/** A t-of-n key from an in-process trusted dealer (the figures do not depend on how it was made). */
+function dealKey(n: number, t: number): KeyShare[] {
+  for (;;) {
+    const coeffs = Array.from({ length: t }, () => randomScalar());
+    const groupKey = Point.BASE.multiply(coeffs[0]!).toBytes(true);
+    if (!isL1CompatibleGroupKey(groupKey)) continue;
+    const secrets = Array.from({ length: n }, (_, i) => new SecretShare(i + 1, evalPoly(coeffs, BigInt(i + 1))));
+    const pkg = {
+      keyId: 'bench',
+      epoch: 0,
+      threshold: t,
+      members: secrets.map((s) => ({ index: s.index, identity: new Uint8Array(33) })),
+      groupKey,
+      commitments: coeffs.map((c) => Point.BASE.multiply(c).toBytes(true)),
+      verifyingShares: Object.fromEntries(secrets.map((s) => [s.index, Point.BASE.multiply(s.reveal()).toBytes(true)])),
+    };
+    return secrets.map((secret) => ({ public: pkg, secret }));
+  }
+}
+
+function frostSign96(shares: KeyShare[], msg: Uint8Array): Hex {
+  const signers = shares.slice(0, shares[0]!.public.threshold);
+  const rounds = signers.map((s) => ({ s, ...commitNonces(s.secret) }));
+  const list: SigningCommitment[] = rounds.map((r) => r.commitment);
+  const zs = new Map(rounds.map((r) => [r.s.secret.index, signShare(r.s.public, r.s.secret, r.nonces, list, msg)]));
+  return hex(encodeL1Signature(aggregate(signers[0]!.public, list, msg, zs)));
+}
+
+async function main(): Promise<void> {
+  const anvil = await startAnvil({ port: PORT, chainId: 31337 });
+  try {
+    const transport = http(anvil.url);
+    const pub = createPublicClient({ transport, pollingInterval: 100 });
+    const account = privateKeyToAccount(ANVIL_DEV_KEY);
+    const chain = { id: 31337, name: 'anvil', nativeCurrency: { name: 'ETH', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.url] } } } as const;
+    const wallet = createWalletClient({ account, chain, transport });
+    const deploy = async (name: ContractName, args: unknown[]): Promise<Address> => {
+      const a = artifact(name);
+      const r = await pub.waitForTransactionReceipt({ hash: await wallet.deployContract({ abi: a.abi, bytecode: a.bytecode, args }) });
+      return r.contractAddress!;
+    };
+    const read = async <T>(address: Address, name: ContractName, functionName: string, args: unknown[]): Promise<T> =>
+      (await pub.readContract({ abi: artifact(name).abi as Abi, address, functionName, args })) as T;
+    const send = async (address: Address, name: ContractName, functionName: string, args: unknown[]): Promise<bigint> => {
+      const r = await pub.waitForTransactionReceipt({ hash: await wallet.writeContract({ abi: artifact(name).abi as Abi, address, functionName, args }) });
+      if (r.status !== 'success') throw new Error(`${functionName} reverted`);
+      return r.gasUsed;
+    };
+    const estimate = (address: Address, name: ContractName, functionName: string, args: unknown[]) =>
+      pub.estimateContractGas({ abi: artifact(name).abi as Abi, address, functionName, args, account });
+
+    // FROST: one verification, whatever n is (the pool's size only changes who signs off chain).
+    const key = dealKey(4, 3);
+    const groupKey = hex(encodeL1GroupKey(key[0]!.public.groupKey));
+    const harness = await deploy('FrostVerifierHarness', []);
+    const digest = keccak256(toHex('bench'));
+    const sig = frostSign96(key, bytes(digest));
+    const [ok, frostInternal] = await read<[boolean, bigint]>(harness, 'FrostVerifierHarness', 'measureVerify', [digest, groupKey, sig]);
+    if (!ok) throw new Error('FROST signature did not verify');
+    const frostCall = await estimate(harness, 'FrostVerifierHarness', 'verify', [digest, groupKey, sig]);
+
+    // appendBatch: first batch (cold storage) and a later one (steady state).
+    const inbox = await deploy('BatchInbox', [account.address, groupKey, 1n]);
+    const chainId = await pub.getChainId();
+    const HEADER = [{ type: 'tuple', components: ['batchIndex:uint256', 'prevBatchHash:bytes32', 'l2StartBlock:uint256', 'l2EndBlock:uint256', 'dataHash:bytes32', 'producer:address'].map((c) => ({ name: c.split(':')[0]!, type: c.split(':')[1]! })) }] as const;
+    const appendGas: bigint[] = [];
+    let prev: Hex = `0x${'00'.repeat(32)}`;
+    for (let i = 0n; i < 3n; i++) {
+      const h = { batchIndex: i, prevBatchHash: prev, l2StartBlock: 1n + i * 200n, l2EndBlock: 200n + i * 200n, dataHash: keccak256(toHex(`data ${i}`)), producer: account.address };
+      const payload = encodeAbiParameters(HEADER, [h]);
+      const s = frostSign96(key, l1Digest({ chainId: BigInt(chainId), verifier: bytes(inbox), purpose: 'appendBatch', payload: bytes(payload) }));
+      appendGas.push(await send(inbox, 'BatchInbox', 'appendBatch', [h, s]));
+      prev = keccak256(payload);
+    }
+
+    // ECDSA quorum for each n.
+    const rows: (string | number)[][] = [];
+    for (const n of SIZES) {
+      const keys = Array.from({ length: n }, () => privateKeyToAccount(generatePrivateKey()));
+      const t = thresholdFor(n);
+      const verifier = await deploy('EcdsaQuorumVerifier', [keys.map((k) => k.address)]);
+      const signers = keys.slice(0, t).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+      const sigs = (await Promise.all(signers.map((k) => k.sign({ hash: digest })))).map((x) => x.slice(2)).join('');
+      const [qok, ecdsaInternal] = await read<[boolean, bigint]>(verifier, 'EcdsaQuorumVerifier', 'measureVerify', [digest, `0x${sigs}`]);
+      if (!qok) throw new Error(`ECDSA quorum n=${n} did not verify`);
+      const ecdsaCall = await estimate(verifier, 'EcdsaQuorumVerifier', 'verify', [digest, `0x${sigs}`]);
+      const ecdsaSubmit = await send(verifier, 'EcdsaQuorumVerifier', 'submit', [digest, `0x${sigs}`]);
+      rows.push([n, t, Number(ecdsaInternal), Number(ecdsaCall), Number(ecdsaSubmit), Number(frostInternal), Number(frostCall), `${(Number(ecdsaCall) / Number(frostCall)).toFixed(1)}x`]);
+    }
+
+    const anvilVersion = execFileSync(anvilBinary(), ['--version'], { encoding: 'utf8' }).split('\n')[0];
+    const md = [
+      '## Gas (`npm run bench:gas`)',
+      '',
+      `Machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, ${anvilVersion}, solc ${artifact('FrostVerifierHarness').solcVersion} (optimizer on), measured on one anvil in one run.`,
+      '',
+      '"verify only" is the gas of the verification code itself (gasleft() around the library call or loop);',
+      '"as a tx" is eth_estimateGas of the external verify call (21,000 base + calldata + dispatch + verification).',
+      '',
+      `- FrostVerifier.verify (one FROST signature, any pool size): **${frostInternal} gas** verify only, ${frostCall} gas as a tx (96-byte signature).`,
+      `- BatchInbox.appendBatch (signature check, continuity checks, 4 storage writes, event): ${appendGas[0]} gas for the first batch, ${appendGas[1]} / ${appendGas[2]} for the next ones.`,
+      '',
+      markdownTable(['n validators', 'signatures (floor(2n/3)+1)', 'ECDSA quorum verify only', 'ECDSA quorum as a tx', 'ECDSA submit tx (verify + 1 store + event)', 'FROST verify only', 'FROST as a tx', 'ECDSA / FROST (tx)'], rows),
+    ].join('\n');
+    const file = writeBenchSection('gas', md);
+    console.log(md);
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    await anvil.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
