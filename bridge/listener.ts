@@ -81,7 +81,7 @@ export class L1Listener implements ObservationSource {
   constructor(opts: L1ListenerOptions) {
     this.o = optionsSchema.parse(opts);
     if (!opts.client && !this.o.rpcUrl) throw new Error('L1Listener needs rpcUrl or client');
-    this.client = opts.client ?? (createPublicClient({ transport: http(this.o.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as unknown as L1Client);
+    this.client = opts.client ?? createPublicClient({ transport: http(this.o.rpcUrl, { retryCount: 1, timeout: 15_000 }) });
     this.log = opts.logger ?? silentLogger();
     this.stateView = opts.stateView;
     this.store = new BridgeStore(this.o.dbPath);

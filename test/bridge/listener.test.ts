@@ -8,7 +8,7 @@ import { FakeState, PUBKEY, SIGNER, SIGNER2, captureLogs, emit, events, head, id
 
 const K = 3;
 let chain: Chain;
-const dirs: { cleanup(): void }[] = [];
+const dirs: { path: string; cleanup(): void }[] = [];
 const running: L1Listener[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((l) => l.stop())); // also when a test failed half-way
