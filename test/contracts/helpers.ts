@@ -75,7 +75,7 @@ export interface Chain {
   wallet(account: PrivateKeyAccount): WalletClient;
   deploy(name: ContractName, args: unknown[], from?: PrivateKeyAccount): Promise<Address>;
   /** Sends a transaction and waits for it; throws (with the decoded custom error) on revert. */
-  write(from: PrivateKeyAccount, address: Address, name: ContractName, functionName: string, args: unknown[]): Promise<{ gasUsed: bigint; logs: readonly { topics: readonly Hex[]; data: Hex; address: Address }[] }>;
+  write(from: PrivateKeyAccount, address: Address, name: ContractName, functionName: string, args: unknown[]): Promise<{ gasUsed: bigint; blockNumber: bigint; logs: readonly { topics: readonly Hex[]; data: Hex; address: Address }[] }>;
   read<T>(address: Address, name: ContractName, functionName: string, args?: unknown[]): Promise<T>;
   increaseTime(seconds: number): Promise<void>;
   /** A fresh random account with 100 ETH. */
