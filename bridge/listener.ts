@@ -239,7 +239,9 @@ export class L1Listener implements ObservationSource {
    * and moves the cursor in the same batch; a sweep only adds events it had missed. Returns how many.
    */
   private async ingest(from: bigint, to: bigint, source: 'scan' | 'sweep'): Promise<number> {
-    const recent = this.cursor - this.hashWindow;
+    // Keep every block's hash near the confirmed head (where reorgs happen); while catching up from
+    // far behind, the range end and the event blocks are enough and cost far fewer requests.
+    const recent = (this.head ?? to) - this.K - this.hashWindow;
     const snap = await readRange(this.client, this.o.lockingPool as Hex, from, to, (n) => source === 'scan' && n > recent);
     if (source === 'sweep') {
       // A sweep reads blocks the scan already passed: if one no longer has the stored hash, the

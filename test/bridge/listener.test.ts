@@ -176,6 +176,22 @@ test('the running loop follows the head by itself and stop() is prompt', async (
   expect(Date.now() - t).toBeLessThan(2_000);
 });
 
+test('catching up from an older start block reads bounded ranges and finds every event', async () => {
+  const state = new FakeState();
+  const start = (await head(chain)) + 1n;
+  for (let n = 1n; n <= 4n; n++) {
+    await emit(chain, n === 1n ? 'locked' : 'relocked', n === 1n ? [651n, SIGNER, 1n, 1n, 1n, PUBKEY] : [651n, n, 1n, n]);
+    await mine(chain, 2);
+  }
+  await mine(chain, K);
+  const { l } = await listener(state, { startBlock: start, maxBlockRange: 2, hashWindow: 4 });
+  await l.syncNow();
+  expect(l.status().cursor).toBe((await head(chain)) - BigInt(K));
+  const offered: string[] = [];
+  for (let p = l.pending(); p.length > 0; p = l.pending()) for (const o of p) (offered.push(ids([o])[0]!), state.settle(o));
+  expect(offered).toEqual(['651/1', '651/2', '651/3', '651/4']);
+});
+
 test('a database made for another contract is refused with a clear message', async () => {
   const state = new FakeState();
   const first = await listener(state);
