@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildAppState } from '../app/genesis.js';
 import { signTx } from '../app/txs.js';
 import { createLogger } from '../common/log.js';
@@ -14,7 +14,7 @@ import { defaultCometbftBin } from '../cometbft-config/config-toml.js';
 import { loadValidatorKey } from '../cometbft-config/keys.js';
 import { generateNetwork } from '../cometbft-config/network.js';
 import { localnetDown, localnetUp } from '../localnet/localnet.js';
-import { stopPid } from '../localnet/processes.js';
+import { stopPid, waitForAbci } from '../localnet/processes.js';
 import { waitForHeight } from '../localnet/rpc.js';
 import { timeFinalize, verifyCostMs, type FinalizeTiming } from './finalize-timing.js';
 import { runLoad, type LoadResult, type StreamSpec } from './load.js';
@@ -107,7 +107,10 @@ async function guarded<T>(cleanup: () => Promise<void>, body: () => Promise<T>):
 
 // ---------- (a) kvstore ----------
 
-async function runKvstore(runId: string): Promise<{ load: LoadResult; cpu: CpuShare }> {
+/** kvstore in process (`--proxy_app=kvstore`, the goal's anchor) or over the ABCI socket
+ * (`abci-cli kvstore`, the same transport seqpool uses), to separate the app from the transport. */
+async function runKvstore(runId: string, transport: 'builtin' | 'socket' = 'builtin'): Promise<{ load: LoadResult; cpu: CpuShare }> {
+  const label = transport === 'builtin' ? 'kvstore' : 'kvstore (socket)';
   const dir = mkdtempSync(join(tmpdir(), 'seqpool-bench-kv-'));
   const procs: ChildProcess[] = [];
   const cleanup = async () => {
@@ -124,23 +127,35 @@ async function runKvstore(runId: string): Promise<{ load: LoadResult; cpu: CpuSh
       appState: (vals) => buildAppState(vals, {}),
       logger: createLogger('cometbft-config', { level: 'warn' }),
     });
+    const apps: ChildProcess[] = [];
     for (const n of manifest.nodes) {
       const fd = openSync(join(n.home, 'cometbft.log'), 'a');
       try {
-        procs.push(spawn(defaultCometbftBin(), ['start', '--home', n.home, '--proxy_app=kvstore'], { stdio: ['ignore', fd, fd], detached: true }));
+        if (transport === 'socket') {
+          const app = spawn(join(dirname(defaultCometbftBin()), 'abci-cli'), ['kvstore', '--address', n.abciAddress], { stdio: ['ignore', fd, fd], detached: true });
+          apps.push(app);
+          procs.push(app);
+          await waitForAbci(n.abciAddress, 10_000, app);
+        }
+        const args = transport === 'builtin' ? ['start', '--home', n.home, '--proxy_app=kvstore'] : ['start', '--home', n.home];
+        procs.push(spawn(defaultCometbftBin(), args, { stdio: ['ignore', fd, fd], detached: true }));
       } finally {
         closeSync(fd);
       }
-      say(`kvstore ${n.name}: RPC ${n.rpcUrl}`);
+      say(`${label} ${n.name}: RPC ${n.rpcUrl}`);
     }
     await Promise.all(manifest.nodes.map((n) => waitForHeight(n.rpcUrl, 2n, 60_000)));
     say('kvstore localnet is committing blocks; starting the load');
     const streams: StreamSpec[] = manifest.nodes.map((n, i) => ({
       rpcUrl: n.rpcUrl,
-      makeTx: (seq) => utf8(`b${runId}s${i}n${seq}=${seq}`),
+      makeTx: (seq) => utf8(`b${runId}${transport[0]}s${i}n${seq}=${seq}`),
     }));
-    const { result, cpu } = await withCpu({ 'cometbft ×4 (kvstore inside)': procs.map((p) => p.pid) }, () =>
-      runLoad({ name: 'kvstore', watchUrl: manifest.nodes[0]!.rpcUrl, streams, durationMs: LOAD_MS, window: WINDOW, broadcast: BROADCAST, say }),
+    const groups: Record<string, (number | undefined)[]> =
+      transport === 'builtin'
+        ? { 'cometbft ×4 (kvstore inside)': procs.map((p) => p.pid) }
+        : { 'cometbft ×4': procs.filter((p) => !apps.includes(p)).map((p) => p.pid), 'abci-cli kvstore ×4': apps.map((p) => p.pid) };
+    const { result, cpu } = await withCpu(groups, () =>
+      runLoad({ name: label, watchUrl: manifest.nodes[0]!.rpcUrl, streams, durationMs: LOAD_MS, window: WINDOW, broadcast: BROADCAST, say }),
     );
     return { load: result, cpu };
   });
@@ -215,7 +230,7 @@ async function runSeqpool(): Promise<{ load: LoadResult; cpu: CpuShare; rssMb: n
 
 // ---------- report ----------
 
-function report(verifyMs: number, kvRun: { load: LoadResult; cpu: CpuShare }, spRun: { load: LoadResult; cpu: CpuShare; rssMb: number[]; cometRssMb: number[] }, timings: FinalizeTiming[]): string {
+function report(verifyMs: number, kvRun: { load: LoadResult; cpu: CpuShare }, kvSocketRun: { load: LoadResult; cpu: CpuShare }, spRun: { load: LoadResult; cpu: CpuShare; rssMb: number[]; cometRssMb: number[] }, timings: FinalizeTiming[]): string {
   const [kv, sp, rssMb, cometRssMb] = [kvRun.load, spRun.load, spRun.rssMb, spRun.cometRssMb];
   const m = machineInfo();
   const ratio = sp.txPerSec / kv.txPerSec;
@@ -231,9 +246,11 @@ function report(verifyMs: number, kvRun: { load: LoadResult; cpu: CpuShare }, sp
     '',
     `Load: one generator, one stream per validator key sending to its own node's RPC in order (\`broadcast_tx_${BROADCAST}\`, one request at a time, as CometBFT's tm-load-test does by default), at most ${WINDOW} txs in flight per stream, ${LOAD_MS / 1000} s per app. kvstore txs are \`key=value\` with unique keys; seqpool txs are signed \`bindPeer\` txs (about ${sampleTxSize()} bytes) with sequential nonces. Latency is broadcast to the moment node0's RPC serves the block containing the tx (polled); tx/s and block interval come from block header times of the blocks committed during the load.`,
     '',
-    markdownTable(['app', 'committed tx/s', 'p50 latency ms', 'p99 latency ms', 'mean block interval ms', 'idle block interval ms (before load)', 'blocks', 'max txs/block', 'sent', 'committed', 'rejected', 'not committed'], [loadRow(kv), loadRow(sp)]),
+    markdownTable(['app', 'committed tx/s', 'p50 latency ms', 'p99 latency ms', 'mean block interval ms', 'idle block interval ms (before load)', 'blocks', 'max txs/block', 'sent', 'committed', 'rejected', 'not committed'], [loadRow(kv), loadRow(kvSocketRun.load), loadRow(sp)]),
     '',
-    `CPU during the load (average cores in use, of ${m.nproc}): kvstore run: ${cpuText(kvRun.cpu)}; seqpool run: ${cpuText(spRun.cpu)}.`,
+    `CPU during the load (average cores in use, of ${m.nproc}): kvstore run: ${cpuText(kvRun.cpu)}; kvstore over the socket: ${cpuText(kvSocketRun.cpu)}; seqpool run: ${cpuText(spRun.cpu)}.`,
+    '',
+    `The goal compares with the built-in kvstore, which runs inside cometbft. \`kvstore (socket)\` is the same kvstore served by \`abci-cli kvstore\` over the ABCI socket, the transport seqpool uses: seqpool reaches ${fmt(sp.txPerSec / kvSocketRun.load.txPerSec, 2)} of it.`,
     '',
     `In-process (one \`SeqpoolApp\`, memory persistence): per block, every validator's extension carries ${timings[0]?.observationsPerExtension ?? 4} synthetic observations, all attested and applied; median over ${timings[0]?.blocks ?? 50} blocks after a warm-up. Signing the extensions is CometBFT's work and is not timed. *live*: as on a running node, CometBFT verified each precommit's extension signature and called VerifyVoteExtension before the next proposal, so ProcessProposal re-verifies only extensions this node never saw (decision: \`VouchedExtensions\`); *cold*: a node replaying or catching up, which checks every signature once in ProcessProposal. FinalizeBlock reuses ProcessProposal's verdict in both.`,
     '',
@@ -302,11 +319,14 @@ async function main(): Promise<void> {
   const runId = Date.now().toString(36);
   say('(a) kvstore: starting a 4-validator localnet with --proxy_app=kvstore');
   const kv = await runKvstore(runId);
+  say('(a2) kvstore over the ABCI socket (abci-cli kvstore)');
+  const kvSocket = await runKvstore(runId, 'socket');
+  say(`  kvstore (socket): ${fmt(kvSocket.load.txPerSec)} tx/s, block interval ${fmt(kvSocket.load.blockIntervalMs, 0)} ms; cores: ${cpuText(kvSocket.cpu)}`);
   say(`  kvstore: ${fmt(kv.load.txPerSec)} tx/s, p50 ${fmt(kv.load.p50Ms, 0)} ms, p99 ${fmt(kv.load.p99Ms, 0)} ms, block interval ${fmt(kv.load.blockIntervalMs, 0)} ms; cores: ${cpuText(kv.cpu)}`);
   say('(b) seqpool: starting a 4-validator seqpool localnet');
   const sp = await runSeqpool();
   say(`  seqpool: ${fmt(sp.load.txPerSec)} tx/s, p50 ${fmt(sp.load.p50Ms, 0)} ms, p99 ${fmt(sp.load.p99Ms, 0)} ms, block interval ${fmt(sp.load.blockIntervalMs, 0)} ms, peak RSS ${sp.rssMb.map((x) => fmt(x, 0)).join('/')} MB; cores: ${cpuText(sp.cpu)}`);
-  const md = report(verifyMs, kv, sp, timings);
+  const md = report(verifyMs, kv, kvSocket, sp, timings);
   const file = writeBenchSection('consensus', md);
   console.log('\n' + md + '\n');
   say(`written to ${file}`);
