@@ -317,6 +317,6 @@ export class SeqpoolApp implements AbciApplication {
 function describeL1(o: Observation): string | undefined {
   const e = o.l1Staking;
   if (!e) return undefined;
-  const kind = e.locked ? 'Locked' : e.relocked ? 'Relocked' : e.unlockInit ? 'UnlockInit' : e.unlocked ? 'Unlocked' : 'SignerChange';
+  const kind = e.locked ? 'Locked' : e.relocked ? 'Relocked' : e.unlockInit ? 'UnlockInit' : e.unlocked ? 'Unlocked' : e.slashed ? 'Slashed' : 'SignerChange';
   return `${kind} sequencer ${e.sequencerId} nonce ${e.nonce} at L1 block ${e.blockNumber}`;
 }

@@ -18,9 +18,9 @@ export function l1EventProblem(ev: L1StakingEvent): string | undefined {
   if (ev.contract.length !== 20) return 'contract must be a 20-byte address';
   if (ev.blockHash.length !== 32 || ev.txHash.length !== 32) return 'block and tx hashes must be 32 bytes';
   if (ev.sequencerId <= 0n || ev.nonce <= 0n) return 'sequencer id and nonce must be positive';
-  const kinds = [ev.locked, ev.relocked, ev.unlockInit, ev.unlocked, ev.signerChange].filter((k) => k !== undefined);
+  const kinds = [ev.locked, ev.relocked, ev.unlockInit, ev.unlocked, ev.signerChange, ev.slashed].filter((k) => k !== undefined);
   if (kinds.length !== 1) return `an L1 event must carry exactly one kind, got ${kinds.length}`;
-  const amounts = [ev.locked?.amount, ev.locked?.total, ev.relocked?.amount, ev.relocked?.total, ev.unlockInit?.amount, ev.unlocked?.amount];
+  const amounts = [ev.locked?.amount, ev.locked?.total, ev.relocked?.amount, ev.relocked?.total, ev.unlockInit?.amount, ev.unlocked?.amount, ev.slashed?.amount, ev.slashed?.total];
   if (amounts.some((a) => a !== undefined && !DECIMAL.test(a))) return 'amounts must be decimal uint256 strings';
   const addresses = [ev.locked?.signer, ev.unlockInit?.signer, ev.unlocked?.signer, ev.signerChange?.oldSigner, ev.signerChange?.newSigner];
   if (addresses.some((a) => a !== undefined && a.length !== 20)) return 'signer addresses must be 20 bytes';
@@ -113,6 +113,15 @@ export function applyL1Event(state: State, ev: L1StakingEvent, set: ValidatorEnt
     return withSet(changes, () =>
       state.setSequencer({ ...next, power: 0n, status: SequencerStatus.UNLOCKING, deactivationTime: ev.unlockInit!.deactivationTime }),
     );
+  }
+  if (ev.slashed) {
+    // The stake shrinks; an active sequencer's power follows it (no lower bound: slashing is meant to
+    // hurt), and a stake slashed to below one token leaves the set.
+    if (current.status === SequencerStatus.EXITED) return reject(`sequencer ${ev.sequencerId} has exited`);
+    const power = BigInt(ev.slashed.total) / TOKEN;
+    const active = current.status === SequencerStatus.ACTIVE;
+    const changes = active ? [{ pubKey: current.pubKey, power }] : [];
+    return withSet(changes, () => state.setSequencer({ ...next, locked: ev.slashed!.total, power: active ? power : 0n }));
   }
   if (ev.unlocked) {
     if (current.status !== SequencerStatus.UNLOCKING) return reject(`sequencer ${ev.sequencerId} has not started unlocking`);

@@ -93,6 +93,11 @@ export function decodeLockingPoolLog(chainId: bigint, log: RawLog): DecodeResult
         event = { ...base, signerChange: { oldSigner: fromHex(x.oldSigner), newSigner: fromHex(x.newSigner), signerPubkey: pubkey(x.signerPubkey) } };
         break;
       }
+      case 'Slashed': {
+        const x = decoded.args;
+        event = { ...base, slashed: { amount: x.amount.toString(), total: x.total.toString() } };
+        break;
+      }
     }
     return { ok: true, event, name: decoded.eventName };
   } catch (e) {
@@ -100,13 +105,14 @@ export function decodeLockingPoolLog(chainId: bigint, log: RawLog): DecodeResult
   }
 }
 
-/** Which of the five events an L1StakingEvent carries, for logs. */
+/** Which LockingPool event an L1StakingEvent carries, for logs. */
 export function eventKind(ev: L1StakingEvent): string {
   if (ev.locked) return 'Locked';
   if (ev.relocked) return 'Relocked';
   if (ev.unlockInit) return 'UnlockInit';
   if (ev.unlocked) return 'Unlocked';
   if (ev.signerChange) return 'SignerChange';
+  if (ev.slashed) return 'Slashed';
   return 'unknown';
 }
 

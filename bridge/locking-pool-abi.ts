@@ -8,6 +8,8 @@ export const lockingPoolEventsAbi = parseAbi([
   'event UnlockInit(uint256 indexed sequencerId, address indexed signer, uint256 nonce, uint256 deactivationTime, uint256 amount)',
   'event Unlocked(uint256 indexed sequencerId, address indexed signer, uint256 nonce, uint256 amount)',
   'event SignerChange(uint256 indexed sequencerId, uint256 nonce, address indexed oldSigner, address indexed newSigner, bytes signerPubkey)',
+  // Slashing lowers the stake, so it takes the sequencer's next nonce like the events above.
+  'event Slashed(uint256 indexed sequencerId, uint256 nonce, uint256 amount, uint256 total, uint256 authNonce)',
 ]);
 
 export type LockingPoolEventName = (typeof lockingPoolEventsAbi)[number]['name'];

@@ -70,6 +70,7 @@ export interface L1Relocked { amount: string; total: string }
 export interface L1UnlockInit { signer: Uint8Array; deactivationTime: bigint; amount: string }
 export interface L1Unlocked { signer: Uint8Array; amount: string }
 export interface L1SignerChange { oldSigner: Uint8Array; newSigner: Uint8Array; signerPubkey: Uint8Array }
+export interface L1Slashed { amount: string; total: string }
 export interface L1StakingEvent {
   chainId: bigint;
   contract: Uint8Array;
@@ -84,6 +85,7 @@ export interface L1StakingEvent {
   unlockInit?: L1UnlockInit;
   unlocked?: L1Unlocked;
   signerChange?: L1SignerChange;
+  slashed?: L1Slashed;
 }
 export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1StakingEvent }
 export interface VoteExtension { observations: Observation[] }

@@ -132,3 +132,10 @@ test('a removal that would empty the set is rejected; the others apply', async (
   await step();
   expect((await query('/validators')).value).toHaveLength(1);
 });
+
+test('Slashed lowers the stake and the power with it, without the lock minimum', async () => {
+  const { step, query } = await chain();
+  await step(event(3n, 2n, { slashed: { amount: (15_000n * TOKEN).toString(), total: (5_000n * TOKEN).toString() } }));
+  expect((await step()).validatorUpdates).toEqual([{ pubKey: { secp256k1: vals[2]!.pubKey }, power: 5_000n }]);
+  expect((await query('/sequencer/3')).value).toMatchObject({ power: '5000', l1Nonce: '2', locked: (5_000n * TOKEN).toString() });
+});

@@ -1,5 +1,5 @@
 // The listener against the real LockingPool artifact (contracts/): lockFor, relock and updateSigner
-// reach pending() in nonce order with the fields the app checks, and the five topics match the artifact.
+// reach pending() in nonce order with the fields the app checks, and the followed topics match the artifact.
 import { toEventSelector, type AbiEvent } from 'viem';
 import { artifact } from '../../contracts/artifacts.js';
 import { L1Listener, lockingPoolEventsAbi } from '../../bridge/index.js';
@@ -19,7 +19,7 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-test('the five followed events have the same topics in bridge/locking-pool-abi.ts and the LockingPool artifact', () => {
+test('the followed events have the same topics in bridge/locking-pool-abi.ts and the LockingPool artifact', () => {
   const real = new Map((artifact('LockingPool').abi as AbiEvent[]).filter((x) => x.type === 'event').map((e) => [e.name, toEventSelector(e)]));
   for (const e of lockingPoolEventsAbi) expect([e.name, real.get(e.name)]).toEqual([e.name, toEventSelector(e)]);
 });
