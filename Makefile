@@ -10,11 +10,13 @@ JEST_ARGS ?=
 
 all: build
 
-# npm ci only when the lock file is newer than what is installed.
+# Install only when the lock file is newer than what is installed. `npm install` rather than `npm ci`:
+# npm 11 writes lock files without the other platforms' optional packages (anvil's, jest's resolver
+# bindings), and `npm ci` then refuses them as out of sync; `npm install` follows the lock as is.
 $(NODE_MODULES_STAMP): package-lock.json
 	@command -v node >/dev/null || { echo "error: Node.js is not installed; install Node 20 or newer and re-run" >&2; exit 1; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "error: Node $$(node --version) is too old; install Node 20 or newer and re-run" >&2; exit 1; }
-	npm ci --no-fund --no-audit
+	npm install --no-fund --no-audit
 	@touch $(NODE_MODULES_STAMP)
 
 cometbft:
