@@ -1,6 +1,6 @@
 // Drives SeqpoolApp in-process the way CometBFT does, with vote extensions signed by the validators'
-// keys, for the FinalizeBlock timing of bench:consensus. (test/app/harness.ts does the same for jest;
-// bench code cannot import from test/, which the build excludes.)
+// keys: the FinalizeBlock timing of bench:consensus, and the app tests (test/app/harness.ts builds on
+// this file; bench code cannot import from test/, which the build excludes).
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ExtendedCommitInfo, RequestFinalizeBlock, RequestInitChain } from 'cosmjs-types/tendermint/abci/types';
 import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
@@ -21,9 +21,10 @@ export interface BenchValidator {
   power: bigint;
 }
 
-export function makeValidators(n: number, power = 10n): BenchValidator[] {
+/** Deterministic keys (so failures reproduce), derived from `label` and the index. */
+export function makeValidators(n: number, power = 10n, label = 'seqpool-bench-validator'): BenchValidator[] {
   return Array.from({ length: n }, (_, i) => {
-    const privKey = sha256(utf8(`seqpool-bench-validator-${i}`));
+    const privKey = sha256(utf8(`${label}-${i}`));
     const pubKey = publicKeyOf(privKey);
     return { privKey, pubKey, address: pubKeyToAddress(pubKey), power };
   });
@@ -45,7 +46,7 @@ export async function openApp(vals: BenchValidator[]): Promise<SeqpoolApp> {
 }
 
 /** The extended commit of `height` as CometBFT builds it; `undefined` extensions are absent votes. */
-export function extendedCommit(vals: BenchValidator[], height: bigint, extensions: (Uint8Array | undefined)[], round = 0): ExtendedCommitInfo {
+export function extendedCommit(vals: BenchValidator[], height: bigint, extensions: (Uint8Array | undefined)[], round = 0, chainId = BENCH_CHAIN_ID): ExtendedCommitInfo {
   return ExtendedCommitInfo.fromPartial({
     round,
     votes: vals.map((v, i) => {
@@ -54,7 +55,7 @@ export function extendedCommit(vals: BenchValidator[], height: bigint, extension
       return {
         validator: { address: v.address, power: v.power },
         voteExtension: ext,
-        extensionSignature: sign(v.privKey, voteExtensionSignBytes(BENCH_CHAIN_ID, height, round, ext)),
+        extensionSignature: sign(v.privKey, voteExtensionSignBytes(chainId, height, round, ext)),
         blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
       };
     }),
