@@ -10,6 +10,9 @@ import { toHex } from '../common/bytes.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { LevelPersistence } from './level-persistence.js';
 import { FileObservationSource } from './observation-file.js';
+import { CombinedObservationSource } from './combined-observations.js';
+import { readNodeConfig } from './node-config.js';
+import { L1Listener } from '../bridge/listener.js';
 
 export interface NodeOptions {
   home: string;
@@ -24,6 +27,8 @@ export interface NodeOptions {
 export interface RunningNode {
   app: SeqpoolApp;
   server: AbciServer;
+  /** The L1 bridge, when HOME/seqpool/node.json has an l1 section. */
+  listener?: L1Listener;
   address: string;
   stop(): Promise<void>;
 }
@@ -52,19 +57,33 @@ function byzantineHook(log: Logger): ((honest: Uint8Array) => Uint8Array) | unde
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const log = opts.logger ?? createLogger('node');
   const address = opts.abciAddress ?? readProxyApp(opts.home);
+  const config = readNodeConfig(opts.home); // before opening anything: a bad file fails fast
   const dataDir = join(opts.home, 'seqpool');
   mkdirSync(dataDir, { recursive: true });
   const persistence = new LevelPersistence(join(dataDir, 'state'));
   await persistence.open();
+  const observations = new CombinedObservationSource(log);
+  if (opts.observationsFile) observations.add('file', new FileObservationSource(opts.observationsFile, log));
   let app: SeqpoolApp;
+  let listener: L1Listener | undefined;
   try {
     app = await SeqpoolApp.open({
       persistence,
       logger: log.child({ component: 'app' }),
-      observations: opts.observationsFile ? new FileObservationSource(opts.observationsFile, log) : undefined,
+      observations,
       tamperVoteExtension: byzantineHook(log),
     });
+    if (config.l1) {
+      // The listener reads committed app state (which nonce comes next, what is settled), so it is
+      // built after the app opened; until it has confirmed events, it simply offers nothing.
+      listener = new L1Listener({ ...config.l1, dbPath: join(dataDir, 'bridge'), stateView: app.stakingView(), logger: log.child({ component: 'bridge' }) });
+      await listener.start();
+      observations.add('l1', listener);
+    } else {
+      log.info('no l1 section in HOME/seqpool/node.json: this node attests no L1 events');
+    }
   } catch (e) {
+    await listener?.stop();
     await persistence.close();
     throw e;
   }
@@ -75,9 +94,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      // The bridge first: its store must close before the process exits, and nothing needs it once
+      // ABCI stops asking for extensions.
+      await listener?.stop();
       await server.close();
       await persistence.close();
       log.info('node stopped');
     })());
-  return { app, server, address: bound, stop };
+  return { app, server, listener, address: bound, stop };
 }
