@@ -1,6 +1,6 @@
 // Committee validation and combination of qualified dealings, shared by dkg/reshare/refresh.
 import { MpcError } from '../errors.js';
-import { Point, pointBytes } from '../suite.js';
+import { EcPoint, ecc } from '../ecc.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Member, PublicKeyPackage } from './types.js';
 import { evalCommitmentsAt } from './vss.js';
@@ -25,23 +25,23 @@ export function validateCommittee(members: readonly Member[], what = 'committee'
 export const indexOf = (members: readonly Member[], identity: IdentityKey): number | undefined =>
   members.find((m) => equalBytes(m.identity, identity.publicKey))?.index;
 
-/** Sum of weighted commitment vectors: gc[k] = sum_i w_i C_ik (plain additions when w_i = 1). */
-export function combineCommitments(commitments: ReadonlyMap<number, Point[]>, count: number, weight?: (dealer: number) => bigint): Point[] {
-  const out: Point[] = Array.from({ length: count }, () => Point.ZERO);
-  for (const [dealer, cs] of commitments) {
-    const w = weight ? weight(dealer) : 1n;
-    for (let k = 0; k < count; k++) out[k] = out[k]!.add(w === 1n ? cs[k]! : cs[k]!.multiplyUnsafe(w));
-  }
-  return out;
+/** Sum of weighted commitment vectors: gc[k] = sum_i w_i C_ik (one combine per k; plain sums when w_i = 1). */
+export function combineCommitments(commitments: ReadonlyMap<number, EcPoint[]>, count: number, weight?: (dealer: number) => bigint): EcPoint[] {
+  const dealers = [...commitments.keys()];
+  const ws = dealers.map((d) => (weight ? weight(d) : 1n));
+  return Array.from({ length: count }, (_, k) => {
+    const col = dealers.map((d) => commitments.get(d)![k]!);
+    return weight ? ecc.msm(col, ws) : ecc.sum(col);
+  });
 }
 
 /** The public package of a sharing whose group polynomial commitments are `gc`. */
-export function buildPackage(keyId: string, epoch: number, threshold: number, members: readonly Member[], gc: Point[], base?: (index: number) => Point): PublicKeyPackage {
+export function buildPackage(keyId: string, epoch: number, threshold: number, members: readonly Member[], gc: EcPoint[], base?: (index: number) => EcPoint): PublicKeyPackage {
   const verifyingShares: Record<number, Uint8Array> = {};
   for (const m of members) {
     let y = evalCommitmentsAt(gc, m.index);
-    if (base) y = y.add(base(m.index));
-    verifyingShares[m.index] = pointBytes(y);
+    if (base) y = ecc.sum([y, base(m.index)]);
+    verifyingShares[m.index] = y.toBytes(true);
   }
-  return { keyId, epoch, threshold, members: [...members], groupKey: pointBytes(gc[0]!), commitments: gc.map(pointBytes), verifyingShares };
+  return { keyId, epoch, threshold, members: [...members], groupKey: gc[0]!.toBytes(true), commitments: gc.map((c) => c.toBytes(true)), verifyingShares };
 }

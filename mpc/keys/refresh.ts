@@ -6,7 +6,8 @@ import type { Logger } from '../../common/log.js';
 import { MpcError } from '../errors.js';
 import { sessionId } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
-import { Fn, Point, parsePoint } from '../suite.js';
+import { Fn } from '../suite.js';
+import { ecc, parsePt } from '../ecc.js';
 import { buildPackage, combineCommitments, indexOf } from './committee.js';
 import { SecretShare, type PublicKeyPackage } from './types.js';
 import { commitPolynomial, randomPolynomial } from './vss.js';
@@ -81,13 +82,13 @@ export class RefreshEngine {
     const out = this.#vss.finalise();
     const p = this.#cfg.current;
     const delta = combineCommitments(out.commitments, p.threshold - 1); // coefficients 1..t-1
-    const oldGc = p.commitments.map((c) => parsePoint(c));
-    const gc = oldGc.map((c, k) => (k === 0 ? c : c.add(delta[k - 1]!)));
+    const oldGc = p.commitments.map((c) => parsePt(c));
+    const gc = oldGc.map((c, k) => (k === 0 ? c : ecc.sum([c, delta[k - 1]!])));
     const pub = buildPackage(p.keyId, this.#cfg.newEpoch, p.threshold, p.members, gc);
     let s = this.#cfg.share.reveal();
     for (const v of out.shares.values()) s = Fn.add(s, v);
     const secret = new SecretShare(this.#me, s);
-    if (!Point.BASE.multiply(s).equals(parsePoint(pub.verifyingShares[this.#me]!))) throw new MpcError('MISSING_SHARE', 'refreshed share does not match its verifying share');
+    if (!ecc.mulBase(s).equals(parsePt(pub.verifyingShares[this.#me]!))) throw new MpcError('MISSING_SHARE', 'refreshed share does not match its verifying share');
     return { public: pub, secret, qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
   }
 }

@@ -9,7 +9,8 @@ import type { Logger } from '../../common/log.js';
 import { MpcError } from '../errors.js';
 import { equalBytes, sessionId } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
-import { Fn, Point, lagrangeAtZero, parsePoint, pointBytes } from '../suite.js';
+import { Fn, lagrangeAtZero } from '../suite.js';
+import { ecc, parsePt } from '../ecc.js';
 import { thresholdFor } from '../threshold.js';
 import { buildPackage, combineCommitments, indexOf, validateCommittee } from './committee.js';
 import { SecretShare, type Member, type PublicKeyPackage } from './types.js';
@@ -74,7 +75,7 @@ export class ReshareEngine {
         minDealers: old.threshold,
         checkDealing: (dealer, cs) => {
           const y = old.verifyingShares[dealer];
-          return y && cs[0]!.equals(parsePoint(y).multiplyUnsafe(this.#lambdaD.get(dealer)!)) ? undefined : 'bad-dealing';
+          return y && cs[0]!.equals(ecc.mul(parsePt(y), this.#lambdaD.get(dealer)!)) ? undefined : 'bad-dealing';
         },
       },
       {
@@ -121,7 +122,7 @@ export class ReshareEngine {
     // weight 1 when every dealer qualified (plain additions); otherwise lambda^Q / lambda^D.
     const weight = (d: number) => (full ? 1n : Fn.div(lagrangeAtZero(xs, BigInt(d)), this.#lambdaD.get(d)!));
     const gc = combineCommitments(out.commitments, this.#t2, weight);
-    if (!equalBytes(pointBytes(gc[0]!), this.#cfg.old.groupKey) || gc[0]!.equals(Point.ZERO))
+    if (gc[0]!.is0() || !equalBytes(gc[0]!.toBytes(true), this.#cfg.old.groupKey))
       throw new MpcError('RESHARE_FAILED', 'dealt constant terms do not sum to the group key', { qualified: out.qualified });
     const pub = buildPackage(this.#cfg.old.keyId, this.#cfg.newEpoch, this.#t2, this.#members, gc);
     let secret: SecretShare | undefined;
@@ -129,7 +130,7 @@ export class ReshareEngine {
       let s = 0n;
       for (const [d, v] of out.shares) s = Fn.add(s, Fn.mul(weight(d), v));
       secret = new SecretShare(this.#myReceiver, s);
-      if (!equalBytes(Point.BASE.multiply(s).toBytes(true), pub.verifyingShares[this.#myReceiver]!))
+      if (!ecc.mulBase(s).equals(parsePt(pub.verifyingShares[this.#myReceiver]!)))
         throw new MpcError('RESHARE_FAILED', 'our new share does not match its verifying share');
     }
     return { public: pub, ...(secret ? { secret } : {}), qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };

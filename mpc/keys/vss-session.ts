@@ -11,7 +11,8 @@ import type { EnvelopeMsg } from '../../proto/mpc.js';
 import { MpcError } from '../errors.js';
 import { equalBytes, open, openEnvelope, seal, type Opened } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
-import { Fn, Point, parsePoint, scalarBytes } from '../suite.js';
+import { Fn, type Point, scalarBytes } from '../suite.js';
+import { type EcPoint, parsePt, toPt } from '../ecc.js';
 import { shareFor, shareMatches } from './vss.js';
 import type { Member } from './types.js';
 
@@ -36,7 +37,7 @@ export interface VssRules {
   /** Minimum number of qualified dealers for the session to succeed. */
   minDealers: number;
   /** Kind-specific dealing check; returns a fault reason or undefined. */
-  checkDealing(dealer: number, commitments: Point[], proof: Uint8Array): Fault['reason'] | undefined;
+  checkDealing(dealer: number, commitments: EcPoint[], proof: Uint8Array): Fault['reason'] | undefined;
 }
 
 export interface Me {
@@ -47,7 +48,7 @@ export interface Me {
 
 interface DealingRec {
   opened: Opened;
-  commitments: Point[];
+  commitments: EcPoint[];
 }
 interface ShareRec {
   envelope: EnvelopeMsg;
@@ -66,7 +67,7 @@ export interface VssOutcome {
   qualified: number[];
   faults: Fault[];
   falseComplainers: number[];
-  commitments: Map<number, Point[]>;
+  commitments: Map<number, EcPoint[]>;
   /** Shares dealt to us by each qualified dealer (only when we are a receiver). */
   shares: Map<number, bigint>;
 }
@@ -218,7 +219,7 @@ export class VssSession {
     const prev = this.#dealings.get(dealer);
     if (prev) return { outbound: [], fault: this.#fault({ dealer, reason: 'equivocation', evidence: [prev.opened.bytes, o.bytes] }) };
     if (raw.length !== this.#rules.commitmentCount) throw new MpcError('MALFORMED', `dealing has ${raw.length} commitments, expected ${this.#rules.commitmentCount}`);
-    const commitments = raw.map((c, k) => parsePoint(c, `commitment ${k}`));
+    const commitments = raw.map((c, k) => parsePt(c, `commitment ${k}`));
     this.#dealings.set(dealer, { opened: o, commitments });
     const reason = this.#rules.checkDealing(dealer, commitments, proof);
     if (reason) return { outbound: [], fault: this.#fault({ dealer, reason, evidence: [o.bytes] }) };
@@ -316,7 +317,7 @@ export function judgeShareEvidence(
   rules: Pick<VssRules, 'session' | 'dealers' | 'offset'>,
   accused: number,
   recipient: number,
-  commitments: readonly Point[],
+  commitments: readonly (EcPoint | Point)[],
   evidence: EnvelopeMsg,
 ): 'valid' | 'false' {
   let inner: Opened;
@@ -331,5 +332,5 @@ export function judgeShareEvidence(
   if (!('share' in b) || b.payload !== 'share' || b.share.dealer !== accused || b.share.recipient !== recipient) return 'false';
   const v = b.share.value.length === 32 ? safeScalar(b.share.value) : undefined;
   if (v === undefined) return 'valid';
-  return shareMatches(commitments, recipient, v, rules.offset) ? 'false' : 'valid';
+  return shareMatches(commitments.map(toPt), recipient, v, rules.offset) ? 'false' : 'valid';
 }

@@ -3,9 +3,12 @@
 // here: noble does not expose the intermediate values (binding factor inputs, binding factors, group
 // commitment, challenge) that the vectors list and the L1 encoding need, and its signShare/aggregate
 // re-parse the package and the commitments on every call, which profiling showed to be a third of
-// the signing cost. The same code covers t = 1, which noble refuses (its min is 2).
+// the signing cost. The same code covers t = 1, which noble refuses (its min is 2). Point arithmetic
+// goes through mpc/ecc.ts (libsecp256k1 when it loads: the group commitment's products and the
+// share and signature checks were nearly all of round 2 and aggregation in noble).
 import { concatBytes } from '@noble/hashes/utils.js';
-import { Fn, Point, frost, hashBytes, hashToScalar, lagrangeAtZero, msm, parsePoint, parseScalar, pointBytes, scalarBytes } from '../suite.js';
+import { Fn, type Point, frost, hashBytes, hashToScalar, lagrangeAtZero, parseScalar, scalarBytes } from '../suite.js';
+import { EcPoint, ecc, parsePt, toPt } from '../ecc.js';
 import { MpcError } from '../errors.js';
 import { SecretShare, type PublicKeyPackage } from '../keys/types.js';
 
@@ -41,22 +44,19 @@ export function bindingFactors(groupKey: Uint8Array, msg: Uint8Array, list: read
   return out;
 }
 
-/** RFC 9591 4.5 group commitment R = sum(D_i + rho_i E_i), one MSM over the binding commitments. */
-export function groupCommitment(list: readonly SigningCommitment[], factors: Map<number, bigint>): Point {
-  let hiding = Point.ZERO;
-  const pts: Point[] = [];
-  const scs: bigint[] = [];
+/** RFC 9591 4.5 group commitment R = sum(D_i + rho_i E_i): one sum over the hidings and the binding products. */
+export function groupCommitment(list: readonly SigningCommitment[], factors: Map<number, bigint>): EcPoint {
+  const terms: EcPoint[] = [];
   for (const c of list) {
-    hiding = hiding.add(parsePoint(c.hiding, 'hiding commitment'));
-    pts.push(parsePoint(c.binding, 'binding commitment'));
-    scs.push(factors.get(c.index) ?? 0n);
+    terms.push(parsePt(c.hiding, 'hiding commitment'));
+    terms.push(ecc.mul(parsePt(c.binding, 'binding commitment'), factors.get(c.index) ?? 0n));
   }
-  return hiding.add(msm(pts, scs));
+  return ecc.sum(terms);
 }
 
 /** RFC 9591 4.6 challenge c = H2(R || PK || msg). */
-export function challenge(R: Point, groupKey: Point, msg: Uint8Array): bigint {
-  return hashToScalar('chal', concatBytes(pointBytes(R), pointBytes(groupKey), msg));
+export function challenge(R: EcPoint | Point, groupKey: EcPoint | Point, msg: Uint8Array): bigint {
+  return hashToScalar('chal', concatBytes(toPt(R).toBytes(true), toPt(groupKey).toBytes(true), msg));
 }
 
 /** Round 1 (RFC 9591 5.1): fresh hiding and binding nonces and their commitments (noble commit). */
@@ -68,18 +68,13 @@ export function commitNonces(secret: SecretShare): { nonces: SigningNonces; comm
   };
 }
 
-/**
- * Parsed group keys with a precomputed wNAF table (window 8), bounded. The group key is the one
- * point every signature check multiplies; with the table c*PK costs about a quarter of a plain
- * variable-base multiplication (0.22 ms vs 0.9 ms on the bench machine). Public data only.
- */
-const groupKeyCache = new Map<string, Point>();
-function groupKeyPoint(bytes: Uint8Array): Point {
+/** Parsed group keys, bounded: every signature check multiplies the group key. Public data only. */
+const groupKeyCache = new Map<string, EcPoint>();
+function groupKeyPoint(bytes: Uint8Array): EcPoint {
   const k = Buffer.from(bytes).toString('hex');
   let p = groupKeyCache.get(k);
   if (!p) {
-    p = parsePoint(bytes, 'group key');
-    p.precompute(8, false);
+    p = parsePt(bytes, 'group key');
     if (groupKeyCache.size >= 64) groupKeyCache.clear();
     groupKeyCache.set(k, p);
   }
@@ -119,8 +114,8 @@ export function signShare(pkg: PublicKeyPackage, secret: SecretShare, nonces: Si
   const d = parseScalar(nonces.hiding);
   const e = parseScalar(nonces.binding);
   if (d === 0n || e === 0n) throw new MpcError('NONCE_REUSE', 'signing nonces already used');
-  // Constant-time base multiplications: d and e are secret.
-  if (!own || !Point.BASE.multiply(d).equals(parsePoint(own.hiding)) || !Point.BASE.multiply(e).equals(parsePoint(own.binding)))
+  // Constant-time base multiplications (libsecp256k1 or noble): d and e are secret.
+  if (!own || !ecc.mulBase(d).equals(parsePt(own.hiding)) || !ecc.mulBase(e).equals(parsePt(own.binding)))
     throw new MpcError('NONCE_REUSE', 'commitment list does not carry our commitment');
   const { rho, c, lambda } = prepare(pkg, list, msg);
   const z = Fn.add(Fn.add(d, Fn.mul(e, rho.get(secret.index)!)), Fn.mul(Fn.mul(lambda(secret.index), secret.reveal()), c));
@@ -135,8 +130,8 @@ function shareValid(pkg: PublicKeyPackage, list: readonly SigningCommitment[], p
     const own = list.find((x) => x.index === index);
     const Y = pkg.verifyingShares[index];
     if (!own || !Y || !share) return false;
-    const lhs = Point.BASE.multiplyUnsafe(parseScalar(share));
-    const rhs = parsePoint(own.hiding).add(parsePoint(own.binding).multiplyUnsafe(p.rho.get(index)!)).add(parsePoint(Y).multiplyUnsafe(Fn.mul(p.c, p.lambda(index))));
+    const lhs = ecc.mulBase(parseScalar(share));
+    const rhs = ecc.sum([parsePt(own.hiding), ecc.mul(parsePt(own.binding), p.rho.get(index)!), ecc.mul(parsePt(Y), Fn.mul(p.c, p.lambda(index)))]);
     return lhs.equals(rhs);
   } catch {
     return false;
@@ -178,7 +173,7 @@ export function aggregate(pkg: PublicKeyPackage, list: readonly SigningCommitmen
       parsed = false;
     }
   }
-  if (parsed && Point.BASE.multiplyUnsafe(z).equals(p.R.add(p.PK.multiplyUnsafe(p.c)))) return concatBytes(pointBytes(p.R), scalarBytes(z));
+  if (parsed && ecc.mulBase(z).equals(ecc.sum([p.R, ecc.mul(p.PK, p.c)]))) return concatBytes(p.R.toBytes(true), scalarBytes(z));
   const cheaters = list.filter((c) => !shareValid(pkg, list, p, c.index, shares.get(c.index))).map((c) => c.index);
   throw new MpcError('SIGNING_FAILED', 'aggregate signature does not verify', { cheaters });
 }

@@ -1,0 +1,96 @@
+// mpc/ecc.ts: the libsecp256k1 backend must agree with noble on every operation the engines use,
+// including the inputs libsecp256k1 refuses (zero scalars, the point at infinity, sums to infinity).
+import { EcPoint, nativeBackend, nobleBackend, type EccBackend } from '../../mpc/ecc.js';
+import { Fn, ORDER, Point, randomScalar } from '../../mpc/suite.js';
+
+const native = nativeBackend;
+const hex = (p: EcPoint) => (p.is0() ? 'inf' : Buffer.from(p.toBytes(false)).toString('hex'));
+const randPoint = () => nobleBackend.mulBase(randomScalar());
+
+test('the native binding loads on this machine', () => {
+  expect(native).toBeDefined();
+});
+
+// Runs `f` on both backends and expects the same point (points are rebuilt from bytes per backend).
+function agree(f: (b: EccBackend, lift: (p: EcPoint) => EcPoint) => EcPoint): string {
+  const lift = (b: EccBackend) => (p: EcPoint) => (p.is0() ? EcPoint.ZERO : b.parse(p.toBytes(true)));
+  const a = hex(f(nobleBackend, lift(nobleBackend)));
+  expect(hex(f(native!, lift(native!)))).toBe(a);
+  return a;
+}
+
+test('mulBase, mul, sum, msm and evalAt agree on random inputs', () => {
+  for (let i = 0; i < 20; i++) {
+    const k = randomScalar();
+    const ps = Array.from({ length: 1 + (i % 7) }, randPoint);
+    const ks = ps.map(() => randomScalar());
+    agree((b) => b.mulBase(k));
+    agree((b, l) => b.mul(l(ps[0]!), k));
+    agree((b, l) => b.sum(ps.map(l)));
+    agree((b, l) => b.msm(ps.map(l), ks));
+    agree((b, l) => b.evalAt(ps.map(l), 1 + i * 977));
+  }
+});
+
+test('zero scalars, scalars >= n, infinity and sums to infinity are handled without exceptions', () => {
+  const P = randPoint();
+  const negP = EcPoint.fromNoble(P.noble.negate());
+  expect(agree((b) => b.mulBase(0n))).toBe('inf');
+  expect(agree((b) => b.mulBase(ORDER))).toBe('inf');
+  expect(agree((b, l) => b.mul(l(P), 0n))).toBe('inf');
+  expect(agree((b, l) => b.mul(l(P), ORDER))).toBe('inf');
+  expect(agree((b) => b.mul(EcPoint.ZERO, 5n))).toBe('inf');
+  agree((b, l) => b.mul(l(P), ORDER + 3n)); // reduced mod n
+  agree((b, l) => b.mul(l(P), ORDER - 1n));
+  agree((b, l) => b.mul(l(P), 1n));
+  expect(agree((b, l) => b.sum([l(P), l(negP)]))).toBe('inf');
+  expect(agree((b, l) => b.sum([l(P), l(negP), EcPoint.ZERO]))).toBe('inf');
+  expect(agree((b) => b.sum([]))).toBe('inf');
+  expect(agree((b, l) => b.sum([EcPoint.ZERO, l(P)]))).toBe(hex(P));
+  agree((b, l) => b.sum([l(P), l(P)])); // doubling through combine
+  expect(agree((b, l) => b.msm([l(P), l(P)], [1n, ORDER - 1n]))).toBe('inf');
+  expect(agree((b, l) => b.msm([l(P), l(negP)], [0n, 0n]))).toBe('inf');
+  expect(agree((b, l) => b.msm([l(P), EcPoint.ZERO], [7n, 9n]))).toBe(hex(nobleBackend.mul(P, 7n)));
+  // a Feldman vector whose evaluation at x = 1 is infinity: C_0 = -C_1
+  expect(agree((b, l) => b.evalAt([l(negP), l(P)], 1))).toBe('inf');
+  expect(agree((b, l) => b.evalAt([EcPoint.ZERO, l(P)], 3))).toBe(hex(nobleBackend.mul(P, 3n)));
+});
+
+test('parse accepts compressed and uncompressed points and rejects what noble rejects', () => {
+  const P = randPoint();
+  for (const enc of [P.toBytes(true), P.toBytes(false)]) expect(hex(native!.parse(enc))).toBe(hex(nobleBackend.parse(enc)));
+  const hybrid = P.toBytes(false);
+  hybrid[0] = 6 + (hybrid[64]! & 1);
+  const offCurve = P.toBytes(true);
+  offCurve[32] ^= 1;
+  const xTooBig = Uint8Array.from([2, ...new Uint8Array(32).fill(255)]);
+  const bad = [new Uint8Array(33), Uint8Array.of(0), hybrid, xTooBig, P.toBytes(true).subarray(0, 32), Uint8Array.from([5, ...P.toBytes(true).subarray(1)])];
+  // offCurve: a flipped bit in x, off the curve about half the time; either way both must agree
+  for (const b of [...bad, offCurve]) {
+    let nobleOk = true;
+    try {
+      nobleBackend.parse(b);
+    } catch {
+      nobleOk = false;
+    }
+    let nativeOk = true;
+    try {
+      native!.parse(b);
+    } catch {
+      nativeOk = false;
+    }
+    expect(nativeOk).toBe(nobleOk);
+  }
+  for (const b of bad) expect(() => native!.parse(b)).toThrow();
+});
+
+test('EcPoint encodings and equality across representations', () => {
+  const k = randomScalar();
+  const a = native!.mulBase(k);
+  const b = EcPoint.fromNoble(Point.BASE.multiply(Fn.create(k)));
+  expect(a.equals(b)).toBe(true);
+  expect(Buffer.from(a.toBytes(true)).toString('hex')).toBe(Buffer.from(b.toBytes(true)).toString('hex'));
+  expect(a.equals(EcPoint.ZERO)).toBe(false);
+  expect(EcPoint.ZERO.equals(native!.sum([]))).toBe(true);
+  expect(() => EcPoint.ZERO.toBytes()).toThrow();
+});
