@@ -1,7 +1,8 @@
 // mpc/ecc.ts: the libsecp256k1 backend must agree with noble on every operation the engines use,
 // including the inputs libsecp256k1 refuses (zero scalars, the point at infinity, sums to infinity).
 import { EcPoint, nativeBackend, nobleBackend, type EccBackend } from '../../mpc/ecc.js';
-import { Fn, ORDER, Point, randomScalar } from '../../mpc/suite.js';
+import { Fn, ORDER, Point, frost, randomScalar } from '../../mpc/suite.js';
+import { commitPolynomial, provePossession, randomPolynomial, verifyPossession } from '../../mpc/keys/vss.js';
 
 const native = nativeBackend;
 const hex = (p: EcPoint) => (p.is0() ? 'inf' : Buffer.from(p.toBytes(false)).toString('hex'));
@@ -93,4 +94,16 @@ test('EcPoint encodings and equality across representations', () => {
   expect(a.equals(EcPoint.ZERO)).toBe(false);
   expect(EcPoint.ZERO.equals(native!.sum([]))).toBe(true);
   expect(() => EcPoint.ZERO.toBytes()).toThrow();
+});
+
+test('our DKG dealing (native commitments and proof of knowledge) passes noble DKG round 2', () => {
+  const ours = frost.Identifier.fromNumber(2);
+  const a = frost.DKG.round1(frost.Identifier.fromNumber(1), { min: 2, max: 2 });
+  const coeffs = randomPolynomial(randomScalar(), 2);
+  const pkg = { identifier: ours, commitment: commitPolynomial(coeffs), proofOfKnowledge: provePossession(2, coeffs[0]!) };
+  expect(() => frost.DKG.round2(a.secret, [pkg])).not.toThrow();
+  const bad = { ...pkg, proofOfKnowledge: provePossession(3, coeffs[0]!) };
+  expect(() => frost.DKG.round2(frost.DKG.round1(frost.Identifier.fromNumber(1), { min: 2, max: 2 }).secret, [bad])).toThrow();
+  expect(verifyPossession(2, native!.parse(pkg.commitment[0]!), pkg.proofOfKnowledge)).toBe(true);
+  expect(verifyPossession(3, native!.parse(pkg.commitment[0]!), pkg.proofOfKnowledge)).toBe(false);
 });
