@@ -9,6 +9,8 @@ import { generateNetwork } from '../cometbft-config/network.js';
 import { hasManifest, readManifest, type NetworkManifest } from '../cometbft-config/manifest.js';
 import { launchValidator, stopPid, type LaunchOptions, type NodeProcesses } from './processes.js';
 import { tryNodeStatus, waitForHeight, type NodeStatus } from './rpc.js';
+import { blockNumber, type AnvilRecord } from './anvil.js';
+import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_POWER, predictedL1, resumeChains, startFreshChains, writeLocalnetNodeConfig, type Chains } from './l1-chains.js';
 
 export const LOCALNET_FILE = 'localnet.json';
 
@@ -16,6 +18,8 @@ export interface LocalnetRecord {
   chainId: string;
   dir: string;
   nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; pids: { node?: number; cometbft?: number } }[];
+  /** The L1 and L2 anvils, when the localnet runs with L1. */
+  chains?: AnvilRecord[];
 }
 
 export interface UpOptions extends LaunchOptions {
@@ -35,6 +39,14 @@ export interface UpOptions extends LaunchOptions {
   onProgress?: (line: string) => void;
   readyHeight?: bigint;
   readyTimeoutMs?: number;
+  /**
+   * Start L1 and L2 anvils, deploy the contracts and back every genesis validator by a LockingPool
+   * lock (power = locked tokens; `power` is then ignored). Default false here so that callers that
+   * need no L1 stay fast; the CLI defaults to true.
+   */
+  l1?: boolean;
+  /** Anvil ports (default: the first free ports from 8545). */
+  anvilPorts?: { l1?: number; l2?: number };
 }
 
 export interface Localnet {
@@ -62,25 +74,56 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
   const say = opts.onProgress ?? (() => {});
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
-  let manifest: NetworkManifest;
-  if (hasManifest(dir) && !opts.reset) {
-    manifest = readManifest(dir);
-    say(`reusing the ${manifest.nodes.length}-validator network in ${dir} (pass --reset to start over)`);
-  } else {
-    say(`generating a ${opts.validators}-validator network in ${dir}`);
-    manifest = await generateNetwork({
-      dir,
-      validators: opts.validators,
-      basePort: opts.basePort ?? 'auto',
-      portSearchFrom: opts.portSearchFrom,
-      power: opts.power,
-      overwrite: opts.reset,
-      appState: (vals) => buildAppState(vals, opts.params ?? {}),
-      logger: createLogger('cometbft-config', { level: 'warn' }),
-    });
-  }
   if (existsSync(localnetFile(dir))) await localnetDown(dir); // leftovers of an earlier run
-  const record: LocalnetRecord = { chainId: manifest.chainId, dir, nodes: [] };
+  let manifest: NetworkManifest;
+  let chains: Chains | undefined;
+  const started: number[] = [];
+  try {
+    if (hasManifest(dir) && !opts.reset) {
+      manifest = readManifest(dir);
+      say(`reusing the ${manifest.nodes.length}-validator network in ${dir} (pass --reset to start over)`);
+      if (opts.l1 && !hasDeployment(dir)) say('this network was generated without L1 (no deployment.json): running without L1; pass --reset for one with L1');
+      if (opts.l1 && hasDeployment(dir)) {
+        say('resuming L1 and L2 from their state files (no redeployment, no new locks)');
+        const resumed = await resumeChains(dir, opts.detach ?? false);
+        chains = resumed;
+        started.push(resumed.l1.pid!, resumed.l2.pid!);
+        say(`L1 ${resumed.l1.url} (chain ${resumed.l1.chainId}) at block ${await blockNumber(resumed.l1.url)}, L2 ${resumed.l2.url} (chain ${resumed.l2.chainId}) at block ${await blockNumber(resumed.l2.url)}`);
+      }
+    } else {
+      const epochLength = BigInt(opts.params?.epochLength ?? 20);
+      say(`generating a ${opts.validators}-validator network in ${dir}`);
+      // Genesis names the LockingPool before it exists: its address on a fresh chain is predictable,
+      // and deployAndSeed checks it. (The homes must come first: generateNetwork wants an empty DIR.)
+      const l1 = opts.l1 ? predictedL1() : undefined;
+      manifest = await generateNetwork({
+        dir,
+        validators: opts.validators,
+        basePort: opts.basePort ?? 'auto',
+        portSearchFrom: opts.portSearchFrom,
+        power: l1 ? LOCALNET_POWER : opts.power,
+        overwrite: opts.reset,
+        appState: (vals) => buildAppState(l1 ? vals.map((v, i) => ({ ...v, ...genesisLockFields(i) })) : vals, opts.params ?? {}, l1),
+        logger: createLogger('cometbft-config', { level: 'warn' }),
+      });
+      if (opts.l1) {
+        say(`starting L1 and L2 anvils (state in ${dir}/l1-state.json and l2-state.json)`);
+        chains = await startFreshChains(dir, { ...opts.anvilPorts, searchFrom: 8545 }, opts.detach ?? false);
+        started.push(chains.l1.pid!, chains.l2.pid!);
+        say(`L1 ${chains.l1.url} (chain ${chains.l1.chainId}), L2 ${chains.l2.url} (chain ${chains.l2.chainId}, a block per second)`);
+      }
+      if (chains) {
+        const deployment = await deployAndSeed(dir, chains, manifest, epochLength, say);
+        for (const node of manifest.nodes) writeLocalnetNodeConfig(node.home, deployment);
+        say(`wrote HOME/seqpool/node.json for every node (bridge on L1, ${2} confirmations)`);
+      }
+    }
+  } catch (e) {
+    await Promise.all(started.map((pid) => stopPid(pid)));
+    throw e;
+  }
+  const record: LocalnetRecord = { chainId: manifest.chainId, dir, nodes: [], ...(chains && { chains: [chains.l1, chains.l2] }) };
+  writeLocalnet(record);
   const processes: NodeProcesses[] = [];
   try {
     for (const [i, node] of manifest.nodes.entries()) {
@@ -99,6 +142,7 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
     );
   } catch (e) {
     await stopAll(processes);
+    await Promise.all(started.map((pid) => stopPid(pid)));
     throw e;
   }
   return { manifest, record, processes };
@@ -115,7 +159,10 @@ export async function localnetDown(dir: string): Promise<number> {
   const rec = readLocalnet(dir);
   await Promise.all(rec.nodes.map((n) => stopPid(n.pids.cometbft)));
   await Promise.all(rec.nodes.map((n) => stopPid(n.pids.node)));
+  // The chains last: a bridge that loses its RPC only retries, but stop it from logging that.
+  await Promise.all((rec.chains ?? []).map((c) => stopPid(c.pid)));
   for (const n of rec.nodes) n.pids = {};
+  for (const c of rec.chains ?? []) delete c.pid;
   writeLocalnet(rec);
   return rec.nodes.length;
 }
@@ -123,4 +170,17 @@ export async function localnetDown(dir: string): Promise<number> {
 export async function localnetStatus(dir: string): Promise<{ name: string; rpcUrl: string; status?: NodeStatus }[]> {
   const rec = readLocalnet(dir);
   return Promise.all(rec.nodes.map(async (n) => ({ name: n.name, rpcUrl: n.rpcUrl, status: await tryNodeStatus(n.rpcUrl) })));
+}
+
+/** Heads of the localnet's L1 and L2 (undefined: not answering). */
+export async function chainsStatus(dir: string): Promise<{ name: string; url: string; chainId: number; head?: bigint }[]> {
+  const rec = readLocalnet(dir);
+  return Promise.all((rec.chains ?? []).map(async (c) => ({ name: c.name, url: c.url, chainId: c.chainId, head: await blockNumber(c.url) })));
+}
+
+/** Adds (or updates) one node in DIR/localnet.json (`localnet join`). */
+export function recordNode(dir: string, node: LocalnetRecord['nodes'][number]): void {
+  const rec = readLocalnet(dir);
+  rec.nodes = [...rec.nodes.filter((n) => n.name !== node.name), node];
+  writeLocalnet(rec);
 }

@@ -1,0 +1,118 @@
+// Operator-side LockingPool calls with viem: lock stake for a validator key, relock, unlock, rotate
+// the signer, and read sequencers back. Used by `seqpool l1 ...`, `seqpool localnet up/join`, the
+// integration tests and bench:join. The signer of a lock is always the Ethereum address of the
+// CometBFT validator key (DESIGN.md decision 3), so callers pass that key, never a bare address.
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { createPublicClient, createWalletClient, defineChain, getAddress, http, maxUint256, parseEventLogs, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { artifact } from '../contracts/artifacts.js';
+
+const poolAbi = artifact('LockingPool').abi;
+const tokenAbi = artifact('StakeToken').abi;
+export const TOKEN = 10n ** 18n;
+
+export interface L1Session {
+  pub: PublicClient;
+  account: PrivateKeyAccount;
+  send(address: Address, abi: 'LockingPool' | 'StakeToken', functionName: string, args: unknown[]): Promise<TransactionReceipt>;
+}
+
+export async function l1Session(rpcUrl: string, key: Hex): Promise<L1Session> {
+  const transport = http(rpcUrl);
+  // Devnets mine every second; viem's default 4 s polling would dominate every call.
+  const pub = createPublicClient({ transport, pollingInterval: 200 }) as PublicClient;
+  const chainId = await pub.getChainId();
+  const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: 'ETH', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  const account = privateKeyToAccount(key);
+  const wallet = createWalletClient({ account, chain, transport });
+  return {
+    pub,
+    account,
+    async send(address, name, functionName, args) {
+      const abi = name === 'LockingPool' ? poolAbi : tokenAbi;
+      // Simulate first so that a revert reports the contract's reason instead of a bare status 0.
+      const { request } = await pub.simulateContract({ abi, address, functionName, args, account, chain } as never);
+      const hash = await wallet.writeContract(request as never);
+      const r = await pub.waitForTransactionReceipt({ hash });
+      if (r.status !== 'success') throw new Error(`${name}.${functionName} reverted (tx ${hash})`);
+      return r;
+    },
+  };
+}
+
+/** Ethereum signer address and the 64-byte uncompressed key (no 0x04) that lockFor takes. */
+export function signerOf(pubKey33: Uint8Array): { signer: Address; pubkey64: Hex } {
+  const raw = secp256k1.Point.fromBytes(pubKey33).toBytes(false).subarray(1);
+  const signer = getAddress(`0x${Buffer.from(keccak_256(raw).subarray(12)).toString('hex')}`);
+  return { signer, pubkey64: `0x${Buffer.from(raw).toString('hex')}` };
+}
+
+export const privKeyHex = (privKey: Uint8Array): Hex => `0x${Buffer.from(privKey).toString('hex')}`;
+
+export interface PoolEvent {
+  eventName: string;
+  sequencerId: bigint;
+  nonce: bigint;
+  blockNumber: bigint;
+  txHash: Hex;
+}
+
+function poolEvent(r: TransactionReceipt, pool: Address, name: string): PoolEvent {
+  const logs = parseEventLogs({ abi: poolAbi, logs: r.logs.filter((l) => l.address.toLowerCase() === pool.toLowerCase()) }) as unknown as { eventName: string; args: { sequencerId: bigint; nonce: bigint } }[];
+  const ev = logs.find((l) => l.eventName === name);
+  if (!ev) throw new Error(`no ${name} event in tx ${r.transactionHash}`);
+  return { eventName: name, sequencerId: ev.args.sequencerId, nonce: ev.args.nonce, blockNumber: r.blockNumber, txHash: r.transactionHash };
+}
+
+/** Approves the pool once (max allowance) so that later locks are one transaction each. */
+export async function ensureAllowance(s: L1Session, pool: Address, amount: bigint): Promise<void> {
+  const token = (await s.pub.readContract({ abi: poolAbi, address: pool, functionName: 'token' })) as Address;
+  const allowance = (await s.pub.readContract({ abi: tokenAbi, address: token, functionName: 'allowance', args: [s.account.address, pool] })) as bigint;
+  if (allowance < amount) await s.send(token, 'StakeToken', 'approve', [pool, maxUint256]);
+}
+
+/** lockFor(signer of `pubKey33`, amount): the caller must be whitelisted and hold the tokens. */
+export async function lockFor(s: L1Session, pool: Address, pubKey33: Uint8Array, amount: bigint): Promise<PoolEvent & { signer: Address }> {
+  const { signer, pubkey64 } = signerOf(pubKey33);
+  await ensureAllowance(s, pool, amount);
+  const r = await s.send(pool, 'LockingPool', 'lockFor', [signer, amount, pubkey64]);
+  return { ...poolEvent(r, pool, 'Locked'), signer };
+}
+
+export async function relock(s: L1Session, pool: Address, sequencerId: bigint, amount: bigint): Promise<PoolEvent> {
+  await ensureAllowance(s, pool, amount);
+  return poolEvent(await s.send(pool, 'LockingPool', 'relock', [sequencerId, amount]), pool, 'Relocked');
+}
+
+export async function unlock(s: L1Session, pool: Address, sequencerId: bigint): Promise<PoolEvent> {
+  return poolEvent(await s.send(pool, 'LockingPool', 'unlock', [sequencerId]), pool, 'UnlockInit');
+}
+
+/** Called by the current signer (the session's key must be the sequencer's validator key). */
+export async function updateSigner(s: L1Session, pool: Address, sequencerId: bigint, newPubKey33: Uint8Array): Promise<PoolEvent> {
+  return poolEvent(await s.send(pool, 'LockingPool', 'updateSigner', [sequencerId, signerOf(newPubKey33).pubkey64]), pool, 'SignerChange');
+}
+
+export interface L1Sequencer {
+  sequencerId: bigint;
+  owner: Address;
+  signer: Address;
+  amount: bigint;
+  deactivationTime: bigint;
+  nonce: bigint;
+  status: number;
+}
+
+/** LockingPool's status enum as words, for `seqpool l1 status`. */
+export const L1_STATUS = ['none', 'active', 'unlocking', 'unlocked'] as const;
+
+export async function readSequencers(pub: PublicClient, pool: Address): Promise<L1Sequencer[]> {
+  const count = (await pub.readContract({ abi: poolAbi, address: pool, functionName: 'sequencerCount' })) as bigint;
+  const out: L1Sequencer[] = [];
+  for (let id = 1n; id <= count; id++) {
+    const [owner, signer, amount, deactivationTime, nonce, status] = (await pub.readContract({ abi: poolAbi, address: pool, functionName: 'sequencers', args: [id] })) as [Address, Address, bigint, bigint, bigint, number];
+    out.push({ sequencerId: id, owner, signer, amount, deactivationTime, nonce, status });
+  }
+  return out;
+}

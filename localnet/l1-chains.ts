@@ -1,0 +1,107 @@
+// The localnet's L1 and L2: two anvils, the contracts, and the genesis validators' locks, kept
+// consistent with genesis.json (DESIGN.md flow 1: every sequencer, genesis ones included, is backed by
+// a LockingPool lock, so the bridge can follow their later relock/unlock/signer events by nonce).
+//
+// Genesis must be written before the homes exist (generateNetwork refuses a non-empty DIR) and the
+// lock transactions need the validator keys it generates, so the order is: predict the LockingPool
+// address (deployer nonce + 1 on a fresh chain), generate the network with that address and
+// sequencer ids 1..N, deploy (checked against the prediction), lock for node0..node{N-1} in order
+// (each checked to get id i+1), and only then write deployment.json, whose presence means "done".
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { getContractAddress, type Address, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { lockFor, l1Session, TOKEN } from '../client/l1-staking.js';
+import type { NetworkManifest } from '../cometbft-config/manifest.js';
+import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment } from '../contracts/deploy.js';
+import { ANVIL_DEV_KEY } from '../contracts/devnet.js';
+import { isPortFree } from '../cometbft-config/ports.js';
+import { writeNodeConfig } from '../node/node-config.js';
+import { anvilRecord, launchAnvil, setIntervalMining, L1_CHAIN_ID, type AnvilRecord } from './anvil.js';
+
+/** Each genesis validator locks this much; power = whole tokens (app/l1-staking.ts). */
+export const LOCALNET_LOCK = 20_000n * TOKEN;
+export const LOCALNET_POWER = LOCALNET_LOCK / TOKEN;
+/** Seconds between unlock and claim on the localnet (mainnet: 21 days). */
+export const LOCALNET_EXIT_DELAY = 60n;
+export const LOCALNET_CONFIRMATIONS = 2;
+/** Tokens the deployer (the localnet's whitelisted locker) holds for locks and joins. */
+const DEPLOYER_FUNDS = 10_000_000n * TOKEN;
+export const LOCALNET_DEPLOYER_KEY: Hex = ANVIL_DEV_KEY;
+
+export const hasDeployment = (dir: string): boolean => existsSync(join(dir, DEPLOYMENT_FILE));
+
+async function freePort(from: number, taken: Set<number>): Promise<number> {
+  for (let p = from; p < 65_535; p++) if (!taken.has(p) && (await isPortFree(p))) return p;
+  throw new Error(`no free port from ${from}`);
+}
+
+export interface Chains {
+  l1: AnvilRecord;
+  l2: AnvilRecord;
+}
+
+/** Fresh anvils (old state files removed), L1 automined for a fast deployment. */
+export async function startFreshChains(dir: string, ports: { l1?: number; l2?: number; searchFrom?: number }, detach: boolean): Promise<Chains> {
+  for (const f of ['l1-state.json', 'l2-state.json', DEPLOYMENT_FILE]) rmSync(join(dir, f), { force: true });
+  const taken = new Set<number>();
+  const l1Port = ports.l1 ?? (await freePort(ports.searchFrom ?? 8545, taken));
+  taken.add(l1Port);
+  const l2Port = ports.l2 ?? (await freePort(l1Port + 1, taken));
+  const l1 = anvilRecord(dir, 'l1', l1Port);
+  const l2 = anvilRecord(dir, 'l2', l2Port);
+  l1.pid = await launchAnvil(l1, { detach });
+  l2.pid = await launchAnvil(l2, { blockTime: 1, detach });
+  return { l1, l2 };
+}
+
+/** Anvils resumed from their state files, on the ports deployment.json names. */
+export async function resumeChains(dir: string, detach: boolean): Promise<Chains & { deployment: Deployment }> {
+  const deployment = readDeployment(dir);
+  if (!deployment.l1 || !deployment.l2) throw new Error(`${join(dir, DEPLOYMENT_FILE)} lacks l1 or l2; run \`seqpool localnet up --reset\``);
+  const l1 = anvilRecord(dir, 'l1', Number(new URL(deployment.l1.rpcUrl).port));
+  const l2 = anvilRecord(dir, 'l2', Number(new URL(deployment.l2.rpcUrl).port));
+  l1.pid = await launchAnvil(l1, { blockTime: 1, detach });
+  l2.pid = await launchAnvil(l2, { blockTime: 1, detach });
+  return { l1, l2, deployment };
+}
+
+/** Where deployL1 will put the LockingPool on a fresh chain: the deployer's second contract. */
+export function predictedL1(): { chainId: bigint; lockingPool: Address } {
+  const from = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
+  return { chainId: BigInt(L1_CHAIN_ID), lockingPool: getContractAddress({ from, nonce: 1n }) };
+}
+
+/** The genesis app_state entries that the locks below will make true on L1. */
+export const genesisLockFields = (i: number) => ({ sequencerId: BigInt(i + 1), l1Nonce: 1n, locked: LOCALNET_LOCK.toString() });
+
+/** Deploys both chains' contracts and locks for every genesis validator; writes deployment.json last. */
+export async function deployAndSeed(dir: string, chains: Chains, manifest: NetworkManifest, epochLength: bigint, say: (line: string) => void): Promise<Deployment> {
+  const deployer = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
+  say(`deploying StakeToken, LockingPool (exit delay ${LOCALNET_EXIT_DELAY} s) and BatchInbox on L1 ${chains.l1.url}`);
+  const l1 = await deployL1({ rpcUrl: chains.l1.url, deployerKey: LOCALNET_DEPLOYER_KEY, exitDelay: LOCALNET_EXIT_DELAY, whitelist: [deployer], mint: [{ to: deployer, amount: DEPLOYER_FUNDS }] });
+  const want = predictedL1().lockingPool;
+  if (l1.lockingPool !== want) throw new Error(`LockingPool deployed at ${l1.lockingPool}, but genesis names ${want}: the L1 chain was not fresh; run \`seqpool localnet up --reset\``);
+  say(`deploying SequencerSet on L2 ${chains.l2.url}`);
+  const l2 = await deployL2({ rpcUrl: chains.l2.url, deployerKey: LOCALNET_DEPLOYER_KEY, initialSigner: deployer, firstStartBlock: 1n, firstEndBlock: epochLength });
+  const s = await l1Session(chains.l1.url, LOCALNET_DEPLOYER_KEY);
+  for (const [i, node] of manifest.nodes.entries()) {
+    const ev = await lockFor(s, l1.lockingPool, node.pubKey, LOCALNET_LOCK);
+    const expected = genesisLockFields(i).sequencerId;
+    if (ev.sequencerId !== expected) throw new Error(`${node.name} got sequencer id ${ev.sequencerId} on L1, genesis says ${expected}`);
+    say(`locked ${LOCALNET_LOCK / TOKEN} tokens on L1 for ${node.name} (signer ${ev.signer}): sequencer ${ev.sequencerId}, L1 block ${ev.blockNumber}`);
+  }
+  // Confirmations need blocks without transactions too.
+  await setIntervalMining(chains.l1.url, 1);
+  const deployment: Deployment = { l1, l2 };
+  say(`wrote ${writeDeployment(dir, deployment)}`);
+  return deployment;
+}
+
+/** HOME/seqpool/node.json for one node: its bridge follows the localnet's LockingPool. */
+export function writeLocalnetNodeConfig(home: string, deployment: Deployment): void {
+  const l1 = deployment.l1!;
+  writeNodeConfig(home, {
+    l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, pollIntervalMs: 500 },
+  });
+}
