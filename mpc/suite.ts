@@ -5,7 +5,9 @@
 import { secp256k1, secp256k1_FROST, secp256k1_hasher } from '@noble/curves/secp256k1.js';
 import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
+import { getMinHashLength, mapHashToField } from '@noble/curves/abstract/modular.js';
 import { MpcError, asMalformed } from './errors.js';
 
 export const frost = secp256k1_FROST;
@@ -95,7 +97,16 @@ export function lagrangeAtZero(xs: readonly bigint[], xi: bigint): bigint {
   return Fn.div(num, den);
 }
 
-/** A fresh uniformly random non-zero scalar (noble's hardened derivation). */
+/**
+ * A fresh uniformly random non-zero scalar: noble FROST's derivation (mapHashToField over
+ * 48 random bytes, result in 1..n-1) without what frost.utils.randomScalar adds around it, a base
+ * multiplication whose point it discards (~0.7 ms each in noble, a fifth of a DKG's CPU).
+ */
 export function randomScalar(): bigint {
-  return Fn.fromBytes(frost.utils.randomScalar());
+  const b = randomBytes(getMinHashLength(ORDER));
+  try {
+    return bytesToNumberBE(mapHashToField(b, ORDER, false));
+  } finally {
+    b.fill(0);
+  }
 }
