@@ -14,7 +14,9 @@
 //              ecrecover(-z*Px, v(Py), Px, -c*Px) == address(R) (all mod n).
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { ORDER, Point, parsePoint, parseScalar } from './suite.js';
+import { ORDER, parsePoint, parseScalar } from './suite.js';
+import { ecc, parsePt } from './ecc.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { challenge } from './signing/frost.js';
 import { MpcError } from './errors.js';
 
@@ -82,12 +84,12 @@ export function l1Challenge(sig96: Uint8Array, key64: Uint8Array, digest: Uint8A
 export function verifyL1(sig96: Uint8Array, key64: Uint8Array, digest: Uint8Array): boolean {
   try {
     if (sig96.length !== 96 || key64.length !== 64 || digest.length !== 32) return false;
-    const R = parsePoint(concatBytes(Uint8Array.of(4), sig96.subarray(0, 64)), 'R');
-    const P = parsePoint(concatBytes(Uint8Array.of(4), key64), 'group key');
-    if (P.toAffine().x >= ORDER) return false;
+    const R = parsePt(concatBytes(Uint8Array.of(4), sig96.subarray(0, 64)), 'R');
+    const P = parsePt(concatBytes(Uint8Array.of(4), key64), 'group key');
+    if (bytesToNumberBE(key64.subarray(0, 32)) >= ORDER) return false;
     const z = parseScalar(sig96.subarray(64), 'z');
     const c = challenge(R, P, digest);
-    return Point.BASE.multiply(z).equals(R.add(P.multiply(c)));
+    return ecc.mulBase(z).equals(ecc.sum([R, ecc.mul(P, c)])); // mpc/ecc.ts: libsecp256k1 when it loads
   } catch {
     return false;
   }

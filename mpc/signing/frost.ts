@@ -1,6 +1,5 @@
-// FROST(secp256k1, SHA-256) signing math. Round 1 (nonces) and plain verification go through
-// noble's secp256k1_FROST. Round 2, share verification and aggregation run the RFC 9591 formulas
-// here: noble does not expose the intermediate values (binding factor inputs, binding factors, group
+// FROST(secp256k1, SHA-256) signing math. Round 1 (nonces) goes through noble's secp256k1_FROST.
+// Round 2, share verification, aggregation and verification run the RFC 9591 formulas here: noble does not expose the intermediate values (binding factor inputs, binding factors, group
 // commitment, challenge) that the vectors list and the L1 encoding need, and its signShare/aggregate
 // re-parse the package and the commitments on every call, which profiling showed to be a third of
 // the signing cost. The same code covers t = 1, which noble refuses (its min is 2). Point arithmetic
@@ -178,10 +177,18 @@ export function aggregate(pkg: PublicKeyPackage, list: readonly SigningCommitmen
   throw new MpcError('SIGNING_FAILED', 'aggregate signature does not verify', { cheaters });
 }
 
-/** Verifies a 65-byte RFC 9591 signature (compressed R || z) under a 33-byte group key. */
+/**
+ * Verifies a 65-byte RFC 9591 signature (compressed R || z) under a 33-byte group key: noble's
+ * frost.verify rules (R a canonical compressed non-identity point, z < n, c = H2(R || PK || msg),
+ * z G == R + c PK) on the ecc backend, ~1.3 ms in noble.
+ */
 export function verifySignature(sig: Uint8Array, msg: Uint8Array, groupKey: Uint8Array): boolean {
   try {
-    return frost.verify(sig, msg, groupKey);
+    if (sig.length !== 65) return false;
+    const R = parsePt(sig.subarray(0, 33), 'signature R');
+    const z = parseScalar(sig.subarray(33), 'signature z');
+    const PK = groupKeyPoint(groupKey);
+    return ecc.mulBase(z).equals(ecc.sum([R, ecc.mul(PK, challenge(R, PK, msg))]));
   } catch {
     return false;
   }

@@ -2,6 +2,7 @@
 // including the inputs libsecp256k1 refuses (zero scalars, the point at infinity, sums to infinity).
 import { EcPoint, nativeBackend, nobleBackend, type EccBackend } from '../../mpc/ecc.js';
 import { Fn, ORDER, Point, frost, randomScalar } from '../../mpc/suite.js';
+import { verifySignature } from '../../mpc/signing/frost.js';
 import { commitPolynomial, provePossession, randomPolynomial, verifyPossession } from '../../mpc/keys/vss.js';
 
 const native = nativeBackend;
@@ -106,4 +107,35 @@ test('our DKG dealing (native commitments and proof of knowledge) passes noble D
   expect(() => frost.DKG.round2(frost.DKG.round1(frost.Identifier.fromNumber(1), { min: 2, max: 2 }).secret, [bad])).toThrow();
   expect(verifyPossession(2, native!.parse(pkg.commitment[0]!), pkg.proofOfKnowledge)).toBe(true);
   expect(verifyPossession(3, native!.parse(pkg.commitment[0]!), pkg.proofOfKnowledge)).toBe(false);
+});
+
+test('verifySignature (ecc backend) agrees with noble frost.verify on valid and mutated signatures', () => {
+  const ids = [1, 2, 3].map((i) => frost.Identifier.fromNumber(i));
+  const d = frost.trustedDealer({ min: 2, max: 3 }, ids);
+  const msg = Uint8Array.of(1, 2, 3);
+  const r = ids.slice(0, 2).map((id) => frost.commit(d.secretShares[id]!));
+  const commitments = r.map((x) => x.commitments);
+  const shares = Object.fromEntries(ids.slice(0, 2).map((id, i) => [id, frost.signShare(d.secretShares[id]!, d.public, r[i]!.nonces, commitments, msg)]));
+  const sig = frost.aggregate(d.public, commitments, msg, shares);
+  const key = d.public.commitments[0]!;
+  const variants: Uint8Array[] = [sig, sig.slice(0, 64), Uint8Array.from([...sig, 0])];
+  for (let i = 0; i < 65; i += 8) {
+    const m = sig.slice();
+    m[i] ^= 1;
+    variants.push(m);
+  }
+  const zHigh = sig.slice();
+  zHigh.set(new Uint8Array(32).fill(255), 33);
+  variants.push(zHigh);
+  for (const v of variants) {
+    let expected: boolean;
+    try {
+      expected = frost.verify(v, msg, key);
+    } catch {
+      expected = false;
+    }
+    expect(verifySignature(v, msg, key)).toBe(expected);
+  }
+  expect(verifySignature(sig, msg, key)).toBe(true);
+  expect(verifySignature(sig, Uint8Array.of(9), key)).toBe(false);
 });
