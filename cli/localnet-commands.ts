@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { buildAppState } from '../app/genesis.js';
 import { generateNetwork } from '../cometbft-config/network.js';
 import { createLogger } from '../common/log.js';
-import { localnetDown, localnetStatus, localnetUp } from '../localnet/localnet.js';
+import { chainsStatus, localnetDown, localnetStatus, localnetUp } from '../localnet/localnet.js';
+import { registerJoinCommand } from './join-command.js';
 import { stopPid } from '../localnet/processes.js';
 import { tryNodeStatus } from '../localnet/rpc.js';
 import { action, intInRange } from './util.js';
@@ -23,12 +24,17 @@ export function registerLocalnetCommands(program: Command): void {
     .option('--detach', 'leave the processes running in the background and return', false)
     .option('--reset', 'delete the network in --dir and generate a new one', false)
     .option('--base-port <port>', 'first port of node0 (default: search for a free range)', intInRange('--base-port', 1024, 65000))
+    .option('--no-l1', 'no L1/L2 anvils, contracts or locks (validators are not backed by L1 stake)')
+    .option('--l1-port <port>', 'L1 anvil port for a new network (default: first free from 8545)', intInRange('--l1-port', 1024, 65535))
+    .option('--l2-port <port>', 'L2 anvil port for a new network (default: first free after L1)', intInRange('--l2-port', 1024, 65535))
     .action(
-      action(async (opts: { validators: number; dir: string; detach: boolean; reset: boolean; basePort?: number }) => {
-        const net = await localnetUp({ ...opts, basePort: opts.basePort ?? 'auto', params: LOCALNET_PARAMS, onProgress: say });
+      action(async (opts: { validators: number; dir: string; detach: boolean; reset: boolean; basePort?: number; l1: boolean; l1Port?: number; l2Port?: number }) => {
+        const net = await localnetUp({ ...opts, anvilPorts: { l1: opts.l1Port, l2: opts.l2Port }, basePort: opts.basePort ?? 'auto', params: LOCALNET_PARAMS, onProgress: say });
         say('');
         say(`localnet ${net.manifest.chainId} is up: ${net.manifest.nodes.length} validators`);
         for (const n of net.manifest.nodes) say(`  ${n.name}  RPC ${n.rpcUrl}  home ${n.home}`);
+        for (const c of net.record.chains ?? []) say(`  ${c.name.toUpperCase()}     RPC ${c.url}  chain id ${c.chainId}  log ${c.logFile}`);
+        if (net.record.chains) say(`  contracts: ${opts.dir}/deployment.json; L1 vs pool: seqpool l1 status --dir ${opts.dir}; add a validator: seqpool localnet join --dir ${opts.dir}`);
         say(`  details: ${opts.dir}/localnet.json; logs: HOME/cometbft.log and HOME/seqpool/node.log`);
         say(`  try: curl -s '${net.manifest.nodes[0]!.rpcUrl}/abci_query?path="/status"'`);
         if (opts.detach) {
@@ -51,9 +57,12 @@ export function registerLocalnetCommands(program: Command): void {
         await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
         await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
         await localnetDown(opts.dir);
+        // localnetDown also stops the anvils recorded in localnet.json.
         say('stopped');
       }),
     );
+
+  registerJoinCommand(localnet, say);
 
   localnet
     .command('down')
@@ -73,10 +82,18 @@ export function registerLocalnetCommands(program: Command): void {
     .action(
       action(async (opts: { dir: string; json: boolean }) => {
         const rows = await localnetStatus(opts.dir);
+        const chains = await chainsStatus(opts.dir);
         if (opts.json) {
-          say(JSON.stringify(rows.map((r) => ({ ...r, status: r.status && { ...r.status, height: r.status.height.toString() } })), null, 2));
+          say(
+            JSON.stringify(
+              { nodes: rows.map((r) => ({ ...r, status: r.status && { ...r.status, height: r.status.height.toString() } })), chains: chains.map((c) => ({ ...c, head: c.head?.toString() })) },
+              null,
+              2,
+            ),
+          );
           return;
         }
+        for (const c of chains) say(c.head !== undefined ? `${c.name.toUpperCase()}     chain ${c.chainId}  head ${c.head}  ${c.url}` : `${c.name.toUpperCase()}     down (no answer at ${c.url})`);
         for (const r of rows) {
           say(r.status ? `${r.name}  height ${r.status.height}  app hash ${r.status.appHash}  peers ${r.status.peers}${r.status.catchingUp ? '  (catching up)' : ''}` : `${r.name}  down (no answer at ${r.rpcUrl})`);
         }

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerLocalnetCommands, registerNetworkCommands } from './localnet-commands.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerQueryCommands } from './query-commands.js';
+import { registerL1Commands } from './l1-commands.js';
 
 const program = new Command()
   .name('seqpool')
@@ -15,5 +16,6 @@ registerNodeCommands(program);
 registerLocalnetCommands(program);
 registerNetworkCommands(program);
 registerQueryCommands(program);
+registerL1Commands(program);
 
 await program.parseAsync(process.argv);

@@ -18,6 +18,13 @@ export interface L1Session {
   send(address: Address, abi: 'LockingPool' | 'StakeToken', functionName: string, args: unknown[]): Promise<TransactionReceipt>;
 }
 
+/** viem's revert errors span a dozen lines; an operator needs the contract's error and its values. */
+function revertLine(e: unknown): string {
+  const x = e as { shortMessage?: string; message?: string; metaMessages?: string[] };
+  const meta = (x.metaMessages ?? []).map((m) => m.trim()).filter((m) => m && !m.startsWith('Contract Call'));
+  return [x.shortMessage ?? x.message?.split('\n')[0] ?? String(e), ...meta.slice(0, 2)].join(' ');
+}
+
 export async function l1Session(rpcUrl: string, key: Hex): Promise<L1Session> {
   const transport = http(rpcUrl);
   // Devnets mine every second; viem's default 4 s polling would dominate every call.
@@ -32,7 +39,9 @@ export async function l1Session(rpcUrl: string, key: Hex): Promise<L1Session> {
     async send(address, name, functionName, args) {
       const abi = name === 'LockingPool' ? poolAbi : tokenAbi;
       // Simulate first so that a revert reports the contract's reason instead of a bare status 0.
-      const { request } = await pub.simulateContract({ abi, address, functionName, args, account, chain } as never);
+      const { request } = await pub.simulateContract({ abi, address, functionName, args, account, chain } as never).catch((e: unknown) => {
+        throw new Error(`${name}.${functionName} would revert: ${revertLine(e)}`);
+      });
       const hash = await wallet.writeContract(request as never);
       const r = await pub.waitForTransactionReceipt({ hash });
       if (r.status !== 'success') throw new Error(`${name}.${functionName} reverted (tx ${hash})`);

@@ -54,3 +54,25 @@ export async function waitForHeight(rpcUrl: string, height: bigint, timeoutMs: n
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** CometBFT's validator set at `height` (default: latest), addresses upper-case hex. */
+export async function cometValidators(rpcUrl: string, height?: bigint): Promise<{ height: bigint; validators: { address: string; power: bigint; pubKey: string }[] }> {
+  const r = await rpc<{ block_height: string; validators: { address: string; voting_power: string; pub_key: { value: string } }[] }>(
+    rpcUrl,
+    `/validators?per_page=100${height !== undefined ? `&height=${height}` : ''}`,
+  );
+  return { height: BigInt(r.block_height), validators: r.validators.map((v) => ({ address: v.address.toUpperCase(), power: BigInt(v.voting_power), pubKey: v.pub_key.value })) };
+}
+
+/** An app query over plain JSON-RPC: the decoded JSON value (undefined when not found) and the height. */
+export async function abciQueryJson<T>(rpcUrl: string, path: string): Promise<{ code: number; height: bigint; value?: T }> {
+  const r = await rpc<{ response: { code?: number; height?: string; value?: string } }>(rpcUrl, `/abci_query?path=${encodeURIComponent(JSON.stringify(path))}`);
+  const value = r.response.value ? (JSON.parse(Buffer.from(r.response.value, 'base64').toString('utf8')) as T) : undefined;
+  return { code: r.response.code ?? 0, height: BigInt(r.response.height ?? '0'), value };
+}
+
+/** Addresses (upper-case hex) that signed the commit of `height`. */
+export async function commitSigners(rpcUrl: string, height: bigint): Promise<string[]> {
+  const r = await rpc<{ signed_header: { commit: { signatures: { validator_address: string; block_id_flag: number }[] } } }>(rpcUrl, `/commit?height=${height}`);
+  return r.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address.toUpperCase());
+}
