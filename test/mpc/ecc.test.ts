@@ -2,7 +2,8 @@
 // including the inputs libsecp256k1 refuses (zero scalars, the point at infinity, sums to infinity).
 import { EcPoint, nativeBackend, nobleBackend, type EccBackend } from '../../mpc/ecc.js';
 import { Fn, ORDER, Point, frost, randomScalar } from '../../mpc/suite.js';
-import { verifySignature } from '../../mpc/signing/frost.js';
+import { commitNonces, verifySignature } from '../../mpc/signing/frost.js';
+import { SecretShare } from '../../mpc/keys/types.js';
 import { commitPolynomial, provePossession, randomPolynomial, verifyPossession } from '../../mpc/keys/vss.js';
 
 const native = nativeBackend;
@@ -138,4 +139,19 @@ test('verifySignature (ecc backend) agrees with noble frost.verify on valid and 
   }
   expect(verifySignature(sig, msg, key)).toBe(true);
   expect(verifySignature(sig, Uint8Array.of(9), key)).toBe(false);
+});
+
+test('commitNonces matches noble commit for the same randomness', () => {
+  for (let i = 0; i < 5; i++) {
+    const secret = new SecretShare(i + 1, randomScalar());
+    const seed = Array.from({ length: 2 }, () => Uint8Array.from(Buffer.from(randomScalar().toString(16).padStart(64, '0'), 'hex')));
+    const a = [...seed];
+    const b = [...seed];
+    const ours = commitNonces(secret, () => a.shift()!);
+    const noble = frost.commit(secret.toFrostSecret(), () => b.shift()!);
+    expect(Buffer.from(ours.nonces.hiding).toString('hex')).toBe(Buffer.from(noble.nonces.hiding).toString('hex'));
+    expect(Buffer.from(ours.nonces.binding).toString('hex')).toBe(Buffer.from(noble.nonces.binding).toString('hex'));
+    expect(Buffer.from(ours.commitment.hiding).toString('hex')).toBe(Buffer.from(noble.commitments.hiding).toString('hex'));
+    expect(Buffer.from(ours.commitment.binding).toString('hex')).toBe(Buffer.from(noble.commitments.binding).toString('hex'));
+  }
 });
