@@ -65,7 +65,7 @@ test('parse accepts compressed and uncompressed points and rejects what noble re
   const hybrid = P.toBytes(false);
   hybrid[0] = 6 + (hybrid[64]! & 1);
   const offCurve = P.toBytes(true);
-  offCurve[32] ^= 1;
+  offCurve[32] = offCurve[32]! ^ 1;
   const xTooBig = Uint8Array.from([2, ...new Uint8Array(32).fill(255)]);
   const bad = [new Uint8Array(33), Uint8Array.of(0), hybrid, xTooBig, P.toBytes(true).subarray(0, 32), Uint8Array.from([5, ...P.toBytes(true).subarray(1)])];
   // offCurve: a flipped bit in x, off the curve about half the time; either way both must agree
@@ -122,7 +122,7 @@ test('verifySignature (ecc backend) agrees with noble frost.verify on valid and 
   const variants: Uint8Array[] = [sig, sig.slice(0, 64), Uint8Array.from([...sig, 0])];
   for (let i = 0; i < 65; i += 8) {
     const m = sig.slice();
-    m[i] ^= 1;
+    m[i] = m[i]! ^ 1;
     variants.push(m);
   }
   const zHigh = sig.slice();
