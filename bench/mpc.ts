@@ -48,6 +48,13 @@ function runProtocol(engines: Map<string, Engine>, receivers: string[], sampled:
   return { cpu: dealCpu + (sampled ? (recvCpu * receivers.length) / measured.length : recvCpu), results };
 }
 
+const RUNS = 5;
+/** The run with the median CPU of `runs` fresh runs (its results are used downstream). */
+function medianRun<T extends { cpu: number }>(runs: number, f: () => T): T {
+  const xs = Array.from({ length: runs }, f).sort((a, b) => a.cpu - b.cpu);
+  return xs[Math.floor(xs.length / 2)]!;
+}
+
 function committee(n: number, first = 1) {
   return Array.from({ length: n }, (_, i) => {
     const identity = IdentityKey.generate();
@@ -77,9 +84,11 @@ for (const n of [4, 10, 25, 50, 100]) {
   const parties = committee(n);
   const members = parties.map((p) => p.member);
   // DKG (full, so every member has a share for the later steps when n <= 25; sampled otherwise)
-  const dkgEngines = new Map<string, Engine>(parties.map((p) => [hex(p.identity.publicKey), new DkgEngine({ keyId: 'bench', epoch: 0, members, identity: p.identity })]));
   const allKeys = parties.map((p) => hex(p.identity.publicKey));
-  const dkg = runProtocol(dkgEngines, allKeys, sampled);
+  // Other processes may share the CPU: protocol figures are the median of RUNS fresh runs.
+  const dkg = medianRun(sampled ? 1 : RUNS, () =>
+    runProtocol(new Map<string, Engine>(parties.map((p) => [hex(p.identity.publicKey), new DkgEngine({ keyId: 'bench', epoch: 0, members, identity: p.identity })])), allKeys, sampled),
+  );
   const first = [...dkg.results.values()][0]!;
   rows.push([n, t, 'DKG total CPU', fmt(dkg.cpu), sampled ? `scaled from ${sampled} members` : 'all members']);
   if (n === 10) goals.push(`DKG n=10: ${fmt(dkg.cpu)} ms total CPU (goal < 300 ms): ${dkg.cpu < 300 ? 'met' : 'NOT met'}`);
@@ -94,15 +103,21 @@ for (const n of [4, 10, 25, 50, 100]) {
       [`reshare ${n} -> ${n - 1}`, parties.slice(0, n - 1)],
     ] as const) {
       const all = new Map([...parties, ...newParties].map((p) => [hex(p.identity.publicKey), p]));
-      const engines = new Map<string, Engine>(
-        [...all].map(([k, p]) => [k, new ReshareEngine({ old: first.public, newMembers: newParties.map((x) => x.member), newEpoch: 1, identity: p.identity, ...(shares.get(k) ? { oldShare: shares.get(k)! } : {}) })]),
+      const r = medianRun(RUNS, () =>
+        runProtocol(
+          new Map<string, Engine>(
+            [...all].map(([k, p]) => [k, new ReshareEngine({ old: first.public, newMembers: newParties.map((x) => x.member), newEpoch: 1, identity: p.identity, ...(shares.get(k) ? { oldShare: shares.get(k)! } : {}) })]),
+          ),
+          newParties.map((p) => hex(p.identity.publicKey)),
+          undefined,
+        ),
       );
-      const r = runProtocol(engines, newParties.map((p) => hex(p.identity.publicKey)), undefined);
       rows.push([n, t, label, fmt(r.cpu), 'all members']);
       if (n === 10 && label.endsWith('11')) goals.push(`reshare 10 -> 11: ${fmt(r.cpu)} ms total CPU (goal < 500 ms): ${r.cpu < 500 ? 'met' : 'NOT met'}`);
     }
-    const engines = new Map<string, Engine>(parties.map((p) => [hex(p.identity.publicKey), new RefreshEngine({ current: first.public, share: shares.get(hex(p.identity.publicKey))!, newEpoch: 1, identity: p.identity })]));
-    const r = runProtocol(engines, allKeys, undefined);
+    const r = medianRun(RUNS, () =>
+      runProtocol(new Map<string, Engine>(parties.map((p) => [hex(p.identity.publicKey), new RefreshEngine({ current: first.public, share: shares.get(hex(p.identity.publicKey))!, newEpoch: 1, identity: p.identity })])), allKeys, undefined),
+    );
     rows.push([n, t, 'refresh', fmt(r.cpu), 'all members']);
   }
 
@@ -164,7 +179,7 @@ function trusted(n: number, t: number): KeyShare[] {
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, node ${process.version}`;
 const md = [
-  `Machine: ${machine}. Total CPU of all members in one process (ms); signing figures are medians per operation (ms).`,
+  `Machine: ${machine}. Total CPU of all members in one process (ms), median of ${RUNS} fresh runs for n <= 25 (one run for the sampled sizes); signing figures are medians per operation (ms).`,
   '',
   markdownTable(['n', 't', 'protocol', 'CPU ms', 'measured'], rows),
   '',
@@ -172,7 +187,7 @@ const md = [
   '',
   'Anchors: Zcash Foundation frost-secp256k1 (Rust) 7-of-10 round 2 0.48 ms, aggregate 0.52 ms; 67-of-100 4.41 ms and 3.82 ms. tss-lib GG18 ECDSA (Metis): about 4 s CPU per member per signature at 51-of-100, plus tens of seconds of Paillier key generation before keygen.',
   '',
-  'Notes (profile: node --cpu-prof): before this round of work the bench gave 7-of-10 r2 + agg 13.1-13.9 ms (round 2 then included a fresh round 1), 67-of-100 73-79 ms, DKG n=10 561-591 ms, reshare 10 -> 11 511-515 ms. Changes: round 2 timed without round 1; round 2 and aggregation on the RFC formulas with each commitment parsed once and a precomputed wNAF table for the group key (noble re-parsed the package per call); each Feldman share check decided once per session (complain and finalise repeated it). Remaining cost is noble bigint field arithmetic (point add ~3.7 us, decompression ~78 us, var-base multiply ~0.9 ms, 7-point MSM ~3.1 ms, 67-point ~24 ms on this machine) and OpenSSL ECDSA (~0.37 ms sign, ~0.33 ms verify per envelope). Reshare/refresh at n = 50/100 are not measured (they need every old share).',
+  `Notes (profile: node --cpu-prof; backend: ${ecc.name}, SEQPOOL_MPC_ECC=noble forces the fallback). Other processes (tests, CI) may share this 2-core machine: protocol rows are the median of ${RUNS} fresh runs, signing columns medians of 5-15 repetitions. History: the first round of work took 7-of-10 r2 + agg from 13.1-13.9 ms to 10.8 ms, 67-of-100 from 73-79 to 73.4 ms, DKG n=10 from 561-591 to 486 ms, reshare 10 -> 11 from 511-515 to 409-561 ms (round 2 timed without round 1; RFC formulas with each commitment parsed once; each Feldman verdict decided once per session). This round (mpc/ecc.ts): point arithmetic through libsecp256k1's binding (secp256k1 v5) with noble as fallback. Micro-benchmark on this machine, noble vs native: variable-base multiply 0.9-1.5 ms vs ~45 us (tweakMul), base multiply ~0.7 ms vs ~28 us, compressed point read 78-175 us vs ~9 us, 67-point MSM ~21-25 ms vs ~3 ms (the column above), 67-point sum ~0.25 ms vs ~48 us (combine). Used for the group commitment, share, aggregate and signature checks, Feldman checks (one product per coefficient and one combine), proofs of knowledge, verifying shares, reshare constant terms, DKG commitments and round-1 commitments (constant time natively). Also: randomScalar no longer runs the base multiplication noble's frost.utils.randomScalar discards (~0.7 ms per coefficient), and envelope signatures are verified with libsecp256k1 via common/secp.ts (~65 us vs ~330 us OpenSSL). Remaining: OpenSSL ECDSA signing of envelopes (~0.37 ms each, the largest single cost of a DKG now; the identity key stays in a KeyObject), the hash-to-field of binding factors, and at n = 100 the Feldman checks and verifying shares (66 native products per check, ~3 ms). Reshare/refresh at n = 50/100 are not measured (they need every old share).`,
   '',
   'Goals:',
   ...goals.map((g) => `- ${g}`),
