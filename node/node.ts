@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../common/log.js';
 import { LevelPersistence } from './level-persistence.js';
 import { FileObservationSource } from './observation-file.js';
 import { CombinedObservationSource } from './combined-observations.js';
+import { byzantineExtensionHook, fakeL1EventSource } from './test-hooks.js';
 import { readNodeConfig } from './node-config.js';
 import { L1Listener } from '../bridge/listener.js';
 
@@ -44,16 +45,6 @@ export function readProxyApp(home: string): string {
   return config.proxy_app;
 }
 
-/** Test-only: SEQPOOL_TEST_BYZANTINE_VE=garbage|oversize makes this node send bad extensions. */
-function byzantineHook(log: Logger): ((honest: Uint8Array) => Uint8Array) | undefined {
-  const mode = process.env.SEQPOOL_TEST_BYZANTINE_VE;
-  if (!mode) return undefined;
-  log.warn({ mode }, 'BYZANTINE TEST MODE: this node sends invalid vote extensions');
-  if (mode === 'garbage') return () => Uint8Array.of(0xff, 0xff, 0xff, 0x01, 0x02);
-  if (mode === 'oversize') return () => new Uint8Array(1024 * 1024).fill(0x0a);
-  throw new Error(`SEQPOOL_TEST_BYZANTINE_VE must be garbage or oversize, got ${mode}`);
-}
-
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const log = opts.logger ?? createLogger('node');
   const address = opts.abciAddress ?? readProxyApp(opts.home);
@@ -64,6 +55,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   await persistence.open();
   const observations = new CombinedObservationSource(log);
   if (opts.observationsFile) observations.add('file', new FileObservationSource(opts.observationsFile, log));
+  const fake = fakeL1EventSource(config.l1, log);
+  if (fake) observations.add('fake-l1', fake);
   let app: SeqpoolApp;
   let listener: L1Listener | undefined;
   try {
@@ -71,7 +64,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       persistence,
       logger: log.child({ component: 'app' }),
       observations,
-      tamperVoteExtension: byzantineHook(log),
+      tamperVoteExtension: byzantineExtensionHook(log),
     });
     if (config.l1) {
       // The listener reads committed app state (which nonce comes next, what is settled), so it is

@@ -1,0 +1,85 @@
+// Flow 1 under attack and under reorgs, on real processes (4 validators, L1 and L2 anvils, K = 2):
+// a byzantine validator attesting a Locked event that never happened is outvoted; a lock removed by
+// an L1 reorg before it was confirmed is never applied; a reorg shallower than K leaves a confirmed
+// lock applied exactly once. Ports 44200-44229 (nodes) and 44300-44301 (anvils).
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import type { Address } from 'viem';
+import { ensureAllowance, l1Session, lockFor, TOKEN, type L1Session } from '../../client/l1-staking.js';
+import { generateValidatorKey } from '../../cometbft-config/keys.js';
+import { readDeployment } from '../../contracts/deploy.js';
+import { QueryCode } from '../../app/codes.js';
+import { toHex } from '../../common/bytes.js';
+import { LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
+import { appLogFile } from '../../localnet/processes.js';
+import { cometValidators, nodeStatus, waitForHeight } from '../../localnet/rpc.js';
+import { assertAppHashesAgree, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
+
+const FAKE_ID = '77';
+let net: Testnet;
+let l1: L1Session;
+let pool: Address;
+const rpc = () => net.manifest.nodes[0]!.rpcUrl;
+const anvil = (method: string, params: unknown[] = []) => l1.pub.request({ method: method as never, params: params as never });
+
+beforeAll(async () => {
+  net = await startTestnet({
+    validators: 4,
+    l1: true,
+    basePort: 44200,
+    anvilPorts: { l1: 44300, l2: 44301 },
+    params: { l1Confirmations: 2, exitDelaySeconds: 60 },
+    nodeOptions: (i) => ({ appEnv: i === 3 ? { SEQPOOL_TEST_FAKE_L1_EVENT: FAKE_ID } : ({} as Record<string, string>) }),
+  });
+  const d = readDeployment(net.dir).l1!;
+  pool = d.lockingPool as Address;
+  l1 = await l1Session(d.rpcUrl, LOCALNET_DEPLOYER_KEY);
+  await ensureAllowance(l1, pool, 10n ** 30n); // so each lock below is a single transaction
+}, 120_000);
+
+afterAll(async () => net?.stop(), 60_000);
+
+test('a Locked event only one validator claims to have seen is outvoted and never applied', async () => {
+  const h = (await nodeStatus(rpc())).height;
+  await waitForHeight(rpc(), h + 8n, 60_000);
+  expect((await rpcQuery(rpc(), `/sequencer/${FAKE_ID}`)).code).toBe(QueryCode.NOT_FOUND);
+  expect((await cometValidators(rpc())).validators).toHaveLength(4);
+  expect(readFileSync(appLogFile(net.manifest.nodes[3]!.home), 'utf8')).toMatch(/attests a Locked event that never happened/);
+  await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
+});
+
+/** Stop L1's interval mining, lock for a fresh key, mine exactly `blocks` blocks (the lock in the first). */
+async function lockWithManualMining(blocks: number) {
+  const key = generateValidatorKey();
+  await anvil('evm_setIntervalMining', [0]);
+  const pending = lockFor(l1, pool, key.pubKey, 30_000n * TOKEN);
+  await eventually('the lock in the L1 mempool', async () => ((await anvil('txpool_status')) as { pending: string }).pending !== '0x0' || undefined, 10_000);
+  await anvil('anvil_mine', [`0x${blocks.toString(16)}`]);
+  const locked = await pending;
+  return { key, locked, address: toHex(key.address) };
+}
+
+test('a lock removed by an L1 reorg before K confirmations is never applied', async () => {
+  const { address, locked } = await lockWithManualMining(1); // the lock is the head: 0 confirmations
+  await anvil('anvil_reorg', [1, []]); // replace the head block, without the lock
+  await anvil('anvil_dropAllTransactions');
+  await anvil('evm_setIntervalMining', [1]);
+  const l1Head = await l1.pub.getBlockNumber();
+  await eventually('6 more L1 blocks', async () => ((await l1.pub.getBlockNumber()) >= l1Head + 6n ? true : undefined), 30_000);
+  const h = (await nodeStatus(rpc())).height;
+  await waitForHeight(rpc(), h + 4n, 30_000);
+  expect((await rpcQuery(rpc(), `/validator/${address}`)).code).toBe(QueryCode.NOT_FOUND);
+  expect((await rpcQuery(rpc(), `/sequencer/${locked.sequencerId}`)).code).toBe(QueryCode.NOT_FOUND);
+});
+
+test('a reorg shallower than K leaves a confirmed lock applied exactly once', async () => {
+  const { address, locked } = await lockWithManualMining(3); // lock block + 2 on top: confirmed
+  await anvil('anvil_reorg', [1, []]); // depth 1 < K: the lock's block stays canonical
+  await anvil('evm_setIntervalMining', [1]);
+  const s = await eventually('the sequencer in state', async () => (await rpcQuery<{ sequencerId: string; l1Nonce: string; power: string }>(rpc(), `/validator/${address}`)).value, 60_000);
+  expect(s).toMatchObject({ sequencerId: locked.sequencerId.toString(), l1Nonce: '1', power: '30000' });
+  const h = (await nodeStatus(rpc())).height;
+  await waitForHeight(rpc(), h + 4n, 30_000);
+  expect((await rpcQuery<{ l1Nonce: string }>(rpc(), `/validator/${address}`)).value).toMatchObject({ l1Nonce: '1' });
+  await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
+}, 120_000);
