@@ -6,6 +6,10 @@ import { registerNodeCommands } from './node-commands.js';
 import { registerQueryCommands } from './query-commands.js';
 import { registerL1Commands } from './l1-commands.js';
 
+// A closed stdout (the reader of a pipe went away, e.g. `| tee` killed by the same Ctrl-C) must not
+// crash a command that is still stopping processes: progress lines are best-effort.
+process.stdout.on('error', () => undefined);
+
 const program = new Command()
   .name('seqpool')
   .description('seqpool: the consensus layer of a decentralized sequencer pool (TypeScript ABCI app behind CometBFT v0.38).')
