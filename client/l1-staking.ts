@@ -4,9 +4,10 @@
 // CometBFT validator key (DESIGN.md decision 3), so callers pass that key, never a bare address.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { createPublicClient, createWalletClient, defineChain, getAddress, http, maxUint256, parseEventLogs, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
-import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { getAddress, maxUint256, parseEventLogs, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
+import type { PrivateKeyAccount } from 'viem/accounts';
 import { artifact } from '../contracts/artifacts.js';
+import { accountClients } from '../contracts/clients.js';
 
 const poolAbi = artifact('LockingPool').abi;
 const tokenAbi = artifact('StakeToken').abi;
@@ -26,13 +27,7 @@ function revertLine(e: unknown): string {
 }
 
 export async function l1Session(rpcUrl: string, key: Hex): Promise<L1Session> {
-  const transport = http(rpcUrl);
-  // Devnets mine every second; viem's default 4 s polling would dominate every call.
-  const pub = createPublicClient({ transport, pollingInterval: 200 }) as PublicClient;
-  const chainId = await pub.getChainId();
-  const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: 'ETH', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
-  const account = privateKeyToAccount(key);
-  const wallet = createWalletClient({ account, chain, transport });
+  const { pub, wallet, account, chain } = await accountClients(rpcUrl, key);
   return {
     pub,
     account,

@@ -5,9 +5,10 @@
 // the owner calls initializeGroupKey on each contract later.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPublicClient, createWalletClient, defineChain, getAddress, http, type Abi, type Address, type Hex, type PublicClient } from 'viem';
-import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { getAddress, type Abi, type Address, type Hex, type PublicClient } from 'viem';
+import type { PrivateKeyAccount } from 'viem/accounts';
 import { artifact, type ContractName } from './artifacts.js';
+import { accountClients } from './clients.js';
 import { canonicalJson } from './json.js';
 
 export interface L1DeployOptions {
@@ -72,13 +73,7 @@ interface Session {
 }
 
 async function session(rpcUrl: string, key: Hex): Promise<Session> {
-  const transport = http(rpcUrl);
-  // Poll receipts often: devnets mine in about a second, viem's default interval is 4 s.
-  const pub = createPublicClient({ transport, pollingInterval: 200 }) as PublicClient;
-  const chainId = await pub.getChainId();
-  const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: 'ETH', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
-  const account = privateKeyToAccount(key);
-  const wallet = createWalletClient({ account, chain, transport });
+  const { pub, wallet, account, chain, chainId } = await accountClients(rpcUrl, key);
   const wait = async (hash: Hex, what: string) => {
     const r = await pub.waitForTransactionReceipt({ hash });
     if (r.status !== 'success') throw new Error(`deploy: ${what} reverted (tx ${hash})`);

@@ -51,7 +51,8 @@ export function anvilBinary(): string {
   return bin;
 }
 
-async function rpcAnswers(url: string): Promise<boolean> {
+/** The chain id an Ethereum JSON-RPC at `url` reports, or undefined when nothing answers. */
+export async function chainIdAt(url: string): Promise<number | undefined> {
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -59,11 +60,14 @@ async function rpcAnswers(url: string): Promise<boolean> {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
       signal: AbortSignal.timeout(1_000),
     });
-    return res.ok && typeof ((await res.json()) as { result?: unknown }).result === 'string';
+    const r = (await res.json()) as { result?: unknown };
+    return res.ok && typeof r.result === 'string' ? Number(r.result) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const rpcAnswers = async (url: string): Promise<boolean> => (await chainIdAt(url)) !== undefined;
 
 const exited = (child: ChildProcess): Promise<void> =>
   new Promise((done) => {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { anvilBinary } from '../contracts/devnet.js';
+import { anvilBinary, chainIdAt } from '../contracts/devnet.js';
 
 export interface AnvilRecord {
   name: 'l1' | 'l2';
@@ -21,20 +21,6 @@ export interface AnvilRecord {
 export const L1_CHAIN_ID = 31337;
 export const L2_CHAIN_ID = 31338;
 
-async function chainIdAt(url: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    const r = (await res.json()) as { result?: string };
-    return r.result ? Number(r.result) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function anvilRecord(dir: string, name: 'l1' | 'l2', port: number): AnvilRecord {
   return { name, port, url: `http://127.0.0.1:${port}`, chainId: name === 'l1' ? L1_CHAIN_ID : L2_CHAIN_ID, stateFile: join(dir, `${name}-state.json`), logFile: join(dir, `${name}-anvil.log`) };
