@@ -12,7 +12,7 @@ import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
-import { SequencerStatus, type Observation, type ValidatorEntry } from '../proto/seqpool.js';
+import { SequencerStatus, type Observation, type Sequencer, type ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
 import { checkTx, TxMemo, type CheckedTx, type TxView } from './txs.js';
 import { verify } from '../common/secp.js';
@@ -229,11 +229,20 @@ export class SeqpoolApp implements AbciApplication {
 
   private txView(view: View, nonces: Map<string, bigint>): TxView {
     const chainId = this.state.chain(view)!.chainId;
+    // The committed view does not change until the next Commit drops it, so its sequencer records
+    // are decoded once; the working view's change as the block applies txs.
+    const memo = view === 'committed' ? new Map<string, Sequencer | undefined>() : undefined;
+    const lookup = (a: Uint8Array): Sequencer | undefined => {
+      if (!memo) return this.state.sequencer(a, view);
+      const id = toHex(a);
+      if (!memo.has(id)) memo.set(id, this.state.sequencer(a, view));
+      return memo.get(id);
+    };
     return {
       chainId,
       params: this.state.params(view),
       sequencer: (a) => {
-        const s = this.state.sequencer(a, view);
+        const s = lookup(a);
         return s && (s.status ?? SequencerStatus.ACTIVE) === SequencerStatus.ACTIVE ? s : undefined; // only active sequencers sign
       },
       expectedNonce: (s) => nonces.get(toHex(s.address)) ?? s.nonce + 1n,
