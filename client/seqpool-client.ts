@@ -31,7 +31,14 @@ export class SeqpoolClient {
   private constructor(readonly comet: Comet38Client, private chainIdCache?: string) {}
 
   static async connect(rpcUrl: string): Promise<SeqpoolClient> {
-    return new SeqpoolClient(await Comet38Client.connect(rpcUrl));
+    try {
+      const client = new SeqpoolClient(await Comet38Client.connect(rpcUrl));
+      await client.chainId(); // the first request: fail here, with a readable reason, if nobody answers
+      return client;
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new Error(`cannot reach a CometBFT RPC at ${rpcUrl} (${cause}): is the node running? (seqpool localnet status shows the RPC URLs)`);
+    }
   }
 
   disconnect(): void {
