@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { createPublicClient, createWalletClient, encodeAbiParameters, http, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { aggregate, commitNonces, encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Digest, signShare, SecretShare, thresholdFor, type KeyShare, type SigningCommitment } from '../mpc/index.js';
-import { Point, evalPoly, randomScalar } from '../mpc/suite.js';
+import { encodeL1GroupKey, encodeL1Signature, l1Digest, thresholdFor, type KeyShare } from '../mpc/index.js';
+import { l1DealerKey, thresholdSign } from './mpc-dealer.js';
 import { artifact, type ContractName } from '../contracts/artifacts.js';
 import { ANVIL_DEV_KEY, anvilBinary, startAnvil } from '../contracts/devnet.js';
 import { markdownTable, writeBenchSection } from './report.js';
@@ -16,33 +16,8 @@ const SIZES = [4, 10, 25, 50, 100];
 const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
 const bytes = (h: Hex): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), 'hex'));
 
-/** A t-of-n key from an in-process trusted dealer (the figures do not depend on how it was made). */
-function dealKey(n: number, t: number): KeyShare[] {
-  for (;;) {
-    const coeffs = Array.from({ length: t }, () => randomScalar());
-    const groupKey = Point.BASE.multiply(coeffs[0]!).toBytes(true);
-    if (!isL1CompatibleGroupKey(groupKey)) continue;
-    const secrets = Array.from({ length: n }, (_, i) => new SecretShare(i + 1, evalPoly(coeffs, BigInt(i + 1))));
-    const pkg = {
-      keyId: 'bench',
-      epoch: 0,
-      threshold: t,
-      members: secrets.map((s) => ({ index: s.index, identity: new Uint8Array(33) })),
-      groupKey,
-      commitments: coeffs.map((c) => Point.BASE.multiply(c).toBytes(true)),
-      verifyingShares: Object.fromEntries(secrets.map((s) => [s.index, Point.BASE.multiply(s.reveal()).toBytes(true)])),
-    };
-    return secrets.map((secret) => ({ public: pkg, secret }));
-  }
-}
-
-function frostSign96(shares: KeyShare[], msg: Uint8Array): Hex {
-  const signers = shares.slice(0, shares[0]!.public.threshold);
-  const rounds = signers.map((s) => ({ s, ...commitNonces(s.secret) }));
-  const list: SigningCommitment[] = rounds.map((r) => r.commitment);
-  const zs = new Map(rounds.map((r) => [r.s.secret.index, signShare(r.s.public, r.s.secret, r.nonces, list, msg)]));
-  return hex(encodeL1Signature(aggregate(signers[0]!.public, list, msg, zs)));
-}
+/** 96-byte L1 signature by a key from an in-process trusted dealer (the figures do not depend on how it was made). */
+const frostSign96 = (shares: KeyShare[], msg: Uint8Array): Hex => hex(encodeL1Signature(thresholdSign(shares, msg)!));
 
 async function main(): Promise<void> {
   const anvil = await startAnvil({ port: PORT, chainId: 31337 });
@@ -68,7 +43,7 @@ async function main(): Promise<void> {
       pub.estimateContractGas({ abi: artifact(name).abi as Abi, address, functionName, args, account });
 
     // FROST: one verification, whatever n is (the pool's size only changes who signs off chain).
-    const key = dealKey(4, 3);
+    const key = l1DealerKey(4, 3, 'bench');
     const groupKey = hex(encodeL1GroupKey(key[0]!.public.groupKey));
     const harness = await deploy('FrostVerifierHarness', []);
     const digest = keccak256(toHex('bench'));

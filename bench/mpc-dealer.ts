@@ -1,10 +1,11 @@
-// Bench-only helpers for bench/mpc.ts: a trusted-dealer key package (so reshare/refresh can be run at
-// sizes where a full DKG would be too slow for a benchmark), sampling of receivers, and a threshold
-// signature check of a set of new shares. Built from the library's own primitives; not protocol code.
+// Trusted-dealer keys and in-process threshold signing, for benchmarks (bench:mpc runs reshare/refresh
+// at sizes where a full DKG would be too slow; bench:gas signs L1 digests) and the contract tests.
+// Built from the library's own primitives; not protocol code.
 import { randomBytes } from 'node:crypto';
 import { parsePt } from '../mpc/ecc.js';
 import { buildPackage } from '../mpc/keys/committee.js';
 import { SecretShare, type KeyShare, type Member } from '../mpc/keys/types.js';
+import { isL1CompatibleGroupKey } from '../mpc/l1.js';
 import { commitPolynomial, randomPolynomial, shareFor, shareMatches } from '../mpc/keys/vss.js';
 import { aggregate, commitNonces, signShare, verifySignature } from '../mpc/signing/frost.js';
 import { randomScalar } from '../mpc/suite.js';
@@ -36,14 +37,30 @@ export function spread<T>(xs: readonly T[], k: number): T[] {
   return Array.from({ length: k }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (k - 1))]!);
 }
 
-/** FROST-signs a random message with the first `threshold` of `shares` and verifies it under the group key. */
-export function thresholdSignatureVerifies(shares: readonly KeyShare[]): boolean {
+/** A t-of-n key for members 1..n, re-dealt until the L1 verifier can take it (Px < n). */
+export function l1DealerKey(n: number, t: number, keyId = 'dealer'): KeyShare[] {
+  const members = Array.from({ length: n }, (_, i) => ({ index: i + 1, identity: new Uint8Array(33) }));
+  for (;;) {
+    const shares = dealerKey(keyId, 0, members, t);
+    if (isL1CompatibleGroupKey(shares[0]!.public.groupKey)) return shares;
+  }
+}
+
+/** RFC 9591 two-round signing of `msg` by the lowest `threshold` indexes of `shares`: the 65-byte
+ * signature, or undefined when there are fewer shares than the threshold. */
+export function thresholdSign(shares: readonly KeyShare[], msg: Uint8Array): Uint8Array | undefined {
   const pub = shares[0]!.public;
   const signers = [...shares].sort((a, b) => a.secret.index - b.secret.index).slice(0, pub.threshold);
-  if (signers.length < pub.threshold) return false;
-  const msg = randomBytes(32);
+  if (signers.length < pub.threshold) return undefined;
   const rounds = signers.map((s) => commitNonces(s.secret));
   const list = rounds.map((r) => r.commitment);
   const zs = new Map(signers.map((s, i) => [s.secret.index, signShare(s.public, s.secret, rounds[i]!.nonces, list, msg)]));
-  return verifySignature(aggregate(pub, list, msg, zs), msg, pub.groupKey);
+  return aggregate(pub, list, msg, zs);
+}
+
+/** FROST-signs a random message with the first `threshold` of `shares` and verifies it under the group key. */
+export function thresholdSignatureVerifies(shares: readonly KeyShare[]): boolean {
+  const msg = randomBytes(32);
+  const sig = thresholdSign(shares, msg);
+  return sig !== undefined && verifySignature(sig, msg, shares[0]!.public.groupKey);
 }

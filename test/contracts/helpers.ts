@@ -3,8 +3,8 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createPublicClient, createWalletClient, http, keccak256, toHex, type Abi, type Address, type Hex, type PublicClient, type WalletClient } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
-import { aggregate, commitNonces, encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Digest, signShare, SecretShare, type KeyShare, type PublicKeyPackage, type SigningCommitment } from '../../mpc/index.js';
-import { Point, evalPoly, randomScalar } from '../../mpc/suite.js';
+import { encodeL1GroupKey, encodeL1Signature, l1Digest, type KeyShare } from '../../mpc/index.js';
+import { l1DealerKey, thresholdSign } from '../../bench/mpc-dealer.js';
 import { artifact, type ContractName } from '../../contracts/artifacts.js';
 import { startAnvil, type Anvil } from '../../contracts/devnet.js';
 
@@ -12,33 +12,10 @@ export const hex = (b: Uint8Array): Hex => `0x${bytesToHex(b)}`;
 export const bytes = (h: Hex): Uint8Array => hexToBytes(h.slice(2));
 
 /** A t-of-n FROST key from a trusted dealer (tests only), re-dealt until the L1 can take it (Px < n). */
-export function dealKey(n: number, t: number): KeyShare[] {
-  for (;;) {
-    const coeffs = Array.from({ length: t }, () => randomScalar());
-    const groupKey = Point.BASE.multiply(coeffs[0]!).toBytes(true);
-    if (!isL1CompatibleGroupKey(groupKey)) continue;
-    const secrets = Array.from({ length: n }, (_, i) => new SecretShare(i + 1, evalPoly(coeffs, BigInt(i + 1))));
-    const pkg: PublicKeyPackage = {
-      keyId: 'test',
-      epoch: 0,
-      threshold: t,
-      members: secrets.map((s) => ({ index: s.index, identity: new Uint8Array(33) })),
-      groupKey,
-      commitments: coeffs.map((c) => Point.BASE.multiply(c).toBytes(true)),
-      verifyingShares: Object.fromEntries(secrets.map((s) => [s.index, Point.BASE.multiply(s.reveal()).toBytes(true)])),
-    };
-    return secrets.map((secret) => ({ public: pkg, secret }));
-  }
-}
+export const dealKey = (n: number, t: number): KeyShare[] => l1DealerKey(n, t, 'test');
 
 /** RFC 9591 two-round signing with the first t shares; the 65-byte signature. */
-export function frostSign(shares: KeyShare[], msg: Uint8Array): Uint8Array {
-  const signers = shares.slice(0, shares[0]!.public.threshold);
-  const rounds = signers.map((s) => ({ s, ...commitNonces(s.secret) }));
-  const list: SigningCommitment[] = rounds.map((r) => r.commitment);
-  const zs = new Map(rounds.map((r) => [r.s.secret.index, signShare(r.s.public, r.s.secret, r.nonces, list, msg)]));
-  return aggregate(signers[0]!.public, list, msg, zs);
-}
+export const frostSign = (shares: KeyShare[], msg: Uint8Array): Uint8Array => thresholdSign(shares, msg)!;
 
 /** A FROST key as the L1 contracts hold it, and a signer for their digests. */
 export class PoolKey {
