@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { fromHex, toHex } from '../common/bytes.js';
 import { isValidPubKey, pubKeyToAddress } from '../common/secp.js';
-import type { L1Config, Params } from '../proto/seqpool.js';
+import type { L1Config, L2Config, Params } from '../proto/seqpool.js';
 import { DEFAULT_PARAMS } from './params.js';
 
 const decimal = z.string().regex(/^[0-9]{1,78}$/, 'a non-negative decimal integer string');
@@ -23,6 +23,12 @@ const ParamsSchema = z
     maxVoteExtensionBytes: u32.min(1024),
     maxObservationsPerExtension: u32.min(1),
     maxTxBytes: u32.min(256),
+    mpcPhaseBlocks: u32.min(1),
+    refreshEveryEpochs: u32,
+    maxMisses: u32.min(1),
+    slashAmount: decimal,
+    maxBatchBlocks: u64.refine((v) => v > 0n, 'must be positive'),
+    electionLeadBlocks: u64,
   })
   .strict()
   .partial();
@@ -42,6 +48,14 @@ const L1Schema = z
   .object({
     chainId: u64,
     lockingPool: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, '20-byte address in hex'),
+    batchInbox: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, '20-byte address in hex').optional(),
+  })
+  .strict();
+
+const L2Schema = z
+  .object({
+    chainId: u64,
+    sequencerSet: z.string().regex(/^(0x)?[0-9a-fA-F]{40}$/, '20-byte address in hex'),
   })
   .strict();
 
@@ -49,6 +63,7 @@ export const AppStateSchema = z
   .object({
     params: ParamsSchema.default({}),
     l1: L1Schema.optional(),
+    l2: L2Schema.optional(),
     sequencers: z.array(SequencerSchema).min(1, 'genesis needs at least one sequencer'),
   })
   .strict();
@@ -65,6 +80,7 @@ export interface GenesisSequencer {
 export interface Genesis {
   params: Params;
   l1?: L1Config;
+  l2?: L2Config;
   sequencers: GenesisSequencer[];
 }
 
@@ -98,19 +114,26 @@ export function parseGenesis(appStateBytes: Uint8Array): Genesis {
   });
   const ids = sequencers.filter((s) => s.sequencerId > 0n).map((s) => s.sequencerId);
   if (new Set(ids).size !== ids.length) throw new GenesisError('app_state.sequencers: duplicate sequencerId');
-  const l1 = parsed.data.l1 && { chainId: parsed.data.l1.chainId, lockingPool: fromHex(parsed.data.l1.lockingPool) };
-  return { params, l1, sequencers };
+  const l1 = parsed.data.l1 && {
+    chainId: parsed.data.l1.chainId,
+    lockingPool: fromHex(parsed.data.l1.lockingPool),
+    ...(parsed.data.l1.batchInbox ? { batchInbox: fromHex(parsed.data.l1.batchInbox) } : {}),
+  };
+  const l2 = parsed.data.l2 && { chainId: parsed.data.l2.chainId, sequencerSet: fromHex(parsed.data.l2.sequencerSet) };
+  return { params, l1, l2, sequencers };
 }
 
 /** The app_state JSON for a set of genesis sequencers (used by the network generator). */
 export function buildAppState(
   sequencers: { pubKey: Uint8Array; power: bigint; sequencerId?: bigint; l1Nonce?: bigint; locked?: string }[],
   params: Partial<Record<keyof Params, string | number>> = {},
-  l1?: { chainId: bigint; lockingPool: string },
+  l1?: { chainId: bigint; lockingPool: string; batchInbox?: string },
+  l2?: { chainId: bigint; sequencerSet: string },
 ): unknown {
   return {
     params,
-    ...(l1 ? { l1: { chainId: l1.chainId.toString(), lockingPool: l1.lockingPool } } : {}),
+    ...(l1 ? { l1: { chainId: l1.chainId.toString(), lockingPool: l1.lockingPool, ...(l1.batchInbox ? { batchInbox: l1.batchInbox } : {}) } } : {}),
+    ...(l2 ? { l2: { chainId: l2.chainId.toString(), sequencerSet: l2.sequencerSet } } : {}),
     sequencers: sequencers.map((s) => ({
       pubKey: toHex(s.pubKey),
       power: s.power.toString(),

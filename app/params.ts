@@ -16,6 +16,12 @@ export const DEFAULT_PARAMS: Params = {
   maxVoteExtensionBytes: 64 * 1024,
   maxObservationsPerExtension: 64,
   maxTxBytes: 64 * 1024,
+  mpcPhaseBlocks: 10,
+  refreshEveryEpochs: 0,
+  maxMisses: 3,
+  slashAmount: '0',
+  maxBatchBlocks: 100n,
+  electionLeadBlocks: 20n,
 };
 
 /** Params as JSON (bigints as decimal strings), for genesis and queries. */

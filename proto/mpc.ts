@@ -29,6 +29,10 @@ export interface ComplaintMsg {
 export interface JustificationMsg {
   share: EnvelopeMsg;
 }
+export interface ReadyMsg {
+  recipient: number;
+  dealers: number[];
+}
 export interface SignRequestMsg {
   message: Uint8Array;
   attempt: number;
@@ -55,6 +59,7 @@ export type Payload =
   | { share: ShareMsg }
   | { complaint: ComplaintMsg }
   | { justification: JustificationMsg }
+  | { ready: ReadyMsg }
   | { signRequest: SignRequestMsg }
   | { nonceCommitment: NonceCommitmentMsg }
   | { signingPackage: SigningPackageMsg }

@@ -63,7 +63,22 @@ function codec<T>(name: string): Codec<T> {
 
 export interface Tx { body: Uint8Array; signature: Uint8Array }
 export interface BindPeer { peerId: string; addrs: string[] }
-export interface TxBody { chainId: string; signer: Uint8Array; nonce: bigint; bindPeer?: BindPeer }
+export interface MpcPublic { session: Uint8Array; envelope: Uint8Array }
+export interface RequestBatchSignature { batchIndex: bigint; prevBatchHash: Uint8Array; l2Start: bigint; l2End: bigint; dataHash: Uint8Array }
+export interface SubmitSignature { requestId: bigint; signature: Uint8Array }
+export interface ReportSigningCheater { requestId: bigint; signer: number; attempt: number; package: Uint8Array; commitment: Uint8Array; share: Uint8Array }
+export interface TxBody {
+  chainId: string;
+  signer: Uint8Array;
+  nonce: bigint;
+  /** 0 = node, 1 = sidecar (separate nonce sequences). */
+  lane?: number;
+  bindPeer?: BindPeer;
+  mpcPublic?: MpcPublic;
+  requestBatch?: RequestBatchSignature;
+  submitSignature?: SubmitSignature;
+  reportCheater?: ReportSigningCheater;
+}
 export interface SyntheticObservation { topic: string; payload: Uint8Array }
 export interface L1Locked { signer: Uint8Array; amount: string; total: string; signerPubkey: Uint8Array }
 export interface L1Relocked { amount: string; total: string }
@@ -87,8 +102,22 @@ export interface L1StakingEvent {
   signerChange?: L1SignerChange;
   slashed?: L1Slashed;
 }
-export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1StakingEvent }
-export interface VoteExtension { observations: Observation[] }
+export interface L1BatchAppended {
+  chainId: bigint;
+  contract: Uint8Array;
+  blockHash: Uint8Array;
+  blockNumber: bigint;
+  logIndex: number;
+  txHash: Uint8Array;
+  batchIndex: bigint;
+  batchHash: Uint8Array;
+  l2Start: bigint;
+  l2End: bigint;
+  dataHash: Uint8Array;
+  producer: Uint8Array;
+}
+export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1StakingEvent; batchAppended?: L1BatchAppended }
+export interface VoteExtension { observations: Observation[]; l2Head?: bigint }
 export interface InjectedVoteExtensions { extendedCommitInfo: Uint8Array }
 export interface PeerBinding { peerId: string; addrs: string[]; height: bigint }
 export const SequencerStatus = { ACTIVE: 0, UNLOCKING: 1, EXITED: 2 } as const;
@@ -105,8 +134,13 @@ export interface Sequencer {
   status?: SequencerStatus;
   signer?: Uint8Array;
   deactivationTime?: bigint;
+  sidecarNonce?: bigint;
+  misses?: number;
+  jailed?: boolean;
+  jailReason?: string;
 }
-export interface L1Config { chainId: bigint; lockingPool: Uint8Array }
+export interface L1Config { chainId: bigint; lockingPool: Uint8Array; batchInbox?: Uint8Array }
+export interface L2Config { chainId: bigint; sequencerSet: Uint8Array }
 export interface Params {
   minLock: string;
   maxLock: string;
@@ -119,11 +153,109 @@ export interface Params {
   maxVoteExtensionBytes: number;
   maxObservationsPerExtension: number;
   maxTxBytes: number;
+  mpcPhaseBlocks: number;
+  refreshEveryEpochs: number;
+  maxMisses: number;
+  slashAmount: string;
+  maxBatchBlocks: bigint;
+  electionLeadBlocks: bigint;
 }
 export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint }
 export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }
 export interface ValidatorSet { fromHeight: bigint; validators: ValidatorEntry[] }
 export interface AppliedObservation { digest: Uint8Array; observation: Observation; height: bigint; power: bigint; totalPower: bigint; rejected?: string }
+
+export const EpochStatus = { ELECTED: 0, COMMITTED: 1 } as const;
+export type EpochStatus = (typeof EpochStatus)[keyof typeof EpochStatus];
+export interface Epoch {
+  id: bigint;
+  startL2: bigint;
+  endL2: bigint;
+  producer: Uint8Array;
+  signer: Uint8Array;
+  seed: Uint8Array;
+  electedHeight: bigint;
+  signRequest: bigint;
+  status: EpochStatus;
+  respanOf: bigint;
+  isRespan: boolean;
+}
+export interface EpochMeta { current: bigint; latest: bigint; l2Head: bigint; l2HeadTime: bigint }
+export interface MpcMember { index: number; address: Uint8Array; identity: Uint8Array }
+export const MpcKind = { DKG: 0, RESHARE: 1, REFRESH: 2 } as const;
+export type MpcKind = (typeof MpcKind)[keyof typeof MpcKind];
+export const MpcSessionStatus = { OPEN: 0, DONE: 1, FAILED: 2 } as const;
+export type MpcSessionStatus = (typeof MpcSessionStatus)[keyof typeof MpcSessionStatus];
+export interface MpcFault { address: Uint8Array; index: number; reason: string }
+export interface MpcSession {
+  id: Uint8Array;
+  kind: MpcKind;
+  attempt: number;
+  keyEpoch: number;
+  threshold: number;
+  dealers: MpcMember[];
+  receivers: MpcMember[];
+  openedHeight: bigint;
+  dealDeadline: bigint;
+  complaintDeadline: bigint;
+  finalHeight: bigint;
+  status: MpcSessionStatus;
+  transcript: Uint8Array[];
+  ready: number[];
+  faults: MpcFault[];
+  failure: string;
+  closedHeight: bigint;
+  forEpoch: bigint;
+}
+export interface MpcKey {
+  keyId: string;
+  groupKey: Uint8Array;
+  threshold: number;
+  keyEpoch: number;
+  members: MpcMember[];
+  commitments: Uint8Array[];
+  verifyingShares: Uint8Array[];
+  session: Uint8Array;
+  height: bigint;
+}
+export const SignStatus = { PENDING: 0, SIGNED: 1, EXPIRED: 2 } as const;
+export type SignStatus = (typeof SignStatus)[keyof typeof SignStatus];
+export interface SignRequest {
+  id: bigint;
+  purpose: string;
+  chainId: bigint;
+  verifier: Uint8Array;
+  payload: Uint8Array;
+  digest: Uint8Array;
+  status: SignStatus;
+  signature: Uint8Array;
+  createdHeight: bigint;
+  createdTime: bigint;
+  deadlineTime: bigint;
+  batchIndex: bigint;
+  epochId: bigint;
+  signedHeight: bigint;
+  requester: Uint8Array;
+}
+export const BatchStatus = { SIGNING: 0, SIGNED: 1, FINALIZED: 2, EXPIRED: 3 } as const;
+export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
+export interface Batch {
+  index: bigint;
+  prevHash: Uint8Array;
+  l2Start: bigint;
+  l2End: bigint;
+  dataHash: Uint8Array;
+  producer: Uint8Array;
+  hash: Uint8Array;
+  status: BatchStatus;
+  signRequest: bigint;
+  requestedHeight: bigint;
+  finalizedHeight: bigint;
+  l1TxHash: Uint8Array;
+  epochId: bigint;
+}
+export interface BatchMeta { nextIndex: bigint; lastHash: Uint8Array; nextL2Start: bigint; finalized: bigint; lastProgressTime: bigint }
+export interface SignMeta { nextId: bigint }
 
 export const TxCodec = codec<Tx>('Tx');
 export const TxBodyCodec = codec<TxBody>('TxBody');
@@ -136,3 +268,13 @@ export const ChainInfoCodec = codec<ChainInfo>('ChainInfo');
 export const ValidatorSetCodec = codec<ValidatorSet>('ValidatorSet');
 export const AppliedObservationCodec = codec<AppliedObservation>('AppliedObservation');
 export const L1ConfigCodec = codec<L1Config>('L1Config');
+export const L2ConfigCodec = codec<L2Config>('L2Config');
+export const EpochCodec = codec<Epoch>('Epoch');
+export const EpochMetaCodec = codec<EpochMeta>('EpochMeta');
+export const MpcSessionCodec = codec<MpcSession>('MpcSession');
+export const MpcKeyCodec = codec<MpcKey>('MpcKey');
+export const SignRequestCodec = codec<SignRequest>('SignRequest');
+export const BatchCodec = codec<Batch>('Batch');
+export const BatchMetaCodec = codec<BatchMeta>('BatchMeta');
+export const SignMetaCodec = codec<SignMeta>('SignMeta');
+export const L1BatchAppendedCodec = codec<L1BatchAppended>('L1BatchAppended');
