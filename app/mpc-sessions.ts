@@ -1,8 +1,29 @@
 // MPC lifecycle as replicated state (docs/pool.md "Committee, validator set changes and MPC
-// sessions"). SIGNATURES ONLY for now: the implementation lands with the MPC-state work; app.ts
-// codes against these.
+// sessions"): the genesis DKG, reshares at epoch boundaries, refreshes, finalisation with the same
+// engine code the sidecars run (app/mpc-transcript.ts), jailing of proven faults and retries.
+// Deterministic: block height only, ordered iteration, no randomness, no wall clock.
+import { equalBytes, toHex } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
-import type { MpcKey, MpcPublic, MpcSession, Params, Sequencer } from '../proto/seqpool.js';
+import { MpcError } from '../mpc/errors.js';
+import type { KeygenResult } from '../mpc/keys/dkg.js';
+import type { Fault } from '../mpc/keys/vss-session.js';
+import { thresholdFor } from '../mpc/threshold.js';
+import { MpcKind, MpcSessionStatus, type MpcFault, type MpcKey, type MpcMember, type MpcPublic, type MpcSession, type Params, type Sequencer } from '../proto/seqpool.js';
+import { answerMpcQuery } from './mpc-queries.js';
+import {
+  committeeOf,
+  indexByAddress,
+  KIND_NAMES,
+  readKey,
+  readOpenSession,
+  readSession,
+  sameAddresses,
+  setOpenSession,
+  STATUS_NAMES,
+  writeKey,
+  writeSession,
+} from './mpc-state.js';
+import { judgeEnvelope, newObserver, returnObserver, takeObserver, transcriptFacts, type SessionParams } from './mpc-transcript.js';
 import type { State, View } from './state.js';
 
 /** An ABCI event in the shape FinalizeBlock returns. */
@@ -24,34 +45,41 @@ export interface MpcBlockContext {
 
 /** The current sharing, or undefined before the genesis DKG finished. */
 export function currentKey(state: State, view: View = 'working'): MpcKey | undefined {
-  void state;
-  void view;
-  return undefined;
+  return readKey(state, view);
 }
 
 /** The open session, if any. */
 export function openSession(state: State, view: View = 'working'): MpcSession | undefined {
-  void state;
-  void view;
-  return undefined;
+  return readOpenSession(state, view);
 }
 
-/** Why an MpcPublic tx must be rejected (undefined: acceptable), without changing state (CheckTx). */
-export function checkMpcPublic(state: State, view: View, msg: MpcPublic, signer: Sequencer): string | undefined {
-  void state;
-  void view;
-  void msg;
-  void signer;
-  return 'MPC sessions are not implemented yet';
+/**
+ * Why an MpcPublic tx must be rejected (undefined: acceptable), without changing state (CheckTx).
+ * `height` (optional: the height the tx would land in) adds the phase deadlines; FinalizeBlock
+ * always applies them.
+ */
+export function checkMpcPublic(state: State, view: View, msg: MpcPublic, signer: Sequencer, height?: bigint): string | undefined {
+  const s = readOpenSession(state, view);
+  if (!s) return 'no MPC session is open';
+  if (!equalBytes(msg.session, s.id)) return `session ${toHex(msg.session)} is not the open session ${toHex(s.id)}`;
+  const j = judgeEnvelope(s, readKey(state, view), msg.envelope, signer.pubKey, height, false);
+  return j.ok ? undefined : j.reason;
 }
 
 /** Apply an MpcPublic tx (FinalizeBlock); returns a rejection reason or undefined when applied. */
 export function deliverMpcPublic(state: State, msg: MpcPublic, signer: Sequencer, ctx: MpcBlockContext): string | undefined {
-  void state;
-  void msg;
-  void signer;
-  void ctx;
-  return 'MPC sessions are not implemented yet';
+  const s = readOpenSession(state, 'working');
+  if (!s) return 'no MPC session is open';
+  if (!equalBytes(msg.session, s.id)) return `session ${toHex(msg.session)} is not the open session ${toHex(s.id)}`;
+  const j = judgeEnvelope(s, readKey(state, 'working'), msg.envelope, signer.pubKey, ctx.height, true);
+  if (!j.ok) return j.reason;
+  s.transcript.push(msg.envelope);
+  if (j.payload === 'ready') {
+    const r = s.receivers.find((m) => equalBytes(m.identity, signer.pubKey))!.index;
+    if (!s.ready.includes(r)) s.ready = [...s.ready, r].sort((a, b) => a - b);
+  }
+  writeSession(state, s);
+  return undefined;
 }
 
 /**
@@ -59,8 +87,14 @@ export function deliverMpcPublic(state: State, msg: MpcPublic, signer: Sequencer
  * finalises the open session when it is complete or past its final height, retries failures.
  */
 export function endBlockMpc(state: State, ctx: MpcBlockContext): void {
-  void state;
-  void ctx;
+  const s = readOpenSession(state, 'working');
+  if (!s) {
+    if (!readKey(state, 'working')) openDkg(state, ctx, committeeMembers(state), 0);
+    return;
+  }
+  if (ctx.height <= s.openedHeight) return;
+  const key = readKey(state, 'working');
+  if (ctx.height >= s.finalHeight || isComplete(s, key)) finalise(state, s, key, ctx);
 }
 
 /**
@@ -68,15 +102,170 @@ export function endBlockMpc(state: State, ctx: MpcBlockContext): void {
  * opens a reshare when it differs from the key's members, or a refresh when one is due.
  */
 export function onEpochBoundary(state: State, committee: Sequencer[], epochId: bigint, ctx: MpcBlockContext): void {
-  void state;
-  void committee;
-  void epochId;
-  void ctx;
+  const key = readKey(state, 'working');
+  if (!key) return; // the genesis DKG is still running
+  const open = readOpenSession(state, 'working');
+  if (open) {
+    ctx.log.info({ session: toHex(open.id), epoch: epochId.toString() }, 'MPC session still open at the epoch boundary; a committee change waits for the next one');
+    return;
+  }
+  const com = committeeOf(committee);
+  if (com.length === 0) return;
+  if (!sameAddresses(com, key.members)) {
+    const dealers = key.members.filter((m) => !state.sequencer(m.address)?.jailed);
+    if (dealers.length < key.threshold) {
+      ctx.log.error({ dealers: dealers.length, threshold: key.threshold }, 'too few unjailed key holders to reshare; the old sharing keeps signing');
+      return;
+    }
+    const receivers = indexByAddress(com.map((q) => ({ address: q.address, identity: q.pubKey })));
+    open1(state, ctx, key, { kind: MpcKind.RESHARE, attempt: 0, keyEpoch: key.keyEpoch + 1, threshold: thresholdFor(receivers.length), dealers, receivers }, epochId);
+  } else if (ctx.params.refreshEveryEpochs > 0 && epochId % BigInt(ctx.params.refreshEveryEpochs) === 0n) {
+    open1(state, ctx, key, { kind: MpcKind.REFRESH, attempt: 0, keyEpoch: key.keyEpoch + 1, threshold: key.threshold, dealers: key.members, receivers: key.members }, epochId);
+  }
 }
 
 /** abci_query paths under /mpc/ (JSON answers), or undefined when the path is not an MPC path. */
 export function mpcQuery(state: State, path: string): { code: number; value?: unknown; log?: string } | undefined {
-  void state;
-  void path;
-  return undefined;
+  return answerMpcQuery(state, path);
+}
+
+// ---------- internals ----------
+
+function committeeMembers(state: State): MpcMember[] {
+  return indexByAddress(committeeOf(state.sequencers('working')).map((q) => ({ address: q.address, identity: q.pubKey })));
+}
+
+function openDkg(state: State, ctx: MpcBlockContext, members: MpcMember[], attempt: number): void {
+  if (members.length === 0) return;
+  open1(state, ctx, undefined, { kind: MpcKind.DKG, attempt, keyEpoch: 0, threshold: thresholdFor(members.length), dealers: members, receivers: members }, 0n);
+}
+
+/** Opens a session (bumping the attempt past any stored session with the same id). */
+function open1(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: SessionParams, forEpoch: bigint): void {
+  let engine;
+  let attempt = p.attempt;
+  try {
+    for (;;) {
+      engine = newObserver({ ...p, attempt }, key);
+      if (!readSession(state, engine.session, 'working')) break;
+      attempt++;
+    }
+  } catch (e) {
+    ctx.log.error({ kind: KIND_NAMES[p.kind], err: (e as Error).message }, 'cannot open MPC session');
+    return;
+  }
+  const h = ctx.height;
+  const P = BigInt(ctx.params.mpcPhaseBlocks);
+  const s: MpcSession = {
+    id: engine.session,
+    ...p,
+    attempt,
+    openedHeight: h,
+    dealDeadline: h + P,
+    complaintDeadline: h + 2n * P,
+    finalHeight: h + 3n * P,
+    status: MpcSessionStatus.OPEN,
+    transcript: [],
+    ready: [],
+    faults: [],
+    failure: '',
+    closedHeight: 0n,
+    forEpoch,
+  };
+  writeSession(state, s);
+  setOpenSession(state, s.id);
+  returnObserver(s, engine);
+  ctx.events.push(event('mpc_session_opened', { session: toHex(s.id), kind: KIND_NAMES[s.kind] }));
+  ctx.log.info({ session: toHex(s.id), kind: KIND_NAMES[s.kind], attempt, dealers: s.dealers.length, receivers: s.receivers.length, threshold: s.threshold }, 'MPC session opened');
+}
+
+/** Every dealer dealt, every receiver is Ready for every qualified dealer, no complaint unanswered. */
+function isComplete(s: MpcSession, key: MpcKey | undefined): boolean {
+  const { dealt, ready } = transcriptFacts(s);
+  if (s.dealers.some((d) => !dealt.has(d.index)) || s.receivers.some((r) => !ready.has(r.index))) return false;
+  const engine = takeObserver(s, key);
+  const st = engine.status();
+  returnObserver(s, engine);
+  if (st.unanswered.length > 0) return false;
+  const faulty = new Set(st.faults.map((f) => f.dealer));
+  const qualified = s.dealers.map((d) => d.index).filter((d) => !faulty.has(d));
+  return s.receivers.every((r) => qualified.every((d) => ready.get(r.index)!.includes(d)));
+}
+
+function finalise(state: State, s: MpcSession, key: MpcKey | undefined, ctx: MpcBlockContext): void {
+  const engine = takeObserver(s, key); // finalise() consumes it: never returned to the memo
+  let result: KeygenResult | undefined;
+  let failure = '';
+  try {
+    result = engine.finalise();
+  } catch (e) {
+    if (!(e instanceof MpcError)) throw e;
+    failure = e.message;
+  }
+  const st: { faults: Fault[]; falseComplainers: number[] } = result ?? engine.status();
+  const { dealt } = transcriptFacts(s);
+  const addr = (list: MpcMember[], i: number) => list.find((m) => m.index === i)!.address;
+  const faults: MpcFault[] = [
+    ...[...st.faults].sort((a, b) => a.dealer - b.dealer).map((f) => ({ address: addr(s.dealers, f.dealer), index: f.dealer, reason: f.reason })),
+    ...[...st.falseComplainers].sort((a, b) => a - b).map((r) => ({ address: addr(s.receivers, r), index: r, reason: 'false-complaint' })),
+    ...s.dealers.filter((d) => !dealt.has(d.index)).map((d) => ({ address: d.address, index: d.index, reason: 'silent' })),
+  ];
+  const jailed = new Set<string>();
+  for (const f of faults) {
+    const a = toHex(f.address);
+    if (jailed.has(a)) continue;
+    jailed.add(a);
+    if (state.sequencer(f.address)?.jailed) continue;
+    ctx.jail(f.address, `mpc ${KIND_NAMES[s.kind]}: ${f.reason}`);
+  }
+  s.status = result ? MpcSessionStatus.DONE : MpcSessionStatus.FAILED;
+  s.faults = faults;
+  s.failure = failure;
+  s.closedHeight = ctx.height;
+  writeSession(state, s);
+  setOpenSession(state, undefined);
+  if (result) writeKey(state, keyOf(s, result, ctx.height));
+  ctx.events.push(event('mpc_session_closed', { session: toHex(s.id), status: STATUS_NAMES[s.status] }));
+  ctx.log.info({ session: toHex(s.id), kind: KIND_NAMES[s.kind], status: STATUS_NAMES[s.status], faults: faults.length, failure }, 'MPC session closed');
+  if (!result) retry(state, s, key, jailed, ctx);
+}
+
+function keyOf(s: MpcSession, r: KeygenResult, height: bigint): MpcKey {
+  const pub = r.public;
+  const members = pub.members.map((m) => s.receivers.find((x) => x.index === m.index)!);
+  return {
+    keyId: pub.keyId,
+    groupKey: pub.groupKey,
+    threshold: pub.threshold,
+    keyEpoch: pub.epoch,
+    members,
+    commitments: pub.commitments,
+    verifyingShares: members.map((m) => pub.verifyingShares[m.index]!),
+    session: s.id,
+    height,
+  };
+}
+
+/** A failed session reopens at once as attempt + 1 without the faulty and silent parties. */
+function retry(state: State, s: MpcSession, key: MpcKey | undefined, excluded: Set<string>, ctx: MpcBlockContext): void {
+  const keep = (m: MpcMember) => !excluded.has(toHex(m.address));
+  if (s.kind === MpcKind.DKG) {
+    const inCommittee = new Set(committeeOf(state.sequencers('working')).map((q) => toHex(q.address)));
+    const members = indexByAddress(s.receivers.filter((m) => keep(m) && inCommittee.has(toHex(m.address))));
+    openDkg(state, ctx, members, s.attempt + 1);
+  } else if (s.kind === MpcKind.RESHARE && key) {
+    const dealers = s.dealers.filter(keep);
+    const receivers = indexByAddress(s.receivers.filter(keep));
+    if (dealers.length < key.threshold || receivers.length === 0) {
+      ctx.log.error({ dealers: dealers.length, threshold: key.threshold }, 'reshare failed and cannot be retried; the old sharing keeps signing');
+      return;
+    }
+    open1(state, ctx, key, { kind: MpcKind.RESHARE, attempt: s.attempt + 1, keyEpoch: s.keyEpoch, threshold: thresholdFor(receivers.length), dealers, receivers }, s.forEpoch);
+  }
+  // A refresh runs among all holders; after a failure the jailed ones leave at the next boundary,
+  // where a reshare replaces it.
+}
+
+function event(type: string, attrs: Record<string, string>): AppEvent {
+  return { type, attributes: Object.entries(attrs).map(([key, value]) => ({ key, value, index: true })) };
 }

@@ -16,7 +16,8 @@ import type { KeygenResult } from './dkg.js';
 
 export interface RefreshConfig {
   current: PublicKeyPackage;
-  share: SecretShare;
+  /** Our share; omitted by an observer (the chain app), which neither deals nor receives. */
+  share?: SecretShare;
   newEpoch: number;
   attempt?: number;
   identity: IdentityKey;
@@ -29,14 +30,14 @@ export function refreshSessionId(p: PublicKeyPackage, newEpoch: number, attempt:
 
 export class RefreshEngine {
   readonly #cfg: RefreshConfig;
-  readonly #me: number;
+  readonly #me: number | undefined;
   readonly #vss: VssSession;
 
   constructor(cfg: RefreshConfig) {
     this.#cfg = cfg;
     const me = indexOf(cfg.current.members, cfg.identity);
-    if (me === undefined || me !== cfg.share.index) throw new MpcError('INVALID_ARGUMENT', 'not a holder of this key, or share/identity mismatch');
-    this.#me = me;
+    if (cfg.share ? me !== cfg.share.index : me !== undefined) throw new MpcError('INVALID_ARGUMENT', 'not a holder of this key, or share/identity mismatch');
+    this.#me = cfg.share ? me : undefined;
     const p = cfg.current;
     this.#vss = new VssSession(
       {
@@ -48,7 +49,7 @@ export class RefreshEngine {
         minDealers: p.threshold,
         checkDealing: () => undefined,
       },
-      { identity: cfg.identity, dealerIndex: me, receiverIndex: me },
+      { identity: cfg.identity, ...(this.#me !== undefined ? { dealerIndex: this.#me, receiverIndex: this.#me } : {}) },
       cfg.logger,
     );
   }
@@ -58,6 +59,7 @@ export class RefreshEngine {
   }
 
   start(): Outbound[] {
+    if (this.#me === undefined) throw new MpcError('INVALID_ARGUMENT', 'an observer does not deal');
     const coeffs = randomPolynomial(0n, this.#cfg.current.threshold);
     try {
       return this.#vss.deal(coeffs, commitPolynomial(coeffs, 1));
@@ -85,6 +87,7 @@ export class RefreshEngine {
     const oldGc = p.commitments.map((c) => parsePt(c));
     const gc = oldGc.map((c, k) => (k === 0 ? c : ecc.sum([c, delta[k - 1]!])));
     const pub = buildPackage(p.keyId, this.#cfg.newEpoch, p.threshold, p.members, gc);
+    if (this.#me === undefined || !this.#cfg.share) return { public: pub, qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
     let s = this.#cfg.share.reveal();
     for (const v of out.shares.values()) s = Fn.add(s, v);
     const secret = new SecretShare(this.#me, s);

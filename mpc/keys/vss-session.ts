@@ -180,9 +180,16 @@ export class VssSession {
     return { qualified, faults: [...this.#faults.values()], falseComplainers: [...this.#falseComplainers].sort((a, b) => a - b), commitments, shares };
   }
 
-  /** Current view (for tests and status queries). */
-  status(): { dealings: number[]; faults: Fault[]; falseComplainers: number[] } {
-    return { dealings: [...this.#dealings.keys()].sort((a, b) => a - b), faults: [...this.#faults.values()], falseComplainers: [...this.#falseComplainers] };
+  /**
+   * Current view (for tests, status queries and the chain app). `unanswered`: missing-share
+   * complaints against a dealer that dealt, is not disqualified and has not justified yet.
+   */
+  status(): { dealings: number[]; faults: Fault[]; falseComplainers: number[]; unanswered: { recipient: number; accused: number }[] } {
+    const unanswered = [...this.#complaints.values()]
+      .filter((c) => !c.evidence && this.#dealings.has(c.accused) && !this.#faults.has(c.accused) && !this.#justified.has(`${c.recipient}:${c.accused}`))
+      .map((c) => ({ recipient: c.recipient, accused: c.accused }))
+      .sort((a, b) => a.accused - b.accused || a.recipient - b.recipient);
+    return { dealings: [...this.#dealings.keys()].sort((a, b) => a - b), faults: [...this.#faults.values()], falseComplainers: [...this.#falseComplainers], unanswered };
   }
 
   #member(list: readonly Member[], index: number, sender: Uint8Array, role: string): Member {
