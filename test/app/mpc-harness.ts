@@ -35,6 +35,8 @@ export class SimChain {
   readonly jails: { address: string; reason: string }[] = [];
   readonly events: AppEvent[] = [];
   readonly blocks: { txs: Tx[]; boundary?: bigint }[] = [];
+  /** Store root after each block's commit. */
+  readonly roots: string[] = [];
 
   constructor(seqs: Sequencer[], params: Partial<Params> = {}) {
     this.state.setParams({ ...DEFAULT_PARAMS, mpcPhaseBlocks: 3, ...params });
@@ -65,6 +67,7 @@ export class SimChain {
     const results = txs.map((t) => deliverMpcPublic(this.state, t.msg, this.state.sequencer(t.signer)!, ctx));
     if (boundary !== undefined) onEpochBoundary(this.state, committeeOf(this.state.sequencers()), boundary, ctx);
     endBlockMpc(this.state, ctx);
+    this.roots.push(toHex(this.store.workingRoot()));
     this.store.commit();
     return results;
   }
