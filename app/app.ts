@@ -14,11 +14,17 @@ import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
 import { SequencerStatus, type Observation, type Sequencer, type ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
-import { checkTx, TxMemo, type CheckedTx, type TxView } from './txs.js';
+import { checkTx, laneNonce, TxMemo, type CheckedTx, type TxView } from './txs.js';
 import { verify } from '../common/secp.js';
 import { applyL1Event, ethAddress } from './l1-staking.js';
 import { sortValidators, validatorUpdatesBetween } from './validator-set.js';
 import * as ve from './vote-extensions.js';
+import { applyBatchAppended } from './batches.js';
+import { initEpochs } from './epochs.js';
+import { advanceL2Head, attestedL2Head } from './l2-head.js';
+import type { AppEvent } from './mpc-sessions.js';
+import { applyMessage, beginBlock, blockContext, committeeSet, endBlock, messageProblem } from './pool.js';
+import type { BlockCtx } from './sign-requests.js';
 
 export const APP_VERSION = 1n;
 export const SOFTWARE_VERSION = '0.1.0';
@@ -27,6 +33,8 @@ export interface SeqpoolAppOptions {
   persistence: StatePersistence;
   observations?: ObservationSource;
   logger?: Logger;
+  /** The L2 head this node's bridge sees, for its vote extension (undefined: unknown). */
+  l2Head?: () => bigint | undefined;
   /** Test hook that replaces this node's extension (byzantine-validator tests). */
   tamperVoteExtension?: (honest: Uint8Array) => Uint8Array;
 }
@@ -38,7 +46,7 @@ export class SeqpoolApp implements AbciApplication {
   private lastHeight = 0n;
   private lastAppHash: Uint8Array = new Uint8Array(0);
   private finalized?: { height: bigint; appHash: Uint8Array };
-  private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per signer
+  private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per (signer, lane)
   private mempoolView?: TxView; // built once per commit: decoding params per CheckTx showed in profiles
   private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
   private readonly signatures = new ve.VerifiedSignatures();
@@ -101,11 +109,14 @@ export class SeqpoolApp implements AbciApplication {
     this.state.setChain({ chainId: req.chainId, voteExtensionsEnableHeight: veHeight, initialHeight: req.initialHeight });
     this.state.setParams(genesis.params);
     if (genesis.l1) this.state.setL1Config(genesis.l1);
+    if (genesis.l2) this.state.setL2Config(genesis.l2);
     for (const s of genesis.sequencers) {
       this.state.setSequencer({ address: s.address, pubKey: s.pubKey, power: s.power, nonce: 0n, sequencerId: s.sequencerId, l1Nonce: s.l1Nonce, locked: s.locked, signer: ethAddress(s.pubKey) });
     }
     const validators = sortValidators(genesis.sequencers.map((s) => ({ address: s.address, pubKey: s.pubKey, power: s.power })));
     this.state.addValidatorSet({ fromHeight: req.initialHeight, validators }, req.initialHeight);
+    const epoch0 = initEpochs(this.state, req.chainId, req.initialHeight, req.time?.seconds ?? 0n);
+    this.log.info({ producer: toHex(epoch0.producer).toUpperCase(), end: epoch0.endL2.toString() }, 'epoch 0 elected');
     this.log.info({ chainId: req.chainId, validators: validators.length, veHeight: veHeight.toString() }, 'genesis applied');
     return { appHash: this.state.store.workingRoot(), validators: [] };
   }
@@ -122,7 +133,7 @@ export class SeqpoolApp implements AbciApplication {
       this.log.debug({ code: result.code, reason: result.log }, 'CheckTx rejected tx');
       return { code: result.code, codespace: CODESPACE, log: result.log };
     }
-    this.checkNonces.set(toHex(result.sequencer.address), result.body.nonce + 1n);
+    this.checkNonces.set(nonceKey(result.sequencer.address, result.lane), result.body.nonce + 1n);
     return { code: TxCode.OK, gasWanted: 1n };
   }
 
@@ -154,7 +165,7 @@ export class SeqpoolApp implements AbciApplication {
 
   async extendVote(_req: abci.RequestExtendVote): Res<abci.ResponseExtendVote> {
     const pending = this.opts.observations?.pending() ?? [];
-    let ext = ve.buildVoteExtension(pending, this.state.params(), (d) => this.state.observation(d) !== undefined);
+    let ext = ve.buildVoteExtension(pending, this.state.params(), (d) => this.state.observation(d) !== undefined, this.opts.l2Head?.());
     if (this.opts.tamperVoteExtension) ext = this.opts.tamperVoteExtension(ext);
     return { voteExtension: ext };
   }
@@ -173,25 +184,28 @@ export class SeqpoolApp implements AbciApplication {
     const height = req.height;
     const chain = this.chain();
     const expects = ve.expectsVoteExtensions(height, chain.voteExtensionsEnableHeight);
-    const events: Partial2<abci.Event>[] = [];
+    const events: AppEvent[] = [];
     const txResults: Partial2<abci.ExecTxResult>[] = [];
+    const ctx = blockContext(this.state, { height, time: req.time?.seconds ?? 0n, hash: req.hash, params: this.state.params(), log: this.log, events });
     let startAt = 0;
     const setBefore = this.state.latestValidatorSet().validators;
-    let set = setBefore;
     if (expects && req.txs[0] && ve.isInjected(req.txs[0])) {
       startAt = 1;
       txResults.push({ code: TxCode.OK, log: 'vote extensions of the previous height' });
       const check = this.proposals.get(toHex(req.hash)) ?? this.checkCommit(req.txs[0], height);
       if (check.ok) {
         for (const reason of check.ignored) this.log.warn({ height: height.toString(), reason }, 'malformed vote extension not counted');
-        set = this.applyAttestations(check, height, set, events);
+        this.applyAttestations(check, ctx);
       }
       else this.log.error({ height: height.toString(), reason: check.reason }, 'decided block carries an invalid extended commit; no observation applied');
     }
+    beginBlock(this.state, ctx);
     const nonces = new Map<string, bigint>();
     const view = this.txView('working', nonces);
-    for (const raw of req.txs.slice(startAt)) txResults.push(this.deliverTx(raw, height, view, nonces));
+    for (const raw of req.txs.slice(startAt)) txResults.push(this.deliverTx(raw, view, nonces, ctx));
     this.proposals.clear();
+    // The CometBFT set follows the committee only at epoch boundaries (docs/pool.md).
+    const set = endBlock(this.state, ctx, setBefore);
     // Updates returned at height H take effect at H+2 (CometBFT); the set in force at H must stay
     // known for the next ProcessProposal, which checks the votes of H.
     const updates = validatorUpdatesBetween(setBefore, set);
@@ -245,29 +259,38 @@ export class SeqpoolApp implements AbciApplication {
         const s = lookup(a);
         return s && (s.status ?? SequencerStatus.ACTIVE) === SequencerStatus.ACTIVE ? s : undefined; // only active sequencers sign
       },
-      expectedNonce: (s) => nonces.get(toHex(s.address)) ?? s.nonce + 1n,
+      expectedNonce: (s, lane) => nonces.get(nonceKey(s.address, lane)) ?? laneNonce(s, lane) + 1n,
+      messageProblem: (body, s) => messageProblem(this.state, view, body, s),
       peerOwner: (p) => this.state.peerOwner(p, view),
       decoded: (raw, decode) => this.decodedTxs.get(raw, decode),
       verify,
     };
   }
 
-  private deliverTx(raw: Uint8Array, height: bigint, view: TxView, nonces: Map<string, bigint>): Partial2<abci.ExecTxResult> {
+  private deliverTx(raw: Uint8Array, view: TxView, nonces: Map<string, bigint>, ctx: BlockCtx): Partial2<abci.ExecTxResult> {
     const checked: CheckedTx = checkTx(raw, view);
     if (checked.code !== TxCode.OK) return { code: checked.code, codespace: CODESPACE, log: checked.log };
-    const { body, sequencer } = checked;
-    const address = toHex(sequencer.address);
-    const next = { ...sequencer, nonce: body.nonce };
+    const { body, lane } = checked;
+    const address = toHex(checked.sequencer.address);
     const attributes = [{ key: 'signer', value: address.toUpperCase(), index: true }];
+    let type = 'bind_peer';
     if (body.bindPeer) {
+      const sequencer = checked.sequencer;
       if (sequencer.peer && sequencer.peer.peerId !== body.bindPeer.peerId) this.state.deletePeer(sequencer.peer.peerId);
       this.state.setPeerOwner(body.bindPeer.peerId, address);
-      next.peer = { peerId: body.bindPeer.peerId, addrs: body.bindPeer.addrs, height };
+      this.state.setSequencer({ ...sequencer, peer: { peerId: body.bindPeer.peerId, addrs: body.bindPeer.addrs, height: ctx.height } });
       attributes.push({ key: 'peer_id', value: body.bindPeer.peerId, index: true });
+    } else {
+      const outcome = applyMessage(this.state, body, checked.sequencer, ctx);
+      if (outcome.reason !== undefined) return { code: TxCode.INVALID_MESSAGE, codespace: CODESPACE, log: outcome.reason }; // changed nothing
+      type = body.mpcPublic ? 'mpc_public' : body.requestBatch ? 'request_batch' : body.submitSignature ? 'submit_signature' : 'report_cheater';
+      for (const [key, value] of Object.entries(outcome.attributes)) attributes.push({ key, value, index: true });
     }
-    this.state.setSequencer(next);
-    nonces.set(address, body.nonce + 1n);
-    return { code: TxCode.OK, events: [{ type: 'bind_peer', attributes }] };
+    // The message may have changed the signer's record (a jailing): bump the nonce on the fresh one.
+    const fresh = this.state.sequencer(checked.sequencer.address)!;
+    this.state.setSequencer(lane === 1 ? { ...fresh, sidecarNonce: body.nonce } : { ...fresh, nonce: body.nonce });
+    nonces.set(nonceKey(checked.sequencer.address, lane), body.nonce + 1n);
+    return { code: TxCode.OK, events: [{ type, attributes }] };
   }
 
   /** Why a proposal must be rejected, or undefined. Caches a verified extended commit. */
@@ -299,8 +322,12 @@ export class SeqpoolApp implements AbciApplication {
     });
   }
 
-  /** Apply what more than 2/3 attested; returns the validator set after any staking changes. */
-  private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, height: bigint, set: ValidatorEntry[], events: Partial2<abci.Event>[]): ValidatorEntry[] {
+  /** Apply what more than 2/3 attested: the L2 head, then each observation. L1 staking events change
+   * sequencer records at once; the CometBFT set follows at the next epoch boundary. */
+  private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, ctx: BlockCtx): void {
+    const head = attestedL2Head(check.votes.map((v) => ({ power: v.validator.power, head: v.l2Head })), check.totalPower);
+    if (advanceL2Head(this.state, head, ctx.time)) this.log.debug({ height: ctx.height.toString(), l2Head: head.toString() }, 'attested L2 head advanced');
+    let set = committeeSet(this.state); // what the committee would be: L1 events are checked against it
     for (const a of ve.tallyAttestations(check.votes, check.totalPower)) {
       if (this.state.observation(a.digest)) continue; // settled before: idempotent
       let rejected = '';
@@ -308,22 +335,25 @@ export class SeqpoolApp implements AbciApplication {
         const r = applyL1Event(this.state, a.observation.l1Staking, set);
         if (r.ok) set = r.set;
         else rejected = r.reason;
-      }
-      this.state.setObservation({ digest: a.digest, observation: a.observation, height, power: a.power, totalPower: check.totalPower, rejected });
-      const fields = { height: height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString(), l1: describeL1(a.observation) };
+      } else if (a.observation.batchAppended) rejected = applyBatchAppended(this.state, a.observation.batchAppended, ctx) ?? '';
+      this.state.setObservation({ digest: a.digest, observation: a.observation, height: ctx.height, power: a.power, totalPower: check.totalPower, rejected });
+      const fields = { height: ctx.height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString(), l1: describeL1(a.observation) };
       if (rejected) this.log.warn({ ...fields, reason: rejected }, 'attested observation rejected');
       else this.log.info(fields, 'observation attested and applied');
       const attributes = [{ key: 'digest', value: toHex(a.digest), index: true }];
       if (rejected) attributes.push({ key: 'rejected', value: rejected, index: false });
-      events.push({ type: rejected ? 'observation_rejected' : 'observation_applied', attributes });
+      ctx.events.push({ type: rejected ? 'observation_rejected' : 'observation_applied', attributes });
     }
-    return set;
   }
 }
 
 
+const nonceKey = (address: Uint8Array, lane: number): string => `${toHex(address)}/${lane}`;
+
 /** A short description of an L1 event for logs: kind, sequencer, nonce, block. */
 function describeL1(o: Observation): string | undefined {
+  const b = o.batchAppended;
+  if (b) return `BatchAppended batch ${b.batchIndex} L2 ${b.l2Start}-${b.l2End} at L1 block ${b.blockNumber}`;
   const e = o.l1Staking;
   if (!e) return undefined;
   const kind = e.locked ? 'Locked' : e.relocked ? 'Relocked' : e.unlockInit ? 'UnlockInit' : e.unlocked ? 'Unlocked' : e.slashed ? 'Slashed' : 'SignerChange';

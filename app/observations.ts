@@ -1,9 +1,9 @@
-// Observations: facts about the outside world (L1 events, later the L2 head) that validators attest
-// in their vote extensions. Only the synthetic kind exists until the bridge does; it lets tests prove
-// the attestation mechanism end to end.
+// Observations: facts about the outside world that validators attest in their vote extensions:
+// LockingPool events, BatchInbox's BatchAppended, and a synthetic kind that lets tests prove the
+// attestation mechanism end to end. (The L2 head travels beside them, VoteExtension.l2_head.)
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex, utf8 } from '../common/bytes.js';
-import { ObservationCodec, type Observation } from '../proto/seqpool.js';
+import { ObservationCodec, type L1BatchAppended, type Observation } from '../proto/seqpool.js';
 import { l1EventProblem } from './l1-staking.js';
 
 const DIGEST_DOMAIN = utf8('seqpool/observation/v1');
@@ -24,7 +24,16 @@ export function observationProblem(obs: Observation): string | undefined {
     return undefined;
   }
   if (obs.l1Staking) return l1EventProblem(obs.l1Staking);
+  if (obs.batchAppended) return batchAppendedProblem(obs.batchAppended);
   return 'unknown observation kind';
+}
+
+/** Structural problems of a BatchAppended observation, independent of state. */
+export function batchAppendedProblem(ev: L1BatchAppended): string | undefined {
+  if (ev.contract.length !== 20 || ev.producer.length !== 20) return 'contract and producer must be 20-byte addresses';
+  if (ev.blockHash.length !== 32 || ev.txHash.length !== 32 || ev.batchHash.length !== 32 || ev.dataHash.length !== 32) return 'block, tx, batch and data hashes must be 32 bytes';
+  if (ev.l2End < ev.l2Start) return 'l2_end before l2_start';
+  return undefined;
 }
 
 /** Where ExtendVote takes this node's pending observations from (the bridge will feed it). */

@@ -3,7 +3,9 @@
 // proofOps holds a Merkle proof of it against the app hash (see docs/queries.md).
 import type { RequestQuery, ResponseQuery } from 'cosmjs-types/tendermint/abci/types';
 import { fromHex, toHex, utf8 } from '../common/bytes.js';
-import type { Sequencer, ValidatorSet } from '../proto/seqpool.js';
+import type { Batch, BatchMeta, Epoch, Sequencer, SignRequest, ValidatorSet } from '../proto/seqpool.js';
+import { epochCovering } from './epochs.js';
+import { mpcQuery } from './mpc-sessions.js';
 import type { Partial2 } from '../abci/application.js';
 import { CODESPACE, QueryCode } from './codes.js';
 import type { MerkleProof } from './merkle.js';
@@ -37,7 +39,74 @@ export function sequencerJson(s: Sequencer): Record<string, unknown> {
     locked: s.locked || '0',
     l1Nonce: (s.l1Nonce ?? 0n).toString(),
     deactivationTime: (s.deactivationTime ?? 0n).toString(),
+    sidecarNonce: (s.sidecarNonce ?? 0n).toString(),
+    misses: String(s.misses ?? 0),
+    jailed: s.jailed ?? false,
+    jailReason: s.jailReason || null,
   };
+}
+
+const hex0x = (b: Uint8Array): string => `0x${toHex(b)}`;
+
+export function epochJson(e: Epoch): Record<string, unknown> {
+  return {
+    id: e.id.toString(),
+    startL2: e.startL2.toString(),
+    endL2: e.endL2.toString(),
+    producer: toHex(e.producer).toUpperCase(),
+    signer: hex0x(e.signer),
+    seed: toHex(e.seed),
+    electedHeight: e.electedHeight.toString(),
+    signRequest: e.signRequest.toString(),
+    status: e.status === 1 ? 'committed' : 'elected',
+    isRespan: e.isRespan,
+    respanOf: e.respanOf.toString(),
+  };
+}
+
+const SIGN_STATUS = ['pending', 'signed', 'expired'];
+
+export function signRequestJson(r: SignRequest): Record<string, unknown> {
+  return {
+    id: r.id.toString(),
+    purpose: r.purpose,
+    chainId: r.chainId.toString(),
+    verifier: hex0x(r.verifier),
+    payload: hex0x(r.payload),
+    digest: hex0x(r.digest),
+    status: SIGN_STATUS[r.status] ?? 'unknown',
+    signature: r.signature.length ? hex0x(r.signature) : null,
+    createdHeight: r.createdHeight.toString(),
+    createdTime: r.createdTime.toString(),
+    deadlineTime: r.deadlineTime.toString(),
+    batchIndex: r.batchIndex.toString(),
+    epochId: r.epochId.toString(),
+    signedHeight: r.signedHeight.toString(),
+  };
+}
+
+const BATCH_STATUS = ['signing', 'signed', 'finalized', 'expired'];
+
+export function batchJson(b: Batch): Record<string, unknown> {
+  return {
+    index: b.index.toString(),
+    prevHash: hex0x(b.prevHash),
+    l2Start: b.l2Start.toString(),
+    l2End: b.l2End.toString(),
+    dataHash: hex0x(b.dataHash),
+    producer: hex0x(b.producer),
+    hash: hex0x(b.hash),
+    status: BATCH_STATUS[b.status] ?? 'unknown',
+    signRequest: b.signRequest.toString(),
+    requestedHeight: b.requestedHeight.toString(),
+    finalizedHeight: b.finalizedHeight.toString(),
+    l1TxHash: b.l1TxHash.length ? hex0x(b.l1TxHash) : null,
+    epochId: b.epochId.toString(),
+  };
+}
+
+export function batchMetaJson(m: BatchMeta): Record<string, unknown> {
+  return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString() };
 }
 
 export function encodeProof(p: MerkleProof): Uint8Array {
@@ -75,7 +144,49 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
     };
   };
 
+  const id = (what: string): bigint | Answer => (/^[0-9]{1,20}$/.test(arg) && BigInt(arg) < 2n ** 64n ? BigInt(arg) : error(QueryCode.BAD_REQUEST, `expected /${root}/{${what}}: a decimal integer, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight));
+
   switch (root) {
+    case 'mpc': {
+      const a = mpcQuery(state, path.startsWith('/') ? path : `/${path}`);
+      if (!a) break;
+      return a.code === QueryCode.OK ? json(a.value, lastHeight) : error(a.code, a.log ?? 'MPC query failed', lastHeight);
+    }
+    case 'epoch': {
+      const meta = state.epochMeta('committed');
+      if (arg === 'current') {
+        const e = state.epoch(meta.current, 'committed')!;
+        return json({ ...epochJson(e), l2Head: meta.l2Head.toString(), l2HeadTime: meta.l2HeadTime.toString() }, lastHeight);
+      }
+      const n = id('id|current');
+      if (typeof n !== 'bigint') return n;
+      const e = state.epoch(n, 'committed');
+      if (!e) return error(QueryCode.NOT_FOUND, `no epoch ${n} (latest is ${meta.latest})`, lastHeight);
+      return record(Keys.epoch(n), () => epochJson(e));
+    }
+    case 'producer': {
+      const n = id('l2Height');
+      if (typeof n !== 'bigint') return n;
+      const e = epochCovering(state, n, 'committed');
+      if (!e) return error(QueryCode.NOT_FOUND, `no epoch covers L2 block ${n} yet (latest epoch ${state.epochMeta('committed').latest})`, lastHeight);
+      return json({ l2Height: n.toString(), epochId: e.id.toString(), producer: toHex(e.producer).toUpperCase(), signer: `0x${toHex(e.signer)}` }, lastHeight);
+    }
+    case 'sign': {
+      if (arg === 'pending') return json({ requests: state.pendingSignIds('committed').map((i) => signRequestJson(state.signRequest(i, 'committed')!)) }, lastHeight);
+      const n = id('id|pending');
+      if (typeof n !== 'bigint') return n;
+      const r = state.signRequest(n, 'committed');
+      if (!r) return error(QueryCode.NOT_FOUND, `no sign request ${n}`, lastHeight);
+      return record(Keys.signRequest(n), () => signRequestJson(r));
+    }
+    case 'batch': {
+      if (arg === 'meta') return record(Keys.batchMeta, () => batchMetaJson(state.batchMeta('committed')));
+      const n = id('index|meta');
+      if (typeof n !== 'bigint') return n;
+      const b = state.batch(n, 'committed');
+      if (!b) return error(QueryCode.NOT_FOUND, `no batch ${n}`, lastHeight);
+      return record(Keys.batch(n), () => batchJson(b));
+    }
     case 'status': {
       if (rest.length) break;
       const set = state.validatorSetAt(lastHeight + 1n, 'committed');
@@ -135,5 +246,5 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       }));
     }
   }
-  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}`, lastHeight);
+  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /producer/{l2Height}, /sign/{id}, /sign/pending, /batch/{index}, /batch/meta, /mpc/...`, lastHeight);
 }

@@ -8,10 +8,28 @@
 //   obs/<digest hex>      AppliedObservation
 //   l1                    L1Config (the LockingPool followed)
 //   sid/<id:020>          address of the sequencer with that LockingPool id
+//   (issue 5, docs/pool.md "State keys") epoch/<id:020>, epochmeta, l2, sign/<id:020>, signmeta,
+//   signpending/<id:020> (index of PENDING requests), signlast (newest signature), authnonce/<hex>,
+//   batch/<index:020>, batchmeta, worksince (block time the producer's current work appeared);
+//   mpc/* belongs to app/mpc-sessions.ts
 import { fromHex, toHex } from '../common/bytes.js';
 import {
   AppliedObservationCodec,
+  BatchCodec,
+  BatchMetaCodec,
   ChainInfoCodec,
+  EpochCodec,
+  EpochMetaCodec,
+  L2ConfigCodec,
+  SignMetaCodec,
+  SignRequestCodec,
+  type Batch,
+  type BatchMeta,
+  type Epoch,
+  type EpochMeta,
+  type L2Config,
+  type SignMeta,
+  type SignRequest,
   L1ConfigCodec,
   ParamsCodec,
   SequencerCodec,
@@ -34,8 +52,24 @@ export const Keys = {
   valset: (fromHeight: bigint) => `valset/${fromHeight.toString().padStart(20, '0')}`,
   observation: (digest: Uint8Array) => `obs/${toHex(digest)}`,
   l1: 'l1',
-  sequencerId: (id: bigint) => `sid/${id.toString().padStart(20, '0')}`,
+  sequencerId: (id: bigint) => `sid/${pad(id)}`,
+  epoch: (id: bigint) => `epoch/${pad(id)}`,
+  epochMeta: 'epochmeta',
+  l2: 'l2',
+  signRequest: (id: bigint) => `sign/${pad(id)}`,
+  signPending: (id: bigint) => `signpending/${pad(id)}`,
+  signMeta: 'signmeta',
+  signLast: 'signlast',
+  authNonce: (verifier: Uint8Array) => `authnonce/${toHex(verifier)}`,
+  batch: (index: bigint) => `batch/${pad(index)}`,
+  batchMeta: 'batchmeta',
+  workSince: 'worksince',
 };
+
+function pad(n: bigint): string {
+  return n.toString().padStart(20, '0');
+}
+const text = (b: Uint8Array | undefined): string | undefined => b && new TextDecoder().decode(b);
 
 /** Which view a reader sees: the block being built, or the last committed state. */
 export type View = 'working' | 'committed';
@@ -132,5 +166,89 @@ export class State {
   }
   setObservation(o: AppliedObservation): void {
     this.write(Keys.observation(o.digest), AppliedObservationCodec, o);
+  }
+
+  private raw(key: string, view: View): Uint8Array | undefined {
+    return view === 'working' ? this.store.get(key) : this.store.getCommitted(key);
+  }
+
+  l2Config(view: View = 'working'): L2Config | undefined {
+    return this.read(Keys.l2, L2ConfigCodec, view);
+  }
+  setL2Config(c: L2Config): void {
+    this.write(Keys.l2, L2ConfigCodec, c);
+  }
+
+  epoch(id: bigint, view: View = 'working'): Epoch | undefined {
+    return this.read(Keys.epoch(id), EpochCodec, view);
+  }
+  setEpoch(e: Epoch): void {
+    this.write(Keys.epoch(e.id), EpochCodec, e);
+  }
+  epochMeta(view: View = 'working'): EpochMeta {
+    return this.read(Keys.epochMeta, EpochMetaCodec, view) ?? { current: 0n, latest: 0n, l2Head: 0n, l2HeadTime: 0n };
+  }
+  setEpochMeta(m: EpochMeta): void {
+    this.write(Keys.epochMeta, EpochMetaCodec, m);
+  }
+  hasEpochs(view: View = 'working'): boolean {
+    return this.raw(Keys.epochMeta, view) !== undefined;
+  }
+
+  signRequest(id: bigint, view: View = 'working'): SignRequest | undefined {
+    return this.read(Keys.signRequest(id), SignRequestCodec, view);
+  }
+  setSignRequest(r: SignRequest): void {
+    this.write(Keys.signRequest(r.id), SignRequestCodec, r);
+    if (r.status === 0) this.store.set(Keys.signPending(r.id), new Uint8Array([1]));
+    else if (this.store.get(Keys.signPending(r.id))) this.store.delete(Keys.signPending(r.id));
+  }
+  /** Ids of PENDING requests, ascending. */
+  pendingSignIds(view: View = 'working'): bigint[] {
+    const keys = view === 'working' ? this.store.keys('signpending/') : this.store.committedKeys('signpending/');
+    return keys.map((k) => BigInt(k.slice('signpending/'.length)));
+  }
+  signMeta(view: View = 'working'): SignMeta {
+    return this.read(Keys.signMeta, SignMetaCodec, view) ?? { nextId: 1n };
+  }
+  setSignMeta(m: SignMeta): void {
+    this.write(Keys.signMeta, SignMetaCodec, m);
+  }
+  /** The newest threshold signature the app accepted (an election seed input), or undefined. */
+  lastSignature(view: View = 'working'): Uint8Array | undefined {
+    return this.raw(Keys.signLast, view);
+  }
+  setLastSignature(sig: Uint8Array): void {
+    this.store.set(Keys.signLast, sig);
+  }
+  /** Next authNonce the app will put in a payload for `verifier` (FrostAuthorized.authNonce). */
+  authNonce(verifier: Uint8Array, view: View = 'working'): bigint {
+    return BigInt(text(this.raw(Keys.authNonce(verifier), view)) ?? '0');
+  }
+  setAuthNonce(verifier: Uint8Array, next: bigint): void {
+    this.store.set(Keys.authNonce(verifier), new TextEncoder().encode(next.toString()));
+  }
+
+  batch(index: bigint, view: View = 'working'): Batch | undefined {
+    return this.read(Keys.batch(index), BatchCodec, view);
+  }
+  setBatch(b: Batch): void {
+    this.write(Keys.batch(b.index), BatchCodec, b);
+  }
+  batchMeta(view: View = 'working'): BatchMeta {
+    return this.read(Keys.batchMeta, BatchMetaCodec, view) ?? { nextIndex: 0n, lastHash: new Uint8Array(32), nextL2Start: 1n, finalized: 0n, lastProgressTime: 0n };
+  }
+  setBatchMeta(m: BatchMeta): void {
+    this.write(Keys.batchMeta, BatchMetaCodec, m);
+  }
+  /** Block time at which the stalled-producer clock started (undefined: the producer has no work). */
+  workSince(view: View = 'working'): bigint | undefined {
+    const t = text(this.raw(Keys.workSince, view));
+    return t === undefined ? undefined : BigInt(t);
+  }
+  setWorkSince(t: bigint | undefined): void {
+    if (t === undefined) {
+      if (this.store.get(Keys.workSince)) this.store.delete(Keys.workSince);
+    } else this.store.set(Keys.workSince, new TextEncoder().encode(t.toString()));
   }
 }

@@ -23,8 +23,11 @@ export interface TxView {
   chainId: string;
   params: Params;
   sequencer(address: Uint8Array): Sequencer | undefined;
-  /** The nonce the signer's next tx must carry. */
-  expectedNonce(s: Sequencer): bigint;
+  /** The nonce the signer's next tx in `lane` (0 node, 1 sidecar) must carry. */
+  expectedNonce(s: Sequencer, lane: number): bigint;
+  /** Why a pool message (MpcPublic, RequestBatchSignature, SubmitSignature, ReportSigningCheater)
+   * must be rejected against this view's state, or undefined. */
+  messageProblem(body: TxBody, s: Sequencer): string | undefined;
   peerOwner(peerId: string): string | undefined;
   /** Decoding a tx, deriving its signer's address and checking its signature cost ~0.5 ms (the
    * signature through OpenSSL on the benchmark machine), and CometBFT asks about the same bytes in
@@ -63,11 +66,17 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx | Check
   }
   if (signature.length === 0) return { code: TxCode.BAD_SIGNATURE, log: 'tx is unsigned' };
   if (body.signer.length !== 33) return { code: TxCode.MALFORMED, log: 'signer must be a 33-byte compressed secp256k1 key' };
+  if ((body.lane ?? 0) > MAX_LANE) return { code: TxCode.MALFORMED, log: `lane ${body.lane} does not exist: 0 is the node's, 1 the sidecar's` };
   return { body, address: pubKeyToAddress(body.signer), signBytes: txSignBytes(bodyBytes), signature, verified: false };
 }
 
+export const MAX_LANE = 1;
+
+/** The last committed nonce of a signer's lane. */
+export const laneNonce = (s: Sequencer, lane: number): bigint => (lane === 1 ? (s.sidecarNonce ?? 0n) : s.nonce);
+
 export type CheckedTx =
-  | { code: typeof TxCode.OK; body: TxBody; sequencer: Sequencer }
+  | { code: typeof TxCode.OK; body: TxBody; sequencer: Sequencer; lane: number }
   | { code: Exclude<TxCode, 0>; log: string };
 
 const fail = (code: Exclude<TxCode, 0>, log: string): CheckedTx => ({ code, log });
@@ -84,14 +93,19 @@ export function checkTx(raw: Uint8Array, view: TxView): CheckedTx {
     if (!view.verify(body.signer, decoded.signBytes, decoded.signature)) return fail(TxCode.BAD_SIGNATURE, 'signature does not verify (64-byte low-S r||s over sha256("seqpool/tx/v1" || body))');
     decoded.verified = true;
   }
-  const expected = view.expectedNonce(sequencer);
+  const lane = body.lane ?? 0;
+  const expected = view.expectedNonce(sequencer, lane);
   if (body.nonce !== expected) {
     const what = body.nonce < expected ? 'replayed or stale' : 'out of order';
-    return fail(TxCode.BAD_NONCE, `${what} nonce ${body.nonce}: signer ${toHex(address).toUpperCase()} expects ${expected}`);
+    return fail(TxCode.BAD_NONCE, `${what} nonce ${body.nonce}: signer ${toHex(address).toUpperCase()} expects ${expected} in lane ${lane}`);
   }
   if (body.bindPeer) {
     const problem = bindPeerProblem(body.bindPeer, toHex(address), view);
-    return problem ? fail(TxCode.INVALID_MESSAGE, problem) : { code: TxCode.OK, body, sequencer };
+    return problem ? fail(TxCode.INVALID_MESSAGE, problem) : { code: TxCode.OK, body, sequencer, lane };
+  }
+  if (body.mpcPublic || body.requestBatch || body.submitSignature || body.reportCheater) {
+    const problem = view.messageProblem(body, sequencer);
+    return problem ? fail(TxCode.INVALID_MESSAGE, problem) : { code: TxCode.OK, body, sequencer, lane };
   }
   return fail(TxCode.UNKNOWN_MESSAGE, 'tx body carries no known message');
 }

@@ -37,13 +37,15 @@ export interface ParsedObservation {
   observation: Observation;
 }
 
-export type ParseResult = { ok: true; observations: ParsedObservation[] } | { ok: false; reason: string };
+export type ParseResult = { ok: true; observations: ParsedObservation[]; l2Head: bigint } | { ok: false; reason: string };
 
-/** This node's extension: its pending, not yet applied observations, within the size bounds. */
-export function buildVoteExtension(pending: Observation[], params: Params, isApplied: (digest: Uint8Array) => boolean): Uint8Array {
+/** This node's extension: its pending, not yet applied observations, within the size bounds, and
+ * the L2 head its bridge sees (0 or absent: unknown). */
+export function buildVoteExtension(pending: Observation[], params: Params, isApplied: (digest: Uint8Array) => boolean, l2Head?: bigint): Uint8Array {
   const chosen: Observation[] = [];
   const seen = new Set<string>();
-  let size = 0;
+  const head = l2Head !== undefined && l2Head > 0n && l2Head < 2n ** 64n ? l2Head : undefined;
+  let size = head === undefined ? 0 : VoteExtensionCodec.encode({ observations: [], l2Head: head }).length;
   for (const obs of pending) {
     if (chosen.length >= params.maxObservationsPerExtension) break;
     if (observationProblem(obs)) continue;
@@ -56,7 +58,7 @@ export function buildVoteExtension(pending: Observation[], params: Params, isApp
     size += encodedSize;
     chosen.push(obs);
   }
-  return VoteExtensionCodec.encode({ observations: chosen });
+  return VoteExtensionCodec.encode({ observations: chosen, ...(head === undefined ? {} : { l2Head: head }) });
 }
 
 /** Validate a peer's extension: size, encoding, count, each observation well-formed, no repeats. */
@@ -80,7 +82,7 @@ export function parseVoteExtension(bytes: Uint8Array, params: Params): ParseResu
     seen.add(id);
     observations.push({ digest, observation });
   }
-  return { ok: true, observations };
+  return { ok: true, observations, l2Head: ext.l2Head ?? 0n };
 }
 
 /** CometBFT's VoteExtensionSignBytes: a length-delimited CanonicalVoteExtension
@@ -113,6 +115,8 @@ export class VerifiedSignatures {
 export interface AttestingVote {
   validator: ValidatorEntry;
   observations: ParsedObservation[];
+  /** The L2 head the validator reported (0: unknown). */
+  l2Head: bigint;
 }
 
 export type CommitCheck =
@@ -162,7 +166,7 @@ export function checkExtendedCommit(
     // proposal for it would let one byzantine validator stall every honest proposer.
     const parsed = parseVoteExtension(vote.voteExtension, ctx.params);
     signedPower += v.power;
-    if (parsed.ok) votes.push({ validator: v, observations: parsed.observations });
+    if (parsed.ok) votes.push({ validator: v, observations: parsed.observations, l2Head: parsed.l2Head });
     else ignored.push(`vote ${i} from ${id.toUpperCase()}: ${parsed.reason}`);
   }
   if (signedPower * 3n <= totalPower * 2n) return { ok: false, reason: `commit carries ${signedPower} of ${totalPower} power, not more than 2/3` };

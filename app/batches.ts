@@ -1,0 +1,114 @@
+// Batches (docs/pool.md "Batches"): the producer of an L2 range asks the pool to sign a BatchInbox
+// header continuing the last requested batch; the L1 BatchAppended event, attested like every L1
+// event, finalizes it and pays the producer. An expired signing rolls the chain of requested batches
+// back to the last batch that did not expire.
+import { equalBytes, toHex } from '../common/bytes.js';
+import { BatchStatus, type Batch, type L1BatchAppended, type RequestBatchSignature, type Sequencer, type SignRequest } from '../proto/seqpool.js';
+import { batchHeaderHash, encodeBatchHeader, encodeDistributeRewards, type BatchHeader } from './abi.js';
+import { epochCovering, signerOf } from './epochs.js';
+import { createSignRequest, event, takeAuthNonce, type BlockCtx } from './sign-requests.js';
+import type { State, View } from './state.js';
+
+const GWEI = 10n ** 9n;
+
+/** Why a RequestBatchSignature must be rejected (INVALID_MESSAGE), or undefined. */
+export function batchRequestProblem(state: State, view: View, msg: RequestBatchSignature, signer: Sequencer): string | undefined {
+  const l1 = state.l1Config(view);
+  if (!l1?.batchInbox?.length) return 'this pool has no BatchInbox (genesis app_state.l1.batchInbox is not set)';
+  const meta = state.batchMeta(view);
+  const head = state.epochMeta(view).l2Head;
+  const { params } = { params: state.params(view) };
+  if (msg.batchIndex !== meta.nextIndex) return `batch_index ${msg.batchIndex}: the next batch is ${meta.nextIndex}`;
+  if (msg.prevBatchHash.length !== 32 || !equalBytes(msg.prevBatchHash, meta.lastHash)) return `prev_batch_hash ${toHex(msg.prevBatchHash)} is not the last batch's hash ${toHex(meta.lastHash)}`;
+  if (msg.l2Start !== meta.nextL2Start) return `l2_start ${msg.l2Start}: the next batch starts at L2 block ${meta.nextL2Start}`;
+  if (msg.dataHash.length !== 32) return 'data_hash must be 32 bytes';
+  if (msg.l2End < msg.l2Start) return `l2_end ${msg.l2End} is before l2_start ${msg.l2Start}`;
+  const epoch = epochCovering(state, msg.l2Start, view);
+  if (!epoch) return `no epoch covers L2 block ${msg.l2Start}`;
+  if (!equalBytes(epoch.producer, signer.address)) return `signer ${toHex(signer.address).toUpperCase()} is not the producer of L2 block ${msg.l2Start} (epoch ${epoch.id}: ${toHex(epoch.producer).toUpperCase()})`;
+  if (msg.l2End > epoch.endL2) return `l2_end ${msg.l2End} is beyond epoch ${epoch.id}'s end ${epoch.endL2}; end the batch there`;
+  if (msg.l2End > head) return `l2_end ${msg.l2End} is beyond the attested L2 head ${head}; wait for validators to see it`;
+  if (msg.l2End - msg.l2Start + 1n > params.maxBatchBlocks) return `batch of ${msg.l2End - msg.l2Start + 1n} L2 blocks exceeds maxBatchBlocks ${params.maxBatchBlocks}`;
+  return undefined;
+}
+
+/** Apply an approved request: Batch record, appendBatch sign request, BatchMeta advanced. */
+export function applyBatchRequest(state: State, msg: RequestBatchSignature, signer: Sequencer, ctx: BlockCtx): Batch {
+  const l1 = state.l1Config()!;
+  const epoch = epochCovering(state, msg.l2Start)!;
+  const header: BatchHeader = { batchIndex: msg.batchIndex, prevBatchHash: msg.prevBatchHash, l2StartBlock: msg.l2Start, l2EndBlock: msg.l2End, dataHash: msg.dataHash, producer: signerOf(signer) };
+  const hash = batchHeaderHash(header);
+  const r = createSignRequest(state, ctx, { purpose: 'appendBatch', chainId: l1.chainId, verifier: l1.batchInbox!, payload: encodeBatchHeader(header), batchIndex: msg.batchIndex, requester: signer.address });
+  const batch: Batch = {
+    index: msg.batchIndex,
+    prevHash: msg.prevBatchHash,
+    l2Start: msg.l2Start,
+    l2End: msg.l2End,
+    dataHash: msg.dataHash,
+    producer: header.producer,
+    hash,
+    status: BatchStatus.SIGNING,
+    signRequest: r.id,
+    requestedHeight: ctx.height,
+    finalizedHeight: 0n,
+    l1TxHash: new Uint8Array(0),
+    epochId: epoch.id,
+  };
+  state.setBatch(batch);
+  const meta = state.batchMeta();
+  state.setBatchMeta({ ...meta, nextIndex: msg.batchIndex + 1n, lastHash: hash, nextL2Start: msg.l2End + 1n, lastProgressTime: ctx.time });
+  ctx.events.push(event('batch_requested', { index: msg.batchIndex.toString() }));
+  return batch;
+}
+
+export function onBatchSigned(state: State, r: SignRequest): void {
+  const b = state.batch(r.batchIndex);
+  if (b && b.signRequest === r.id && b.status === BatchStatus.SIGNING) state.setBatch({ ...b, status: BatchStatus.SIGNED });
+}
+
+/** An appendBatch request expired: that batch and every batch chained on it expire; the chain
+ * continues from the last batch before it. */
+export function onBatchExpired(state: State, r: SignRequest, ctx: BlockCtx): void {
+  const first = state.batch(r.batchIndex);
+  if (!first || first.signRequest !== r.id || first.status !== BatchStatus.SIGNING) return;
+  const meta = state.batchMeta();
+  for (let i = first.index; i < meta.nextIndex; i++) {
+    const b = state.batch(i)!;
+    state.setBatch({ ...b, status: BatchStatus.EXPIRED });
+    const req = state.signRequest(b.signRequest);
+    if (i > first.index && req && req.status === 0) {
+      state.setSignRequest({ ...req, status: 2 });
+      ctx.events.push(event('sign_expired', { request_id: req.id.toString() }));
+    }
+    ctx.events.push(event('batch_expired', { index: i.toString() }));
+  }
+  const prev = first.index > 0n ? state.batch(first.index - 1n)!.hash : new Uint8Array(32);
+  state.setBatchMeta({ ...meta, nextIndex: first.index, lastHash: prev, nextL2Start: first.l2Start });
+  ctx.log.warn({ from: first.index.toString(), to: (meta.nextIndex - 1n).toString() }, 'batch signing expired: batch chain rolled back');
+}
+
+/** Apply an attested BatchAppended; returns why it changed nothing, or undefined. */
+export function applyBatchAppended(state: State, ev: L1BatchAppended, ctx: BlockCtx): string | undefined {
+  const l1 = state.l1Config();
+  if (!l1?.batchInbox?.length) return 'this pool has no BatchInbox';
+  if (ev.chainId !== l1.chainId || !equalBytes(ev.contract, l1.batchInbox)) return `event of chain ${ev.chainId} contract 0x${toHex(ev.contract)}, not the pool's BatchInbox`;
+  const meta = state.batchMeta();
+  if (ev.batchIndex !== meta.finalized) return `batch ${ev.batchIndex} appended, but batch ${meta.finalized} is the next to finalize`;
+  const b = state.batch(ev.batchIndex);
+  if (!b || (b.status !== BatchStatus.SIGNING && b.status !== BatchStatus.SIGNED)) return `batch ${ev.batchIndex} is not awaiting L1 (${b ? 'status ' + b.status : 'unknown'})`;
+  if (!equalBytes(b.hash, ev.batchHash) || b.l2Start !== ev.l2Start || b.l2End !== ev.l2End || !equalBytes(b.dataHash, ev.dataHash) || !equalBytes(b.producer, ev.producer)) {
+    return `batch ${ev.batchIndex} on L1 (hash ${toHex(ev.batchHash)}) differs from the approved one (${toHex(b.hash)})`;
+  }
+  state.setBatch({ ...b, status: BatchStatus.FINALIZED, finalizedHeight: ctx.height, l1TxHash: ev.txHash });
+  state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n });
+  ctx.events.push(event('batch_finalized', { index: b.index.toString() }));
+  // Rewards: rewardPerL2BlockGwei * 1e9 per L2 block to the producer's LockingPool sequencer id.
+  const amount = BigInt(ctx.params.rewardPerL2BlockGwei || '0') * GWEI * (b.l2End - b.l2Start + 1n);
+  const producer = state.epoch(b.epochId) && state.sequencer(state.epoch(b.epochId)!.producer);
+  const id = producer?.sequencerId ?? 0n;
+  if (amount > 0n && id > 0n) {
+    const nonce = takeAuthNonce(state, l1.lockingPool);
+    createSignRequest(state, ctx, { purpose: 'distributeRewards', chainId: l1.chainId, verifier: l1.lockingPool, payload: encodeDistributeRewards([id], [amount], nonce), batchIndex: b.index });
+  } else if (amount > 0n) ctx.log.warn({ batch: b.index.toString() }, 'batch producer has no LockingPool sequencer id: no reward request');
+  return undefined;
+}
