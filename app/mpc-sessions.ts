@@ -174,7 +174,7 @@ function open1(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: S
   };
   writeSession(state, s);
   setOpenSession(state, s.id);
-  returnObserver(s, engine);
+  returnObserver(s, key, engine);
   ctx.events.push(event('mpc_session_opened', { session: toHex(s.id), kind: KIND_NAMES[s.kind] }));
   ctx.log.info({ session: toHex(s.id), kind: KIND_NAMES[s.kind], attempt, dealers: s.dealers.length, receivers: s.receivers.length, threshold: s.threshold }, 'MPC session opened');
 }
@@ -185,7 +185,7 @@ function isComplete(s: MpcSession, key: MpcKey | undefined): boolean {
   if (s.dealers.some((d) => !dealt.has(d.index)) || s.receivers.some((r) => !ready.has(r.index))) return false;
   const engine = takeObserver(s, key);
   const st = engine.status();
-  returnObserver(s, engine);
+  returnObserver(s, key, engine);
   if (st.unanswered.length > 0) return false;
   const faulty = new Set(st.faults.map((f) => f.dealer));
   const qualified = s.dealers.map((d) => d.index).filter((d) => !faulty.has(d));

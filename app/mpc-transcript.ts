@@ -12,7 +12,7 @@ import { DkgEngine } from '../mpc/keys/dkg.js';
 import { RefreshEngine } from '../mpc/keys/refresh.js';
 import { ReshareEngine } from '../mpc/keys/reshare.js';
 import { decodeBody, decodeEnvelope, type BodyMsg } from '../proto/mpc.js';
-import { MpcKind, type MpcKey, type MpcSession } from '../proto/seqpool.js';
+import { MpcKeyCodec, MpcKind, type MpcKey, type MpcSession } from '../proto/seqpool.js';
 import { packageOf, POOL_KEY_ID, toMember } from './mpc-state.js';
 
 export type ObserverEngine = DkgEngine | ReshareEngine | RefreshEngine;
@@ -84,10 +84,15 @@ export function transcriptFacts(s: MpcSession): { dealt: Set<number>; ready: Map
 const MEMO_SIZE = 8;
 const memo = new Map<string, ObserverEngine>();
 
-/** Content key: the session id (which binds kind, committees, threshold, attempt) and every entry. */
-export function contentKey(s: Pick<MpcSession, 'id' | 'transcript'>, extra?: Uint8Array): string {
+/**
+ * Content key: the session id (which binds kind, committees, threshold, attempt), the sharing the
+ * session deals from (reshare/refresh: its verifying shares are what dealings are checked against)
+ * and every transcript entry.
+ */
+export function contentKey(s: Pick<MpcSession, 'id' | 'transcript'>, key: MpcKey | undefined, extra?: Uint8Array): string {
   const h = sha256.create();
   h.update(s.id);
+  if (key) h.update(MpcKeyCodec.encode(key));
   const len = new Uint8Array(4);
   for (const e of extra ? [...s.transcript, extra] : s.transcript) {
     new DataView(len.buffer).setUint32(0, e.length);
@@ -120,7 +125,7 @@ export function replay(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
 
 /** Takes the engine for exactly this transcript out of the memo (or replays); the caller owns it. */
 export function takeObserver(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
-  const k = contentKey(s);
+  const k = contentKey(s, key);
   const hit = memo.get(k);
   if (hit) {
     memo.delete(k);
@@ -130,8 +135,8 @@ export function takeObserver(s: MpcSession, key: MpcKey | undefined): ObserverEn
 }
 
 /** Puts an engine back, keyed by the transcript it has absorbed. */
-export function returnObserver(s: MpcSession, engine: ObserverEngine, extra?: Uint8Array): void {
-  remember(contentKey(s, extra), engine);
+export function returnObserver(s: MpcSession, key: MpcKey | undefined, engine: ObserverEngine, extra?: Uint8Array): void {
+  remember(contentKey(s, key, extra), engine);
 }
 
 export type Judgement = { ok: true; payload: string } | { ok: false; reason: string };
@@ -186,7 +191,7 @@ export function judgeEnvelope(s: MpcSession, key: MpcKey | undefined, bytes: Uin
     // The engine changes nothing when it throws, but the memo never relies on that: dropped.
     return { ok: false, reason: e instanceof MpcError ? e.message : `envelope rejected: ${(e as Error).message}` };
   }
-  if (apply) returnObserver(s, engine, bytes);
+  if (apply) returnObserver(s, key, engine, bytes);
   return { ok: true, payload: b.payload };
 }
 

@@ -88,6 +88,8 @@ export interface Behaviour {
   silent?: boolean;
   /** Rewrite a private share before it leaves (the dealer signs whatever this returns). */
   tamperShare?: (recipient: number, value: Uint8Array) => Uint8Array | undefined;
+  /** Never send the private share to this recipient index. */
+  dropShareTo?: number;
 }
 
 /** A sidecar: follows committed state, runs the engine of the open session, publishes via txs. */
@@ -102,6 +104,8 @@ export class Sidecar {
   secret: SecretShare | undefined = undefined;
   results = new Map<string, KeygenResult>();
   pending: Uint8Array[] = [];
+  /** Private share envelopes received (kept to forge false complaints in tests). */
+  received: Uint8Array[] = [];
   errors: string[] = [];
 
   constructor(
@@ -209,13 +213,15 @@ export class Sidecar {
   private route(o: Outbound, dealer: number, peers: Sidecar[], out: Uint8Array[]): void {
     if (o.channel === 'public') return void out.push(o.envelope);
     let env = o.envelope;
-    if (this.behaviour.tamperShare) {
+    if (this.behaviour.tamperShare || this.behaviour.dropShareTo !== undefined) {
       const b = decodeSender(env) as unknown as { share: { recipient: number; value: Uint8Array } };
-      const v = this.behaviour.tamperShare(b.share.recipient, b.share.value);
+      if (b.share.recipient === this.behaviour.dropShareTo) return;
+      const v = this.behaviour.tamperShare?.(b.share.recipient, b.share.value);
       if (v) env = seal(this.identity, { session: this.session!.id, share: { dealer, recipient: b.share.recipient, value: v } });
     }
     const peer = peers.find((p) => equalBytes(p.identity.publicKey, o.to));
     if (!peer?.engine) return;
+    peer.received.push(env);
     try {
       peer.engine.receive(env);
     } catch (err) {

@@ -2,6 +2,7 @@
 // engines the sidecars run, on a real StateStore, against simulated sidecars (test/app/mpc-harness.ts).
 import { toHex } from '../../common/bytes.js';
 import { seal } from '../../mpc/envelope.js';
+import { decodeBody, decodeEnvelope } from '../../proto/mpc.js';
 import { Fn, scalarBytes } from '../../mpc/suite.js';
 import { encodeL1GroupKey } from '../../mpc/l1.js';
 import { MpcKind, MpcSessionStatus } from '../../proto/seqpool.js';
@@ -211,3 +212,41 @@ function deliverMpcPublicAt(chain: SimChain, t: Tx, height: bigint): string | un
   const ctx = { ...chain.ctx(), height: height + 1n };
   return deliverMpcPublic(chain.state, t.msg, chain.state.sequencer(t.signer)!, ctx);
 }
+
+test('a missing share is answered by a public Justification: no fault, the DKG completes early', () => {
+  const { chain, cars } = setup(4);
+  chain.block([]);
+  const s = openSession(chain.state, 'committed')!;
+  const dealer = cars.find((c) => c.hex === toHex(s.dealers[0]!.identity))!;
+  dealer.behaviour.dropShareTo = 4;
+  runUntilClosed(chain, cars);
+  const closed = chain.session(toHex(s.id))!;
+  const payloads = closed.transcript.map((e) => decodeBody(decodeEnvelope(e).body).payload);
+  expect(payloads).toContain('complaint');
+  expect(payloads).toContain('justification');
+  expect(closed.status).toBe(MpcSessionStatus.DONE);
+  expect(closed.faults).toEqual([]);
+  expect(closed.closedHeight).toBeLessThan(closed.finalHeight);
+  const key = expectKeyMatchesSidecars(chain, cars, toHex(s.id));
+  expect(key.members.length).toBe(4);
+});
+
+test('a false complaint (valid share as evidence) jails the complainer, not the dealer', () => {
+  const { chain, cars } = setup(4);
+  chain.block([]);
+  const s = openSession(chain.state, 'committed')!;
+  const liar = cars.find((c) => c.hex === toHex(s.receivers[2]!.identity))!;
+  for (const c of cars) c.sync(chain);
+  const txs: Tx[] = [];
+  for (const c of cars) for (const env of c.act(cars)) txs.push({ msg: { session: s.id, envelope: env }, signer: c.seq.address });
+  expect(chain.block(txs).every((r) => r === undefined)).toBe(true);
+  const evidence = liar.received.map((e) => decodeEnvelope(e)).find((e) => (decodeBody(e.body) as { share?: { dealer: number } }).share?.dealer === 1)!;
+  const complaint = seal(liar.identity, { session: s.id, complaint: { recipient: 3, accused: 1, evidence } });
+  expect(chain.block([{ msg: { session: s.id, envelope: complaint }, signer: liar.seq.address }])).toEqual([undefined]);
+  runUntilClosed(chain, cars);
+  const closed = chain.session(toHex(s.id))!;
+  expect(closed.status).toBe(MpcSessionStatus.DONE);
+  expect(closed.faults.map((f) => [f.index, f.reason])).toEqual([[3, 'false-complaint']]);
+  expect(chain.jails).toEqual([{ address: toHex(liar.seq.address), reason: 'mpc dkg: false-complaint' }]);
+  expect(currentKey(chain.state, 'committed')!.members.length).toBe(4);
+});
