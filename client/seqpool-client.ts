@@ -1,10 +1,38 @@
 // A typed client for a seqpool node over CometBFT RPC (@cosmjs/tendermint-rpc's Comet38Client):
-// JSON queries, and signed transactions with the signer's next nonce looked up for it.
+// JSON queries, and signed transactions with the signer's next nonce looked up for it. The pool
+// reads (epochs, producer, MPC key, sign requests, batches) are the same methods as PoolClient's over
+// the REST gateway, parsed by the same code (client/pool-types.ts).
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import { toHex } from '../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { signTx } from '../app/txs.js';
 import type { TxBody } from '../proto/seqpool.js';
+import {
+  AbciPath,
+  requireUint64,
+  parseBatch,
+  parseBatchMeta,
+  parseCurrentEpoch,
+  parseEpoch,
+  parseMpcKey,
+  parseMpcSession,
+  parsePendingSignRequests,
+  parseProducer,
+  parseSignRequest,
+  parseStatus,
+  parseValidators,
+  type BatchMetaView,
+  type BatchView,
+  type CurrentEpoch,
+  type Epoch,
+  type HealthView,
+  type MpcKeyView,
+  type MpcSessionView,
+  type ProducerAnswer,
+  type SignRequestView,
+  type StatusView,
+  type ValidatorView,
+} from './pool-types.js';
 
 export class QueryError extends Error {
   constructor(readonly path: string, readonly code: number, log: string) {
@@ -58,6 +86,61 @@ export class SeqpoolClient {
 
   validator(address: Uint8Array | string): Promise<SequencerView> {
     return this.query(`/validator/${typeof address === 'string' ? address : toHex(address)}`);
+  }
+
+  /** A JSON query parsed into a typed view (client/pool-types.ts). */
+  async typedQuery<T>(path: string, parse: (v: unknown) => T): Promise<T> {
+    return parse(await this.query<unknown>(path));
+  }
+
+  status(): Promise<StatusView> {
+    return this.typedQuery(AbciPath.status, parseStatus);
+  }
+  validators(): Promise<ValidatorView[]> {
+    return this.typedQuery(AbciPath.validators, parseValidators);
+  }
+  currentEpoch(): Promise<CurrentEpoch> {
+    return this.typedQuery(AbciPath.currentEpoch, parseCurrentEpoch);
+  }
+  epoch(id: bigint | number): Promise<Epoch> {
+    return this.typedQuery(AbciPath.epoch(requireUint64('epoch id', id)), parseEpoch);
+  }
+  producerOf(l2Height: bigint | number): Promise<ProducerAnswer> {
+    return this.typedQuery(AbciPath.producer(requireUint64('l2Height', l2Height)), parseProducer);
+  }
+  mpcKey(): Promise<MpcKeyView> {
+    return this.typedQuery(AbciPath.mpcKey, parseMpcKey);
+  }
+  currentMpcSession(): Promise<MpcSessionView> {
+    return this.typedQuery(AbciPath.currentMpcSession, parseMpcSession);
+  }
+  mpcSession(id: string): Promise<MpcSessionView> {
+    return this.typedQuery(AbciPath.mpcSession(id.replace(/^0x/, '').toLowerCase()), parseMpcSession);
+  }
+  signRequest(id: bigint | number): Promise<SignRequestView> {
+    return this.typedQuery(AbciPath.signRequest(requireUint64('sign request id', id)), parseSignRequest);
+  }
+  pendingSignRequests(): Promise<SignRequestView[]> {
+    return this.typedQuery(AbciPath.pendingSignRequests, parsePendingSignRequests);
+  }
+  batch(index: bigint | number): Promise<BatchView> {
+    return this.typedQuery(AbciPath.batch(requireUint64('batch index', index)), parseBatch);
+  }
+  batchMeta(): Promise<BatchMetaView> {
+    return this.typedQuery(AbciPath.batchMeta, parseBatchMeta);
+  }
+
+  /** The gateway's /health, computed from this node's RPC: ok when the app has state and CometBFT is not catching up. */
+  async health(): Promise<HealthView> {
+    const sync = (await this.comet.status()).syncInfo;
+    try {
+      const s = await this.status();
+      const ok = s.height > 0n && !sync.catchingUp;
+      return { ok, height: s.height, catchingUp: sync.catchingUp, chainId: s.chainId, ...(ok ? {} : { reason: sync.catchingUp ? 'CometBFT is catching up' : 'the app has not committed a block yet' }) };
+    } catch (e) {
+      if (e instanceof QueryError) return { ok: false, height: null, catchingUp: sync.catchingUp, reason: e.message };
+      throw e;
+    }
   }
 
   /** Sign `msg` with the validator key and broadcast it (CheckTx result only). */

@@ -1,0 +1,173 @@
+// A typed client of the seqpool REST gateway (node/gateway.ts, docs/api.md) for Metis-layer (L2)
+// nodes and tools. Plain fetch: runs in Node >= 18, browsers and jest. The same methods exist on
+// SeqpoolClient (CometBFT RPC); both parse with client/pool-types.ts.
+import {
+  RestPath,
+  requireUint64,
+  parseBatch,
+  parseBatchMeta,
+  parseCurrentEpoch,
+  parseEpoch,
+  parseHealth,
+  parseMpcKey,
+  parseMpcSession,
+  parsePendingSignRequests,
+  parseProducer,
+  parseSignRequest,
+  parseStatus,
+  parseValidator,
+  parseValidators,
+  type BatchMetaView,
+  type BatchView,
+  type CurrentEpoch,
+  type Epoch,
+  type HealthView,
+  type MpcKeyView,
+  type MpcSessionView,
+  type ProducerAnswer,
+  type SignRequestView,
+  type StatusView,
+  type ValidatorView,
+} from './pool-types.js';
+
+/** A failed gateway call. `status` is the HTTP status (0: no answer at all); `code` the app's query code if any. */
+export class PoolClientError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly url: string,
+    readonly code?: number,
+  ) {
+    super(message);
+    this.name = 'PoolClientError';
+  }
+}
+
+export interface PoolClientOptions {
+  /** Per-request timeout; default 10 s. */
+  timeoutMs?: number;
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+export interface GatewayAnswer {
+  height: bigint | null;
+  result: unknown;
+}
+
+export class PoolClient {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(baseUrl: string, opts: PoolClientOptions = {}) {
+    let u: URL;
+    try {
+      u = new URL(baseUrl);
+    } catch {
+      throw new PoolClientError(0, `not a gateway URL: ${JSON.stringify(baseUrl)} (expected e.g. http://127.0.0.1:1317)`, baseUrl);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PoolClientError(0, `not a gateway URL: ${JSON.stringify(baseUrl)} (expected http:// or https://)`, baseUrl);
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.fetchFn = opts.fetch ?? fetch;
+  }
+
+  /** GET a gateway route; resolves with `{height, result}` or throws PoolClientError. */
+  async get(route: string): Promise<GatewayAnswer> {
+    const { url, status, ok, body } = await this.fetchJson(route);
+    const o = body as { error?: unknown; code?: unknown; height?: unknown; result?: unknown };
+    if (!ok) {
+      const msg = typeof o.error === 'string' ? o.error : `HTTP ${status}`;
+      throw new PoolClientError(status, `${route}: ${msg}`, url, typeof o.code === 'number' ? o.code : undefined);
+    }
+    if (!('result' in o)) throw new PoolClientError(status, `${url} answered without a result (is this a seqpool gateway?)`, url);
+    return { height: typeof o.height === 'string' && /^\d+$/.test(o.height) ? BigInt(o.height) : null, result: o.result };
+  }
+
+  private async fetchJson(route: string): Promise<{ url: string; status: number; ok: boolean; body: object }> {
+    const url = this.baseUrl + route;
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchFn(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      text = await res.text();
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      const reason = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      throw new PoolClientError(
+        0,
+        `cannot reach the seqpool gateway at ${this.baseUrl} (${reason}): is the node running with "gateway": {"listen": ...} in node.json, and is that the host:port in the URL?`,
+        url,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body !== 'object' || body === null) {
+      throw new PoolClientError(res.status, `${url} answered HTTP ${res.status} with something other than a JSON object (is this a seqpool gateway?): ${JSON.stringify(text.slice(0, 120))}`, url);
+    }
+    return { url, status: res.status, ok: res.ok, body };
+  }
+
+  private async result<T>(route: string, parse: (v: unknown) => T): Promise<T> {
+    return parse((await this.get(route)).result);
+  }
+
+  status(): Promise<StatusView> {
+    return this.result(RestPath.status, parseStatus);
+  }
+  /** Pool parameters as the app writes them (integers as decimal strings). */
+  params(): Promise<Record<string, string | number>> {
+    return this.result(RestPath.params, (v) => v as Record<string, string | number>);
+  }
+  validators(): Promise<ValidatorView[]> {
+    return this.result(RestPath.validators, parseValidators);
+  }
+  validator(address: string): Promise<ValidatorView> {
+    return this.result(RestPath.validator(address), parseValidator);
+  }
+  currentEpoch(): Promise<CurrentEpoch> {
+    return this.result(RestPath.currentEpoch, parseCurrentEpoch);
+  }
+  epoch(id: bigint | number): Promise<Epoch> {
+    return this.result(RestPath.epoch(requireUint64('epoch id', id)), parseEpoch);
+  }
+  producerOf(l2Height: bigint | number): Promise<ProducerAnswer> {
+    return this.result(RestPath.producer(requireUint64('l2Height', l2Height)), parseProducer);
+  }
+  mpcKey(): Promise<MpcKeyView> {
+    return this.result(RestPath.mpcKey, parseMpcKey);
+  }
+  currentMpcSession(): Promise<MpcSessionView> {
+    return this.result(RestPath.currentMpcSession, parseMpcSession);
+  }
+  mpcSession(id: string): Promise<MpcSessionView> {
+    return this.result(RestPath.mpcSession(id), parseMpcSession);
+  }
+  signRequest(id: bigint | number): Promise<SignRequestView> {
+    return this.result(RestPath.signRequest(requireUint64('sign request id', id)), parseSignRequest);
+  }
+  pendingSignRequests(): Promise<SignRequestView[]> {
+    return this.result(RestPath.pendingSignRequests, parsePendingSignRequests);
+  }
+  batch(index: bigint | number): Promise<BatchView> {
+    return this.result(RestPath.batch(requireUint64('batch index', index)), parseBatch);
+  }
+  batchMeta(): Promise<BatchMetaView> {
+    return this.result(RestPath.batchMeta, parseBatchMeta);
+  }
+
+  /** /health: resolves for both healthy (200) and unhealthy (503) nodes; throws only when there is no answer. */
+  async health(): Promise<HealthView> {
+    const { url, status, body } = await this.fetchJson(RestPath.health);
+    if (status !== 200 && status !== 503) {
+      const msg = typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : `HTTP ${status}`;
+      throw new PoolClientError(status, `${RestPath.health}: ${msg}`, url);
+    }
+    return parseHealth(body);
+  }
+}

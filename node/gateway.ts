@@ -1,0 +1,228 @@
+// REST/JSON gateway for Metis-layer (L2) clients, the seqpool counterpart of Themis's REST server
+// (port 1317). It reads the node's own app through abci_query paths (node/gateway-routes.ts) and
+// answers `{height, result}` JSON; read-only, GET only. Routes, codes and examples: docs/api.md.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestQuery } from 'cosmjs-types/tendermint/abci/types';
+import type { Logger } from '../common/log.js';
+import { toJson } from '../client/pool-types.js';
+import { matchRoute, routeList } from './gateway-routes.js';
+
+export interface QueryAnswer {
+  code: number;
+  value: Uint8Array;
+  log?: string;
+  height?: bigint;
+}
+
+export type QueryFn = (path: string) => Promise<QueryAnswer>;
+
+/** What the node adds to /health; `ok: false` turns the answer into a 503. */
+export interface HealthInfo {
+  ok: boolean;
+  catchingUp?: boolean;
+  reason?: string;
+  [field: string]: unknown;
+}
+
+export interface GatewayOptions {
+  query: QueryFn;
+  host: string;
+  /** 0 picks a free port (see the returned url). */
+  port: number;
+  logger?: Logger;
+  health?: () => Promise<HealthInfo>;
+  /** Longest wait for the app (or the health callback) before answering 504; default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface Gateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+// Query codes of the app (app/codes.ts QueryCode), repeated here so the gateway's HTTP contract is
+// readable in one place.
+const CODE_BAD_REQUEST = 21;
+const CODE_NOT_FOUND = 22;
+const CODE_INTERNAL = 1;
+
+/** HTTP status for an app query code (docs/api.md). */
+export function httpStatusFor(code: number): number {
+  if (code === 0) return 200;
+  if (code === CODE_NOT_FOUND) return 404;
+  if (code === CODE_BAD_REQUEST) return 400;
+  if (code === CODE_INTERNAL) return 500;
+  return 502; // unknown path (20), height unavailable (23), anything else: the app and the gateway disagree
+}
+
+/** A query function over an in-process app (SeqpoolApp.query): latest height, no proof. */
+export function appQuery(app: { query(req: RequestQuery): Promise<{ code?: number; value?: unknown; log?: string; height?: bigint }> }): QueryFn {
+  return async (path) => {
+    const r = await app.query({ path, data: new Uint8Array(), height: 0n, prove: false });
+    return { code: r.code ?? 0, value: r.value instanceof Uint8Array ? r.value : new Uint8Array(), log: r.log, height: r.height };
+  };
+}
+
+class Timeout extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Timeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const MAX_URL = 2048;
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const log = opts.logger;
+
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
+    if (res.headersSent || res.destroyed) return;
+    const text = toJson(body) + '\n';
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      'access-control-allow-origin': '*',
+      'x-content-type-options': 'nosniff',
+      ...extra,
+    });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  };
+  const fail = (req: IncomingMessage, res: ServerResponse, status: number, message: string, more: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    send(req, res, status, { error: message, status, ...more }, headers);
+
+  /** Ask the app; an exception or a timeout becomes a 502/504 with a reason, never a stack. */
+  const ask = async (path: string): Promise<{ ok: true; answer: QueryAnswer } | { ok: false; status: number; message: string }> => {
+    try {
+      return { ok: true, answer: await withTimeout(opts.query(path), timeoutMs) };
+    } catch (e) {
+      if (e instanceof Timeout) return { ok: false, status: 504, message: `the app did not answer ${path} within ${timeoutMs} ms` };
+      log?.warn({ path, err: (e as Error).message }, 'gateway query failed');
+      return { ok: false, status: 502, message: `the app could not be queried for ${path}` };
+    }
+  };
+
+  const health = async (req: IncomingMessage, res: ServerResponse) => {
+    const r = await ask('/status');
+    if (!r.ok) return send(req, res, 503, { ok: false, height: null, reason: r.message });
+    if (r.answer.code !== 0) return send(req, res, 503, { ok: false, height: r.answer.height ?? null, reason: r.answer.log || `status query failed with code ${r.answer.code}` });
+    let status: { chainId?: unknown; height?: unknown; appHash?: unknown };
+    try {
+      status = JSON.parse(new TextDecoder().decode(r.answer.value)) as typeof status;
+    } catch {
+      return send(req, res, 503, { ok: false, height: r.answer.height ?? null, reason: 'the app answered /status with something other than JSON' });
+    }
+    const height = typeof status.height === 'string' ? status.height : (r.answer.height?.toString() ?? null);
+    if (height === null || height === '0') return send(req, res, 503, { ok: false, height, reason: 'the app has not committed a block yet' });
+    const base = { ok: true, height, chainId: status.chainId, appHash: status.appHash };
+    if (!opts.health) return send(req, res, 200, base);
+    let info: HealthInfo;
+    try {
+      info = await withTimeout(opts.health(), timeoutMs);
+    } catch (e) {
+      const reason = e instanceof Timeout ? `the node health check did not answer within ${timeoutMs} ms` : 'the node health check failed';
+      if (!(e instanceof Timeout)) log?.warn({ err: (e as Error).message }, 'gateway health callback failed');
+      return send(req, res, 503, { ...base, ok: false, reason });
+    }
+    send(req, res, info.ok ? 200 : 503, { ...base, ...info, ok: info.ok === true, height, chainId: status.chainId });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        'access-control-allow-headers': 'content-type, accept',
+        'access-control-max-age': '86400',
+        allow: 'GET, HEAD, OPTIONS',
+      });
+      return res.end();
+    }
+    if (method !== 'GET' && method !== 'HEAD') return fail(req, res, 405, `method ${method} not allowed: the gateway is read-only, use GET`, {}, { allow: 'GET, HEAD, OPTIONS' });
+    const raw = req.url ?? '/';
+    if (raw.length > MAX_URL) return fail(req, res, 414, `URL longer than ${MAX_URL} characters`);
+    let url: URL;
+    let pathname: string;
+    try {
+      url = new URL(raw, 'http://gateway');
+      pathname = url.pathname
+        .split('/')
+        .map((s) => decodeURIComponent(s))
+        .join('/')
+        .replace(/\/+$/, '');
+    } catch {
+      return fail(req, res, 400, 'malformed URL (bad percent-encoding)');
+    }
+    if (pathname === '') pathname = '/';
+    if (pathname === '/health') return health(req, res);
+    const m = matchRoute(pathname);
+    if (!m) return fail(req, res, 404, `no route ${JSON.stringify(pathname.slice(0, 120))}`, { routes: routeList() });
+    const target = m.route.resolve(m.params, url.searchParams);
+    if ('badRequest' in target) return fail(req, res, 400, target.badRequest, { route: m.route.pattern });
+    const r = await ask(target.path);
+    if (!r.ok) return fail(req, res, r.status, r.message);
+    const { code, value, log: appLog, height } = r.answer;
+    if (code !== 0) {
+      const status = httpStatusFor(code);
+      if (status >= 500) log?.warn({ path: target.path, code, log: appLog }, 'app query failed');
+      return fail(req, res, status, appLog || `query ${target.path} failed with code ${code}`, { code, height: height ?? null });
+    }
+    let result: unknown;
+    try {
+      result = JSON.parse(new TextDecoder().decode(value));
+    } catch {
+      log?.warn({ path: target.path }, 'app answered with something other than JSON');
+      return fail(req, res, 502, `the app answered ${target.path} with something other than JSON`);
+    }
+    send(req, res, 200, { height: height ?? null, result });
+  };
+
+  const server = createServer((req, res) => {
+    req.resume(); // GET bodies are ignored
+    const started = Date.now();
+    handle(req, res)
+      .catch((e: unknown) => {
+        log?.error({ url: req.url, err: (e as Error).message }, 'gateway request failed');
+        fail(req, res, 500, 'internal gateway error');
+      })
+      .finally(() => log?.debug({ method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started }, 'gateway request'));
+  });
+  // Slow or stalled clients must not hold sockets: whole request (headers included) within timeoutMs + 5 s.
+  server.requestTimeout = timeoutMs + 5_000;
+  server.headersTimeout = Math.min(server.requestTimeout, 10_000);
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      reject(new Error(`gateway cannot listen on ${opts.host}:${opts.port} (${e.code ?? e.message})${e.code === 'EADDRINUSE' ? ': the port is in use; pick another gateway.listen in node.json' : ''}`));
+    };
+    server.once('error', onError);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (e) => log?.error({ err: e.message }, 'gateway server error'));
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  log?.info({ url }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
