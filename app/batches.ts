@@ -17,7 +17,7 @@ export function batchRequestProblem(state: State, view: View, msg: RequestBatchS
   if (!l1?.batchInbox?.length) return 'this pool has no BatchInbox (genesis app_state.l1.batchInbox is not set)';
   const meta = state.batchMeta(view);
   const head = state.epochMeta(view).l2Head;
-  const { params } = { params: state.params(view) };
+  const params = state.params(view);
   if (msg.batchIndex !== meta.nextIndex) return `batch_index ${msg.batchIndex}: the next batch is ${meta.nextIndex}`;
   if (msg.prevBatchHash.length !== 32 || !equalBytes(msg.prevBatchHash, meta.lastHash)) return `prev_batch_hash ${toHex(msg.prevBatchHash)} is not the last batch's hash ${toHex(meta.lastHash)}`;
   if (msg.l2Start !== meta.nextL2Start) return `l2_start ${msg.l2Start}: the next batch starts at L2 block ${meta.nextL2Start}`;

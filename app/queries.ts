@@ -155,7 +155,8 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
     case 'epoch': {
       const meta = state.epochMeta('committed');
       if (arg === 'current') {
-        const e = state.epoch(meta.current, 'committed')!;
+        const e = state.epoch(meta.current, 'committed');
+        if (!e) return error(QueryCode.NOT_FOUND, 'no epochs: this chain began before epochs existed', lastHeight);
         return json({ ...epochJson(e), l2Head: meta.l2Head.toString(), l2HeadTime: meta.l2HeadTime.toString() }, lastHeight);
       }
       const n = id('id|current');

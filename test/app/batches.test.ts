@@ -1,0 +1,170 @@
+// Issue 5 app core: batch approval, threshold signatures, expiry rollback, L1 finalization with
+// rewards, and failover (docs/pool.md "Sign requests", "Batches", "Failover").
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { decodeAbiParameters } from 'viem';
+import { batchHeaderHash, encodeBatchHeader } from '../../app/abi.js';
+import { TxCode } from '../../app/codes.js';
+import { genesisProducer } from '../../app/election.js';
+import { ethAddress } from '../../app/l1-staking.js';
+import { toHex, utf8 } from '../../common/bytes.js';
+import type { L1BatchAppended, RequestBatchSignature } from '../../proto/seqpool.js';
+import { CHAIN_ID } from './harness.js';
+import { hexBytes, INBOX, indexOf, L1_CHAIN, POOL, poolChain, TOKEN, type PoolChain } from './pool-harness.js';
+
+const ZERO = new Uint8Array(32);
+const dataHash = (s: string) => keccak_256(utf8(s));
+const types = (r: Awaited<ReturnType<PoolChain['step']>>) => r.finalized.events!.map((e) => e!.type);
+
+async function started(params: Record<string, string | number> = {}) {
+  const c = await poolChain({ params });
+  const p = indexOf(c.vals, genesisProducer(c.appState, CHAIN_ID).address);
+  await c.step();
+  await c.step();
+  const batch = (over: Partial<RequestBatchSignature> = {}): { requestBatch: RequestBatchSignature } => ({
+    requestBatch: { batchIndex: 0n, prevBatchHash: ZERO, l2Start: 1n, l2End: 3n, dataHash: dataHash('a'), ...over },
+  });
+  return { c, p, other: (p + 1) % c.vals.length, batch };
+}
+
+test('RequestBatchSignature: only the producer, continuing the last batch, within the epoch, the head and maxBatchBlocks', async () => {
+  const { c, p, other, batch } = await started();
+  c.setHead(4n);
+  await c.step();
+  const check = async (i: number, body: ReturnType<typeof batch>) => c.app.checkTx({ tx: c.tx(i, body), type: 0 });
+  const cases: [number, ReturnType<typeof batch>, RegExp][] = [
+    [other, batch(), /is not the producer of L2 block 1/],
+    [p, batch({ batchIndex: 1n }), /batch_index 1: the next batch is 0/],
+    [p, batch({ prevBatchHash: new Uint8Array(32).fill(1) }), /is not the last batch's hash/],
+    [p, batch({ l2Start: 2n }), /the next batch starts at L2 block 1/],
+    [p, batch({ l2End: 5n }), /beyond the attested L2 head 4/],
+    [p, batch({ l2End: 11n }), /beyond epoch 0's end 10/],
+  ];
+  for (const [i, body, reason] of cases) {
+    const r = await check(i, body);
+    expect([r.code, r.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(reason)]);
+  }
+  // The same rules in FinalizeBlock (a byzantine proposer's txs fail there with the same code).
+  const fin = await c.step({ txs: [c.tx(other, batch()), c.tx(p, batch({ l2End: 5n }))] });
+  expect(fin.finalized.txResults!.slice(1).map((r) => [r!.code, r!.log])).toEqual([
+    [TxCode.INVALID_MESSAGE, expect.stringMatching(/not the producer/)],
+    [TxCode.INVALID_MESSAGE, expect.stringMatching(/beyond the attested L2 head/)],
+  ]);
+  c.setHead(10n);
+  await c.step();
+  const big = await check(p, batch({ l2End: 6n }));
+  expect([big.code, big.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/6 L2 blocks exceeds maxBatchBlocks 5/)]);
+
+  // Approved: the Batch record, an appendBatch request over abi.encode(header), the chain advanced.
+  const ok = await c.step({ txs: [c.tx(p, batch())] });
+  expect(ok.finalized.txResults![1]!.code).toBe(TxCode.OK);
+  expect(types(ok)).toEqual(expect.arrayContaining(['sign_requested', 'batch_requested']));
+  const header = { batchIndex: 0n, prevBatchHash: ZERO, l2StartBlock: 1n, l2EndBlock: 3n, dataHash: dataHash('a'), producer: ethAddress(c.vals[p]!.pubKey) };
+  const b0 = (await c.query('/batch/0')).value;
+  expect(b0).toMatchObject({ index: '0', l2Start: '1', l2End: '3', status: 'signing', producer: `0x${toHex(header.producer)}`, hash: `0x${toHex(batchHeaderHash(header))}`, l1TxHash: null, epochId: '0' });
+  const req = (await c.query(`/sign/${b0.signRequest}`)).value;
+  expect(req).toMatchObject({ purpose: 'appendBatch', verifier: `0x${toHex(INBOX)}`, chainId: L1_CHAIN.toString(), payload: `0x${toHex(encodeBatchHeader(header))}`, batchIndex: '0' });
+  expect(toHex(keccak_256(hexBytes(req.payload)))).toBe(toHex(batchHeaderHash(header)));
+  // Pipelining: the next request chains on the one still being signed.
+  const next = await c.step({ txs: [c.tx(p, batch({ batchIndex: 1n, prevBatchHash: batchHeaderHash(header), l2Start: 4n, l2End: 8n }))] });
+  expect(next.finalized.txResults![1]!.code).toBe(TxCode.OK);
+  expect((await c.query('/batch/meta')).value).toMatchObject({ nextIndex: '2', nextL2Start: '9', finalized: '0', lastProgressTime: String(1_700_000_000n + c.height) });
+  // Garbage cheater evidence is refused.
+  const cheat = await c.app.checkTx({ tx: c.tx(other, { reportCheater: { requestId: 1n, signer: 1, attempt: 0, package: utf8('x'), commitment: utf8('y'), share: utf8('z') } }, 1), type: 0 });
+  expect(cheat.code).toBe(TxCode.INVALID_MESSAGE);
+});
+
+test('SubmitSignature verifies a real FROST signature; BatchAppended finalizes the batch and creates the rewards request', async () => {
+  const { c, p, other, batch } = await started();
+  c.setHead(5n);
+  await c.step();
+  await c.step({ txs: [c.tx(p, batch())] });
+  const b0 = (await c.query('/batch/0')).value;
+  const req = (await c.query(`/sign/${b0.signRequest}`)).value;
+  const forged = c.sign(dataHash('something else'));
+  const bad = await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: forged } }, 1)] });
+  expect([bad.finalized.txResults![1]!.code, bad.finalized.txResults![1]!.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/does not verify/)]);
+  const sig = c.sign(hexBytes(req.digest));
+  const good = await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: sig } }, 1)] });
+  expect(good.finalized.txResults![1]!.code).toBe(TxCode.OK);
+  expect(types(good)).toContain('sign_completed');
+  expect((await c.query('/batch/0')).value.status).toBe('signed');
+  expect((await c.query(`/sign/${req.id}`)).value).toMatchObject({ status: 'signed', signature: `0x${toHex(sig)}` });
+  const again = await c.app.checkTx({ tx: c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: sig } }, 1), type: 0 });
+  expect([again.code, again.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/already signed/)]);
+
+  const appended = (over: Partial<L1BatchAppended> = {}): L1BatchAppended => ({
+    chainId: L1_CHAIN, contract: INBOX, blockHash: dataHash('blk'), blockNumber: 50n, logIndex: 0, txHash: dataHash('tx'),
+    batchIndex: 0n, batchHash: hexBytes(b0.hash), l2Start: 1n, l2End: 3n, dataHash: dataHash('a'), producer: hexBytes(b0.producer), ...over,
+  });
+  const wrong = await c.step({ obs: [{ batchAppended: appended({ batchHash: dataHash('other') }) }] });
+  expect(types(wrong)).toEqual(['observation_rejected']);
+  const fin = await c.step({ obs: [{ batchAppended: appended() }] });
+  expect(types(fin)).toEqual(['batch_finalized', 'sign_requested', 'observation_applied']);
+  expect((await c.query('/batch/0')).value).toMatchObject({ status: 'finalized', finalizedHeight: String(c.height), l1TxHash: `0x${toHex(dataHash('tx'))}` });
+  expect((await c.query('/batch/meta')).value.finalized).toBe('1');
+  const rewards = (await c.query('/sign/pending')).value.requests.find((r: { purpose: string }) => r.purpose === 'distributeRewards');
+  expect(rewards).toMatchObject({ verifier: `0x${toHex(POOL)}`, chainId: L1_CHAIN.toString() });
+  const [ids, amounts, authNonce] = decodeAbiParameters([{ type: 'uint256[]' }, { type: 'uint256[]' }, { type: 'uint256' }], rewards.payload);
+  expect([ids, amounts, authNonce]).toEqual([[BigInt(p + 1)], [761_000n * 10n ** 9n * 3n], 0n]);
+});
+
+test('an expired appendBatch rolls the batch chain back, pipelined batches with it; the index is free again', async () => {
+  const { c, p, batch } = await started({ respanTimeoutSeconds: '1000' });
+  c.setHead(6n);
+  await c.step();
+  await c.step({ txs: [c.tx(p, batch())] });
+  const deadline = BigInt((await c.query('/sign/1')).value.deadlineTime);
+  const h0 = batchHeaderHash({ batchIndex: 0n, prevBatchHash: ZERO, l2StartBlock: 1n, l2EndBlock: 3n, dataHash: dataHash('a'), producer: ethAddress(c.vals[p]!.pubKey) });
+  await c.step({ txs: [c.tx(p, batch({ batchIndex: 1n, prevBatchHash: h0, l2Start: 4n, l2End: 6n }))] });
+  while (1_700_000_000n + c.height + 1n <= deadline) expect(types(await c.step())).not.toContain('sign_expired');
+  const exp = await c.step();
+  expect(types(exp).filter((t) => t === 'sign_expired')).toHaveLength(2);
+  expect((await c.query('/batch/0')).value.status).toBe('expired');
+  expect((await c.query('/batch/1')).value.status).toBe('expired');
+  expect((await c.query('/batch/meta')).value).toMatchObject({ nextIndex: '0', nextL2Start: '1', lastHash: `0x${toHex(ZERO)}` });
+  expect((await c.query('/sign/pending')).value.requests).toEqual([]);
+  const retry = await c.step({ txs: [c.tx(p, batch({ dataHash: dataHash('b') }))] });
+  expect(retry.finalized.txResults![1]!.code).toBe(TxCode.OK);
+  expect((await c.query('/batch/0')).value.status).toBe('signing');
+});
+
+test('failover: a producer with work and no progress for respanTimeoutSeconds is re-spanned and collects a miss', async () => {
+  const { c, p } = await started();
+  const stalled = c.vals[p]!;
+  c.setHead(4n); // applied at height 3 (time +3): the producer has work from then on
+  await c.step();
+  for (let h = 4n; h <= 11n; h++) expect(types(await c.step())).not.toContain('respan'); // 11 - 3 = 8: not over the timeout
+  const r = await c.step(); // height 12: 9 s without progress
+  expect(types(r)).toEqual(expect.arrayContaining(['respan', 'sign_requested', 'epoch_current']));
+  expect((await c.query(`/validator/${toHex(stalled.address)}`)).value).toMatchObject({ misses: '1', jailed: false });
+  expect((await c.query('/epoch/0')).value).toMatchObject({ startL2: '1', endL2: '0' });
+  const e1 = (await c.query('/epoch/1')).value;
+  expect(e1).toMatchObject({ startL2: '1', endL2: '10', isRespan: true, respanOf: '0', status: 'elected' });
+  expect(e1.producer).not.toBe(toHex(stalled.address).toUpperCase());
+  expect((await c.query('/epoch/current')).value.id).toBe('1');
+  const req = (await c.query(`/sign/${e1.signRequest}`)).value;
+  expect(req.purpose).toBe('recommitEpoch');
+  // SequencerSet.recommitEpoch(old 0, new 1 = append after the latest, startBlock in [1, 10] and >= head + 5).
+  const [oldId, newId, start, end, signer] = decodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'address' }], req.payload);
+  expect([oldId, newId, start, end, signer.toLowerCase()]).toEqual([0n, 1n, 9n, 10n, e1.signer]);
+  // The replacement has its own full timeout and may batch from the first unbatched block.
+  expect((await c.query('/batch/meta')).value.lastProgressTime).toBe(String(1_700_000_012));
+  expect((await c.query('/producer/1')).value.epochId).toBe('1');
+});
+
+test('at maxMisses the producer is jailed (slash request), and leaves the validator set at the epoch boundary', async () => {
+  const { c, p } = await started({ maxMisses: 1 });
+  const stalled = c.vals[p]!;
+  c.setHead(4n);
+  await c.step();
+  for (let h = 4n; h <= 11n; h++) await c.step();
+  const r = await c.step();
+  expect(types(r)).toEqual(expect.arrayContaining(['jailed', 'respan', 'epoch_current']));
+  expect((await c.query(`/validator/${toHex(stalled.address)}`)).value).toMatchObject({ jailed: true, jailReason: 'missed', misses: '0' });
+  const slash = (await c.query('/sign/pending')).value.requests.find((x: { purpose: string }) => x.purpose === 'slash');
+  const [id, amount, nonce] = decodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }], slash.payload);
+  expect([id, amount, nonce]).toEqual([BigInt(p + 1), 1_000n * TOKEN, 0n]);
+  expect(slash.verifier).toBe(`0x${toHex(POOL)}`);
+  // The re-span advanced the current epoch: the boundary removes the jailed producer from the set.
+  expect(r.finalized.validatorUpdates).toEqual([{ pubKey: { secp256k1: stalled.pubKey }, power: 0n }]);
+});
