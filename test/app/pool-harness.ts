@@ -50,7 +50,7 @@ export interface PoolChain {
   setHead(h: bigint): void;
 }
 
-export async function poolChain(opts: { n?: number; powers?: bigint[]; withKey?: boolean; params?: Record<string, string | number>; l1?: boolean } = {}): Promise<PoolChain> {
+export async function poolChain(opts: { n?: number; powers?: bigint[]; withKey?: boolean; shares?: KeyShare[]; params?: Record<string, string | number>; l1?: boolean } = {}): Promise<PoolChain> {
   const n = opts.n ?? 4;
   const vals = makeValidators(n).map((v, i) => ({ ...v, power: opts.powers?.[i] ?? 20_000n }));
   const appState = buildAppState(
@@ -66,7 +66,7 @@ export async function poolChain(opts: { n?: number; powers?: bigint[]; withKey?:
     // The committee's key as the genesis DKG would leave it: members 1..n in address order.
     const members = [...vals].sort((a, b) => compareBytes(a.address, b.address));
     const t = Math.floor((2 * n) / 3) + 1;
-    shares = dealerKey('seqpool', 0, members.map((m, i) => ({ index: i + 1, identity: m.pubKey })), t);
+    shares = opts.shares ?? dealerKey('seqpool', 0, members.map((m, i) => ({ index: i + 1, identity: m.pubKey })), t);
     const pub = shares[0]!.public;
     app.state.store.set(
       'mpc/key',
