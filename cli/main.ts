@@ -5,6 +5,7 @@ import { registerLocalnetCommands, registerNetworkCommands } from './localnet-co
 import { registerNodeCommands } from './node-commands.js';
 import { registerQueryCommands } from './query-commands.js';
 import { registerL1Commands } from './l1-commands.js';
+import { registerSidecarCommands } from './sidecar-commands.js';
 
 // A closed stdout (the reader of a pipe went away, e.g. `| tee` killed by the same Ctrl-C) must not
 // crash a command that is still stopping processes: progress lines are best-effort.
@@ -21,5 +22,6 @@ registerLocalnetCommands(program);
 registerNetworkCommands(program);
 registerQueryCommands(program);
 registerL1Commands(program);
+registerSidecarCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,448 @@
+// Key sessions (DKG, reshare, refresh) as the sidecar drives them from committed state
+// (docs/pool.md "Committee, validator set changes and MPC sessions"). Per open session where we are
+// a dealer or receiver: build the engine, start() once (public dealing -> MpcPublic tx, private
+// shares -> channel), feed every committed transcript envelope once and in order, feed private
+// shares from the channel, publish Ready once every dealer's dealing is committed and our shares
+// check out, complain after the deal deadline, and when the app marks the session DONE finalise,
+// check our verifying share against /mpc/key and store the new share (encrypted) under its epoch.
+// A dealer cannot redeal after a crash (a second dealing is equivocation): a marker written before
+// the dealing leaves the process makes a restarted sidecar sit the session out.
+import { mkdirSync, openSync, closeSync, fsyncSync, existsSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../common/log.js';
+import { MpcError } from '../errors.js';
+import { equalBytes, open, seal } from '../envelope.js';
+import type { IdentityKey } from '../identity.js';
+import { parsePt, type EcPoint } from '../ecc.js';
+import { DkgEngine, type KeygenResult } from '../keys/dkg.js';
+import { ReshareEngine } from '../keys/reshare.js';
+import { RefreshEngine } from '../keys/refresh.js';
+import type { Fault, Outbound } from '../keys/vss-session.js';
+import { shareMatches } from '../keys/vss.js';
+import type { KeyStore } from '../store/key-store.js';
+import { Fn } from '../suite.js';
+import type { ChainClient } from './chain.js';
+import { keyPackage, parseSession, type KeyView, type SessionView } from './chain-view.js';
+import { corruptShare, type ByzantineMode } from './test-hooks.js';
+
+/** Remembers which sessions we dealt in, durably, before the dealing leaves the process. */
+export interface DealtLog {
+  has(sessionHex: string): boolean;
+  mark(sessionHex: string): void;
+}
+
+export class FileDealtLog implements DealtLog {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  has(sessionHex: string): boolean {
+    return existsSync(join(this.dir, `dealt-${sessionHex}`));
+  }
+  mark(sessionHex: string): void {
+    const fd = openSync(join(this.dir, `dealt-${sessionHex}`), 'w', 0o600);
+    try {
+      writeSync(fd, new Date().toISOString() + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+export class MemoryDealtLog implements DealtLog {
+  readonly #s = new Set<string>();
+  has(s: string): boolean {
+    return this.#s.has(s);
+  }
+  mark(s: string): void {
+    this.#s.add(s);
+  }
+}
+
+interface Engine {
+  readonly session: Uint8Array;
+  start(): Outbound[];
+  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault };
+  complain(): Outbound[];
+  status(): { dealings: number[]; faults: Fault[] };
+  finalise(): KeygenResult;
+}
+
+interface SessionState {
+  view: SessionView;
+  engine: Engine | undefined; // undefined: sitting this session out
+  myDealer: number | undefined;
+  myReceiver: number | undefined;
+  offset: 0 | 1;
+  pos: number; // transcript envelopes fed
+  dealings: Map<number, EcPoint[]>; // committed dealings' commitments (for the Ready check)
+  shares: Map<number, bigint | undefined>; // private shares the engine accepted, by dealer
+  started: boolean;
+  readySent: boolean;
+  complained: boolean;
+  closed: boolean;
+  /** Private shares not delivered yet (peer not bound or unreachable): retried at every height. */
+  outbox: { to: Uint8Array; envelope: Uint8Array }[];
+  warnedUndelivered: boolean;
+}
+
+export interface KeygenDeps {
+  identity: IdentityKey;
+  chain: ChainClient;
+  keyStore: KeyStore;
+  dealt: DealtLog;
+  /** MpcPublic tx (lane 1). */
+  publish(envelope: Uint8Array, what: string): Promise<void>;
+  /** Private message over the channel. */
+  sendPrivate(to: Uint8Array, envelope: Uint8Array): Promise<void>;
+  logger: Logger;
+  byzantine?: ByzantineMode | undefined;
+  /** Called after a new share is stored and confirmed. */
+  onKeyStored?(keyId: string, epoch: number): void;
+}
+
+const MAX_BUFFERED_SESSIONS = 8;
+const MAX_BUFFERED_PER_SESSION = 1024;
+
+const errCode = (e: unknown): string => (e instanceof MpcError ? e.code : (e as Error).message);
+
+export class KeygenDriver {
+  readonly #d: KeygenDeps;
+  readonly #log: Logger;
+  readonly #sessions = new Map<string, SessionState>();
+  readonly #pending = new Map<string, Uint8Array[]>(); // private shares of sessions not built yet
+  readonly #ignored = new Set<string>(); // sessions we are not part of
+  #retryTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(deps: KeygenDeps) {
+    this.#d = deps;
+    this.#log = deps.logger.child({ part: 'keygen' });
+  }
+
+  /** Sessions currently followed (for status and tests). */
+  get active(): string[] {
+    return [...this.#sessions.values()].filter((s) => !s.closed).map((s) => s.view.idHex);
+  }
+
+  /** One committed height: `current` is /mpc/session/current, `key` is /mpc/key (both may be absent). */
+  async onHeight(height: bigint, current: SessionView | undefined, key: KeyView | undefined): Promise<void> {
+    // Sessions we follow that are no longer current: read their final state.
+    for (const st of this.#sessions.values()) {
+      if (st.closed || (current && current.idHex === st.view.idHex)) continue;
+      const a = await this.#d.chain.query(`/mpc/session/${st.view.idHex}`);
+      if (a) await this.#advance(st, parseSession(a.value), height, key);
+    }
+    if (!current) return;
+    let st = this.#sessions.get(current.idHex);
+    if (!st && current.status === 'open' && !this.#ignored.has(current.idHex)) st = await this.#open(current, key);
+    if (st && !st.closed) await this.#advance(st, current, height, key);
+  }
+
+  /** A private Share envelope from the channel (already opened and signature-checked by the caller). */
+  onPrivate(sessionHex: string, envelope: Uint8Array): void {
+    const st = this.#sessions.get(sessionHex);
+    if (st) {
+      this.#feedPrivate(st, envelope);
+      return;
+    }
+    if (this.#ignored.has(sessionHex)) return;
+    let q = this.#pending.get(sessionHex);
+    if (!q) {
+      if (this.#pending.size >= MAX_BUFFERED_SESSIONS) this.#pending.delete(this.#pending.keys().next().value!);
+      q = [];
+      this.#pending.set(sessionHex, q);
+    }
+    if (q.length < MAX_BUFFERED_PER_SESSION) q.push(envelope);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  /** Retries undelivered private shares soon (a peer's binding may land any moment), not only per block. */
+  #scheduleRetry(): void {
+    if (this.#retryTimer || this.#stopped) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      for (const st of this.#sessions.values()) {
+        if (st.closed || !st.engine || st.outbox.length === 0) continue;
+        const queued = st.outbox.splice(0);
+        void Promise.all(queued.map((m) => this.#sendPrivate(st, m.to, m.envelope)));
+      }
+    }, 250);
+  }
+
+  #feedPrivate(st: SessionState, envelope: Uint8Array): void {
+    if (!st.engine || st.closed) return;
+    try {
+      const o = open(envelope);
+      if (!('share' in o.body) || o.body.payload !== 'share') return;
+      const dealer = o.body.share.dealer;
+      st.engine.receive(envelope);
+      const v = o.body.share.value;
+      let value: bigint | undefined;
+      try {
+        value = v.length === 32 ? Fn.fromBytes(v) : undefined;
+      } catch {
+        value = undefined;
+      }
+      st.shares.set(dealer, value);
+      if (!st.readySent && st.myReceiver !== undefined)
+        void this.#maybeReady(st, this.#log.child({ session: st.view.idHex.slice(0, 16), kind: st.view.kind })).catch((e: unknown) => this.#log.warn({ err: (e as Error).message }, 'publishing Ready failed'));
+    } catch (e) {
+      this.#log.debug({ session: st.view.idHex.slice(0, 16), err: errCode(e) }, 'private share refused');
+    }
+  }
+
+  async #open(v: SessionView, key: KeyView | undefined): Promise<SessionState | undefined> {
+    const me = this.#d.identity.publicKey;
+    const myDealer = v.dealers.find((m) => equalBytes(m.identity, me))?.index;
+    const myReceiver = v.receivers.find((m) => equalBytes(m.identity, me))?.index;
+    const log = this.#log.child({ session: v.idHex.slice(0, 16), kind: v.kind, attempt: v.attempt });
+    if (myDealer === undefined && myReceiver === undefined) {
+      this.#ignored.add(v.idHex);
+      this.#pending.delete(v.idHex);
+      log.info({ keyEpoch: v.keyEpoch }, 'mpc session opened without us');
+      return undefined;
+    }
+    const st: SessionState = {
+      view: v,
+      engine: undefined,
+      myDealer,
+      myReceiver,
+      offset: v.kind === 'refresh' ? 1 : 0,
+      pos: 0,
+      dealings: new Map(),
+      shares: new Map(),
+      started: false,
+      readySent: false,
+      complained: false,
+      closed: false,
+      outbox: [],
+      warnedUndelivered: false,
+    };
+    this.#sessions.set(v.idHex, st);
+    log.info({ keyEpoch: v.keyEpoch, threshold: v.threshold, dealers: v.dealers.length, receivers: v.receivers.length, dealer: myDealer ?? null, receiver: myReceiver ?? null }, 'mpc session opened');
+    try {
+      st.engine = await this.#build(v, key, myDealer);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot take part in this mpc session; sitting it out (the app retries without us if it needs us)');
+      return st;
+    }
+    if (!equalBytes(st.engine.session, v.id)) {
+      log.error({ ours: Buffer.from(st.engine.session).toString('hex') }, 'session id computed from the session record differs from the one on chain (app and sidecar disagree on the session parameters); sitting it out');
+      st.engine = undefined;
+      return st;
+    }
+    // A dealing of ours already committed (or sent before a crash) cannot be repeated.
+    const dealtBefore = this.#d.dealt.has(v.idHex) || (myDealer !== undefined && v.transcript.some((env) => isDealingFrom(env, me)));
+    if (dealtBefore) {
+      log.warn({ dealer: myDealer }, 'we dealt in this session before a restart and cannot rebuild that dealing; sitting this session out (the app finishes or retries without us)');
+      st.engine = undefined;
+      return st;
+    }
+    const buffered = this.#pending.get(v.idHex) ?? [];
+    this.#pending.delete(v.idHex);
+    if (myDealer !== undefined) await this.#start(st, log);
+    for (const env of buffered) this.#feedPrivate(st, env);
+    return st;
+  }
+
+  async #build(v: SessionView, key: KeyView | undefined, myDealer: number | undefined): Promise<Engine> {
+    const identity = this.#d.identity;
+    const logger = this.#log;
+    if (v.kind === 'dkg') {
+      return new DkgEngine({ keyId: v.keyId, epoch: v.keyEpoch, attempt: v.attempt, members: v.receivers, threshold: v.threshold, identity, logger });
+    }
+    if (!key) throw new Error(`a ${v.kind} needs the current key (/mpc/key), which is absent`);
+    const stored = await this.#d.keyStore.get(key.keyId, key.keyEpoch);
+    const old = keyPackage(key, stored?.public.commitments);
+    if (stored && !equalBytes(stored.public.groupKey, key.groupKey)) throw new Error(`our stored share of epoch ${key.keyEpoch} belongs to another group key`);
+    if (v.kind === 'reshare') {
+      if (myDealer !== undefined && !stored) this.#log.warn({ keyEpoch: key.keyEpoch }, 'we are a reshare dealer but hold no share of the current key epoch; receiving only');
+      return new ReshareEngine({
+        old,
+        dealers: v.dealers.map((m) => m.index),
+        newMembers: v.receivers,
+        newThreshold: v.threshold,
+        newEpoch: v.keyEpoch,
+        attempt: v.attempt,
+        identity,
+        ...(stored && myDealer !== undefined ? { oldShare: stored.secret } : {}),
+        logger,
+      });
+    }
+    if (!stored) throw new Error(`a refresh needs our share of key epoch ${key.keyEpoch}, which is not in the key store`);
+    return new RefreshEngine({ current: old, share: stored.secret, newEpoch: v.keyEpoch, attempt: v.attempt, identity, logger });
+  }
+
+  async #start(st: SessionState, log: Logger): Promise<void> {
+    if (st.started || !st.engine) return;
+    st.started = true;
+    this.#d.dealt.mark(st.view.idHex); // before anything leaves the process
+    const out = st.engine.start();
+    if (out.length === 0) return;
+    await this.#emit(st, out, 'dealing');
+    log.info({ dealer: st.myDealer, shares: out.filter((o) => o.channel === 'private').length }, 'dealt');
+  }
+
+  async #emit(st: SessionState, out: Outbound[], what: string): Promise<void> {
+    for (const o of out) {
+      if (o.channel === 'public') {
+        await this.#d.publish(o.envelope, `mpc ${what}`);
+      } else {
+        const env = this.#d.byzantine === 'bad-shares' ? corruptShare(this.#d.identity, o.envelope) : o.envelope;
+        await this.#sendPrivate(st, o.to, env);
+      }
+    }
+  }
+
+  async #sendPrivate(st: SessionState, to: Uint8Array, envelope: Uint8Array): Promise<void> {
+    try {
+      await this.#d.sendPrivate(to, envelope);
+    } catch (e) {
+      // Typically the receiver's peer binding is not committed yet (the genesis DKG opens at the
+      // first block): keep it and retry at the next heights rather than let it become public.
+      st.outbox.push({ to, envelope });
+      this.#scheduleRetry();
+      this.#log.debug({ session: st.view.idHex.slice(0, 16), err: (e as Error).message }, 'private share not delivered yet; will retry');
+    }
+  }
+
+  async #retryOutbox(st: SessionState, height: bigint): Promise<void> {
+    if (st.outbox.length === 0) return;
+    const queued = st.outbox.splice(0);
+    await Promise.all(queued.map((m) => this.#sendPrivate(st, m.to, m.envelope)));
+    if (st.outbox.length && height > st.view.dealDeadline && !st.warnedUndelivered) {
+      st.warnedUndelivered = true;
+      this.#log.warn({ session: st.view.idHex.slice(0, 16), undelivered: st.outbox.length }, 'private shares still undelivered after the deal deadline; their receivers will complain and we must answer publicly');
+    }
+  }
+
+  /** Feed new transcript entries, then act on the phase. */
+  async #advance(st: SessionState, v: SessionView, height: bigint, key: KeyView | undefined): Promise<void> {
+    st.view = v;
+    const log = this.#log.child({ session: v.idHex.slice(0, 16), kind: v.kind });
+    if (st.engine) {
+      for (; st.pos < v.transcript.length; st.pos++) {
+        const env = v.transcript[st.pos]!;
+        let payload: string;
+        let body: ReturnType<typeof open>['body'];
+        try {
+          body = open(env).body;
+          payload = body.payload;
+        } catch (e) {
+          log.warn({ pos: st.pos, err: errCode(e) }, 'committed transcript entry does not open; skipped');
+          continue;
+        }
+        if (payload === 'ready') continue; // the engine does not take Ready; the app counts them
+        if ('dealing' in body && payload === 'dealing') {
+          try {
+            st.dealings.set(body.dealing.dealer, body.dealing.commitments.map((c) => parsePt(c)));
+          } catch {
+            // malformed: the engine faults it below
+          }
+        }
+        try {
+          const r = st.engine.receive(env);
+          if (r.outbound.length) await this.#emit(st, r.outbound, 'justification');
+        } catch (e) {
+          if (!(e instanceof MpcError && e.code === 'REPLAY')) log.debug({ pos: st.pos, payload, err: errCode(e) }, 'transcript entry refused by the engine');
+        }
+      }
+    }
+    if (v.status === 'failed') {
+      st.closed = true;
+      st.engine = undefined;
+      log.warn({ attempt: v.attempt }, 'mpc session failed; dropped (the app opens a new attempt)');
+      return;
+    }
+    if (v.status === 'done') {
+      st.closed = true;
+      if (st.engine) await this.#finalise(st, key, log);
+      st.engine = undefined;
+      return;
+    }
+    if (!st.engine) return;
+    await this.#retryOutbox(st, height);
+    if (!st.readySent && st.myReceiver !== undefined) await this.#maybeReady(st, log);
+    if (!st.complained && height > v.dealDeadline && st.myReceiver !== undefined) {
+      st.complained = true;
+      const out = st.engine.complain();
+      if (out.length) {
+        await this.#emit(st, out, 'complaint');
+        log.warn({ complaints: out.length }, 'complaints published');
+      }
+    }
+  }
+
+  async #maybeReady(st: SessionState, log: Logger): Promise<void> {
+    const engine = st.engine;
+    if (!engine || st.closed || st.readySent) return;
+    const v = st.view;
+    if (!v.dealers.every((d) => st.dealings.has(d.index))) return;
+    const faulted = new Set(engine.status().faults.map((f) => f.dealer));
+    const good: number[] = [];
+    for (const d of v.dealers) {
+      if (faulted.has(d.index)) continue;
+      if (equalBytes(d.identity, this.#d.identity.publicKey)) {
+        good.push(d.index); // our own share to ourselves never leaves the engine
+        continue;
+      }
+      const value = st.shares.get(d.index);
+      const cs = st.dealings.get(d.index)!;
+      if (value === undefined || !shareMatches(cs, st.myReceiver!, value, st.offset)) return; // missing or bad: complain later
+      good.push(d.index);
+    }
+    st.readySent = true;
+    const env = seal(this.#d.identity, { session: v.id, ready: { recipient: st.myReceiver!, dealers: good.sort((a, b) => a - b) } });
+    await this.#d.publish(env, 'mpc ready');
+    log.info({ receiver: st.myReceiver, dealers: good.length }, 'ready');
+  }
+
+  async #finalise(st: SessionState, key: KeyView | undefined, log: Logger): Promise<void> {
+    let res: KeygenResult;
+    try {
+      res = st.engine!.finalise();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'the session is DONE on chain but our engine cannot finalise it; we hold no share of the new key epoch');
+      return;
+    }
+    if (!res.secret) {
+      log.info({ keyEpoch: st.view.keyEpoch, qualified: res.qualified }, 'mpc session finalised; we are not a holder of the new key');
+      return;
+    }
+    const pub = res.public;
+    const myIndex = res.secret.index;
+    if (key && key.keyEpoch === pub.epoch) {
+      const onChain = key.members.find((m) => m.index === myIndex);
+      if (!equalBytes(key.groupKey, pub.groupKey) || !onChain || !equalBytes(onChain.identity, this.#d.identity.publicKey) || !equalBytes(onChain.verifyingShare, pub.verifyingShares[myIndex]!)) {
+        log.error({ keyEpoch: pub.epoch, index: myIndex }, 'our finalised verifying share differs from the one in /mpc/key: not storing this share (app and sidecar disagree on the qualified set)');
+        return;
+      }
+    } else {
+      log.warn({ keyEpoch: pub.epoch, chainKeyEpoch: key?.keyEpoch ?? null }, '/mpc/key does not show this key epoch yet; storing the share unconfirmed-by-comparison');
+    }
+    try {
+      await this.#d.keyStore.put({ public: pub, secret: res.secret });
+    } catch (e) {
+      if (!(e instanceof MpcError && e.code === 'CONFLICT')) throw e;
+      log.warn({ keyEpoch: pub.epoch }, 'a share for this key epoch is already stored; keeping it');
+    }
+    await this.#d.keyStore.confirm(pub.keyId, pub.epoch);
+    log.info({ keyId: pub.keyId, keyEpoch: pub.epoch, index: myIndex, threshold: pub.threshold, members: pub.members.length, groupKey: Buffer.from(pub.groupKey).toString('hex'), qualified: res.qualified }, 'finalised: key share stored');
+    this.#d.onKeyStored?.(pub.keyId, pub.epoch);
+  }
+}
+
+function isDealingFrom(env: Uint8Array, identity: Uint8Array): boolean {
+  try {
+    const b = open(env).body;
+    return b.payload === 'dealing' && equalBytes(b.sender, identity);
+  } catch {
+    return false;
+  }
+}

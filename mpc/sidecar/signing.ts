@@ -1,0 +1,255 @@
+// Threshold signing of committed sign requests (docs/pool.md "Sign requests"). As coordinator (the
+// member of rank r = (position - (id-1)) mod n once the request is pending at committed height
+// >= created_height + 4r) it runs a SigningCoordinator over the channel with wall-clock round
+// timeouts, submits the aggregate (SubmitSignature, lane 1) and reports proven cheaters
+// (ReportSigningCheater). As participant it answers with a SigningParticipant whose nonces live in
+// the NonceStore (never reused, crash or not) and whose approval is the Approver (decision 8).
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { Logger } from '../../common/log.js';
+import { encodeEnvelope } from '../../proto/mpc.js';
+import { equalBytes, open, type Opened } from '../envelope.js';
+import type { IdentityKey } from '../identity.js';
+import { MpcError } from '../errors.js';
+import type { KeyShare, PublicKeyPackage } from '../keys/types.js';
+import { SigningCoordinator, type SigningOutbound } from '../signing/coordinator.js';
+import { SigningParticipant } from '../signing/participant.js';
+import type { NonceStore } from '../store/nonce-store.js';
+import type { Approver } from './approval.js';
+import type { KeyView, SignRequestView } from './chain-view.js';
+import { corruptSignatureShare, type ByzantineMode } from './test-hooks.js';
+import type { SidecarMsg } from './tx-sender.js';
+
+export interface SigningDeps {
+  identity: IdentityKey;
+  nonces: NonceStore;
+  approver: Approver;
+  send(to: Uint8Array, envelope: Uint8Array): Promise<void>;
+  submit(msg: SidecarMsg, what: string): Promise<{ code: number; log: string }>;
+  /** Our share of a key epoch, if we hold one. */
+  share(keyId: string, epoch: number): Promise<KeyShare | undefined>;
+  roundTimeoutMs: number;
+  now?: () => number;
+  logger: Logger;
+  byzantine?: ByzantineMode | undefined;
+  tickMs?: number;
+}
+
+interface Run {
+  req: SignRequestView;
+  coord: SigningCoordinator;
+  seenAt: number;
+  startedAt: number;
+  roundSentAt: number;
+  networkMs: number;
+  reported: number;
+  finished: boolean;
+}
+
+/** Rank of `me` for request `id` in the key's member order, or undefined when not a member. */
+export function coordinatorRank(members: readonly { identity: Uint8Array }[], id: bigint, me: Uint8Array): number | undefined {
+  const n = members.length;
+  const pos = members.findIndex((m) => equalBytes(m.identity, me));
+  if (pos < 0 || n === 0) return undefined;
+  const base = Number((id - 1n) % BigInt(n));
+  return (pos - base + n) % n;
+}
+
+export class SigningDriver {
+  readonly #d: SigningDeps;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #runs = new Map<string, Run>(); // by session hex
+  readonly #seen = new Map<bigint, number>(); // request id -> when we first saw it committed
+  readonly #failedAt = new Map<bigint, bigint>(); // request id -> height our run failed
+  #participant: { epoch: number; keyId: string; p: SigningParticipant } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  signed = 0;
+
+  constructor(deps: SigningDeps) {
+    this.#d = deps;
+    this.#log = deps.logger.child({ part: 'signing' });
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** One committed height: the key and the PENDING requests, and when we saw the block. */
+  async onHeight(height: bigint, key: KeyView | undefined, pkg: PublicKeyPackage | undefined, pending: SignRequestView[], seenAt: number): Promise<void> {
+    for (const [id, h] of this.#failedAt) if (h === -1n) this.#failedAt.set(id, height); // a retry waits one rank step
+    const live = new Set(pending.map((r) => r.id));
+    for (const id of [...this.#seen.keys()]) if (!live.has(id)) this.#seen.delete(id);
+    for (const id of [...this.#failedAt.keys()]) if (!live.has(id)) this.#failedAt.delete(id);
+    for (const [s, run] of this.#runs) if (!live.has(run.req.id) && (run.finished || run.coord.phase === 'done' || run.coord.phase === 'failed')) this.#runs.delete(s);
+    if (!key || !pkg) return;
+    await this.#ensureParticipant(key);
+    for (const r of pending) {
+      if (!this.#seen.has(r.id)) this.#seen.set(r.id, seenAt);
+      const rank = coordinatorRank(key.members, r.id, this.#d.identity.publicKey);
+      if (rank === undefined || height < r.createdHeight + 4n * BigInt(rank)) continue;
+      const failed = this.#failedAt.get(r.id);
+      if (failed !== undefined && height < failed + 4n) continue;
+      const running = [...this.#runs.values()].find((x) => x.req.id === r.id && !x.finished);
+      if (running) continue;
+      if ([...this.#runs.values()].some((x) => x.req.id === r.id && x.coord.phase === 'done')) continue;
+      this.#startRun(r, pkg, rank, this.#seen.get(r.id)!);
+    }
+  }
+
+  async #ensureParticipant(key: KeyView): Promise<void> {
+    if (this.#participant && this.#participant.epoch === key.keyEpoch && this.#participant.keyId === key.keyId) return;
+    const share = await this.#d.share(key.keyId, key.keyEpoch);
+    if (!share) {
+      if (key.members.some((m) => equalBytes(m.identity, this.#d.identity.publicKey)))
+        this.#log.warn({ keyEpoch: key.keyEpoch }, 'we are a member of the current key but hold no share of its epoch (missed its session?); cannot sign');
+      this.#participant = undefined;
+      return;
+    }
+    this.#participant = {
+      epoch: key.keyEpoch,
+      keyId: key.keyId,
+      p: new SigningParticipant({ identity: this.#d.identity, key: share, nonces: this.#d.nonces, approve: this.#d.approver.approve, logger: this.#log }),
+    };
+    this.#log.info({ keyEpoch: key.keyEpoch, index: share.secret.index }, 'signing with key epoch');
+  }
+
+  #startRun(req: SignRequestView, pkg: PublicKeyPackage, rank: number, seenAt: number): void {
+    const now = this.#now();
+    const coord = new SigningCoordinator({
+      identity: this.#d.identity,
+      pkg,
+      requestId: String(req.id),
+      message: req.digest,
+      now: this.#now,
+      roundTimeoutMs: this.#d.roundTimeoutMs,
+      expiresAt: Number(req.deadlineTime) * 1000,
+      logger: this.#log,
+    });
+    const run: Run = { req, coord, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };
+    this.#runs.set(bytesToHex(coord.session), run);
+    this.#log.info({ requestId: req.id.toString(), purpose: req.purpose, rank }, 'coordinating sign request');
+    this.#dispatch(run, coord.start());
+    this.#ensureTimer();
+  }
+
+  #ensureTimer(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setInterval(() => {
+      let active = false;
+      for (const run of this.#runs.values()) {
+        if (run.finished) continue;
+        active = true;
+        const out = run.coord.tick();
+        if (out.length) this.#dispatch(run, out);
+        this.#after(run);
+      }
+      if (!active) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+      }
+    }, this.#d.tickMs ?? 100);
+  }
+
+  #dispatch(run: Run, out: SigningOutbound[]): void {
+    if (out.length === 0) return;
+    run.roundSentAt = this.#now();
+    for (const o of out) {
+      if (equalBytes(o.to, this.#d.identity.publicKey)) {
+        // Our own participant: no network.
+        void this.#participate(o.envelope).then((reply) => {
+          if (reply) this.#coordinatorReceive(run, reply);
+        });
+      } else {
+        this.#d.send(o.to, o.envelope).catch((e: unknown) => this.#log.debug({ requestId: run.req.id.toString(), err: (e as Error).message }, 'signing message not delivered; the round timeout excludes that signer'));
+      }
+    }
+    this.#after(run);
+  }
+
+  #coordinatorReceive(run: Run, envelope: Uint8Array): void {
+    if (run.finished) return;
+    let out: SigningOutbound[];
+    try {
+      out = run.coord.receive(envelope);
+    } catch (e) {
+      this.#log.debug({ requestId: run.req.id.toString(), err: e instanceof MpcError ? e.code : (e as Error).message }, 'signing reply refused');
+      return;
+    }
+    if (out.length || run.coord.phase === 'done') run.networkMs += this.#now() - run.roundSentAt;
+    this.#dispatch(run, out);
+    this.#after(run);
+  }
+
+  /** Completion, failure and cheater reports of a run. */
+  #after(run: Run): void {
+    const c = run.coord;
+    while (run.reported < c.evidence.length) {
+      const ev = c.evidence[run.reported++]!;
+      this.#log.warn({ requestId: run.req.id.toString(), signer: ev.signer, attempt: ev.attempt }, 'signing cheater proven; reporting it');
+      void this.#d.submit(
+        { reportCheater: { requestId: run.req.id, signer: ev.signer, attempt: ev.attempt, package: ev.package, commitment: encodeEnvelope(ev.commitment), share: encodeEnvelope(ev.share) } },
+        'report cheater',
+      );
+    }
+    if (run.finished) return;
+    if (c.phase === 'done') {
+      run.finished = true;
+      const at = this.#now();
+      this.signed++;
+      this.#log.info(
+        {
+          requestId: run.req.id.toString(),
+          purpose: run.req.purpose,
+          ms: at - run.seenAt,
+          networkMs: run.networkMs,
+          localMs: Math.max(0, at - run.startedAt - run.networkMs),
+          waitMs: run.startedAt - run.seenAt,
+          attempts: c.attempt,
+          signers: c.signers,
+          excluded: Object.fromEntries(c.excluded),
+        },
+        'signature aggregated',
+      );
+      void this.#d.submit({ submitSignature: { requestId: run.req.id, signature: c.signature! } }, 'submit signature').then((r) => {
+        if (r.code === 0) this.#log.info({ requestId: run.req.id.toString() }, 'signature submitted');
+      });
+    } else if (c.phase === 'failed') {
+      run.finished = true;
+      this.#failedAt.set(run.req.id, -1n);
+      this.#log.warn({ requestId: run.req.id.toString(), purpose: run.req.purpose, err: c.error?.message, excluded: Object.fromEntries(c.excluded) }, 'signing failed; the next coordinator rank takes over');
+    }
+  }
+
+  /** A message from the channel: a coordinator's request/package to us, or a signer's reply to our run. */
+  async onMessage(o: Opened): Promise<void> {
+    const p = o.body.payload;
+    if (p === 'signRequest' || p === 'signingPackage') {
+      const reply = await this.#participate(o.bytes);
+      if (reply) await this.#d.send(o.body.sender, reply).catch((e: unknown) => this.#log.debug({ err: (e as Error).message }, 'reply to coordinator not delivered'));
+      return;
+    }
+    if (p === 'nonceCommitment' || p === 'signatureShare') {
+      const run = this.#runs.get(bytesToHex(o.body.session));
+      if (run) this.#coordinatorReceive(run, o.bytes);
+    }
+  }
+
+  async #participate(envelope: Uint8Array): Promise<Uint8Array | undefined> {
+    const part = this.#participant;
+    if (!part) return undefined;
+    try {
+      const o = open(envelope);
+      if (o.body.payload === 'signRequest') return await part.p.onRequest(envelope);
+      const share = await part.p.onPackage(envelope);
+      return this.#d.byzantine === 'bad-signature-shares' ? corruptSignatureShare(this.#d.identity, share) : share;
+    } catch (e) {
+      const code = e instanceof MpcError ? e.code : (e as Error).message;
+      this.#log[code === 'NOT_APPROVED' || code === 'NONCE_REUSE' ? 'warn' : 'debug']({ err: code }, 'not signing');
+      return undefined;
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
