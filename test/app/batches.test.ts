@@ -8,6 +8,10 @@ import { genesisProducer } from '../../app/election.js';
 import { ethAddress } from '../../app/l1-staking.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import type { L1BatchAppended, RequestBatchSignature } from '../../proto/seqpool.js';
+import { seal } from '../../mpc/envelope.js';
+import { IdentityKey } from '../../mpc/identity.js';
+import { commitNonces, signShare } from '../../mpc/signing/frost.js';
+import { decodeEnvelope } from '../../proto/mpc.js';
 import { CHAIN_ID } from './harness.js';
 import { hexBytes, INBOX, indexOf, L1_CHAIN, POOL, poolChain, TOKEN, type PoolChain } from './pool-harness.js';
 
@@ -167,4 +171,77 @@ test('at maxMisses the producer is jailed (slash request), and leaves the valida
   expect(slash.verifier).toBe(`0x${toHex(POOL)}`);
   // The re-span advanced the current epoch: the boundary removes the jailed producer from the set.
   expect(r.finalized.validatorUpdates).toEqual([{ pubKey: { secp256k1: stalled.pubKey }, power: 0n }]);
+});
+
+test('ReportSigningCheater: signed evidence of an invalid share jails the signer; a valid share or another request is refused', async () => {
+  const { c, p, other, batch } = await started();
+  c.setHead(5n);
+  await c.step();
+  await c.step({ txs: [c.tx(p, batch())] });
+  const req = (await c.query('/sign/1')).value;
+  const digest = hexBytes(req.digest);
+  const shares = c.shares!;
+  const t = shares[0]!.public.threshold;
+  const idOf = (index: number) => IdentityKey.fromSecretKey(c.vals.find((v) => toHex(v.pubKey) === toHex(shares[0]!.public.members.find((m) => m.index === index)!.identity))!.privKey);
+  const session = new Uint8Array(32).fill(7);
+  const signers = shares.slice(0, t);
+  const rounds = signers.map((s) => commitNonces(s.secret));
+  const commitEnvs = signers.map((s, i) => seal(idOf(s.secret.index), { session, nonceCommitment: { signer: s.secret.index, attempt: 0, hiding: rounds[i]!.commitment.hiding, binding: rounds[i]!.commitment.binding } }));
+  const evidenceFor = (message: Uint8Array, cheat: boolean) => {
+    const pkg = seal(idOf(signers[0]!.secret.index), { session, signingPackage: { message, attempt: 0, commitments: commitEnvs.map(decodeEnvelope) } });
+    // signShare consumes the nonces: the honest share is made once, for the first (honest) report.
+    const value = cheat ? dataHash('bogus') : signShare(signers[1]!.public, signers[1]!.secret, rounds[1]!.nonces, rounds.map((r) => r.commitment), message);
+    const share = seal(idOf(signers[1]!.secret.index), { session, signatureShare: { signer: signers[1]!.secret.index, attempt: 0, share: value } });
+    return { requestId: 1n, signer: signers[1]!.secret.index, attempt: 0, package: pkg, commitment: commitEnvs[1]!, share };
+  };
+  const honest = await c.app.checkTx({ tx: c.tx(other, { reportCheater: evidenceFor(digest, false) }, 1), type: 0 });
+  expect([honest.code, honest.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/does not prove/)]);
+  const elsewhere = await c.app.checkTx({ tx: c.tx(other, { reportCheater: evidenceFor(dataHash('other'), true) }, 1), type: 0 });
+  expect([elsewhere.code, elsewhere.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/not for request 1/)]);
+  const r = await c.step({ txs: [c.tx(other, { reportCheater: evidenceFor(digest, true) }, 1)] });
+  expect(r.finalized.txResults![1]!.code).toBe(TxCode.OK);
+  expect(types(r)).toContain('jailed');
+  const cheater = shares[0]!.public.members.find((m) => m.index === signers[1]!.secret.index)!;
+  const v = c.vals.find((x) => toHex(x.pubKey) === toHex(cheater.identity))!;
+  expect((await c.query(`/validator/${toHex(v.address)}`)).value).toMatchObject({ jailed: true, jailReason: 'signing-cheater' });
+  const twice = await c.app.checkTx({ tx: c.tx(other, { reportCheater: evidenceFor(digest, true) }, 1), type: 0 });
+  expect([twice.code, twice.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/already jailed/)]);
+});
+
+test('failover with the next epoch elected: replaced while not started (recommit in replace mode), handed the tail when too late for L2', async () => {
+  const abi5 = [{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'address' }] as const;
+  {
+    const { c } = await started({ electionLeadBlocks: '6' }); // epoch 1 elected at head 4
+    c.setHead(4n);
+    expect(types(await c.step())).toContain('epoch_elected');
+    for (let h = 4n; h <= 11n; h++) await c.step();
+    const r = await c.step();
+    expect(types(r)).toContain('respan');
+    const e1 = (await c.query('/epoch/1')).value;
+    expect(e1).toMatchObject({ startL2: '1', endL2: '20', isRespan: true, respanOf: '0' });
+    expect((await c.query('/epoch/0')).value.endL2).toBe('0');
+    const req = (await c.query(`/sign/${e1.signRequest}`)).value;
+    expect(req.purpose).toBe('recommitEpoch');
+    expect(decodeAbiParameters(abi5, req.payload).slice(0, 4)).toEqual([0n, 1n, 9n, 20n]); // 9 = head 4 + 5, within epoch 0 on L2
+    // commitEpoch 1 expired on the way and was re-issued unchanged as request 2; the re-span then
+    // superseded it, so when request 2 expires it is not re-issued again.
+    const [first, second] = [(await c.query('/sign/1')).value, (await c.query('/sign/2')).value];
+    expect([first.status, second.purpose, second.payload]).toEqual(['expired', 'commitEpoch', first.payload]);
+    expect(e1.signRequest).toBe('3');
+    while (BigInt(second.deadlineTime) >= 1_700_000_000n + c.height) await c.step();
+    expect((await c.query('/sign/2')).value.status).toBe('expired');
+    expect((await c.query('/sign/pending')).value.requests.map((x: { purpose: string }) => x.purpose)).toEqual(['recommitEpoch']);
+  }
+  {
+    const { c } = await started();
+    c.setHead(7n); // epoch 1 elected; head + 5 = 12 is past epoch 0's end on L2
+    await c.step();
+    const before = (await c.query('/epoch/1')).value;
+    for (let h = 4n; h <= 11n; h++) await c.step();
+    const r = await c.step();
+    expect(types(r)).toContain('respan');
+    expect(types(r)).not.toContain('sign_requested');
+    expect((await c.query('/epoch/1')).value).toMatchObject({ startL2: '1', endL2: '20', producer: before.producer, isRespan: false });
+    expect((await c.query('/producer/1')).value.epochId).toBe('1');
+  }
 });
