@@ -1,8 +1,8 @@
 // One LockingPool log -> one L1StakingEvent (the observation validators attest), or the reason it
 // cannot be one. Decoding never throws: a malformed log must be reported and skipped, not stop the loop.
-import { decodeEventLog, toEventSelector, type Hex } from 'viem';
+import { decodeEventLog, parseAbi, toEventSelector, type Hex } from 'viem';
 import { fromHex, toHex } from '../common/bytes.js';
-import type { L1StakingEvent } from '../proto/seqpool.js';
+import type { L1BatchAppended, L1StakingEvent } from '../proto/seqpool.js';
 import { lockingPoolEventsAbi } from './locking-pool-abi.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -122,6 +122,60 @@ export function describeEvent(ev: L1StakingEvent): Record<string, string | numbe
     event: eventKind(ev),
     sequencerId: ev.sequencerId.toString(),
     nonce: ev.nonce.toString(),
+    block: ev.blockNumber.toString(),
+    blockHash: `0x${toHex(ev.blockHash)}`,
+    logIndex: ev.logIndex,
+    tx: `0x${toHex(ev.txHash)}`,
+  };
+}
+
+// ---------- BatchInbox.BatchAppended (flow 3: the L1 record that finalizes a batch) ----------
+
+export const batchInboxEventsAbi = parseAbi([
+  'event BatchAppended(uint256 indexed batchIndex, bytes32 batchHash, uint256 l2StartBlock, uint256 l2EndBlock, bytes32 dataHash, address indexed producer)',
+]);
+export const BATCH_APPENDED_TOPIC: string = toEventSelector(batchInboxEventsAbi[0]).toLowerCase();
+
+export function isBatchAppendedLog(log: Pick<RawLog, 'topics'>): boolean {
+  return log.topics[0]?.toLowerCase() === BATCH_APPENDED_TOPIC;
+}
+
+export type BatchDecodeResult = { ok: true; event: L1BatchAppended } | { ok: false; reason: string };
+
+/** Decodes a BatchAppended log emitted at `chainId`; never throws. */
+export function decodeBatchAppendedLog(chainId: bigint, log: RawLog): BatchDecodeResult {
+  if (!isBatchAppendedLog(log)) return { ok: false, reason: 'not a BatchAppended event' };
+  try {
+    const d = decodeEventLog({ abi: batchInboxEventsAbi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+    const x = d.args;
+    return {
+      ok: true,
+      event: {
+        chainId,
+        contract: fromHex(log.address),
+        blockHash: fromHex(log.blockHash),
+        blockNumber: log.blockNumber,
+        logIndex: log.logIndex,
+        txHash: fromHex(log.transactionHash),
+        batchIndex: u64('batchIndex', x.batchIndex),
+        batchHash: fromHex(x.batchHash),
+        l2Start: u64('l2StartBlock', x.l2StartBlock),
+        l2End: u64('l2EndBlock', x.l2EndBlock),
+        dataHash: fromHex(x.dataHash),
+        producer: fromHex(x.producer),
+      },
+    };
+  } catch (e) {
+    return { ok: false, reason: `BatchAppended: ${(e as { shortMessage?: string }).shortMessage ?? (e as Error).message.split('\n')[0]}` };
+  }
+}
+
+export function describeBatchAppended(ev: L1BatchAppended): Record<string, string | number> {
+  return {
+    event: 'BatchAppended',
+    batchIndex: ev.batchIndex.toString(),
+    batchHash: `0x${toHex(ev.batchHash)}`,
+    l2: `${ev.l2Start}-${ev.l2End}`,
     block: ev.blockNumber.toString(),
     blockHash: `0x${toHex(ev.blockHash)}`,
     logIndex: ev.logIndex,

@@ -1,8 +1,31 @@
-// The bridge: follows L1 (LockingPool events) and feeds confirmed events to the node's vote extension.
+// The bridge: follows L1 (LockingPool and BatchInbox events) and feeds confirmed events to the node's
+// vote extension; reports the L2 head; builds batches and relays what the pool signed to L1 and L2.
 export { L1Listener, type L1ListenerOptions, type L1ListenerStatus } from './listener.js';
 export type { StakingStateView } from './state-view.js';
-export type { L1Client } from './scan.js';
+export type { L1Client, FollowedContracts } from './scan.js';
 export { ChainMovedError } from './scan.js';
 export { lockingPoolEventsAbi, type LockingPoolEventName } from './locking-pool-abi.js';
-export { decodeLockingPoolLog, describeEvent, eventKind, isLockingPoolLog, LOCKING_POOL_TOPICS, type DecodeResult, type RawLog } from './decode.js';
+export {
+  decodeLockingPoolLog,
+  decodeBatchAppendedLog,
+  describeEvent,
+  describeBatchAppended,
+  eventKind,
+  isLockingPoolLog,
+  isBatchAppendedLog,
+  LOCKING_POOL_TOPICS,
+  BATCH_APPENDED_TOPIC,
+  batchInboxEventsAbi,
+  type DecodeResult,
+  type BatchDecodeResult,
+  type RawLog,
+} from './decode.js';
 export { BridgeStore, eventId } from './store.js';
+export { L2HeadSource, type L2HeadSourceOptions, type L2HeadClient } from './l2-head.js';
+export { PoolView, PoolQueryError, appQuery, type PoolQuery, type QueryAnswer } from './pool-view.js';
+export { cometBroadcaster, type Broadcast, type BroadcastResult } from './comet-rpc.js';
+export { Batcher, ethAddressOf, type BatcherOptions, type L2BlockReader } from './batcher.js';
+export { EvmTxSender, FundsError, WouldRevertError, type EvmTxSenderOptions, type JobRecord, type ContractCall } from './tx-sender.js';
+export { L1BatchSubmitter, batchHeaderHash, headerOf, BATCH_HEADER_ABI, type BatchHeader, type L1BatchSubmitterOptions } from './l1-submitter.js';
+export { Relayer, type RelayerOptions } from './relayer.js';
+export { Loop } from './loop.js';

@@ -1,5 +1,6 @@
-// The L1 listener (flow 1): follows LockingPool to K confirmations and offers each confirmed event to
-// ExtendVote, per sequencer strictly in nonce order. One serialized loop owns the store: poll the head,
+// The L1 listener (flows 1 and 3): follows LockingPool (and, when configured, BatchInbox) to K
+// confirmations and offers each confirmed event to ExtendVote: staking events per sequencer strictly
+// in nonce order, BatchAppended events in batch index order. One serialized loop owns the store: poll the head,
 // check the last scanned block's hash (reorg), drop what the app settled, scan forward to head-K in
 // bounded ranges, and now and then sweep old ranges again for logs an RPC failed to return.
 import { createPublicClient, http, type Hex } from 'viem';
@@ -7,11 +8,11 @@ import { z } from 'zod';
 import { toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { observationDigest, type ObservationSource } from '../app/observations.js';
-import type { L1StakingEvent, Observation } from '../proto/seqpool.js';
-import { decodeLockingPoolLog, describeEvent } from './decode.js';
+import type { L1BatchAppended, L1StakingEvent, Observation } from '../proto/seqpool.js';
+import { decodeBatchAppendedLog, decodeLockingPoolLog, describeBatchAppended, describeEvent, isBatchAppendedLog } from './decode.js';
 import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';
 import type { StakingStateView } from './state-view.js';
-import { BridgeStore, eventId } from './store.js';
+import { BridgeStore, eventId, located } from './store.js';
 import { equalBytes } from '../common/bytes.js';
 import { Sweeper } from './sweep.js';
 
@@ -19,6 +20,7 @@ const optionsSchema = z.object({
   rpcUrl: z.string().url().optional(),
   chainId: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)),
   lockingPool: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'lockingPool must be a 0x-prefixed 20-byte address'),
+  batchInbox: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'batchInbox must be a 0x-prefixed 20-byte address').optional(),
   startBlock: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)).refine((v) => v >= 0n, 'startBlock must be >= 0'),
   confirmations: z.number().int().min(0).default(6),
   pollIntervalMs: z.number().int().positive().default(2_000),
@@ -64,8 +66,10 @@ export class L1Listener implements ObservationSource {
   private readonly sweeper: Sweeper;
   private readonly hashWindow: bigint;
   private readonly K: bigint;
-  /** Confirmed, unsettled events by (block hash, log index), with their digests. */
+  /** Confirmed, unsettled staking events by (block hash, log index), with their digests. */
   private readonly events = new Map<string, { ev: L1StakingEvent; digest: Uint8Array }>();
+  /** Confirmed, unsettled BatchAppended events by (block hash, log index). */
+  private readonly batches = new Map<string, { ev: L1BatchAppended; digest: Uint8Array }>();
   private readonly offered = new Set<string>();
   private readonly malformedSeen = new Set<string>();
   private cursor = 0n;
@@ -96,19 +100,28 @@ export class L1Listener implements ObservationSource {
       store: this.store,
       cursor: () => this.cursor,
       events: () => [...this.events.values()].map((e) => e.ev),
+      otherBlocks: () => [...this.batches.values()].map((e) => e.ev.blockNumber),
       ingest: (from, to) => this.ingest(from, to, 'sweep'),
     });
   }
 
   async start(): Promise<void> {
     if (this.running) throw new Error('L1Listener already started');
-    const stored = await this.store.open({ chainId: this.o.chainId.toString(), contract: this.o.lockingPool });
+    const stored = await this.store.open({ chainId: this.o.chainId.toString(), contract: this.o.lockingPool, batchInbox: this.o.batchInbox });
     this.cursor = stored.cursor ?? this.o.startBlock - 1n;
     this.sweeper.load(stored.sweepFrom ?? this.o.startBlock);
-    for (const ev of stored.events) this.remember(ev);
+    for (const obs of stored.events) this.remember(obs);
+    if (stored.batchInboxChanged && stored.cursor !== undefined) {
+      // Blocks below the cursor were read without this BatchInbox: read them again (stored and
+      // settled staking events are recognised and skipped).
+      this.log.warn({ batchInbox: this.o.batchInbox, rescanFrom: this.o.startBlock.toString() }, 'l1.batchInbox is new for this bridge database: re-reading L1 from the start block for its BatchAppended events');
+      this.cursor = this.o.startBlock - 1n;
+      this.sweeper.load(this.o.startBlock);
+      await this.store.rewind(this.cursor, this.o.startBlock);
+    }
     this.running = true;
     this.log.info(
-      { chainId: this.o.chainId.toString(), lockingPool: this.o.lockingPool, resumeFrom: (this.cursor + 1n).toString(), confirmations: this.o.confirmations, storedEvents: this.events.size },
+      { chainId: this.o.chainId.toString(), lockingPool: this.o.lockingPool, batchInbox: this.o.batchInbox ?? null, resumeFrom: (this.cursor + 1n).toString(), confirmations: this.o.confirmations, storedEvents: this.events.size + this.batches.size },
       stored.cursor === undefined ? 'L1 listener starting at its start block' : 'L1 listener resuming from its persisted cursor',
     );
     this.loop = this.runLoop();
@@ -124,8 +137,31 @@ export class L1Listener implements ObservationSource {
     this.log.info({ cursor: this.cursor.toString() }, 'L1 listener stopped');
   }
 
-  /** ExtendVote's view: per sequencer, the unsettled event with the nonce the app expects next. */
+  /** ExtendVote's view: per sequencer, the unsettled event with the nonce the app expects next; then
+   * every unsettled BatchAppended in batch index order. */
   pending(): Observation[] {
+    return [...this.pendingStaking(), ...this.pendingBatches()];
+  }
+
+  /** The app accepts BatchAppended only in L1 order (the batch BatchMeta.finalized names), so only that
+   * one is offered: one attested early would be rejected for good. */
+  private pendingBatches(): Observation[] {
+    const want = this.stateView.nextBatchIndex?.();
+    let best: { id: string; ev: L1BatchAppended } | undefined;
+    for (const [id, { ev, digest }] of this.batches) {
+      if (this.stateView.isSettled(digest)) continue;
+      if (want !== undefined ? ev.batchIndex !== want : best && best.ev.batchIndex <= ev.batchIndex) continue;
+      best = { id, ev };
+    }
+    if (!best) return [];
+    if (!this.offered.has(best.id)) {
+      this.offered.add(best.id);
+      this.log.info(describeBatchAppended(best.ev), 'L1 BatchAppended offered for attestation');
+    }
+    return [{ batchAppended: best.ev }];
+  }
+
+  private pendingStaking(): Observation[] {
     const out: L1StakingEvent[] = [];
     const next = new Map<bigint, bigint>();
     for (const [id, { ev, digest }] of this.events) {
@@ -161,7 +197,7 @@ export class L1Listener implements ObservationSource {
       cursor: this.cursor,
       head: this.head,
       sweepFrom: this.sweeper.from,
-      storedEvents: this.events.size,
+      storedEvents: this.events.size + this.batches.size,
       consecutiveFailures: this.failures,
       lastError: this.lastError,
     };
@@ -229,7 +265,7 @@ export class L1Listener implements ObservationSource {
       await this.ingest(from, to, 'scan');
     }
     await this.sweeper.run(false);
-    const keep = new Set([...this.events.values()].map((e) => e.ev.blockNumber));
+    const keep = new Set([...this.events.values(), ...this.batches.values()].map((e) => e.ev.blockNumber));
     keep.add(this.cursor);
     await this.store.pruneHashes(this.cursor - this.hashWindow, keep);
   }
@@ -242,7 +278,7 @@ export class L1Listener implements ObservationSource {
     // Keep every block's hash near the confirmed head (where reorgs happen); while catching up from
     // far behind, the range end and the event blocks are enough and cost far fewer requests.
     const recent = (this.head ?? to) - this.K - this.hashWindow;
-    const snap = await readRange(this.client, this.o.lockingPool as Hex, from, to, (n) => source === 'scan' && n > recent);
+    const snap = await readRange(this.client, { lockingPool: this.o.lockingPool as Hex, batchInbox: this.o.batchInbox as Hex | undefined }, from, to, (n) => source === 'scan' && n > recent);
     if (source === 'sweep') {
       // A sweep reads blocks the scan already passed: if one no longer has the stored hash, the
       // chain reorganised under us and checkReorg, not the sweep, must handle it.
@@ -251,8 +287,28 @@ export class L1Listener implements ObservationSource {
         if (mine && !equalBytes(mine, h)) throw new ChainMovedError(`block ${n} has another hash than the one scanned; the reorg check runs next`);
       }
     }
-    const fresh: L1StakingEvent[] = [];
+    const fresh: Observation[] = [];
+    const known = (id: string) => this.events.has(id) || this.batches.has(id) || fresh.some((f) => eventId(located(f)) === id);
     for (const raw of snap.logs) {
+      if (isBatchAppendedLog(raw)) {
+        const b = decodeBatchAppendedLog(this.o.chainId, raw);
+        if (!b.ok) {
+          const key = `${raw.blockHash}:${raw.logIndex}`;
+          if (!this.malformedSeen.has(key)) {
+            this.malformedSeen.add(key);
+            this.log.warn({ block: raw.blockNumber.toString(), logIndex: raw.logIndex, tx: raw.transactionHash, reason: b.reason }, 'malformed BatchAppended log skipped: check that l1.batchInbox is the BatchInbox this node expects');
+          }
+          continue;
+        }
+        if (known(eventId(b.event))) continue;
+        if (this.stateView.isSettled(observationDigest({ batchAppended: b.event }))) {
+          if (source === 'scan') this.log.info({ ...describeBatchAppended(b.event), source }, 'L1 BatchAppended seen, already settled by the app');
+          continue;
+        }
+        this.log[source === 'sweep' ? 'warn' : 'info']({ ...describeBatchAppended(b.event), source }, source === 'sweep' ? 'L1 BatchAppended seen by the sweep: the forward scan had missed it' : 'L1 BatchAppended seen (confirmed)');
+        fresh.push({ batchAppended: b.event });
+        continue;
+      }
       const r = decodeLockingPoolLog(this.o.chainId, raw);
       if (!r.ok) {
         const key = `${raw.blockHash}:${raw.logIndex}`;
@@ -266,7 +322,7 @@ export class L1Listener implements ObservationSource {
         continue;
       }
       const ev = r.event;
-      if (this.events.has(eventId(ev)) || fresh.some((f) => eventId(f) === eventId(ev))) continue;
+      if (known(eventId(ev))) continue;
       const settled = this.stateView.isSettled(observationDigest({ l1Staking: ev })) || ev.nonce < this.stateView.nextNonce(ev.sequencerId);
       if (settled) {
         // Seen again after the app settled it (a sweep over an old range, or a node catching up).
@@ -277,7 +333,7 @@ export class L1Listener implements ObservationSource {
         { ...describeEvent(ev), source },
         source === 'sweep' ? 'L1 event seen by the sweep: the forward scan had missed it (RPC returned partial logs?)' : 'L1 event seen (confirmed)',
       );
-      fresh.push(ev);
+      fresh.push({ l1Staking: ev });
     }
     await this.store.commitRange(fresh, source === 'scan' ? snap.hashes : new Map(), source === 'scan' ? to : undefined);
     if (source === 'scan') this.cursor = to;
@@ -285,29 +341,42 @@ export class L1Listener implements ObservationSource {
     return fresh.length;
   }
 
-  private remember(ev: L1StakingEvent): void {
-    this.events.set(eventId(ev), { ev, digest: observationDigest({ l1Staking: ev }) });
+  private remember(obs: Observation): void {
+    if (obs.batchAppended) this.batches.set(eventId(obs.batchAppended), { ev: obs.batchAppended, digest: observationDigest(obs) });
+    else if (obs.l1Staking) this.events.set(eventId(obs.l1Staking), { ev: obs.l1Staking, digest: observationDigest(obs) });
   }
 
   /** Drops what the app settled (applied or rejected), and what it moved past under another block hash. */
   private async pruneSettled(): Promise<void> {
-    const gone: L1StakingEvent[] = [];
+    const gone: Observation[] = [];
+    const finalized = this.stateView.nextBatchIndex?.();
+    for (const { ev, digest } of this.batches.values()) {
+      if (this.stateView.isSettled(digest)) {
+        this.log.info(describeBatchAppended(ev), 'L1 BatchAppended settled by the app (applied or rejected); dropped from the bridge store');
+        gone.push({ batchAppended: ev });
+      } else if (finalized !== undefined && ev.batchIndex < finalized) {
+        this.log.warn(describeBatchAppended(ev), 'L1 BatchAppended superseded: the app finalized this batch from another block hash; dropped');
+        gone.push({ batchAppended: ev });
+      }
+    }
     for (const { ev, digest } of this.events.values()) {
       if (this.stateView.isSettled(digest)) {
         this.log.info(describeEvent(ev), 'L1 event settled by the app (applied or rejected); dropped from the bridge store');
-        gone.push(ev);
+        gone.push({ l1Staking: ev });
       } else if (ev.nonce < this.stateView.nextNonce(ev.sequencerId)) {
         this.log.warn(describeEvent(ev), 'L1 event superseded: the app settled this nonce from another block hash (this node saw another fork); dropped');
-        gone.push(ev);
+        gone.push({ l1Staking: ev });
       }
     }
     await this.store.deleteEvents(gone);
     for (const ev of gone) this.forget(ev);
   }
 
-  private forget(ev: L1StakingEvent): void {
-    this.events.delete(eventId(ev));
-    this.offered.delete(eventId(ev));
+  private forget(obs: Observation): void {
+    const id = eventId(located(obs));
+    this.events.delete(id);
+    this.batches.delete(id);
+    this.offered.delete(id);
   }
 
   /**
@@ -326,14 +395,17 @@ export class L1Listener implements ObservationSource {
     if (found === undefined) {
       this.log.error({ checkedBlocks: checked, rescanFrom: this.o.startBlock.toString() }, 'L1 reorg deeper than every stored block hash; re-scanning from the start block');
     }
-    const dropped = [...this.events.values()].map((e) => e.ev).filter((ev) => ev.blockNumber > fork);
+    const dropped: Observation[] = [
+      ...[...this.events.values()].filter((e) => e.ev.blockNumber > fork).map((e) => ({ l1Staking: e.ev })),
+      ...[...this.batches.values()].filter((e) => e.ev.blockNumber > fork).map((e) => ({ batchAppended: e.ev })),
+    ];
     const sweepFrom = this.sweeper.rewound(fork);
     await this.store.rewind(fork, sweepFrom);
     const from = this.cursor;
     this.cursor = fork;
-    for (const ev of dropped) {
-      this.forget(ev);
-      this.log.warn(describeEvent(ev), 'L1 event dropped before attestation: a reorg orphaned its block; it is offered again only if the new chain has it');
+    for (const obs of dropped) {
+      this.forget(obs);
+      this.log.warn(obs.l1Staking ? describeEvent(obs.l1Staking) : describeBatchAppended(obs.batchAppended!), 'L1 event dropped before attestation: a reorg orphaned its block; it is offered again only if the new chain has it');
     }
     this.log.warn(
       {

@@ -2,14 +2,14 @@
 // consistent snapshot, and find where the stored chain and the RPC's chain fork.
 import type { Hex } from 'viem';
 import { equalBytes, fromHex } from '../common/bytes.js';
-import { isLockingPoolLog, type RawLog } from './decode.js';
+import { isBatchAppendedLog, isLockingPoolLog, type RawLog } from './decode.js';
 
 /** The slice of a viem PublicClient the listener uses, so tests can wrap a real client. */
 export interface L1Client {
   getChainId(): Promise<number>;
   getBlockNumber(args?: { cacheTime?: number }): Promise<bigint>;
   getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
-  getLogs(args: { address: Hex; fromBlock: bigint; toBlock: bigint }): Promise<
+  getLogs(args: { address: Hex | Hex[]; fromBlock: bigint; toBlock: bigint }): Promise<
     { address: Hex; topics: readonly Hex[] | [] | Hex[]; data: Hex; blockHash: Hex | null; blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; removed?: boolean }[]
   >;
 }
@@ -20,7 +20,8 @@ export class ChainMovedError extends Error {
 }
 
 export interface RangeSnapshot {
-  /** The followed events' logs (other topics filtered out), in chain order. */
+  /** The followed events' logs (LockingPool staking events from the LockingPool, BatchAppended from the
+   * BatchInbox; other topics and addresses filtered out), in chain order. */
   logs: RawLog[];
   /** Hash of the range's last block, of every block holding a log, and of the blocks `hashAll` asked for. */
   hashes: Map<bigint, Uint8Array>;
@@ -34,12 +35,25 @@ export async function blockHash(client: L1Client, n: bigint): Promise<Uint8Array
   return fromHex(b.hash);
 }
 
+/** The contracts a listener follows: the LockingPool always, the BatchInbox when configured. */
+export interface FollowedContracts {
+  lockingPool: Hex;
+  batchInbox?: Hex;
+}
+
+const followed = (c: FollowedContracts, l: { address: Hex; topics: readonly Hex[] }): boolean => {
+  const a = l.address.toLowerCase();
+  if (a === c.lockingPool.toLowerCase()) return isLockingPoolLog(l);
+  return c.batchInbox !== undefined && a === c.batchInbox.toLowerCase() && isBatchAppendedLog(l);
+};
+
 /** Reads [from, to]. Every log's block hash must equal the block's hash read after it, or the range is refused. */
-export async function readRange(client: L1Client, address: Hex, from: bigint, to: bigint, hashAll: (n: bigint) => boolean): Promise<RangeSnapshot> {
+export async function readRange(client: L1Client, contracts: FollowedContracts, from: bigint, to: bigint, hashAll: (n: bigint) => boolean): Promise<RangeSnapshot> {
+  const address = contracts.batchInbox ? [contracts.lockingPool, contracts.batchInbox] : contracts.lockingPool;
   const raw = await client.getLogs({ address, fromBlock: from, toBlock: to });
   const logs: RawLog[] = [];
   for (const l of raw) {
-    if (!isLockingPoolLog(l)) continue;
+    if (!followed(contracts, l)) continue;
     if (l.removed || l.blockHash === null || l.blockNumber === null || l.logIndex === null || l.transactionHash === null) {
       throw new ChainMovedError(`the RPC returned a removed or pending log in blocks ${from}-${to}`);
     }

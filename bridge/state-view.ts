@@ -5,4 +5,7 @@ export interface StakingStateView {
   nextNonce(sequencerId: bigint): bigint;
   /** True once an observation with this digest has been applied or recorded as rejected. */
   isSettled(digest: Uint8Array): boolean;
+  /** BatchMeta.finalized: the batch index whose BatchAppended the app accepts next (L1 order). When
+   * absent, the listener offers the lowest unsettled one. */
+  nextBatchIndex?(): bigint;
 }

@@ -1,9 +1,10 @@
 // The listener's own LevelDB (decision 12): the scan cursor, the sweep start, the hash of each scanned
-// block and every confirmed event not yet settled. Each step of the listener is one atomic batch, so a
+// block and every confirmed event not yet settled (LockingPool staking events and BatchInbox
+// BatchAppended events, stored as the Observation they become). Each step of the listener is one atomic batch, so a
 // crash leaves the store at a step boundary and a restart neither loses nor repeats an event.
 import { Level } from 'level';
 import { toHex } from '../common/bytes.js';
-import { ObservationCodec, type L1StakingEvent } from '../proto/seqpool.js';
+import { ObservationCodec, type L1BatchAppended, type L1StakingEvent, type Observation } from '../proto/seqpool.js';
 
 const CURSOR = 'm/cursor';
 const SWEEP = 'm/sweep';
@@ -14,21 +15,35 @@ const EVENT = 'e/';
 // Zero-padded block numbers and log indexes make LevelDB's byte order the numeric order.
 const pad = (n: bigint | number, width: number): string => n.toString().padStart(width, '0');
 const hashKey = (n: bigint): string => HASH + pad(n, 20);
-const eventKey = (ev: L1StakingEvent): string => `${EVENT}${pad(ev.blockNumber, 20)}/${toHex(ev.blockHash)}/${pad(ev.logIndex, 10)}`;
+/** What locates a log: both followed event kinds carry it. */
+type Located = Pick<L1StakingEvent, 'blockNumber' | 'blockHash' | 'logIndex'>;
+const eventKey = (ev: Located): string => `${EVENT}${pad(ev.blockNumber, 20)}/${toHex(ev.blockHash)}/${pad(ev.logIndex, 10)}`;
 
 /** Identity of an event: (block hash, log index). The same log seen twice is the same event. */
-export const eventId = (ev: L1StakingEvent): string => `${toHex(ev.blockHash)}:${ev.logIndex}`;
+export const eventId = (ev: Pick<Located, 'blockHash' | 'logIndex'>): string => `${toHex(ev.blockHash)}:${ev.logIndex}`;
 
 /** What the store is bound to; opening it for another chain or contract is a configuration error. */
 export interface StoreMeta {
   chainId: string;
   contract: string;
+  /** The followed BatchInbox, if any. */
+  batchInbox?: string;
 }
+
+/** The located event inside an observation the store holds. */
+export const located = (o: Observation): L1StakingEvent | L1BatchAppended => {
+  const ev = o.l1Staking ?? o.batchAppended;
+  if (!ev) throw new Error('the bridge store holds only L1 staking and BatchAppended observations');
+  return ev;
+};
 
 export interface StoredState {
   cursor: bigint | undefined;
   sweepFrom: bigint | undefined;
-  events: L1StakingEvent[];
+  events: Observation[];
+  /** The followed BatchInbox changed (or was added) since the cursor was written: the caller must
+   * rescan from its start block for that contract's events. */
+  batchInboxChanged: boolean;
 }
 
 export class BridgeStore {
@@ -46,6 +61,7 @@ export class BridgeStore {
       throw new Error(`cannot open the bridge database at ${this.path}: ${cause?.message ?? (e as Error).message} (is another seqpool node using this home?)`);
     }
     const stored = await this.getString(META);
+    let batchInboxChanged = false;
     if (stored === undefined) await this.db.put(META, utf8(JSON.stringify(meta)));
     else {
       const was = JSON.parse(stored) as StoreMeta;
@@ -56,15 +72,19 @@ export class BridgeStore {
             'point the node at the right L1, or move the database away to start over',
         );
       }
+      if ((was.batchInbox ?? '').toLowerCase() !== (meta.batchInbox ?? '').toLowerCase()) {
+        batchInboxChanged = meta.batchInbox !== undefined;
+        await this.db.put(META, utf8(JSON.stringify(meta)));
+      }
     }
     const cursor = await this.getString(CURSOR);
     const sweep = await this.getString(SWEEP);
-    const events: L1StakingEvent[] = [];
+    const events: Observation[] = [];
     for await (const [, v] of this.db.iterator({ gte: EVENT, lt: 'e0' })) {
       const obs = ObservationCodec.decode(v);
-      if (obs.l1Staking) events.push(obs.l1Staking);
+      if (obs.l1Staking || obs.batchAppended) events.push(obs);
     }
-    return { cursor: cursor === undefined ? undefined : BigInt(cursor), sweepFrom: sweep === undefined ? undefined : BigInt(sweep), events };
+    return { cursor: cursor === undefined ? undefined : BigInt(cursor), sweepFrom: sweep === undefined ? undefined : BigInt(sweep), events, batchInboxChanged };
   }
 
   async close(): Promise<void> {
@@ -72,10 +92,11 @@ export class BridgeStore {
   }
 
   /** One scanned range: its events, the hashes of its blocks, and optionally the new cursor. */
-  async commitRange(events: L1StakingEvent[], hashes: Map<bigint, Uint8Array>, cursor: bigint | undefined): Promise<void> {
+  async commitRange(events: Observation[], hashes: Map<bigint, Uint8Array>, cursor: bigint | undefined): Promise<void> {
     const batch = this.db.batch();
-    for (const ev of events) {
-      batch.put(eventKey(ev), ObservationCodec.encode({ l1Staking: ev }));
+    for (const obs of events) {
+      const ev = located(obs);
+      batch.put(eventKey(ev), ObservationCodec.encode(obs));
       batch.put(hashKey(ev.blockNumber), ev.blockHash);
     }
     for (const [n, h] of hashes) batch.put(hashKey(n), h);
@@ -87,10 +108,10 @@ export class BridgeStore {
     await this.db.put(SWEEP, utf8(n.toString()), { sync: true });
   }
 
-  async deleteEvents(events: L1StakingEvent[]): Promise<void> {
+  async deleteEvents(events: Observation[]): Promise<void> {
     if (events.length === 0) return;
     const batch = this.db.batch();
-    for (const ev of events) batch.del(eventKey(ev));
+    for (const obs of events) batch.del(eventKey(located(obs)));
     await batch.write({ sync: true });
   }
 

@@ -19,6 +19,8 @@ export interface SweeperDeps {
   store: BridgeStore;
   cursor(): bigint;
   events(): L1StakingEvent[];
+  /** Blocks of other unsettled events (BatchAppended): the next pass starts no later than them. */
+  otherBlocks(): bigint[];
   /** Reads [from, to] again and stores what was missing; returns how many events were new. */
   ingest(from: bigint, to: bigint): Promise<number>;
 }
@@ -69,6 +71,7 @@ export class Sweeper {
     let next = p.to + 1n;
     const events = this.d.events();
     for (const ev of events) if (ev.blockNumber < next) next = ev.blockNumber;
+    for (const b of this.d.otherBlocks()) if (b < next) next = b;
     // A stored nonce above the one the app expects, with the expected one absent, means a log was
     // missed somewhere before it: re-read from the start block once for that gap.
     const lowest = new Map<bigint, L1StakingEvent>();

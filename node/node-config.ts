@@ -1,6 +1,7 @@
 // HOME/seqpool/node.json: per-node settings that are not consensus (so not in genesis.json) and not
-// CometBFT's (so not in config.toml). Today only the L1 section: where this node's bridge reads
-// LockingPool events. Validated with zod so a typo is reported with its path instead of surfacing
+// CometBFT's (so not in config.toml): where this node's bridge reads L1 (LockingPool and BatchInbox)
+// and L2, which CometBFT RPC it sends its own txs to, and where the query gateway listens
+// (docs/operators.md). Validated with zod so a typo is reported with its path instead of surfacing
 // later as a silent listener that never attests anything.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,22 +9,50 @@ import { z } from 'zod';
 
 export const NODE_CONFIG_FILE = join('seqpool', 'node.json');
 
+const address = (what: string) => z.string().regex(/^0x[0-9a-fA-F]{40}$/, `${what} must be a 0x-prefixed 20-byte address`);
+
 const L1Schema = z
   .object({
     rpcUrl: z.string().url('l1.rpcUrl must be an http(s) URL of an Ethereum JSON-RPC'),
     chainId: z.number().int().positive(),
-    lockingPool: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'l1.lockingPool must be a 0x-prefixed 20-byte address'),
+    lockingPool: address('l1.lockingPool'),
+    /** The BatchInbox (genesis app_state.l1.batchInbox): followed for BatchAppended, and where this node submits its batches. */
+    batchInbox: address('l1.batchInbox').optional(),
     startBlock: z.number().int().nonnegative().default(0),
     confirmations: z.number().int().min(0).default(6),
     pollIntervalMs: z.number().int().positive().default(2_000),
   })
   .strict();
 
-const NodeConfigSchema = z.object({ l1: L1Schema.optional() }).strict();
+const L2Schema = z
+  .object({
+    rpcUrl: z.string().url('l2.rpcUrl must be an http(s) URL of the L2 JSON-RPC'),
+    chainId: z.number().int().positive(),
+    sequencerSet: address('l2.sequencerSet'),
+    pollIntervalMs: z.number().int().positive().default(1_000),
+  })
+  .strict();
+
+const GatewaySchema = z
+  .object({
+    listen: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'gateway.listen must be host:port, e.g. 127.0.0.1:1317'),
+  })
+  .strict();
+
+const NodeConfigSchema = z
+  .object({
+    l1: L1Schema.optional(),
+    l2: L2Schema.optional(),
+    /** This node's CometBFT RPC (default: config.toml [rpc] laddr). */
+    cometRpcUrl: z.string().url('cometRpcUrl must be an http(s) URL of the node\'s CometBFT RPC').optional(),
+    gateway: GatewaySchema.optional(),
+  })
+  .strict();
 
 export type NodeConfig = z.output<typeof NodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof NodeConfigSchema>;
 export type NodeL1Config = z.output<typeof L1Schema>;
+export type NodeL2Config = z.output<typeof L2Schema>;
 
 export const nodeConfigFile = (home: string): string => join(home, NODE_CONFIG_FILE);
 

@@ -1,6 +1,7 @@
 // `seqpool node start`: one app process for one CometBFT home. It opens the state database in
-// HOME/seqpool/, serves ABCI where config.toml's proxy_app points, and shuts down cleanly on
-// SIGINT/SIGTERM (the last Commit is already on disk, so a kill -9 loses nothing either).
+// HOME/seqpool/, serves ABCI where config.toml's proxy_app points, runs the bridge tasks node.json
+// asks for (node/bridge-wiring.ts) and shuts down cleanly on SIGINT/SIGTERM (the last Commit is
+// already on disk, so a kill -9 loses nothing either).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -13,7 +14,11 @@ import { FileObservationSource } from './observation-file.js';
 import { CombinedObservationSource } from './combined-observations.js';
 import { byzantineExtensionHook, fakeL1EventSource } from './test-hooks.js';
 import { readNodeConfig } from './node-config.js';
-import { L1Listener } from '../bridge/listener.js';
+import type { L1Listener } from '../bridge/listener.js';
+import type { L2HeadSource } from '../bridge/l2-head.js';
+import { appQuery } from '../bridge/pool-view.js';
+import { startGateway, type Gateway } from './gateway.js';
+import { batchMismatchHook, startBridge, startL2Head, type RunningBridge } from './bridge-wiring.js';
 
 export interface NodeOptions {
   home: string;
@@ -28,8 +33,14 @@ export interface NodeOptions {
 export interface RunningNode {
   app: SeqpoolApp;
   server: AbciServer;
-  /** The L1 bridge, when HOME/seqpool/node.json has an l1 section. */
+  /** The L1 listener, when HOME/seqpool/node.json has an l1 section. */
   listener?: L1Listener;
+  /** The L2 head source, when node.json has an l2 section. */
+  l2Head?: L2HeadSource;
+  /** Every bridge task (listener, batcher, submitter, relayer). */
+  bridge?: RunningBridge;
+  /** The REST gateway, when node.json has a gateway section. */
+  gateway?: Gateway;
   address: string;
   stop(): Promise<void>;
 }
@@ -58,41 +69,76 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const fake = fakeL1EventSource(config.l1, log);
   if (fake) observations.add('fake-l1', fake);
   let app: SeqpoolApp;
-  let listener: L1Listener | undefined;
+  let l2Head: L2HeadSource | undefined;
+  let bridge: RunningBridge | undefined;
   try {
-    app = await SeqpoolApp.open({
+    l2Head = await startL2Head(config, log);
+    const head = l2Head;
+    const appOptions = {
       persistence,
       logger: log.child({ component: 'app' }),
       observations,
       tamperVoteExtension: byzantineExtensionHook(log),
+      l2Head: head ? () => head.current() : undefined,
+    };
+    app = await SeqpoolApp.open(appOptions);
+    const committedApp = app;
+    // The bridge reads committed app state (which nonce comes next, what is settled, who produces),
+    // so it is built after the app opened; until there is work, it simply offers and sends nothing.
+    bridge = await startBridge({
+      home: opts.home,
+      dataDir,
+      config,
+      query: appQuery(app),
+      // BatchMeta.finalized: BatchAppended observations are offered in the app's L1 order.
+      stakingView: { ...app.stakingView(), nextBatchIndex: () => committedApp.state.batchMeta('committed').finalized },
+      log,
+      corruptBatches: batchMismatchHook(log),
     });
-    if (config.l1) {
-      // The listener reads committed app state (which nonce comes next, what is settled), so it is
-      // built after the app opened; until it has confirmed events, it simply offers nothing.
-      listener = new L1Listener({ ...config.l1, dbPath: join(dataDir, 'bridge'), stateView: app.stakingView(), logger: log.child({ component: 'bridge' }) });
-      await listener.start();
-      observations.add('l1', listener);
-    } else {
-      log.info('no l1 section in HOME/seqpool/node.json: this node attests no L1 events');
-    }
+    if (bridge.listener) observations.add('l1', bridge.listener);
   } catch (e) {
-    await listener?.stop();
+    await bridge?.stop();
+    await l2Head?.stop();
     await persistence.close();
     throw e;
   }
   log.info({ home: opts.home, height: app.height.toString(), appHash: toHex(app.appHash) }, 'state loaded');
   const server = new AbciServer({ app, logger: log.child({ component: 'abci' }), maxFrameSize: opts.maxFrameSize });
-  const bound = await server.listen(address);
+  let bound: string;
+  let gateway: Gateway | undefined;
+  try {
+    bound = await server.listen(address);
+    if (config.gateway) {
+      const [host, port] = splitHostPort(config.gateway.listen);
+      gateway = await startGateway({ query: appQuery(app), host, port, logger: log.child({ component: 'gateway' }) });
+      log.info({ url: gateway.url }, 'REST gateway listening');
+    }
+  } catch (e) {
+    await server.close().catch(() => undefined);
+    await bridge.stop();
+    await l2Head?.stop();
+    await persistence.close();
+    throw e;
+  }
   log.info({ address: bound }, 'ABCI server listening; waiting for cometbft');
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // The bridge first: its store must close before the process exits, and nothing needs it once
+      // The bridge first: its stores must close before the process exits, and nothing needs it once
       // ABCI stops asking for extensions.
-      await listener?.stop();
+      await gateway?.close();
+      await bridge?.stop();
+      await l2Head?.stop();
       await server.close();
       await persistence.close();
       log.info('node stopped');
     })());
-  return { app, server, listener, address: bound, stop };
+  return { app, server, listener: bridge?.listener, l2Head, bridge, gateway, address: bound, stop };
+}
+
+function splitHostPort(listen: string): [string, number] {
+  const i = listen.lastIndexOf(':');
+  const port = Number(listen.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`node.json gateway.listen ${JSON.stringify(listen)} must be host:port`);
+  return [listen.slice(0, i), port];
 }

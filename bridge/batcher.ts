@@ -1,0 +1,202 @@
+// Flow 3's first step: the producer's bridge builds the next batch from its own L2 RPC and asks the
+// pool to sign it with a lane-0 RequestBatchSignature tx (docs/pool.md "Batches"). Every node runs
+// one; it acts only while this validator produces the epoch covering BatchMeta.next_l2_start.
+//
+// Range: [next_l2_start, min(attested L2 head, epoch end, start + maxBatchBlocks - 1)].
+// dataHash = keccak256(blockHash(l2_start) || ... || blockHash(l2_end)), as every sidecar re-derives.
+// Pipelining: up to `maxInFlight` committed batches may be signing or signed (not yet finalized by
+// BatchAppended) while the next is requested. CheckTx checks a request against committed state, so
+// the next request goes out only once the previous one is in a block; a request the mempool accepted
+// is remembered until BatchMeta shows it, or given up after `inclusionTimeoutMs`.
+import { concat, keccak256, type Hex } from 'viem';
+import { fromHex, toHex } from '../common/bytes.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { TxCode } from '../app/codes.js';
+import { signTx } from '../app/txs.js';
+import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
+import { ethAddress } from '../app/l1-staking.js';
+import type { Broadcast } from './comet-rpc.js';
+import { batchHeaderHash } from './l1-submitter.js';
+import { Loop } from './loop.js';
+import type { PoolView } from './pool-view.js';
+
+export interface L2BlockReader {
+  getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
+}
+
+export interface BatcherOptions {
+  pool: PoolView;
+  l2: L2BlockReader;
+  broadcast: Broadcast;
+  /** The validator key (32-byte secp256k1 scalar): signs the tx; its Ethereum address is the header's producer. */
+  privKey: Uint8Array;
+  intervalMs?: number;
+  /** Batches requested but neither finalized nor expired, at most (default 4). */
+  maxInFlight?: number;
+  /** A broadcast request not in committed state after this long is given up (default 30 s). */
+  inclusionTimeoutMs?: number;
+  /** Test hook (SEQPOOL_TEST_BATCH_MISMATCH=1): request batches with a wrong dataHash. */
+  corruptDataHash?: boolean;
+  logger?: Logger;
+}
+
+interface Sent {
+  index: bigint;
+  hash: Hex;
+  prevHash: Hex;
+  l2Start: bigint;
+  l2End: bigint;
+  nonce: bigint;
+  at: number;
+}
+
+export class Batcher {
+  private readonly log: Logger;
+  private readonly loop: Loop;
+  private readonly address: string; // CometBFT address, upper hex
+  private readonly pubKey: Uint8Array;
+  readonly l1Address: Hex;
+  private nextNonce: bigint | undefined;
+  private sent: Sent[] = [];
+  private chainId: string | undefined;
+  private lastWait = '';
+
+  constructor(private readonly o: BatcherOptions) {
+    this.log = (o.logger ?? silentLogger()).child({ task: 'batcher' });
+    this.pubKey = publicKeyOf(o.privKey);
+    this.address = toHex(pubKeyToAddress(this.pubKey)).toUpperCase();
+    this.l1Address = ethAddressOf(o.privKey);
+    if (o.corruptDataHash) this.log.warn('TEST MODE (SEQPOOL_TEST_BATCH_MISMATCH=1): THIS NODE REQUESTS BATCHES WITH A WRONG dataHash; sidecars must refuse to sign them');
+    this.loop = new Loop({ name: 'batcher', intervalMs: o.intervalMs ?? 1_000, log: this.log, step: () => this.step() });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+  /** Requests broadcast and not yet seen in committed state. */
+  get uncommitted(): number {
+    return this.sent.length;
+  }
+
+  async step(): Promise<void> {
+    while (await this.once()) {
+      /* pipeline: keep requesting while there is work and room */
+    }
+  }
+
+  /** Builds and sends at most one request; true if it sent one. */
+  private async once(): Promise<boolean> {
+    const pool = this.o.pool;
+    const [meta, params, current] = await Promise.all([pool.batchMeta(), pool.params(), pool.currentEpoch()]);
+    if (!meta || !params || !current) return this.wait('the pool has no batch/epoch state yet');
+    this.reconcile(meta);
+    if (this.sent.length) return this.wait(`batch ${this.sent[0]!.index} requested, waiting for a block to include it`);
+    const tip = { index: meta.nextIndex, prevHash: meta.lastHash as Hex, start: meta.nextL2Start };
+
+    const producer = await pool.producer(tip.start);
+    if (!producer) return this.wait(`no epoch covers L2 block ${tip.start} yet`);
+    if (producer.producer !== this.address) return false;
+    const epoch = await pool.epoch(producer.epochId);
+    if (!epoch) return this.wait(`epoch ${producer.epochId} not found`);
+    let end = current.l2Head;
+    if (epoch.endL2 < end) end = epoch.endL2;
+    if (tip.start + params.maxBatchBlocks - 1n < end) end = tip.start + params.maxBatchBlocks - 1n;
+    if (end < tip.start) return this.wait(`L2 block ${tip.start} is not attested yet (attested head ${current.l2Head})`);
+    if ((await this.inFlight(meta.nextIndex)) >= (this.o.maxInFlight ?? 4)) return this.wait(`${this.o.maxInFlight ?? 4} batches in flight`);
+
+    let dataHash = await this.dataHash(tip.start, end);
+    if (this.o.corruptDataHash) {
+      dataHash = keccak256(concat([dataHash, '0x6d69736d61746368'])); // "mismatch"
+      this.log.warn({ index: tip.index.toString() }, 'TEST MODE: requesting a batch with a WRONG dataHash (SEQPOOL_TEST_BATCH_MISMATCH=1)');
+    }
+    const header = { batchIndex: tip.index, prevBatchHash: tip.prevHash, l2StartBlock: tip.start, l2EndBlock: end, dataHash, producer: this.l1Address };
+    const nonce = await this.nonce();
+    const chainId = (this.chainId ??= (await pool.status())?.chainId);
+    if (!chainId) return this.wait('no chain status yet');
+    const tx = signTx(this.o.privKey, {
+      chainId,
+      signer: this.pubKey,
+      nonce,
+      lane: 0,
+      requestBatch: { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2Start: tip.start, l2End: end, dataHash: fromHex(dataHash) },
+    });
+    const res = await this.o.broadcast(tx);
+    const fields = { index: tip.index.toString(), l2: `${tip.start}-${end}`, blocks: (end - tip.start + 1n).toString(), nonce: nonce.toString(), dataHash };
+    if (res.code === TxCode.BAD_NONCE) {
+      this.log.warn({ ...fields, log: res.log }, 'batch request refused for its nonce: resyncing the lane-0 nonce from committed state');
+      this.nextNonce = undefined;
+      this.sent = [];
+      return false;
+    }
+    if (res.code !== TxCode.OK) {
+      this.log.error({ ...fields, code: res.code, log: res.log }, 'batch request refused by CheckTx');
+      this.sent = [];
+      return false;
+    }
+    this.nextNonce = nonce + 1n;
+    this.sent.push({ index: tip.index, hash: batchHeaderHash(header), prevHash: tip.prevHash, l2Start: tip.start, l2End: end, nonce, at: Date.now() });
+    this.lastWait = '';
+    this.log.info({ ...fields, tx: res.hash }, 'batch signature requested');
+    return true;
+  }
+
+  /** Drops the local request once committed state shows it (or contradicts it, or it timed out). */
+  private reconcile(meta: { nextIndex: bigint; lastHash: string; nextL2Start: bigint }): void {
+    this.sent = this.sent.filter((s) => s.index >= meta.nextIndex);
+    if (!this.sent.length) return;
+    const first = this.sent[0]!;
+    const timedOut = Date.now() - first.at > (this.o.inclusionTimeoutMs ?? 30_000);
+    if (first.index !== meta.nextIndex || first.prevHash !== meta.lastHash || first.l2Start !== meta.nextL2Start || timedOut) {
+      this.log.warn(
+        { requested: first.index.toString(), committedNext: meta.nextIndex.toString(), timedOut },
+        'batch requests not (or no longer) in line with committed state: rebuilding from BatchMeta',
+      );
+      this.sent = [];
+      this.nextNonce = undefined;
+    }
+  }
+
+  /** Committed batches still signing or signed (not finalized, not expired), counted down from the newest. */
+  private async inFlight(nextIndex: bigint): Promise<number> {
+    let n = 0;
+    const cap = BigInt(this.o.maxInFlight ?? 4);
+    for (let i = nextIndex - 1n; i >= 0n && i >= nextIndex - cap; i--) {
+      const b = await this.o.pool.batch(i);
+      if (!b || b.status === 'finalized') break;
+      if (b.status === 'signing' || b.status === 'signed') n++;
+    }
+    return n;
+  }
+
+  private async nonce(): Promise<bigint> {
+    if (this.nextNonce !== undefined) return this.nextNonce;
+    const used = await this.o.pool.laneZeroNonce(this.address);
+    if (used === undefined) throw new Error(`validator ${this.address} is not a sequencer in committed state`);
+    return (this.nextNonce = used + 1n);
+  }
+
+  /** keccak256 of the concatenated hashes of L2 blocks [from, to], read from this node's L2 RPC. */
+  async dataHash(from: bigint, to: bigint): Promise<Hex> {
+    const hashes: Hex[] = [];
+    for (let n = from; n <= to; n++) {
+      const b = await this.o.l2.getBlock({ blockNumber: n });
+      if (!b.hash) throw new Error(`L2 block ${n} has no hash yet: the L2 RPC lags the attested head`);
+      hashes.push(b.hash);
+    }
+    return keccak256(concat(hashes));
+  }
+
+  private wait(why: string): false {
+    if (why !== this.lastWait) this.log.debug(why);
+    this.lastWait = why;
+    return false;
+  }
+}
+
+/** The Ethereum address of a validator key (the L1 signer, decision 3), 0x lower hex. */
+export function ethAddressOf(privKey: Uint8Array): Hex {
+  return `0x${toHex(ethAddress(publicKeyOf(privKey)))}`;
+}

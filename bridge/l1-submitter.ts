@@ -1,0 +1,129 @@
+// Flow 3's last step: once the pool has signed a batch, its producer submits
+// BatchInbox.appendBatch(header, encodeL1Signature(sig)) to L1 with its validator key (decision 3).
+// The contract is the source of truth: every step reads nextBatchIndex() and submits exactly that
+// batch (so none is skipped), and each batch index is one job of the EvmTxSender, whose LevelDB
+// record survives restarts (so none is sent twice). Batches go one at a time: appendBatch checks the
+// chain of batches, so the next one can only be simulated once the previous one is on chain.
+import { encodeAbiParameters, keccak256, type Abi, type Hex } from 'viem';
+import { artifact } from '../contracts/artifacts.js';
+import { fromHex, toHex } from '../common/bytes.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { encodeL1Signature } from '../mpc/l1.js';
+import { Loop, errorLine } from './loop.js';
+import type { PoolBatch, PoolView } from './pool-view.js';
+import { FundsError, WouldRevertError, type EvmTxSender } from './tx-sender.js';
+
+export const BATCH_HEADER_ABI = [
+  {
+    type: 'tuple',
+    components: [
+      { name: 'batchIndex', type: 'uint256' },
+      { name: 'prevBatchHash', type: 'bytes32' },
+      { name: 'l2StartBlock', type: 'uint256' },
+      { name: 'l2EndBlock', type: 'uint256' },
+      { name: 'dataHash', type: 'bytes32' },
+      { name: 'producer', type: 'address' },
+    ],
+  },
+] as const;
+
+export interface BatchHeader {
+  batchIndex: bigint;
+  prevBatchHash: Hex;
+  l2StartBlock: bigint;
+  l2EndBlock: bigint;
+  dataHash: Hex;
+  producer: Hex;
+}
+
+/** keccak256(abi.encode(header)): the batch hash BatchInbox and the app compute. */
+export const batchHeaderHash = (h: BatchHeader): Hex => keccak256(encodeAbiParameters(BATCH_HEADER_ABI, [h]));
+
+export interface L1BatchSubmitterOptions {
+  sender: EvmTxSender;
+  batchInbox: Hex;
+  pool: PoolView;
+  intervalMs?: number;
+  /** A batch signed this long ago and still not on L1 is submitted by any node, not only its producer (default 60 s). */
+  fallbackAfterMs?: number;
+  /** Blocks after which a mined appendBatch the contract does not show is considered lost to a reorg (default 12). */
+  reorgDepth?: number;
+  logger?: Logger;
+}
+
+export class L1BatchSubmitter {
+  private readonly log: Logger;
+  private readonly loop: Loop;
+  private readonly abi: Abi = artifact('BatchInbox').abi;
+  private readonly firstSeenSigned = new Map<bigint, number>();
+  private lastReported = '';
+
+  constructor(private readonly o: L1BatchSubmitterOptions) {
+    this.log = (o.logger ?? silentLogger()).child({ task: 'l1-submitter' });
+    this.loop = new Loop({
+      name: 'L1 batch submitter',
+      intervalMs: o.intervalMs ?? 2_000,
+      log: this.log,
+      step: () => this.step(),
+      onError: (e, attempt, retryInMs) => {
+        const fields = { error: errorLine(e), attempt, retryInMs };
+        if (e instanceof FundsError || e instanceof WouldRevertError) this.log.error(fields, 'appendBatch not submitted');
+        else this.log.warn(fields, 'L1 batch submitter step failed (L1 RPC or pool query); retrying');
+      },
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** One pass: follow sent txs, then submit the batch L1 expects next if it is signed. */
+  async step(): Promise<void> {
+    const s = this.o.sender;
+    await s.tick();
+    const next = (await s.client.readContract({ address: this.o.batchInbox, abi: this.abi, functionName: 'nextBatchIndex' })) as bigint;
+    await s.forget((j) => j.id.startsWith('batch/') && BigInt(j.id.slice(6)) < next - 64n);
+    const b = await this.o.pool.batch(next);
+    if (!b) return; // the pool has not requested it yet
+    if (b.status !== 'signed' && b.status !== 'finalized') return this.report(next, `batch ${next} is ${b.status}`);
+    const mine = b.producer === s.address.toLowerCase();
+    const seen = this.firstSeenSigned.get(next) ?? Date.now();
+    this.firstSeenSigned.set(next, seen);
+    for (const k of this.firstSeenSigned.keys()) if (k < next) this.firstSeenSigned.delete(k);
+    if (!mine && Date.now() - seen < (this.o.fallbackAfterMs ?? 60_000)) return;
+
+    const id = `batch/${next}`;
+    const rec = s.job(id);
+    if (rec?.status === 'pending') return;
+    if (rec?.status === 'mined') {
+      const head = await s.client.getBlockNumber({ cacheTime: 0 });
+      if (head - BigInt(rec.minedBlock!) < BigInt(this.o.reorgDepth ?? 12)) return; // the RPC may lag the receipt
+      await s.lost(id);
+    }
+    const req = await this.o.pool.signRequest(b.signRequest);
+    if (!req?.signature) throw new Error(`batch ${next} is ${b.status} but sign request ${b.signRequest} has no signature in committed state`);
+    const header = headerOf(b);
+    if (batchHeaderHash(header) !== b.hash) throw new Error(`batch ${next}: header hash ${batchHeaderHash(header)} differs from the pool's ${b.hash}; this node and the app disagree on the header encoding`);
+    const last = (await s.client.readContract({ address: this.o.batchInbox, abi: this.abi, functionName: 'lastBatchHash' })) as Hex;
+    if (last.toLowerCase() !== b.prevHash) {
+      throw new Error(`batch ${next} continues ${b.prevHash} but BatchInbox's last batch hash is ${last}: L1 and the pool disagree; check l1.batchInbox in node.json`);
+    }
+    const sig96 = `0x${toHex(encodeL1Signature(fromHex(req.signature)))}` as Hex;
+    const sent = await s.submit(id, `appendBatch(${next})`, { address: this.o.batchInbox, abi: this.abi, functionName: 'appendBatch', args: [header, sig96] });
+    this.log.info({ batch: next.toString(), l2: `${b.l2Start}-${b.l2End}`, nonce: sent.nonce, tx: sent.txs[sent.txs.length - 1]!.hash, asProducer: mine }, 'appendBatch submitted to L1');
+  }
+
+  private report(index: bigint, what: string): void {
+    const key = `${index}:${what}`;
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    this.log.debug({ batch: index.toString() }, `waiting: ${what}`);
+  }
+}
+
+export function headerOf(b: PoolBatch): BatchHeader {
+  return { batchIndex: b.index, prevBatchHash: b.prevHash as Hex, l2StartBlock: b.l2Start, l2EndBlock: b.l2End, dataHash: b.dataHash as Hex, producer: b.producer as Hex };
+}

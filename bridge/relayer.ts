@@ -1,0 +1,208 @@
+// Relays what the pool signed to the contracts that act on it (flows 2 and 4, docs/pool.md):
+//   - commitEpoch / recommitEpoch to the L2 SequencerSet. The epoch's producer submits as soon as it is
+//     signed; any other node submits if it has not landed `fallbackAfterMs` (10 s) after this node saw
+//     it signed. currentEpochId() and epochs(id) on L2 say what landed, so duplicates are skipped.
+//   - distributeRewards / slash to the L1 LockingPool, strictly in authNonce order (= sign request id
+//     order, the app assigns nonces in creation order): authNonce() on L1 says which one is next. The
+//     current epoch's producer submits at once, others after the same fallback delay.
+// Both use the EvmTxSender (one job per sign request id), so a restart never resends a landed tx.
+import { decodeAbiParameters, parseAbiParameters, type Abi, type Hex } from 'viem';
+import { artifact } from '../contracts/artifacts.js';
+import { fromHex, toHex } from '../common/bytes.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { encodeL1Signature } from '../mpc/l1.js';
+import { Loop, errorLine } from './loop.js';
+import type { PoolSignRequest, PoolView } from './pool-view.js';
+import { FundsError, WouldRevertError, type ContractCall, type EvmTxSender } from './tx-sender.js';
+
+export interface RelayerOptions {
+  pool: PoolView;
+  /** L2 SequencerSet relaying (absent: this node relays no epochs). */
+  l2?: { sender: EvmTxSender; sequencerSet: Hex };
+  /** L1 LockingPool relaying (absent: no rewards/slashes). */
+  l1?: { sender: EvmTxSender; lockingPool: Hex };
+  /** This validator's Ethereum address (the L1/L2 signer). */
+  address: Hex;
+  fallbackAfterMs?: number;
+  intervalMs?: number;
+  /** Sign request ids read per step while catching up (default 200). */
+  scanBatch?: number;
+  logger?: Logger;
+}
+
+const COMMIT = parseAbiParameters('uint256 epochId, uint256 startBlock, uint256 endBlock, address signer');
+const RECOMMIT = parseAbiParameters('uint256 oldEpochId, uint256 newEpochId, uint256 startBlock, uint256 endBlock, address signer');
+const REWARDS = parseAbiParameters('uint256[] sequencerIds, uint256[] amounts, uint256 authNonce');
+const SLASH = parseAbiParameters('uint256 sequencerId, uint256 amount, uint256 authNonce');
+
+interface AuthRequest {
+  id: bigint;
+  authNonce: bigint;
+  status: PoolSignRequest['status'];
+  purpose: string;
+  payload: Hex;
+  signature: string | null;
+}
+
+const sig96 = (sig: string): Hex => `0x${toHex(encodeL1Signature(fromHex(sig)))}`;
+
+export class Relayer {
+  private readonly log: Logger;
+  private readonly loop: Loop;
+  private readonly setAbi: Abi = artifact('SequencerSet').abi;
+  private readonly poolAbi: Abi = artifact('LockingPool').abi;
+  private readonly signedSeen = new Map<bigint, number>();
+  private scanNext = 1n;
+  private readonly unsettled = new Set<bigint>();
+  private readonly auth = new Map<bigint, AuthRequest>(); // by authNonce
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly o: RelayerOptions) {
+    this.log = (o.logger ?? silentLogger()).child({ task: 'relayer' });
+    this.loop = new Loop({
+      name: 'relayer',
+      intervalMs: o.intervalMs ?? 2_000,
+      log: this.log,
+      step: () => this.step(),
+      onError: (e, attempt, retryInMs) => {
+        const fields = { error: errorLine(e), attempt, retryInMs };
+        if (e instanceof FundsError || e instanceof WouldRevertError) this.log.error(fields, 'relay tx not submitted');
+        else this.log.warn(fields, 'relayer step failed (RPC or pool query); retrying');
+      },
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  async step(): Promise<void> {
+    let failure: unknown;
+    // One side failing (an L2 RPC down) must not stall the other.
+    if (this.o.l2) await this.epochs(this.o.l2).catch((e) => (failure = e));
+    if (this.o.l1) await this.authorised(this.o.l1).catch((e) => (failure ??= e));
+    if (failure) throw failure;
+  }
+
+  private dueFor(req: PoolSignRequest, mine: boolean): boolean {
+    const seen = this.signedSeen.get(req.id) ?? Date.now();
+    this.signedSeen.set(req.id, seen);
+    return mine || Date.now() - seen >= (this.o.fallbackAfterMs ?? 10_000);
+  }
+
+  private once(key: string, f: () => void): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    f();
+  }
+
+  // ---------- epochs -> L2 SequencerSet ----------
+
+  private async epochs(l2: { sender: EvmTxSender; sequencerSet: Hex }): Promise<void> {
+    const s = l2.sender;
+    await s.tick();
+    const read = (functionName: string, args: unknown[] = []) => s.client.readContract({ address: l2.sequencerSet, abi: this.setAbi, functionName, args });
+    const latest = (await read('currentEpochId')) as bigint;
+    // id == latest: a re-span that replaces the committed-but-not-started next epoch; latest + 1: the next one.
+    for (const id of [latest, latest + 1n]) {
+      if (id === 0n) continue;
+      const e = await this.o.pool.epoch(id);
+      if (!e || e.status !== 'committed' || e.signRequest === 0n) continue;
+      const req = await this.o.pool.signRequest(e.signRequest);
+      if (!req || req.status !== 'signed' || !req.signature) continue;
+      let call: ContractCall;
+      let want: { signer: string; start: bigint };
+      if (req.purpose === 'commitEpoch') {
+        const [epochId, start, end, signer] = decodeAbiParameters(COMMIT, req.payload as Hex);
+        if (epochId !== latest + 1n) continue; // landed already (id <= latest) or not next yet
+        want = { signer, start };
+        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'commitEpoch', args: [epochId, start, end, signer, sig96(req.signature)] };
+      } else if (req.purpose === 'recommitEpoch') {
+        const [oldId, newId, start, end, signer] = decodeAbiParameters(RECOMMIT, req.payload as Hex);
+        const append = oldId === latest && newId === latest + 1n;
+        const replace = oldId + 1n === latest && newId === latest;
+        want = { signer, start };
+        if (newId <= latest) {
+          const onChain = (await read('epochs', [newId])) as { signer: Hex; startBlock: bigint };
+          if (onChain.signer.toLowerCase() === signer.toLowerCase() && onChain.startBlock === start) continue; // landed
+        }
+        if (!append && !replace) continue;
+        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'recommitEpoch', args: [oldId, newId, start, end, signer, sig96(req.signature)] };
+      } else {
+        this.once(`purpose/${req.id}`, () => this.log.error({ epoch: id.toString(), request: req.id.toString(), purpose: req.purpose }, 'epoch sign request has an unknown purpose; not relayed'));
+        continue;
+      }
+      const mine = want.signer.toLowerCase() === s.address.toLowerCase();
+      if (!this.dueFor(req, mine)) continue;
+      const job = `epoch/${req.id}`;
+      const prev = s.job(job);
+      if (prev?.status === 'pending' || prev?.status === 'mined') continue;
+      const sent = await s.submit(job, `${req.purpose}(epoch ${id})`, call);
+      this.log.info({ epoch: id.toString(), request: req.id.toString(), purpose: req.purpose, start: want.start.toString(), asProducer: mine, tx: sent.txs.at(-1)!.hash }, `${req.purpose} submitted to L2`);
+      return; // one epoch per step: the next one depends on this one landing
+    }
+  }
+
+  // ---------- distributeRewards / slash -> L1 LockingPool ----------
+
+  private async authorised(l1: { sender: EvmTxSender; lockingPool: Hex }): Promise<void> {
+    const s = l1.sender;
+    await s.tick();
+    const onChain = (await s.client.readContract({ address: l1.lockingPool, abi: this.poolAbi, functionName: 'authNonce' })) as bigint;
+    await this.scanRequests(l1.lockingPool);
+    for (const n of this.auth.keys()) if (n < onChain) this.auth.delete(n);
+    const r = this.auth.get(onChain);
+    if (!r) return;
+    if (r.status === 'expired') {
+      this.once(`expired/${r.id}`, () =>
+        this.log.error({ request: r.id.toString(), purpose: r.purpose, authNonce: onChain.toString() }, 'the sign request for the next LockingPool authNonce expired: later rewards/slashes cannot land until the app issues this nonce again'),
+      );
+      return;
+    }
+    if (r.status !== 'signed' || !r.signature) return;
+    const current = await this.o.pool.currentEpoch();
+    const mine = current?.signer.toLowerCase() === s.address.toLowerCase();
+    if (!this.dueFor({ id: r.id } as PoolSignRequest, mine)) return;
+    const job = `auth/${r.id}`;
+    const prev = s.job(job);
+    if (prev?.status === 'pending' || prev?.status === 'mined') return;
+    let call: ContractCall;
+    if (r.purpose === 'distributeRewards') {
+      const [ids, amounts] = decodeAbiParameters(REWARDS, r.payload);
+      call = { address: l1.lockingPool, abi: this.poolAbi, functionName: 'distributeRewards', args: [ids, amounts, sig96(r.signature)] };
+    } else {
+      const [id, amount] = decodeAbiParameters(SLASH, r.payload);
+      call = { address: l1.lockingPool, abi: this.poolAbi, functionName: 'slash', args: [id, amount, sig96(r.signature)] };
+    }
+    const sent = await s.submit(job, `${r.purpose}(authNonce ${onChain})`, call);
+    this.log.info({ request: r.id.toString(), purpose: r.purpose, authNonce: onChain.toString(), tx: sent.txs.at(-1)!.hash }, `${r.purpose} submitted to L1`);
+  }
+
+  /** Reads new sign requests (and re-reads pending ones) and keeps the LockingPool ones by authNonce. */
+  private async scanRequests(lockingPool: Hex): Promise<void> {
+    const take = (req: PoolSignRequest): void => {
+      if (req.verifier !== lockingPool.toLowerCase() || (req.purpose !== 'distributeRewards' && req.purpose !== 'slash')) return;
+      const payload = req.payload as Hex;
+      const authNonce = req.purpose === 'distributeRewards' ? decodeAbiParameters(REWARDS, payload)[2] : decodeAbiParameters(SLASH, payload)[2];
+      // An expired request is re-issued with the same payload under a new id: the newest id wins.
+      const known = this.auth.get(authNonce);
+      if (known && known.id > req.id) return;
+      this.auth.set(authNonce, { id: req.id, authNonce, status: req.status, purpose: req.purpose, payload, signature: req.signature });
+      if (req.status === 'pending') this.unsettled.add(req.id);
+      else this.unsettled.delete(req.id);
+    };
+    for (const id of [...this.unsettled]) {
+      const req = await this.o.pool.signRequest(id);
+      if (req) take(req);
+    }
+    for (let i = 0; i < (this.o.scanBatch ?? 200); i++) {
+      const req = await this.o.pool.signRequest(this.scanNext);
+      if (!req) break;
+      take(req);
+      this.scanNext++;
+    }
+  }
+}

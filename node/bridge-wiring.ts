@@ -1,0 +1,162 @@
+// The node's bridge tasks (docs/bridge.md), built from HOME/seqpool/node.json and the validator key:
+//   - L2HeadSource (l2 section): the L2 head for ExtendVote; created before the app opens.
+//   - L1Listener (l1 section): LockingPool staking events and, with l1.batchInbox, BatchAppended.
+//   - Batcher (l2 section): requests batch signatures while this validator is the producer.
+//   - L1BatchSubmitter (l1.batchInbox): appendBatch for signed batches.
+//   - Relayer: commitEpoch/recommitEpoch to L2 (l2 section), distributeRewards/slash to L1 (l1 section).
+// Everything that signs uses HOME/config/priv_validator_key.json (decision 3: one key for CometBFT, L1
+// and L2). Each EVM account has its own submitter database under HOME/seqpool/.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPublicClient, http, type Hex, type PublicClient } from 'viem';
+import { parse as parseToml } from 'smol-toml';
+import { loadValidatorKey, PRIV_VALIDATOR_KEY_FILE, type ValidatorKey } from '../cometbft-config/keys.js';
+import { toHex } from '../common/bytes.js';
+import type { Logger } from '../common/log.js';
+import { L1Listener } from '../bridge/listener.js';
+import { L2HeadSource } from '../bridge/l2-head.js';
+import { PoolView, type PoolQuery } from '../bridge/pool-view.js';
+import { cometBroadcaster } from '../bridge/comet-rpc.js';
+import { Batcher, ethAddressOf } from '../bridge/batcher.js';
+import { EvmTxSender } from '../bridge/tx-sender.js';
+import { L1BatchSubmitter } from '../bridge/l1-submitter.js';
+import { Relayer } from '../bridge/relayer.js';
+import type { StakingStateView } from '../bridge/state-view.js';
+import type { NodeConfig } from './node-config.js';
+
+/** The L2 head source for SeqpoolApp's `l2Head`, started (it polls once before returning). */
+export async function startL2Head(config: NodeConfig, log: Logger): Promise<L2HeadSource | undefined> {
+  if (!config.l2) {
+    log.info('no l2 section in HOME/seqpool/node.json: this node reports no L2 head, builds no batches and relays no epochs');
+    return undefined;
+  }
+  const src = new L2HeadSource({ rpcUrl: config.l2.rpcUrl, chainId: config.l2.chainId, pollIntervalMs: config.l2.pollIntervalMs, logger: log.child({ component: 'l2-head' }) });
+  await src.start();
+  return src;
+}
+
+/** The CometBFT RPC URL this node sends its txs to: node.json cometRpcUrl, else config.toml [rpc] laddr. */
+export function cometRpcUrl(home: string, config: NodeConfig): string {
+  if (config.cometRpcUrl) return config.cometRpcUrl;
+  const file = join(home, 'config', 'config.toml');
+  const toml = existsSync(file) ? (parseToml(readFileSync(file, 'utf8')) as { rpc?: { laddr?: unknown } }) : {};
+  const laddr = toml.rpc?.laddr;
+  if (typeof laddr !== 'string' || !/^tcp:\/\/[^:]+:[0-9]+$/.test(laddr)) {
+    throw new Error(`${file}: [rpc] laddr must be tcp://host:port (got ${JSON.stringify(laddr)}); or set cometRpcUrl in HOME/seqpool/node.json`);
+  }
+  // A wildcard listen address is reached on loopback.
+  return laddr.replace(/^tcp:\/\//, 'http://').replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+}
+
+export interface BridgeWiringOptions {
+  home: string;
+  dataDir: string;
+  config: NodeConfig;
+  query: PoolQuery;
+  stakingView: StakingStateView;
+  log: Logger;
+  /** Test hook: SEQPOOL_TEST_BATCH_MISMATCH=1. */
+  corruptBatches?: boolean;
+}
+
+export interface RunningBridge {
+  listener?: L1Listener;
+  batcher?: Batcher;
+  l1Submitter?: L1BatchSubmitter;
+  relayer?: Relayer;
+  /** This validator's Ethereum address (L1 and L2 signer), when a validator key was found. */
+  ethAddress?: Hex;
+  stop(): Promise<void>;
+}
+
+export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge> {
+  const { config, log } = o;
+  const stops: (() => Promise<void>)[] = [];
+  const running: RunningBridge = { stop: async () => {
+    // Reverse start order: loops before the databases they write.
+    for (const s of stops.reverse()) await s().catch((e: unknown) => log.error({ err: (e as Error).message }, 'bridge task did not stop cleanly'));
+    stops.length = 0;
+  } };
+  try {
+    if (config.l1) {
+      const listener = new L1Listener({ ...config.l1, dbPath: join(o.dataDir, 'bridge'), stateView: o.stakingView, logger: log.child({ component: 'bridge' }) });
+      await listener.start();
+      stops.push(() => listener.stop());
+      running.listener = listener;
+    } else {
+      log.info('no l1 section in HOME/seqpool/node.json: this node attests no L1 events and submits nothing to L1');
+    }
+    if (!config.l1 && !config.l2) return running;
+
+    const key = readKey(o.home, log);
+    if (!key) return running;
+    const privateKey = `0x${toHex(key.privKey)}` as Hex;
+    running.ethAddress = ethAddressOf(key.privKey);
+    const pool = new PoolView(o.query);
+    log.info({ ethAddress: running.ethAddress, validator: toHex(key.address).toUpperCase() }, 'bridge signs L1/L2 txs with the validator key');
+
+    let l1Sender: EvmTxSender | undefined;
+    let l2Sender: EvmTxSender | undefined;
+    if (config.l1) {
+      const s = new EvmTxSender({ label: 'L1', rpcUrl: config.l1.rpcUrl, chainId: config.l1.chainId, privateKey, dbPath: join(o.dataDir, 'l1-tx'), logger: log.child({ component: 'l1-tx' }) });
+      await s.open();
+      stops.push(() => s.close());
+      l1Sender = s;
+    }
+    if (config.l2) {
+      const s = new EvmTxSender({ label: 'L2', rpcUrl: config.l2.rpcUrl, chainId: config.l2.chainId, privateKey, dbPath: join(o.dataDir, 'l2-tx'), logger: log.child({ component: 'l2-tx' }) });
+      await s.open();
+      stops.push(() => s.close());
+      l2Sender = s;
+
+      const l2Client = createPublicClient({ transport: http(config.l2.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
+      const rpc = cometRpcUrl(o.home, config);
+      const batcher = new Batcher({ pool, l2: l2Client, broadcast: cometBroadcaster(rpc), privKey: key.privKey, corruptDataHash: o.corruptBatches, logger: log.child({ component: 'batcher' }) });
+      batcher.start();
+      stops.push(() => batcher.stop());
+      running.batcher = batcher;
+      log.info({ cometRpc: rpc }, 'batcher started: it requests batch signatures while this validator produces');
+    }
+    if (config.l1?.batchInbox && l1Sender) {
+      const sub = new L1BatchSubmitter({ sender: l1Sender, batchInbox: config.l1.batchInbox as Hex, pool, logger: log.child({ component: 'l1-submitter' }) });
+      sub.start();
+      stops.push(() => sub.stop());
+      running.l1Submitter = sub;
+    } else if (config.l1) {
+      log.warn('l1.batchInbox is not set in HOME/seqpool/node.json: this node neither attests BatchAppended nor submits batches to L1');
+    }
+    const relayer = new Relayer({
+      pool,
+      address: running.ethAddress,
+      l2: l2Sender && config.l2 ? { sender: l2Sender, sequencerSet: config.l2.sequencerSet as Hex } : undefined,
+      l1: l1Sender && config.l1 ? { sender: l1Sender, lockingPool: config.l1.lockingPool as Hex } : undefined,
+      logger: log.child({ component: 'relayer' }),
+    });
+    relayer.start();
+    stops.push(() => relayer.stop());
+    running.relayer = relayer;
+    return running;
+  } catch (e) {
+    await running.stop();
+    throw e;
+  }
+}
+
+function readKey(home: string, log: Logger): ValidatorKey | undefined {
+  const file = join(home, PRIV_VALIDATOR_KEY_FILE);
+  if (!existsSync(file)) {
+    log.warn({ file }, 'no validator key: this node builds no batches and relays nothing (a non-validator node only attests)');
+    return undefined;
+  }
+  return loadValidatorKey(home);
+}
+
+/** Test hook SEQPOOL_TEST_BATCH_MISMATCH=1: the batcher corrupts every dataHash it requests (each
+ * one is logged), for the test where sidecars must refuse to sign a mismatching batch. */
+export function batchMismatchHook(log: Logger): boolean {
+  const v = process.env.SEQPOOL_TEST_BATCH_MISMATCH;
+  if (!v) return false;
+  if (v !== '1') throw new Error(`SEQPOOL_TEST_BATCH_MISMATCH must be 1, got ${v}`);
+  log.warn('BYZANTINE TEST MODE (SEQPOOL_TEST_BATCH_MISMATCH=1): this node requests batch signatures with a WRONG dataHash');
+  return true;
+}
