@@ -8,7 +8,6 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localnetDown, localnetUp } from '../localnet/localnet.js';
 import { localnetJoin, type JoinResult } from '../localnet/join.js';
-import { LOCALNET_PARAMS } from '../cli/localnet-commands.js';
 import { markdownTable, writeBenchSection } from './report.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 3);
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
   const log = (l: string) => process.stdout.write(`${l}\n`);
   const results: JoinResult[] = [];
   try {
-    await localnetUp({ dir, validators: 4, l1: true, basePort: BASE, anvilPorts: { l1: BASE + 100, l2: BASE + 101 }, params: LOCALNET_PARAMS, onProgress: log, readyTimeoutMs: 90_000 });
+    await localnetUp({ dir, validators: 4, l1: true, basePort: BASE, anvilPorts: { l1: BASE + 100, l2: BASE + 101 }, onProgress: log, readyTimeoutMs: 90_000 });
     for (let i = 0; i < JOINS; i++) results.push(await localnetJoin({ dir, onProgress: (l) => log(`join ${i + 1}: ${l}`) }));
   } finally {
     await localnetDown(dir);

@@ -6,10 +6,9 @@ import { chainsStatus, localnetDown, localnetStatus, localnetUp } from '../local
 import { registerJoinCommand } from './join-command.js';
 import { stopPid } from '../localnet/processes.js';
 import { tryNodeStatus } from '../localnet/rpc.js';
+import { poolLine } from '../localnet/pool.js';
 import { action, intInRange } from './util.js';
 
-// Localnet genesis parameters: mainnet's shape, shorter times (DESIGN.md, "Parameters").
-export const LOCALNET_PARAMS = { l1Confirmations: 2, epochLength: 20, respanTimeoutSeconds: 30, signingTimeoutSeconds: 30, exitDelaySeconds: 60 };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -18,7 +17,7 @@ export function registerLocalnetCommands(program: Command): void {
 
   localnet
     .command('up')
-    .description('generate a network (or reuse the one in --dir), start every cometbft and seqpool node, wait for blocks')
+    .description('generate a network (or reuse the one in --dir), start L1 and L2 anvils, contracts, every cometbft, seqpool node and MPC sidecar; wait for blocks and the genesis DKG')
     .option('--validators <n>', 'number of validators', intInRange('--validators', 1, 64), 4)
     .option('--dir <dir>', 'where the network lives', '.localnet')
     .option('--detach', 'leave the processes running in the background and return', false)
@@ -29,13 +28,14 @@ export function registerLocalnetCommands(program: Command): void {
     .option('--l2-port <port>', 'L2 anvil port for a new network (default: first free after L1)', intInRange('--l2-port', 1024, 65535))
     .action(
       action(async (opts: { validators: number; dir: string; detach: boolean; reset: boolean; basePort?: number; l1: boolean; l1Port?: number; l2Port?: number }) => {
-        const net = await localnetUp({ ...opts, anvilPorts: { l1: opts.l1Port, l2: opts.l2Port }, basePort: opts.basePort ?? 'auto', params: LOCALNET_PARAMS, onProgress: say });
+        const net = await localnetUp({ ...opts, anvilPorts: { l1: opts.l1Port, l2: opts.l2Port }, basePort: opts.basePort ?? 'auto', onProgress: say });
         say('');
         say(`localnet ${net.manifest.chainId} is up: ${net.manifest.nodes.length} validators`);
         for (const n of net.manifest.nodes) say(`  ${n.name}  RPC ${n.rpcUrl}  home ${n.home}`);
         for (const c of net.record.chains ?? []) say(`  ${c.name.toUpperCase()}     RPC ${c.url}  chain id ${c.chainId}  log ${c.logFile}`);
         if (net.record.chains) say(`  contracts: ${opts.dir}/deployment.json; L1 vs pool: seqpool l1 status --dir ${opts.dir}; add a validator: seqpool localnet join --dir ${opts.dir}`);
-        say(`  details: ${opts.dir}/localnet.json; logs: HOME/cometbft.log and HOME/seqpool/node.log`);
+        for (const n of net.record.nodes) if (n.gatewayUrl) say(`  ${n.name}  REST gateway ${n.gatewayUrl} (try ${n.gatewayUrl}/epochs/current)`);
+        say(`  details: ${opts.dir}/localnet.json; logs: HOME/cometbft.log, HOME/seqpool/node.log, HOME/sidecar/sidecar.log`);
         say(`  try: curl -s '${net.manifest.nodes[0]!.rpcUrl}/abci_query?path="/status"'`);
         if (opts.detach) {
           say(`detached; stop it with: seqpool localnet down --dir ${opts.dir}`);
@@ -44,9 +44,13 @@ export function registerLocalnetCommands(program: Command): void {
         say('press Ctrl-C to stop everything');
         const first = net.manifest.nodes[0]!;
         const ticker = setInterval(() => {
-          void tryNodeStatus(first.rpcUrl).then((s) => s && say(`height ${s.height}  app hash ${s.appHash.slice(0, 16)}…  peers ${s.peers}`));
+          void tryNodeStatus(first.rpcUrl).then(async (s) => {
+            if (!s) return;
+            const pool = net.record.chains ? `  ${await poolLine(first.rpcUrl)}` : '';
+            say(`height ${s.height}  app hash ${s.appHash.slice(0, 16)}…  peers ${s.peers}${pool}`);
+          });
         }, 5000);
-        const exited = net.processes.flatMap((p) => [p.node, p.cometbft]).map((c) => new Promise<string>((r) => c.once('exit', (code) => r(`process ${c.pid} exited with ${code}`))));
+        const exited = net.processes.flatMap((p) => [p.node, p.cometbft, ...(p.sidecar ? [p.sidecar] : [])]).map((c) => new Promise<string>((r) => c.once('exit', (code) => r(`process ${c.pid} exited with ${code}`))));
         const reason = await Promise.race([
           new Promise<string>((r) => process.once('SIGINT', () => r('Ctrl-C'))),
           new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM'))),
@@ -54,6 +58,7 @@ export function registerLocalnetCommands(program: Command): void {
         ]);
         clearInterval(ticker);
         say(`${reason}: stopping the localnet...`);
+        await Promise.all(net.processes.map((p) => stopPid(p.sidecar?.pid)));
         await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
         await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
         await localnetDown(opts.dir);
@@ -94,6 +99,7 @@ export function registerLocalnetCommands(program: Command): void {
           return;
         }
         for (const c of chains) say(c.head !== undefined ? `${c.name.toUpperCase()}     chain ${c.chainId}  head ${c.head}  ${c.url}` : `${c.name.toUpperCase()}     down (no answer at ${c.url})`);
+        if (chains.length > 0 && rows[0]?.status) say(await poolLine(rows[0].rpcUrl));
         for (const r of rows) {
           say(r.status ? `${r.name}  height ${r.status.height}  app hash ${r.status.appHash}  peers ${r.status.peers}${r.status.catchingUp ? '  (catching up)' : ''}` : `${r.name}  down (no answer at ${r.rpcUrl})`);
         }

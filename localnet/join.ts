@@ -58,7 +58,7 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   const peer = rec.nodes.find((n) => n.pids.cometbft) ?? rec.nodes[0]!;
 
   const { node } = await addNode(rec.dir, { logLevel: opts.logLevel });
-  writeLocalnetNodeConfig(node.home, deployment);
+  writeLocalnetNodeConfig(node, deployment);
   say(`home created: ${node.home} (validator ${node.validatorAddress}, RPC ${node.rpcUrl})`);
 
   const processes = await launchValidator(node, { detach: opts.detach, logLevel: opts.logLevel });

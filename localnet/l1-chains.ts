@@ -7,17 +7,20 @@
 // address (deployer nonce + 1 on a fresh chain), generate the network with that address and
 // sequencer ids 1..N, deploy (checked against the prediction), lock for node0..node{N-1} in order
 // (each checked to get id i+1), and only then write deployment.json, whose presence means "done".
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getContractAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { lockFor, l1Session, TOKEN } from '../client/l1-staking.js';
-import type { NetworkManifest } from '../cometbft-config/manifest.js';
+import type { NetworkManifest, NetworkNode } from '../cometbft-config/manifest.js';
+import { parseSidecarConfig } from '../mpc/sidecar/config.js';
 import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment } from '../contracts/deploy.js';
 import { ANVIL_DEV_KEY } from '../contracts/devnet.js';
 import { isPortFree } from '../cometbft-config/ports.js';
 import { writeNodeConfig } from '../node/node-config.js';
-import { anvilRecord, launchAnvil, setIntervalMining, L1_CHAIN_ID, type AnvilRecord } from './anvil.js';
+import { ethAddress } from '../app/l1-staking.js';
+import { toHex } from '../common/bytes.js';
+import { anvilRecord, launchAnvil, setIntervalMining, L1_CHAIN_ID, L2_CHAIN_ID, type AnvilRecord } from './anvil.js';
 
 /** Each genesis validator locks this much; power = whole tokens (app/l1-staking.ts). */
 export const LOCALNET_LOCK = 20_000n * TOKEN;
@@ -25,6 +28,20 @@ export const LOCALNET_POWER = LOCALNET_LOCK / TOKEN;
 /** Seconds between unlock and claim on the localnet (mainnet: 21 days). */
 export const LOCALNET_EXIT_DELAY = 60n;
 export const LOCALNET_CONFIRMATIONS = 2;
+/**
+ * Pool parameters of a localnet with L1 and L2 (mainnet values in app/params.ts): L2 makes a block a
+ * second, so an epoch is 20 s; a producer that stalls for 5 s is replaced; a DKG phase is 10 blocks.
+ */
+export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
+  l1Confirmations: LOCALNET_CONFIRMATIONS,
+  epochLength: 20,
+  electionLeadBlocks: 8,
+  respanTimeoutSeconds: 5,
+  signingTimeoutSeconds: 30,
+  mpcPhaseBlocks: 10,
+  maxBatchBlocks: 10,
+  exitDelaySeconds: Number(LOCALNET_EXIT_DELAY),
+};
 /** Tokens the deployer (the localnet's whitelisted locker) holds for locks and joins. */
 const DEPLOYER_FUNDS = 10_000_000n * TOKEN;
 export const LOCALNET_DEPLOYER_KEY: Hex = ANVIL_DEV_KEY;
@@ -66,24 +83,49 @@ export async function resumeChains(dir: string, detach: boolean): Promise<Chains
   return { l1, l2, deployment };
 }
 
-/** Where deployL1 will put the LockingPool on a fresh chain: the deployer's second contract. */
-export function predictedL1(): { chainId: bigint; lockingPool: Address } {
+/** Where deployL1 will put the LockingPool and BatchInbox on a fresh chain: the deployer's second
+ * and third contracts (StakeToken is the first). */
+export function predictedL1(): { chainId: bigint; lockingPool: Address; batchInbox: Address } {
   const from = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
-  return { chainId: BigInt(L1_CHAIN_ID), lockingPool: getContractAddress({ from, nonce: 1n }) };
+  return { chainId: BigInt(L1_CHAIN_ID), lockingPool: getContractAddress({ from, nonce: 1n }), batchInbox: getContractAddress({ from, nonce: 2n }) };
+}
+
+/** Where deployL2 will put the SequencerSet on a fresh L2: the deployer's first contract. */
+export function predictedL2(): { chainId: bigint; sequencerSet: Address } {
+  const from = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
+  return { chainId: BigInt(L2_CHAIN_ID), sequencerSet: getContractAddress({ from, nonce: 0n }) };
+}
+
+const ethAddressOf = (pubKey: Uint8Array): Address => `0x${toHex(ethAddress(pubKey))}` as Address;
+
+/** Gas money for every validator's L1/L2 address: producers submit batches and epochs. */
+export const VALIDATOR_GAS_FUNDS = 1000n * 10n ** 18n;
+
+export async function fundAccounts(url: string, addresses: Address[], wei: bigint = VALIDATOR_GAS_FUNDS): Promise<void> {
+  for (const a of addresses) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [a, `0x${wei.toString(16)}`] }) });
+    const r = (await res.json()) as { error?: { message: string } };
+    if (r.error) throw new Error(`anvil_setBalance ${a} on ${url}: ${r.error.message}`);
+  }
 }
 
 /** The genesis app_state entries that the locks below will make true on L1. */
 export const genesisLockFields = (i: number) => ({ sequencerId: BigInt(i + 1), l1Nonce: 1n, locked: LOCALNET_LOCK.toString() });
 
 /** Deploys both chains' contracts and locks for every genesis validator; writes deployment.json last. */
-export async function deployAndSeed(dir: string, chains: Chains, manifest: NetworkManifest, epochLength: bigint, say: (line: string) => void): Promise<Deployment> {
+export async function deployAndSeed(dir: string, chains: Chains, manifest: NetworkManifest, epoch0: { signer: Address; endBlock: bigint }, say: (line: string) => void): Promise<Deployment> {
   const deployer = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
   say(`deploying StakeToken, LockingPool (exit delay ${LOCALNET_EXIT_DELAY} s) and BatchInbox on L1 ${chains.l1.url}`);
   const l1 = await deployL1({ rpcUrl: chains.l1.url, deployerKey: LOCALNET_DEPLOYER_KEY, exitDelay: LOCALNET_EXIT_DELAY, whitelist: [deployer], mint: [{ to: deployer, amount: DEPLOYER_FUNDS }] });
   const want = predictedL1().lockingPool;
-  if (l1.lockingPool !== want) throw new Error(`LockingPool deployed at ${l1.lockingPool}, but genesis names ${want}: the L1 chain was not fresh; run \`seqpool localnet up --reset\``);
-  say(`deploying SequencerSet on L2 ${chains.l2.url}`);
-  const l2 = await deployL2({ rpcUrl: chains.l2.url, deployerKey: LOCALNET_DEPLOYER_KEY, initialSigner: deployer, firstStartBlock: 1n, firstEndBlock: epochLength });
+  if (l1.lockingPool !== want || l1.batchInbox !== predictedL1().batchInbox) throw new Error(`LockingPool/BatchInbox deployed at ${l1.lockingPool}/${l1.batchInbox}, but genesis names ${want}/${predictedL1().batchInbox}: the L1 chain was not fresh; run \`seqpool localnet up --reset\``);
+  say(`deploying SequencerSet on L2 ${chains.l2.url} (epoch 0: L2 blocks 1-${epoch0.endBlock}, producer ${epoch0.signer})`);
+  const l2 = await deployL2({ rpcUrl: chains.l2.url, deployerKey: LOCALNET_DEPLOYER_KEY, initialSigner: epoch0.signer, firstStartBlock: 1n, firstEndBlock: epoch0.endBlock });
+  if (l2.sequencerSet !== predictedL2().sequencerSet) throw new Error(`SequencerSet deployed at ${l2.sequencerSet}, but genesis names ${predictedL2().sequencerSet}: the L2 chain was not fresh; run \`seqpool localnet up --reset\``);
+  const signers = manifest.nodes.map((n) => ethAddressOf(n.pubKey));
+  await fundAccounts(chains.l1.url, signers);
+  await fundAccounts(chains.l2.url, signers);
+  say(`funded the ${signers.length} validators' addresses with gas money on L1 and L2`);
   const s = await l1Session(chains.l1.url, LOCALNET_DEPLOYER_KEY);
   for (const [i, node] of manifest.nodes.entries()) {
     const ev = await lockFor(s, l1.lockingPool, node.pubKey, LOCALNET_LOCK);
@@ -98,10 +140,29 @@ export async function deployAndSeed(dir: string, chains: Chains, manifest: Netwo
   return deployment;
 }
 
-/** HOME/seqpool/node.json for one node: its bridge follows the localnet's LockingPool. */
-export function writeLocalnetNodeConfig(home: string, deployment: Deployment): void {
+/** The passphrase of every localnet sidecar's key store (a devnet: written in the clear, 0600). */
+export const LOCALNET_SIDECAR_PASSPHRASE = 'seqpool-localnet-passphrase';
+
+/**
+ * HOME/seqpool/node.json and HOME/sidecar/sidecar.json for one node: its bridge follows the
+ * localnet's LockingPool and BatchInbox and its L2, its gateway listens on the node's `rest` port and
+ * its sidecar on the `mpc` port (cometbft-config reserves both per node).
+ */
+export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl' | 'ports'>, deployment: Deployment): void {
   const l1 = deployment.l1!;
-  writeNodeConfig(home, {
-    l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, pollIntervalMs: 500 },
+  const l2 = deployment.l2!;
+  writeNodeConfig(node.home, {
+    l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, batchInbox: l1.batchInbox, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, pollIntervalMs: 500 },
+    l2: { rpcUrl: l2.rpcUrl, chainId: l2.chainId, sequencerSet: l2.sequencerSet, pollIntervalMs: 250 },
+    cometRpcUrl: node.rpcUrl,
+    gateway: { listen: `127.0.0.1:${node.ports.rest}` },
   });
+  const dir = join(node.home, 'sidecar');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'passphrase'), LOCALNET_SIDECAR_PASSPHRASE + '\n', { mode: 0o600 });
+  const sidecar = { cometRpcUrl: node.rpcUrl, listen: [`/ip4/127.0.0.1/tcp/${node.ports.mpc}`], l2RpcUrl: l2.rpcUrl, passphraseFile: 'passphrase', roundTimeoutMs: 2_000, pollIntervalMs: 500 };
+  writeFileSync(join(dir, 'sidecar.json'), JSON.stringify(parseSidecarConfig(sidecar), null, 2) + '\n');
 }
+
+/** The gateway URL of a localnet node. */
+export const gatewayUrl = (node: Pick<NetworkNode, 'ports'>): string => `http://127.0.0.1:${node.ports.rest}`;

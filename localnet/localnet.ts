@@ -10,14 +10,16 @@ import { hasManifest, readManifest, type NetworkManifest } from '../cometbft-con
 import { launchValidator, stopPid, type LaunchOptions, type NodeProcesses } from './processes.js';
 import { tryNodeStatus, waitForHeight, type NodeStatus } from './rpc.js';
 import { blockNumber, type AnvilRecord } from './anvil.js';
-import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_POWER, predictedL1, resumeChains, startFreshChains, writeLocalnetNodeConfig, type Chains } from './l1-chains.js';
+import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_CONFIRMATIONS, LOCALNET_POOL_PARAMS, LOCALNET_POWER, gatewayUrl, predictedL1, predictedL2, resumeChains, startFreshChains, writeLocalnetNodeConfig, type Chains } from './l1-chains.js';
+import { genesisProducer } from '../app/election.js';
+import { awaitGroupKey, startSidecars } from './pool.js';
 
 export const LOCALNET_FILE = 'localnet.json';
 
 export interface LocalnetRecord {
   chainId: string;
   dir: string;
-  nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; pids: { node?: number; cometbft?: number } }[];
+  nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; gatewayUrl?: string; pids: { node?: number; cometbft?: number; sidecar?: number } }[];
   /** The L1 and L2 anvils, when the localnet runs with L1. */
   chains?: AnvilRecord[];
 }
@@ -47,6 +49,12 @@ export interface UpOptions extends LaunchOptions {
   l1?: boolean;
   /** Anvil ports (default: the first free ports from 8545). */
   anvilPorts?: { l1?: number; l2?: number };
+  /** With L1: do not start sidecars (tests that start them themselves). */
+  noSidecars?: boolean;
+  /** Extra environment for one validator's sidecar (byzantine-sidecar tests). */
+  sidecarEnv?: (index: number) => Record<string, string> | undefined;
+  /** How long to wait for the genesis DKG (default 120 s). */
+  dkgTimeoutMs?: number;
 }
 
 export interface Localnet {
@@ -91,11 +99,14 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         say(`L1 ${resumed.l1.url} (chain ${resumed.l1.chainId}) at block ${await blockNumber(resumed.l1.url)}, L2 ${resumed.l2.url} (chain ${resumed.l2.chainId}) at block ${await blockNumber(resumed.l2.url)}`);
       }
     } else {
-      const epochLength = BigInt(opts.params?.epochLength ?? 20);
+      const params = opts.l1 ? { ...LOCALNET_POOL_PARAMS, ...opts.params } : (opts.params ?? {});
+      const epochLength = BigInt(params.epochLength ?? 200);
       say(`generating a ${opts.validators}-validator network in ${dir}`);
-      // Genesis names the LockingPool before it exists: its address on a fresh chain is predictable,
-      // and deployAndSeed checks it. (The homes must come first: generateNetwork wants an empty DIR.)
+      // Genesis names the LockingPool, BatchInbox and SequencerSet before they exist: their addresses
+      // on fresh chains are predictable, and deployAndSeed checks them. (The homes must come first:
+      // generateNetwork wants an empty DIR.)
       const l1 = opts.l1 ? predictedL1() : undefined;
+      const l2 = opts.l1 ? predictedL2() : undefined;
       manifest = await generateNetwork({
         dir,
         validators: opts.validators,
@@ -103,7 +114,7 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         portSearchFrom: opts.portSearchFrom,
         power: l1 ? LOCALNET_POWER : opts.power,
         overwrite: opts.reset,
-        appState: (vals) => buildAppState(l1 ? vals.map((v, i) => ({ ...v, ...genesisLockFields(i) })) : vals, opts.params ?? {}, l1),
+        appState: (vals) => buildAppState(l1 ? vals.map((v, i) => ({ ...v, ...genesisLockFields(i) })) : vals, params, l1, l2),
         logger: createLogger('cometbft-config', { level: 'warn' }),
       });
       if (opts.l1) {
@@ -113,9 +124,11 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         say(`L1 ${chains.l1.url} (chain ${chains.l1.chainId}), L2 ${chains.l2.url} (chain ${chains.l2.chainId}, a block per second)`);
       }
       if (chains) {
-        const deployment = await deployAndSeed(dir, chains, manifest, epochLength, say);
-        for (const node of manifest.nodes) writeLocalnetNodeConfig(node.home, deployment);
-        say(`wrote HOME/seqpool/node.json for every node (bridge on L1, ${2} confirmations)`);
+        const genesis = JSON.parse(readFileSync(join(manifest.nodes[0]!.home, 'config', 'genesis.json'), 'utf8')) as { app_state: unknown };
+        const producer = genesisProducer(genesis.app_state, manifest.chainId);
+        const deployment = await deployAndSeed(dir, chains, manifest, { signer: producer.signer, endBlock: epochLength }, say);
+        for (const node of manifest.nodes) writeLocalnetNodeConfig(node, deployment);
+        say(`wrote HOME/seqpool/node.json and HOME/sidecar/sidecar.json for every node (bridge on L1 with ${LOCALNET_CONFIRMATIONS} confirmations, L2 batches, gateway, sidecar)`);
       }
     }
   } catch (e) {
@@ -140,6 +153,17 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         waitForHeight(n.rpcUrl, target, opts.readyTimeoutMs ?? 60_000).then((s) => say(`${n.name} at height ${s.height}, ${s.peers} peers`)),
       ),
     );
+    if (chains && !opts.noSidecars) {
+      say(`starting ${manifest.nodes.length} MPC sidecars (libp2p on each node's mpc port; logs in HOME/sidecar/sidecar.log)`);
+      const sidecars = startSidecars(manifest.nodes, opts);
+      sidecars.forEach((c, i) => {
+        processes[i]!.sidecar = c;
+        record.nodes[i]!.pids.sidecar = c.pid;
+      });
+      manifest.nodes.forEach((n, i) => (record.nodes[i]!.gatewayUrl = gatewayUrl(n)));
+      writeLocalnet(record);
+      await awaitGroupKey(dir, manifest.nodes[0]!.rpcUrl, { timeoutMs: opts.dkgTimeoutMs ?? 120_000, say });
+    }
   } catch (e) {
     await stopAll(processes);
     await Promise.all(started.map((pid) => stopPid(pid)));
@@ -149,7 +173,9 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
 }
 
 async function stopAll(processes: NodeProcesses[]): Promise<void> {
-  // CometBFT first, so it does not log a storm of reconnects to an app that is gone.
+  // Sidecars first (they only follow their nodes), then CometBFT, so it does not log a storm of
+  // reconnects to an app that is gone.
+  await Promise.all(processes.map((p) => stopPid(p.sidecar?.pid)));
   await Promise.all(processes.map((p) => stopPid(p.cometbft.pid)));
   await Promise.all(processes.map((p) => stopPid(p.node.pid)));
 }
@@ -157,6 +183,7 @@ async function stopAll(processes: NodeProcesses[]): Promise<void> {
 /** Stop every process recorded in DIR/localnet.json. */
 export async function localnetDown(dir: string): Promise<number> {
   const rec = readLocalnet(dir);
+  await Promise.all(rec.nodes.map((n) => stopPid(n.pids.sidecar)));
   await Promise.all(rec.nodes.map((n) => stopPid(n.pids.cometbft)));
   await Promise.all(rec.nodes.map((n) => stopPid(n.pids.node)));
   // The chains last: a bridge that loses its RPC only retries, but stop it from logging that.

@@ -27,6 +27,8 @@ export interface NodeProcesses {
   name: string;
   node: ChildProcess;
   cometbft: ChildProcess;
+  /** The MPC sidecar, when the localnet runs the pool (L1 and L2). */
+  sidecar?: ChildProcess;
 }
 
 export interface LaunchOptions {
@@ -39,6 +41,7 @@ export interface LaunchOptions {
 }
 
 export const appLogFile = (home: string) => join(home, 'seqpool', 'node.log');
+export const sidecarLogFile = (home: string) => join(home, 'sidecar', 'sidecar.log');
 export const cometbftLogFile = (home: string) => join(home, 'cometbft.log');
 
 function spawnLogged(cmd: string, args: string[], logFile: string, opts: LaunchOptions, env: NodeJS.ProcessEnv): ChildProcess {
@@ -87,6 +90,12 @@ export function launchCometbft(node: NetworkNode, opts: LaunchOptions = {}): Chi
   const bin = defaultCometbftBin();
   if (!existsSync(bin)) throw new Error(`${bin} is missing; run \`make deps\``);
   return spawnLogged(bin, ['start', '--home', node.home], cometbftLogFile(node.home), opts, process.env);
+}
+
+/** Starts `seqpool sidecar start --home HOME` (its config is HOME/sidecar/sidecar.json). */
+export function launchSidecar(node: NetworkNode, opts: LaunchOptions & { sidecarEnv?: Record<string, string> } = {}): ChildProcess {
+  const env = { ...process.env, ...opts.sidecarEnv, SEQPOOL_LOG_LEVEL: opts.logLevel ?? process.env.SEQPOOL_LOG_LEVEL ?? 'info' };
+  return spawnLogged(process.execPath, [SEQPOOL_BIN, 'sidecar', 'start', '--home', node.home], sidecarLogFile(node.home), opts, env);
 }
 
 export async function launchValidator(node: NetworkNode, opts: LaunchOptions = {}): Promise<NodeProcesses> {

@@ -22,6 +22,7 @@ export async function startTestnet(opts: Omit<UpOptions, 'dir'>): Promise<Testne
     dir,
     async stop() {
       // Tests restart validators, so the live processes are in net.processes, not localnet.json.
+      await Promise.all(net.processes.map((p) => stopPid(p.sidecar?.pid)));
       await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
       await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
       await localnetDown(dir);
