@@ -12,7 +12,7 @@ import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
-import { SequencerStatus, type Observation, type Sequencer } from '../proto/seqpool.js';
+import { SequencerStatus, type Observation, type Sequencer, type ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
 import { checkTx, laneNonce, TxMemo, type CheckedTx, type TxView } from './txs.js';
 import { verify } from '../common/secp.js';
@@ -327,12 +327,12 @@ export class SeqpoolApp implements AbciApplication {
   private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, ctx: BlockCtx): void {
     const head = attestedL2Head(check.votes.map((v) => ({ power: v.validator.power, head: v.l2Head })), check.totalPower);
     if (advanceL2Head(this.state, head, ctx.time)) this.log.debug({ height: ctx.height.toString(), l2Head: head.toString() }, 'attested L2 head advanced');
-    let set = committeeSet(this.state); // what the committee would be: L1 events are checked against it
+    let set: ValidatorEntry[] | undefined; // the committee as it would be: L1 events are checked against it
     for (const a of ve.tallyAttestations(check.votes, check.totalPower)) {
       if (this.state.observation(a.digest)) continue; // settled before: idempotent
       let rejected = '';
       if (a.observation.l1Staking) {
-        const r = applyL1Event(this.state, a.observation.l1Staking, set);
+        const r = applyL1Event(this.state, a.observation.l1Staking, (set ??= committeeSet(this.state)));
         if (r.ok) set = r.set;
         else rejected = r.reason;
       } else if (a.observation.batchAppended) rejected = applyBatchAppended(this.state, a.observation.batchAppended, ctx) ?? '';

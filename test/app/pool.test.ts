@@ -93,6 +93,10 @@ describe('election', () => {
     const e0 = (await c.query('/epoch/0')).value;
     expect(e0).toMatchObject({ id: '0', startL2: '1', endL2: '10', producer: g.address, signer: g.signer, status: 'committed', signRequest: '0', isRespan: false });
     expect(indexOf(c.vals, g.address)).toBeGreaterThanOrEqual(0);
+    // /mpc/* is answered by app/mpc-sessions.ts through the app's query router.
+    const key = await c.query('/mpc/key');
+    expect([key.code, key.value?.keyId]).toEqual([QueryCode.OK, 'seqpool']);
+    expect((await c.query('/mpc/nope')).code).not.toBe(QueryCode.OK);
     c.setHead(6n); // 10 - lead 3 = 7: not yet
     expect((await c.step()).finalized.events!.map((e) => e!.type)).not.toContain('epoch_elected');
     c.setHead(7n);
