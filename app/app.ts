@@ -165,7 +165,13 @@ export class SeqpoolApp implements AbciApplication {
 
   async extendVote(_req: abci.RequestExtendVote): Res<abci.ResponseExtendVote> {
     const pending = this.opts.observations?.pending() ?? [];
-    let ext = ve.buildVoteExtension(pending, this.state.params(), (d) => this.state.observation(d) !== undefined, this.opts.l2Head?.());
+    let head: bigint | undefined;
+    try {
+      head = this.opts.l2Head?.();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'L2 head source failed; voting without an L2 head');
+    }
+    let ext = ve.buildVoteExtension(pending, this.state.params(), (d) => this.state.observation(d) !== undefined, head);
     if (this.opts.tamperVoteExtension) ext = this.opts.tamperVoteExtension(ext);
     return { voteExtension: ext };
   }
