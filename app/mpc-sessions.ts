@@ -208,7 +208,11 @@ function finalise(state: State, s: MpcSession, key: MpcKey | undefined, ctx: Mpc
   const faults: MpcFault[] = [
     ...[...st.faults].sort((a, b) => a.dealer - b.dealer).map((f) => ({ address: addr(s.dealers, f.dealer), index: f.dealer, reason: f.reason })),
     ...[...st.falseComplainers].sort((a, b) => a - b).map((r) => ({ address: addr(s.receivers, r), index: r, reason: 'false-complaint' })),
-    ...s.dealers.filter((d) => !dealt.has(d.index)).map((d) => ({ address: d.address, index: d.index, reason: 'silent' })),
+    // Silence is jailed only when the session was live: with at least a threshold of dealers on
+    // chain, the silent ones had every chance. Below that (sidecars not up yet, a network split) the
+    // silent are left out of the retry unjailed (a later reshare takes them back in), and when
+    // nobody dealt the retry keeps everyone: jailing a whole committee would leave none.
+    ...(dealt.size >= s.threshold ? silentOf(s, dealt).map((d) => ({ address: d.address, index: d.index, reason: 'silent' })) : []),
   ];
   const jailed = new Set<string>();
   for (const f of faults) {
@@ -227,8 +231,14 @@ function finalise(state: State, s: MpcSession, key: MpcKey | undefined, ctx: Mpc
   if (result) writeKey(state, keyOf(s, result, ctx.height));
   ctx.events.push(event('mpc_session_closed', { session: toHex(s.id), status: STATUS_NAMES[s.status] }));
   ctx.log.info({ session: toHex(s.id), kind: KIND_NAMES[s.kind], status: STATUS_NAMES[s.status], faults: faults.length, failure }, 'MPC session closed');
-  if (!result) retry(state, s, key, jailed, ctx);
+  if (!result) {
+    const leftOut = new Set(jailed);
+    if (dealt.size > 0) for (const d of silentOf(s, dealt)) leftOut.add(toHex(d.address));
+    retry(state, s, key, leftOut, ctx);
+  }
 }
+
+const silentOf = (s: MpcSession, dealt: Set<number>): MpcMember[] => s.dealers.filter((d) => !dealt.has(d.index));
 
 function keyOf(s: MpcSession, r: KeygenResult, height: bigint): MpcKey {
   const pub = r.public;
@@ -246,7 +256,7 @@ function keyOf(s: MpcSession, r: KeygenResult, height: bigint): MpcKey {
   };
 }
 
-/** A failed session reopens at once as attempt + 1 without the faulty and silent parties. */
+/** A failed session reopens at once as attempt + 1 without the faulty (and, unless all were, the silent) parties. */
 function retry(state: State, s: MpcSession, key: MpcKey | undefined, excluded: Set<string>, ctx: MpcBlockContext): void {
   const keep = (m: MpcMember) => !excluded.has(toHex(m.address));
   if (s.kind === MpcKind.DKG) {

@@ -137,7 +137,7 @@ test('a silent dealer: finalised at final_height without it, and jailed', () => 
   expect(key.members.map((m) => m.index)).toEqual([1, 2, 3]);
 });
 
-test('too few dealers: FAILED, silent parties jailed, attempt + 1 opens at once without them and succeeds', () => {
+test('too few dealers: FAILED, silent parties left out (not jailed: the session was not live), attempt + 1 opens at once without them and succeeds', () => {
   const { chain, cars } = setup(4);
   chain.block([]);
   const s = openSession(chain.state, 'committed')!;
@@ -147,8 +147,8 @@ test('too few dealers: FAILED, silent parties jailed, attempt + 1 opens at once 
   const first = chain.session(toHex(s.id))!;
   expect(first.status).toBe(MpcSessionStatus.FAILED);
   expect(first.failure).toMatch(/NOT_ENOUGH_PARTICIPANTS/);
-  expect(first.faults.map((f) => f.reason)).toEqual(['silent', 'silent']);
-  expect(chain.jails.map((j) => j.address).sort()).toEqual(silent.map((c) => toHex(c.seq.address)).sort());
+  expect(first.faults).toEqual([]);
+  expect(chain.jails).toEqual([]);
   const key = currentKey(chain.state, 'committed')!;
   const retry = chain.session(toHex(key.session))!;
   expect(retry.attempt).toBe(1);
@@ -157,6 +157,19 @@ test('too few dealers: FAILED, silent parties jailed, attempt + 1 opens at once 
   expect(retry.threshold).toBe(2);
   expect(chain.events.filter((e) => e.type === 'mpc_session_closed').map((e) => e.attributes[1]!.value)).toEqual(['failed', 'done']);
   expectKeyMatchesSidecars(chain, cars.filter((c) => !silent.includes(c)), toHex(retry.id));
+});
+
+test('nobody deals (sidecars not up yet): FAILED, nobody jailed, the retry keeps every member', () => {
+  const { chain, cars } = setup(4);
+  chain.block([]);
+  const s = openSession(chain.state, 'committed')!;
+  for (const c of cars) c.behaviour.silent = true;
+  for (let i = 0; i < 40 && chain.session(toHex(s.id))!.status === MpcSessionStatus.OPEN; i++) chain.block([]);
+  expect(chain.session(toHex(s.id))!.status).toBe(MpcSessionStatus.FAILED);
+  expect(chain.jails).toEqual([]);
+  const retry = openSession(chain.state, 'committed')!;
+  expect(retry.attempt).toBe(1);
+  expect(retry.receivers.map((m) => toHex(m.address))).toEqual(s.receivers.map((m) => toHex(m.address)));
 });
 
 test('invalid MpcPublic txs are rejected with state unchanged', () => {
