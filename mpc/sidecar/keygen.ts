@@ -295,7 +295,7 @@ export class KeygenDriver {
         await this.#d.publish(o.envelope, `mpc ${what}`);
       } else {
         const env = this.#d.byzantine === 'bad-shares' ? corruptShare(this.#d.identity, o.envelope) : o.envelope;
-        await this.#sendPrivate(st, o.to, env);
+        void this.#sendPrivate(st, o.to, env); // in parallel; failures go to the outbox
       }
     }
   }

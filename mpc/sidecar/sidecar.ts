@@ -11,6 +11,7 @@ import { pubKeyToAddress, publicKeyOf } from '../../common/secp.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
 import { equalBytes, open } from '../envelope.js';
 import { IdentityKey } from '../identity.js';
+import { MpcChannel } from '../net/channel.js';
 import { LevelKeyStore, type KeyStore } from '../store/key-store.js';
 import { NonceStore } from '../store/nonce-store.js';
 import type { ScryptParams } from '../store/secret-box.js';
@@ -91,15 +92,7 @@ export function bindableAddrs(addrs: string[]): string[] {
 }
 
 async function defaultTransport(privDir: string, cfg: SidecarConfig, logger: Logger): Promise<Transport> {
-  // mpc/net/channel.ts is another module's; loaded by path so the sidecar builds without it.
-  const spec: string = '../net/channel.js';
-  let mod: { MpcChannel: { create(o: { peerKeyFile: string; listen: string[]; logger?: Logger; maxMessageBytes?: number }): Promise<Transport> } };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (e) {
-    throw new Error(`the MPC channel (mpc/net/channel.ts) is not available: ${(e as Error).message}`);
-  }
-  return mod.MpcChannel.create({ peerKeyFile: join(privDir, 'peer-key'), listen: cfg.listen, logger: logger.child({ part: 'channel' }), maxMessageBytes: cfg.maxMessageBytes });
+  return MpcChannel.create({ peerKeyFile: join(privDir, 'peer-key'), listen: cfg.listen, logger: logger.child({ part: 'channel' }), maxMessageBytes: cfg.maxMessageBytes });
 }
 
 export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar> {
