@@ -1,0 +1,152 @@
+// The batcher against a real L2 anvil (block hashes) and a fake committed state + CometBFT broadcast:
+// it requests the right range with the right dataHash as a signed lane-0 tx, waits for inclusion,
+// respects the in-flight limit and the attested head, resyncs its nonce on BAD_NONCE, stays quiet
+// when another validator produces, and the mismatch test hook really corrupts the dataHash.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { concat, createPublicClient, createTestClient, http, keccak256, type Hex, type PublicClient } from 'viem';
+import { foundry } from 'viem/chains';
+import { startAnvil, type Anvil } from '../../contracts/devnet.js';
+import { TxCode } from '../../app/codes.js';
+import { txSignBytes } from '../../app/txs.js';
+import { toHex } from '../../common/bytes.js';
+import { verify } from '../../common/secp.js';
+import { TxBodyCodec, TxCodec, type TxBody } from '../../proto/seqpool.js';
+import { Batcher, batchHeaderHash, type BroadcastResult } from '../../bridge/index.js';
+import { FakePool, testValidator, type TestValidator } from './pool-fake.js';
+
+const ZERO32 = `0x${'00'.repeat(32)}` as Hex;
+let anvil: Anvil;
+let l2: PublicClient;
+let v: TestValidator;
+
+beforeAll(async () => {
+  anvil = await startAnvil({ port: 46101, chainId: 31338 });
+  l2 = createPublicClient({ transport: http(anvil.url) }) as PublicClient;
+  await createTestClient({ mode: 'anvil', chain: foundry, transport: http(anvil.url) }).mine({ blocks: 40 });
+  v = testValidator();
+}, 30_000);
+afterAll(async () => {
+  await anvil?.stop();
+});
+
+/** keccak256 of the block hashes [from, to], read independently of the batcher. */
+async function expectedDataHash(from: bigint, to: bigint): Promise<Hex> {
+  const hashes: Hex[] = [];
+  for (let n = from; n <= to; n++) hashes.push((await l2.getBlock({ blockNumber: n })).hash);
+  return keccak256(concat(hashes));
+}
+
+function chainState(producer: TestValidator, o: { head: bigint; nonce: bigint; epochEnd?: bigint }): FakePool {
+  const p = new FakePool();
+  p.set('/status', { chainId: 'seqpool-test', height: '10' });
+  p.set('/params', { maxBatchBlocks: '8', epochLength: '100', signingTimeoutSeconds: '60' });
+  p.set('/batch/meta', { nextIndex: '0', lastHash: ZERO32, nextL2Start: '1', finalized: '0', lastProgressTime: '0' });
+  const epoch = { id: '0', startL2: '1', endL2: (o.epochEnd ?? 100n).toString(), producer: producer.address, signer: producer.eth, seed: '00', electedHeight: '1', signRequest: '0', status: 'committed', isRespan: false, respanOf: '0' };
+  p.set('/epoch/0', epoch);
+  p.set('/epoch/current', { ...epoch, l2Head: o.head.toString(), l2HeadTime: '1700000000' });
+  for (let h = 1; h <= 100; h++) p.set(`/producer/${h}`, { l2Height: String(h), epochId: '0', producer: producer.address, signer: producer.eth });
+  p.set(`/validator/${v.address}`, { address: v.address, nonce: o.nonce.toString(), sidecarNonce: '9' });
+  return p;
+}
+
+/** A broadcast that decodes and checks the signed tx like CheckTx would, and records it. */
+function recorder(codes: number[] = []) {
+  const sent: TxBody[] = [];
+  const broadcast = async (raw: Uint8Array): Promise<BroadcastResult> => {
+    const tx = TxCodec.decode(raw);
+    const body = TxBodyCodec.decode(tx.body);
+    expect(verify(body.signer, txSignBytes(tx.body), tx.signature)).toBe(true);
+    sent.push(body);
+    const code = codes.shift() ?? TxCode.OK;
+    return { code, log: code === TxCode.BAD_NONCE ? 'replayed or stale nonce' : '', hash: 'AB'.repeat(32) };
+  };
+  return { sent, broadcast };
+}
+
+/** What FinalizeBlock would do with an approved request. */
+function commit(p: FakePool, body: TxBody, producer: Hex): void {
+  const r = body.requestBatch!;
+  const hash = batchHeaderHash({ batchIndex: r.batchIndex, prevBatchHash: `0x${toHex(r.prevBatchHash)}`, l2StartBlock: r.l2Start, l2EndBlock: r.l2End, dataHash: `0x${toHex(r.dataHash)}`, producer });
+  p.set(`/batch/${r.batchIndex}`, { index: r.batchIndex.toString(), prevHash: `0x${toHex(r.prevBatchHash)}`, l2Start: r.l2Start.toString(), l2End: r.l2End.toString(), dataHash: `0x${toHex(r.dataHash)}`, producer, hash, status: 'signing', signRequest: '1', epochId: '0' });
+  p.set('/batch/meta', { nextIndex: (r.batchIndex + 1n).toString(), lastHash: hash, nextL2Start: (r.l2End + 1n).toString(), finalized: '0', lastProgressTime: '0' });
+  p.set(`/validator/${v.address}`, { address: v.address, nonce: body.nonce.toString() });
+}
+
+describe('batcher (real L2 anvil, fake committed state)', () => {
+  test('requests [next_l2_start, min(head, epoch end, start + max - 1)] with the L2 block hashes, as a signed lane-0 tx', async () => {
+    const pool = chainState(v, { head: 20n, nonce: 4n });
+    const { sent, broadcast } = recorder();
+    const b = new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey, maxInFlight: 2 });
+    await b.step();
+    expect(sent).toHaveLength(1);
+    const first = sent[0]!;
+    expect(first).toMatchObject({ chainId: 'seqpool-test', nonce: 5n, lane: 0 });
+    expect(toHex(first.signer)).toBe(toHex(v.pubKey));
+    expect(first.requestBatch).toMatchObject({ batchIndex: 0n, l2Start: 1n, l2End: 8n });
+    expect(`0x${toHex(first.requestBatch!.prevBatchHash)}`).toBe(ZERO32);
+    expect(`0x${toHex(first.requestBatch!.dataHash)}`).toBe(await expectedDataHash(1n, 8n));
+
+    // Not in a block yet: CheckTx checks against committed state, so nothing more is sent.
+    await b.step();
+    expect(sent).toHaveLength(1);
+
+    commit(pool, first, v.eth);
+    await b.step();
+    expect(sent).toHaveLength(2);
+    const second = sent[1]!;
+    expect(second.nonce).toBe(6n);
+    expect(second.requestBatch).toMatchObject({ batchIndex: 1n, l2Start: 9n, l2End: 16n });
+    const firstHash = (pool.answers.get('/batch/0') as { hash: string }).hash;
+    expect(`0x${toHex(second.requestBatch!.prevBatchHash)}`).toBe(firstHash);
+    expect(`0x${toHex(second.requestBatch!.dataHash)}`).toBe(await expectedDataHash(9n, 16n));
+
+    // Two batches signing = maxInFlight: the third waits even though blocks 17-20 are attested.
+    commit(pool, second, v.eth);
+    await b.step();
+    expect(sent).toHaveLength(2);
+    pool.set('/batch/0', { ...(pool.answers.get('/batch/0') as object), status: 'finalized' });
+    await b.step();
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.requestBatch).toMatchObject({ batchIndex: 2n, l2Start: 17n, l2End: 20n }); // capped by the attested head
+    commit(pool, sent[2]!, v.eth);
+    pool.set('/batch/1', { ...(pool.answers.get('/batch/1') as object), status: 'finalized' });
+    await b.step();
+    expect(sent).toHaveLength(3); // nothing attested beyond block 20
+  });
+
+  test('stops at the epoch end', async () => {
+    const pool = chainState(v, { head: 30n, nonce: 0n, epochEnd: 6n });
+    const { sent, broadcast } = recorder();
+    await new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey }).step();
+    expect(sent[0]!.requestBatch).toMatchObject({ l2Start: 1n, l2End: 6n });
+  });
+
+  test('does nothing while another validator produces', async () => {
+    const other = testValidator();
+    const pool = chainState(other, { head: 30n, nonce: 0n });
+    const { sent, broadcast } = recorder();
+    await new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey }).step();
+    expect(sent).toHaveLength(0);
+  });
+
+  test('resyncs its lane-0 nonce from committed state on BAD_NONCE', async () => {
+    const pool = chainState(v, { head: 30n, nonce: 2n });
+    const { sent, broadcast } = recorder([TxCode.BAD_NONCE]);
+    const b = new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey });
+    await b.step();
+    expect(sent.map((t) => t.nonce)).toEqual([3n]);
+    // Meanwhile the sidecar-independent lane-0 nonce moved on (e.g. a request sent before a restart).
+    pool.set(`/validator/${v.address}`, { address: v.address, nonce: '7' });
+    await b.step();
+    expect(sent.map((t) => t.nonce)).toEqual([3n, 8n]);
+    expect(sent[1]!.requestBatch).toMatchObject({ batchIndex: 0n, l2Start: 1n });
+  });
+
+  test('SEQPOOL_TEST_BATCH_MISMATCH: the requested dataHash is not the one of the L2 blocks', async () => {
+    const pool = chainState(v, { head: 30n, nonce: 0n });
+    const { sent, broadcast } = recorder();
+    await new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey, corruptDataHash: true }).step();
+    expect(sent[0]!.requestBatch).toMatchObject({ l2Start: 1n, l2End: 8n });
+    expect(`0x${toHex(sent[0]!.requestBatch!.dataHash)}`).not.toBe(await expectedDataHash(1n, 8n));
+  });
+});
