@@ -54,6 +54,18 @@ export function coordinatorRank(members: readonly { identity: Uint8Array }[], id
   return (pos - base + n) % n;
 }
 
+/** Blocks between coordinator ranks taking over a pending request (docs/pool.md): long enough
+ * that rank 0 usually finishes first (a run takes two round trips), short enough for failover. */
+export const RANK_STEP_BLOCKS = 10n;
+const RETRY_AFTER_BLOCKS = 4n;
+
+/** A coordinator run's attempt numbers: 100 per run, runs of member i in their own million. */
+export function attemptBase(memberIndex: number, run: number): number {
+  return memberIndex * 1_000_000 + (run % 10_000) * 100;
+}
+
+const myIndex = (pkg: PublicKeyPackage, identity: Uint8Array): number => pkg.members.find((m) => equalBytes(m.identity, identity))?.index ?? 0;
+
 export class SigningDriver {
   readonly #d: SigningDeps;
   readonly #log: Logger;
@@ -64,6 +76,7 @@ export class SigningDriver {
   #participant: { epoch: number; keyId: string; p: SigningParticipant } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #runCounter = Math.floor(Date.now() / 1000);
   signed = 0;
 
   constructor(deps: SigningDeps) {
@@ -84,9 +97,9 @@ export class SigningDriver {
     for (const r of pending) {
       if (!this.#seen.has(r.id)) this.#seen.set(r.id, seenAt);
       const rank = coordinatorRank(key.members, r.id, this.#d.identity.publicKey);
-      if (rank === undefined || height < r.createdHeight + 4n * BigInt(rank)) continue;
+      if (rank === undefined || height < r.createdHeight + RANK_STEP_BLOCKS * BigInt(rank)) continue;
       const failed = this.#failedAt.get(r.id);
-      if (failed !== undefined && height < failed + 4n) continue;
+      if (failed !== undefined && height < failed + RETRY_AFTER_BLOCKS) continue;
       const running = [...this.#runs.values()].find((x) => x.req.id === r.id && !x.finished);
       if (running) continue;
       if ([...this.#runs.values()].some((x) => x.req.id === r.id && x.coord.phase === 'done')) continue;
@@ -121,6 +134,10 @@ export class SigningDriver {
       now: this.#now,
       roundTimeoutMs: this.#d.roundTimeoutMs,
       expiresAt: Number(req.deadlineTime) * 1000,
+      // Apart from every other coordinator's and from our own earlier runs (also across restarts:
+      // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
+      attemptBase: attemptBase(myIndex(pkg, this.#d.identity.publicKey), this.#runCounter++),
+      rotate: Number(req.id % BigInt(pkg.members.length)),
       logger: this.#log,
     });
     const run: Run = { req, coord, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };

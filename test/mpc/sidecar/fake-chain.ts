@@ -56,6 +56,15 @@ export interface Req {
   deadlineTime: bigint;
 }
 
+/** The MPC half of the chain: the scripted one below, or the real app code (app-mpc-backend.ts). */
+export interface MpcBackend {
+  /** Applies this block's MpcPublic txs (signer = CometBFT address, upper hex), ends the block (boundary: an epoch boundary), commits; returns each tx's rejection. */
+  block(txs: { session: Uint8Array; envelope: Uint8Array; signer: string }[], boundary?: bigint): (string | undefined)[];
+  /** JSON answer of an /mpc/ path, undefined for NOT_FOUND. */
+  query(path: string): unknown;
+  groupKey(): Uint8Array | undefined;
+}
+
 export class FakeChain implements ChainClient {
   readonly chainId = 'fake-chain';
   height = 0n;
@@ -67,13 +76,18 @@ export class FakeChain implements ChainClient {
   readonly cheaterReports: { requestId: bigint; signer: number; from: string }[] = [];
   readonly rejected: { what: string; log: string }[] = [];
   mempool: { body: TxBody; address: string }[] = [];
+  backend: MpcBackend | undefined;
+  /** Set before commit() to make that block an epoch boundary (backend only). */
+  boundary: bigint | undefined;
   readonly #listeners = new Set<(h: bigint) => void>();
 
   constructor(pubKeys: Uint8Array[]) {
-    for (const pk of pubKeys) {
-      const address = toHex(pubKeyToAddress(pk)).toUpperCase();
-      this.vals.set(address, { address, pubKey: pk, sidecarNonce: 0n, peer: null });
-    }
+    for (const pk of pubKeys) this.addValidator(pk);
+  }
+
+  addValidator(pk: Uint8Array): void {
+    const address = toHex(pubKeyToAddress(pk)).toUpperCase();
+    this.vals.set(address, { address, pubKey: pk, sidecarNonce: 0n, peer: null });
   }
 
   // ---- ChainClient ----
@@ -159,13 +173,22 @@ export class FakeChain implements ChainClient {
     this.height++;
     const txs = this.mempool;
     this.mempool = [];
+    const mpc: { session: Uint8Array; envelope: Uint8Array; signer: string }[] = [];
     for (const { body, address } of txs) {
       const v = this.vals.get(address)!;
       v.sidecarNonce = body.nonce;
+      if (this.backend && body.mpcPublic) {
+        mpc.push({ ...body.mpcPublic, signer: address });
+        continue;
+      }
       const problem = this.#apply(body, v);
       if (problem) this.rejected.push({ what: Object.keys(body).find((k) => !['chainId', 'signer', 'nonce', 'lane'].includes(k)) ?? '?', log: problem });
     }
-    this.#endBlock();
+    if (this.backend) {
+      const results = this.backend.block(mpc, this.boundary);
+      this.boundary = undefined;
+      results.forEach((r) => r && this.rejected.push({ what: 'mpcPublic', log: r }));
+    } else this.#endBlock();
     const h = this.height;
     for (const l of this.#listeners) setImmediate(() => l(h));
     return h;
@@ -206,7 +229,8 @@ export class FakeChain implements ChainClient {
     if (body.submitSignature) {
       const r = this.requests.get(body.submitSignature.requestId);
       if (!r || r.status !== 'pending') return 'request not pending';
-      if (!this.key || !verifySignature(body.submitSignature.signature, r.digest, this.key.result.public.groupKey)) return 'signature does not verify';
+      const gk = this.backend ? this.backend.groupKey() : this.key?.result.public.groupKey;
+      if (!gk || !verifySignature(body.submitSignature.signature, r.digest, gk)) return 'signature does not verify';
       r.status = 'signed';
       r.signature = body.submitSignature.signature;
       return undefined;
@@ -239,6 +263,7 @@ export class FakeChain implements ChainClient {
       const v = this.vals.get(m[1]!.toUpperCase());
       return v ? this.#valJson(v) : undefined;
     }
+    if (this.backend && path.startsWith('/mpc/')) return this.backend.query(path);
     if (path === '/mpc/session/current') return this.current ? this.#sessionJson(this.sessions.get(this.current)!) : undefined;
     m = /^\/mpc\/session\/([0-9a-f]{64})$/.exec(path);
     if (m) {
