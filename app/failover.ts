@@ -10,6 +10,7 @@ import { committee, electionSeed, electProducer } from './election.js';
 import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';
+import { currentKey } from './mpc-sessions.js';
 
 /** L2 blocks between the attested head and the earliest start a recommit may name. */
 export const RESPAN_START_MARGIN = 5n;
@@ -18,7 +19,8 @@ export const RESPAN_START_MARGIN = 5n;
 export function checkFailover(state: State, ctx: BlockCtx): void {
   const meta = state.epochMeta();
   const bm = state.batchMeta();
-  if (meta.l2Head < bm.nextL2Start) {
+  // Without a group key no batch can be signed, so nobody is stalling: the clock starts with the key.
+  if (meta.l2Head < bm.nextL2Start || !currentKey(state)) {
     state.setWorkSince(undefined);
     return;
   }

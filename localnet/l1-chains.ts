@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getContractAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { lockFor, l1Session, TOKEN } from '../client/l1-staking.js';
+import { ensureAllowance, lockFor, l1Session, TOKEN } from '../client/l1-staking.js';
 import type { NetworkManifest, NetworkNode } from '../cometbft-config/manifest.js';
 import { parseSidecarConfig } from '../mpc/sidecar/config.js';
 import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment } from '../contracts/deploy.js';
@@ -30,7 +30,8 @@ export const LOCALNET_EXIT_DELAY = 60n;
 export const LOCALNET_CONFIRMATIONS = 2;
 /**
  * Pool parameters of a localnet with L1 and L2 (mainnet values in app/params.ts): L2 makes a block a
- * second, so an epoch is 20 s; a producer that stalls for 5 s is replaced; a DKG phase is 10 blocks.
+ * second, so an epoch is 20 s; a producer that stalls for 5 s is replaced; a DKG phase is 20 blocks
+ * (CometBFT commits every ~0.3 s here, so ~6 s: room for a sidecar that starts a little late).
  */
 export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   l1Confirmations: LOCALNET_CONFIRMATIONS,
@@ -38,10 +39,12 @@ export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   electionLeadBlocks: 8,
   respanTimeoutSeconds: 5,
   signingTimeoutSeconds: 30,
-  mpcPhaseBlocks: 10,
+  mpcPhaseBlocks: 20,
   maxBatchBlocks: 10,
   exitDelaySeconds: Number(LOCALNET_EXIT_DELAY),
 };
+/** Tokens in the LockingPool's reward reserve (761,000 gwei per L2 block lasts a long while). */
+const LOCALNET_REWARD_RESERVE = 1_000_000n * TOKEN;
 /** Tokens the deployer (the localnet's whitelisted locker) holds for locks and joins. */
 const DEPLOYER_FUNDS = 10_000_000n * TOKEN;
 export const LOCALNET_DEPLOYER_KEY: Hex = ANVIL_DEV_KEY;
@@ -133,6 +136,10 @@ export async function deployAndSeed(dir: string, chains: Chains, manifest: Netwo
     if (ev.sequencerId !== expected) throw new Error(`${node.name} got sequencer id ${ev.sequencerId} on L1, genesis says ${expected}`);
     say(`locked ${LOCALNET_LOCK / TOKEN} tokens on L1 for ${node.name} (signer ${ev.signer}): sequencer ${ev.sequencerId}, L1 block ${ev.blockNumber}`);
   }
+  // Rewards come from the LockingPool's reserve (distributeRewards reverts beyond it).
+  await ensureAllowance(s, l1.lockingPool, LOCALNET_REWARD_RESERVE);
+  await s.send(l1.lockingPool, 'LockingPool', 'fundRewards', [LOCALNET_REWARD_RESERVE]);
+  say(`funded the LockingPool's reward reserve with ${LOCALNET_REWARD_RESERVE / TOKEN} tokens`);
   // Confirmations need blocks without transactions too.
   await setIntervalMining(chains.l1.url, 1);
   const deployment: Deployment = { l1, l2 };

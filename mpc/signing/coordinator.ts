@@ -34,6 +34,15 @@ export interface CoordinatorConfig {
   roundTimeoutMs: number;
   /** Absolute expiry of the request, ms. */
   expiresAt: number;
+  /**
+   * Attempt numbers start after this (default 0). Participants keep one nonce per (session,
+   * attempt) and never sign an attempt twice, so two coordinators of the same request (a takeover,
+   * a restart) must number their attempts apart or every attempt after the first collides.
+   */
+  attemptBase?: number;
+  /** Rotate the candidate list by this much before taking the first t (spreads signing across the
+   * committee, so every member's share is exercised; default 0). */
+  rotate?: number;
   logger?: Logger;
 }
 
@@ -59,6 +68,7 @@ export class SigningCoordinator {
     this.#cfg = cfg;
     this.#log = cfg.logger ?? silentLogger();
     this.session = signingSessionId(cfg.pkg, cfg.requestId);
+    this.#attempt = cfg.attemptBase ?? 0;
   }
 
   get attempt(): number {
@@ -101,7 +111,8 @@ export class SigningCoordinator {
     if (candidates.length < t) return this.#fail(new MpcError('NOT_ENOUGH_PARTICIPANTS', `${candidates.length} candidates left, need ${t}`, { excluded: Object.fromEntries(this.excluded) }));
     this.#attempt++;
     this.#phase = 'commit';
-    this.#signers = candidates.slice(0, t);
+    const r = (this.#cfg.rotate ?? 0) % candidates.length;
+    this.#signers = [...candidates.slice(r), ...candidates.slice(0, r)].slice(0, t).sort((a, b) => a - b);
     this.#commitments = new Map();
     this.#shares = new Map();
     this.#deadline = this.#cfg.now() + this.#cfg.roundTimeoutMs;
