@@ -146,6 +146,17 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
       record.nodes.push({ name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, pids: { node: p.node.pid, cometbft: p.cometbft.pid } });
       writeLocalnet(record);
     }
+    if (chains && !opts.noSidecars) {
+      // With the validators, not after them: the genesis DKG opens at the first block, and a sidecar
+      // simply retries its node's RPC until it answers.
+      say(`starting ${manifest.nodes.length} MPC sidecars (libp2p on each node's mpc port; logs in HOME/sidecar/sidecar.log)`);
+      startSidecars(manifest.nodes, opts).forEach((c, i) => {
+        processes[i]!.sidecar = c;
+        record.nodes[i]!.pids.sidecar = c.pid;
+        record.nodes[i]!.gatewayUrl = gatewayUrl(manifest.nodes[i]!);
+      });
+      writeLocalnet(record);
+    }
     const target = opts.readyHeight ?? 2n;
     say(`waiting for every node to commit height ${target}...`);
     await Promise.all(
@@ -153,17 +164,7 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         waitForHeight(n.rpcUrl, target, opts.readyTimeoutMs ?? 60_000).then((s) => say(`${n.name} at height ${s.height}, ${s.peers} peers`)),
       ),
     );
-    if (chains && !opts.noSidecars) {
-      say(`starting ${manifest.nodes.length} MPC sidecars (libp2p on each node's mpc port; logs in HOME/sidecar/sidecar.log)`);
-      const sidecars = startSidecars(manifest.nodes, opts);
-      sidecars.forEach((c, i) => {
-        processes[i]!.sidecar = c;
-        record.nodes[i]!.pids.sidecar = c.pid;
-      });
-      manifest.nodes.forEach((n, i) => (record.nodes[i]!.gatewayUrl = gatewayUrl(n)));
-      writeLocalnet(record);
-      await awaitGroupKey(dir, manifest.nodes[0]!.rpcUrl, { timeoutMs: opts.dkgTimeoutMs ?? 120_000, say });
-    }
+    if (chains && !opts.noSidecars) await awaitGroupKey(dir, manifest.nodes[0]!.rpcUrl, { timeoutMs: opts.dkgTimeoutMs ?? 120_000, say });
   } catch (e) {
     await stopAll(processes);
     await Promise.all(started.map((pid) => stopPid(pid)));
