@@ -61,9 +61,21 @@ export function applyBatchRequest(state: State, msg: RequestBatchSignature, sign
   return batch;
 }
 
-export function onBatchSigned(state: State, r: SignRequest): void {
+/** A batch's signature landed: progress of the pipeline (the producer's clock restarts; it owes the
+ * L1 submission next). */
+export function onBatchSigned(state: State, r: SignRequest, time: bigint): void {
   const b = state.batch(r.batchIndex);
-  if (b && b.signRequest === r.id && b.status === BatchStatus.SIGNING) state.setBatch({ ...b, status: BatchStatus.SIGNED });
+  if (b && b.signRequest === r.id && b.status === BatchStatus.SIGNING) {
+    state.setBatch({ ...b, status: BatchStatus.SIGNED });
+    state.setBatchMeta({ ...state.batchMeta(), lastProgressTime: time });
+  }
+}
+
+/** True while the pool is signing one of the producer's batches: the wait is not the producer's. */
+export function batchBeingSigned(state: State): boolean {
+  const meta = state.batchMeta();
+  for (let i = meta.finalized; i < meta.nextIndex; i++) if (state.batch(i)?.status === BatchStatus.SIGNING) return true;
+  return false;
 }
 
 /** An appendBatch request expired: that batch and every batch chained on it expire; the chain
@@ -100,7 +112,7 @@ export function applyBatchAppended(state: State, ev: L1BatchAppended, ctx: Block
     return `batch ${ev.batchIndex} on L1 (hash ${toHex(ev.batchHash)}) differs from the approved one (${toHex(b.hash)})`;
   }
   state.setBatch({ ...b, status: BatchStatus.FINALIZED, finalizedHeight: ctx.height, l1TxHash: ev.txHash });
-  state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n });
+  state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n, lastProgressTime: ctx.time });
   ctx.events.push(event('batch_finalized', { index: b.index.toString() }));
   // Rewards: rewardPerL2BlockGwei * 1e9 per L2 block to the producer's LockingPool sequencer id.
   const amount = BigInt(ctx.params.rewardPerL2BlockGwei || '0') * GWEI * (b.l2End - b.l2Start + 1n);

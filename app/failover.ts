@@ -11,6 +11,7 @@ import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';
 import { currentKey } from './mpc-sessions.js';
+import { batchBeingSigned } from './batches.js';
 
 /** L2 blocks between the attested head and the earliest start a recommit may name. */
 export const RESPAN_START_MARGIN = 5n;
@@ -19,8 +20,9 @@ export const RESPAN_START_MARGIN = 5n;
 export function checkFailover(state: State, ctx: BlockCtx): void {
   const meta = state.epochMeta();
   const bm = state.batchMeta();
-  // Without a group key no batch can be signed, so nobody is stalling: the clock starts with the key.
-  if (meta.l2Head < bm.nextL2Start || !currentKey(state)) {
+  // Without a group key no batch can be signed, and while the pool signs one of its batches the
+  // producer waits on the pool: in neither case is it stalling.
+  if (meta.l2Head < bm.nextL2Start || !currentKey(state) || batchBeingSigned(state)) {
     state.setWorkSince(undefined);
     return;
   }
