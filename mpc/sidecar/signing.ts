@@ -37,6 +37,8 @@ export interface SigningDeps {
 interface Run {
   req: SignRequestView;
   coord: SigningCoordinator;
+  /** Attempt numbers of this run start after it. */
+  base: number;
   seenAt: number;
   startedAt: number;
   roundSentAt: number;
@@ -126,6 +128,7 @@ export class SigningDriver {
 
   #startRun(req: SignRequestView, pkg: PublicKeyPackage, rank: number, seenAt: number): void {
     const now = this.#now();
+    const base = attemptBase(myIndex(pkg, this.#d.identity.publicKey), this.#runCounter++);
     const coord = new SigningCoordinator({
       identity: this.#d.identity,
       pkg,
@@ -136,11 +139,11 @@ export class SigningDriver {
       expiresAt: Number(req.deadlineTime) * 1000,
       // Apart from every other coordinator's and from our own earlier runs (also across restarts:
       // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
-      attemptBase: attemptBase(myIndex(pkg, this.#d.identity.publicKey), this.#runCounter++),
+      attemptBase: base,
       rotate: Number(req.id % BigInt(pkg.members.length)),
       logger: this.#log,
     });
-    const run: Run = { req, coord, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };
+    const run: Run = { req, coord, base, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };
     this.#runs.set(bytesToHex(coord.session), run);
     this.#log.info({ requestId: req.id.toString(), purpose: req.purpose, rank }, 'coordinating sign request');
     this.#dispatch(run, coord.start());
@@ -219,7 +222,7 @@ export class SigningDriver {
           networkMs: run.networkMs,
           localMs: Math.max(0, at - run.startedAt - run.networkMs),
           waitMs: run.startedAt - run.seenAt,
-          attempts: c.attempt,
+          attempts: c.attempt - run.base,
           signers: c.signers,
           excluded: Object.fromEntries(c.excluded),
         },

@@ -90,7 +90,7 @@ export class Cluster {
       transport: this.hub.transport(x.pubKey),
       l2: this.l2,
       logger: x.log.logger(`sidecar-${i}`),
-      config: { roundTimeoutMs: 400 },
+      config: { roundTimeoutMs: 3000 },
       ...(byzantine ? { byzantine } : {}),
     });
     return x.sidecar;

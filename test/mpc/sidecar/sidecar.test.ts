@@ -60,21 +60,19 @@ describe('sidecar: DKG then signing over a scripted chain and an in-memory chann
     const { decodeBody, decodeEnvelope } = await import('../../../proto/mpc.js');
     const payload = (e: Uint8Array) => decodeBody(decodeEnvelope(e).body).payload;
     const r = c.chain.addRequest('distributeRewards', new Uint8Array(96).fill(3));
-    // A signer of attempt 1 (the first t = 3 indices) that is not the coordinator.
-    const pub = c.chain.key!.result.public;
-    const coordinator = pub.members[Number((r.id - 1n) % BigInt(pub.members.length))]!;
-    const signer = pub.members.find((m) => m.index <= pub.threshold && m.index !== coordinator.index)!;
-    const ti = c.nodes.findIndex((x) => bytesToHex(x.pubKey) === bytesToHex(signer.identity));
-    const target = c.nodes[ti]!;
-    const toTarget: { from: Uint8Array; env: Uint8Array }[] = [];
-    const fromTarget: Uint8Array[] = [];
+    // Record every channel message, then pick a signer of the request that is not its coordinator.
+    const traffic: { from: Uint8Array; to: Uint8Array; env: Uint8Array }[] = [];
     c.hub.filter = (from, to, env) => {
-      if (bytesToHex(to) === bytesToHex(target.pubKey)) toTarget.push({ from, env });
-      if (bytesToHex(from) === bytesToHex(target.pubKey)) fromTarget.push(env);
+      traffic.push({ from, to, env });
       return true;
     };
     await c.until(() => c.chain.requests.get(r.id)!.status === 'signed', 10);
     expect(c.chain.requests.get(r.id)!.status).toBe('signed');
+    const ti = c.nodes.findIndex((x) => traffic.some((m) => bytesToHex(m.to) === bytesToHex(x.pubKey) && payload(m.env) === 'signingPackage'));
+    expect(ti).toBeGreaterThanOrEqual(0);
+    const target = c.nodes[ti]!;
+    const toTarget = traffic.filter((m) => bytesToHex(m.to) === bytesToHex(target.pubKey));
+    const fromTarget = traffic.filter((m) => bytesToHex(m.from) === bytesToHex(target.pubKey)).map((m) => m.env);
     const reqMsg = toTarget.find((m) => payload(m.env) === 'signRequest')!;
     const pkgMsg = toTarget.find((m) => payload(m.env) === 'signingPackage')!;
     expect(reqMsg).toBeDefined();
