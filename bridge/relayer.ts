@@ -89,7 +89,11 @@ export class Relayer {
 
   private dueFor(req: PoolSignRequest, mine: boolean): boolean {
     const seen = this.signedSeen.get(req.id) ?? Date.now();
-    this.signedSeen.set(req.id, seen);
+    if (!this.signedSeen.has(req.id)) {
+      this.signedSeen.set(req.id, seen);
+      // Bounded: only the newest requests can still be waiting for their fallback.
+      if (this.signedSeen.size > 1_000) this.signedSeen.delete(this.signedSeen.keys().next().value!);
+    }
     return mine || Date.now() - seen >= (this.o.fallbackAfterMs ?? 10_000);
   }
 
