@@ -9,9 +9,10 @@ import { addNode } from '../cometbft-config/add-node.js';
 import type { NetworkNode } from '../cometbft-config/manifest.js';
 import { readDeployment } from '../contracts/deploy.js';
 import { blockNumber } from './anvil.js';
-import { LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, writeLocalnetNodeConfig } from './l1-chains.js';
+import { gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, writeLocalnetNodeConfig } from './l1-chains.js';
 import { readLocalnet, recordNode } from './localnet.js';
-import { launchValidator, type NodeProcesses } from './processes.js';
+import { launchSidecar, launchValidator, type NodeProcesses } from './processes.js';
+import { mpcKey } from './pool.js';
 import { abciQueryJson, cometValidators, tryNodeStatus } from './rpc.js';
 
 export interface JoinOptions {
@@ -36,6 +37,8 @@ export interface JoinResult {
   confirmed: { l1Block: bigint; cometHeight: bigint; atMs: number };
   attested: { l1Block: bigint; cometHeight: bigint; atMs: number };
   validator: { l1Block: bigint; cometHeight: bigint; atMs: number };
+  /** When the pool runs: the reshare that gave the new validator its share of the group key. */
+  share?: { l1Block: bigint; cometHeight: bigint; atMs: number; keyEpoch: number };
 }
 
 async function poll<T>(what: string, deadline: number, fn: () => Promise<T | undefined>): Promise<T> {
@@ -53,7 +56,7 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   const rec = readLocalnet(opts.dir);
   const deployment = readDeployment(rec.dir);
   if (!deployment.l1) throw new Error(`${rec.dir}/deployment.json has no l1 section: this localnet runs without L1 (start it with \`seqpool localnet up\` without --no-l1)`);
-  const pool = deployment.l1.lockingPool as Address;
+  const lockingPool = deployment.l1.lockingPool as Address;
   const l1Url = deployment.l1.rpcUrl;
   const peer = rec.nodes.find((n) => n.pids.cometbft) ?? rec.nodes[0]!;
 
@@ -62,8 +65,11 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   say(`home created: ${node.home} (validator ${node.validatorAddress}, RPC ${node.rpcUrl})`);
 
   const processes = await launchValidator(node, { detach: opts.detach, logLevel: opts.logLevel });
-  recordNode(rec.dir, { name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, pids: { node: processes.node.pid, cometbft: processes.cometbft.pid } });
-  say(`syncing: app and cometbft started as a full node, peers ${rec.nodes.map((n) => n.name).join(', ')}`);
+  // The pool runs sidecars: the new validator's must be up to receive its share at the reshare.
+  const pool = rec.nodes.some((n) => n.pids.sidecar);
+  if (pool) processes.sidecar = launchSidecar(node, { detach: opts.detach, logLevel: opts.logLevel });
+  recordNode(rec.dir, { name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, gatewayUrl: gatewayUrl(node), pids: { node: processes.node.pid, cometbft: processes.cometbft.pid, sidecar: processes.sidecar?.pid } });
+  say(`syncing: app${pool ? ', sidecar' : ''} and cometbft started as a full node, peers ${rec.nodes.map((n) => n.name).join(', ')}`);
   const synced = await poll('the new node to catch up', deadline, async () => {
     const [mine, theirs] = await Promise.all([tryNodeStatus(node.rpcUrl), tryNodeStatus(peer.rpcUrl)]);
     return mine && theirs && !mine.catchingUp && mine.height > 0n && mine.height + 2n >= theirs.height ? mine : undefined;
@@ -72,7 +78,7 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
 
   const amount = opts.amount ?? 20_000n * TOKEN;
   const session = await l1Session(l1Url, opts.fromKey ?? LOCALNET_DEPLOYER_KEY);
-  const locked = await lockFor(session, pool, node.pubKey, amount);
+  const locked = await lockFor(session, lockingPool, node.pubKey, amount);
   const power = amount / TOKEN;
   say(`locked ${power} tokens in L1 block ${locked.blockNumber}: sequencer ${locked.sequencerId}, signer ${locked.signer}, tx ${locked.txHash}`);
 
@@ -96,6 +102,17 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
     return me ? { height: v.height, power: me.power } : undefined;
   });
   const validator = { ...(await stamp()), cometHeight: inSet.height };
-  say(`validator at height ${inSet.height} with power ${inSet.power}`);
-  return { node, processes, sequencerId: locked.sequencerId, power: inSet.power, lockBlock: locked.blockNumber, confirmed, attested, validator };
+  say(`validator at height ${inSet.height} with power ${inSet.power} (from the epoch boundary on)`);
+  let share: JoinResult['share'];
+  if (pool) {
+    // The committee changed at that boundary, so the app opened a reshare to it; the new member
+    // holds a share once the session finishes (the group key never changes).
+    const key = await poll(`${node.name} in the MPC key`, deadline, async () => {
+      const k = await mpcKey(peer.rpcUrl);
+      return k?.members.some((m) => m.address === node.validatorAddress) ? k : undefined;
+    });
+    share = { ...(await stamp()), cometHeight: BigInt(key.height), keyEpoch: Number(key.keyEpoch) };
+    say(`share of group key ${key.groupKey.slice(0, 16)}… held from key epoch ${key.keyEpoch} (reshare done at height ${key.height}, threshold ${key.threshold} of ${key.members.length})`);
+  }
+  return { node, processes, sequencerId: locked.sequencerId, power: inSet.power, lockBlock: locked.blockNumber, confirmed, attested, validator, ...(share ? { share } : {}) };
 }

@@ -1,7 +1,7 @@
 // Flow 1 end to end on real processes: a 4-validator localnet with L1 and L2 anvils (genesis
-// validators backed by LockingPool locks); a fifth node joins by locking on L1 and, after K = 2
-// confirmations and attestation by > 2/3 of power, enters CometBFT's validator set with power = tokens
-// and signs blocks; a relock changes its power, a signer change rotates its key, an unlock removes it.
+// validators backed by LockingPool locks) and its sidecars; a fifth node joins by locking on L1 and,
+// after K = 2 confirmations and attestation by > 2/3 of power, enters CometBFT's validator set with
+// power = tokens at the next epoch boundary, gets a share of the group key by reshare, and signs blocks; a relock changes its power, a signer change rotates its key, an unlock removes it.
 // App hashes agree across all nodes after each step. Ports 44000-44029 (nodes) and 44100-44101 (anvils).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Address } from 'viem';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const d = readDeployment(net.dir).l1!;
   pool = d.lockingPool as Address;
   l1Url = d.rpcUrl;
-}, 120_000);
+}, 200_000);
 
 afterAll(async () => {
   if (joined) net.processes.push(joined.processes);
@@ -45,7 +45,7 @@ test('a fifth node locks on L1 and becomes a validator that signs blocks', async
   const lines: string[] = [];
   joined = await localnetJoin({ dir: net.dir, amount: 30_000n * TOKEN, logLevel: 'debug', onProgress: (l) => lines.push(l), timeoutMs: 120_000 });
   rpcUrls = [...net.manifest.nodes.map((n) => n.rpcUrl), joined.node.rpcUrl];
-  const stages = [/^home created/, /^syncing/, /^synced at height/, /^locked 30000 tokens in L1 block/, /^confirmed/, /^attested/, /^validator at height \d+ with power 30000/];
+  const stages = [/^home created/, /^syncing: app, sidecar and cometbft/, /^synced at height/, /^locked 30000 tokens in L1 block/, /^confirmed/, /^attested/, /^validator at height \d+ with power 30000/, /^share of group key .* held from key epoch 1/];
   expect(lines).toHaveLength(stages.length);
   stages.forEach((re, i) => expect(lines[i]).toMatch(re));
   expect(joined.power).toBe(30_000n);
@@ -63,7 +63,7 @@ test('relock raises its power; a signer change rotates its key; unlock removes i
   const address = joined.node.validatorAddress;
   const deployer = await l1Session(l1Url, LOCALNET_DEPLOYER_KEY);
   await relock(deployer, pool, joined.sequencerId, 5_000n * TOKEN);
-  await eventually('power 35000', async () => ((await powerOf(address)) === 35_000n ? true : undefined), 30_000);
+  await eventually('power 35000', async () => ((await powerOf(address)) === 35_000n ? true : undefined), 45_000);
   await assertAppHashesAgree(rpcUrls);
 
   // updateSigner is sent by the current signer: the validator key itself, funded with L1 gas.
@@ -73,13 +73,13 @@ test('relock raises its power; a signer change rotates its key; unlock removes i
   const next = generateValidatorKey();
   const nextAddress = Buffer.from(next.address).toString('hex').toUpperCase();
   await updateSigner(await l1Session(l1Url, privKeyHex(key.privKey)), pool, joined.sequencerId, next.pubKey);
-  await eventually('the key rotated in /validators', async () => ((await powerOf(nextAddress)) === 35_000n && (await powerOf(address)) === undefined ? true : undefined), 30_000);
+  await eventually('the key rotated in /validators', async () => ((await powerOf(nextAddress)) === 35_000n && (await powerOf(address)) === undefined ? true : undefined), 45_000);
   await assertAppHashesAgree(rpcUrls);
 
   await unlock(deployer, pool, joined.sequencerId);
-  await eventually('the sequencer out of /validators', async () => ((await powerOf(nextAddress)) === undefined ? true : undefined), 30_000);
+  await eventually('the sequencer out of /validators', async () => ((await powerOf(nextAddress)) === undefined ? true : undefined), 45_000);
   const s = await rpcQuery<{ status: string; power: string }>(rpcUrls[0]!, `/sequencer/${joined.sequencerId}`);
   expect(s.value).toMatchObject({ status: 'unlocking', power: '0' });
   expect((await cometValidators(rpcUrls[0]!)).validators.map((v) => v.power)).toEqual([20_000n, 20_000n, 20_000n, 20_000n]);
   await assertAppHashesAgree(rpcUrls);
-}, 120_000);
+}, 200_000);
