@@ -234,4 +234,26 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
       await listener.stop();
     }
   });
+
+  test('adding l1.batchInbox to an existing bridge database re-reads L1 for the BatchAppended events it passed', async () => {
+    const view: StakingStateView = { nextNonce: () => 1n, isSettled: () => false, nextBatchIndex: () => 0n };
+    const opts = { chainId: CHAIN_ID, lockingPool: dep.lockingPool, startBlock: dep.startBlock, confirmations: 1, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge-upgrade`, rpcUrl: anvil.url, stateView: view };
+    const before = new L1Listener(opts);
+    await before.start();
+    await before.syncNow();
+    expect(before.pending()).toEqual([]);
+    const cursor = before.status().cursor;
+    await before.stop();
+    expect(cursor).toBeGreaterThan(dep.startBlock);
+
+    const after = new L1Listener({ ...opts, batchInbox: dep.batchInbox });
+    await after.start();
+    try {
+      await after.syncNow();
+      expect(after.pending().map((o) => o.batchAppended?.batchIndex)).toEqual([0n]);
+      expect(after.status().storedEvents).toBe(4); // batches 0-3
+    } finally {
+      await after.stop();
+    }
+  });
 });
