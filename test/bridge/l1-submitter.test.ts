@@ -256,4 +256,36 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
       await after.stop();
     }
   });
+
+  test('a reorg deeper than K that orphans a BatchAppended block drops the event: the old block hash is never offered', async () => {
+    const view: StakingStateView = { nextNonce: () => 1n, isSettled: () => false, nextBatchIndex: () => 4n };
+    const listener = new L1Listener({ chainId: CHAIN_ID, lockingPool: dep.lockingPool, batchInbox: dep.batchInbox, startBlock: dep.startBlock, confirmations: 1, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge-reorg`, rpcUrl: anvil.url, stateView: view });
+    await listener.start();
+    const s = sender(v.privHex, `${dir.path}/l1-tx`);
+    await s.open();
+    try {
+      signedBatch(4n, 2n);
+      await new L1BatchSubmitter({ sender: s, batchInbox: dep.batchInbox, pool: pool.view }).step();
+      await pub.waitForTransactionReceipt({ hash: s.job('batch/4')!.txs[0]!.hash, pollingInterval: 50 });
+      await rpc.mine({ blocks: 2 });
+      await listener.syncNow();
+      const [before] = listener.pending();
+      expect(before?.batchAppended?.batchIndex).toBe(4n);
+      const orphaned = toHex(before!.batchAppended!.blockHash);
+      // Replace the last 3 blocks (the BatchAppended block and 2 on top) with empty ones.
+      await pub.request({ method: 'anvil_reorg', params: [3, []] } as never);
+      await rpc.mine({ blocks: 1 });
+      await listener.syncNow();
+      for (const o of listener.pending()) {
+        const ev = o.batchAppended!;
+        expect(toHex(ev.blockHash)).not.toBe(orphaned);
+        const canonical = await pub.getBlock({ blockNumber: ev.blockNumber });
+        expect(`0x${toHex(ev.blockHash)}`).toBe(canonical.hash);
+      }
+      expect(await read<bigint>('nextBatchIndex') === 5n).toBe(listener.pending().length === 1);
+    } finally {
+      await s.close();
+      await listener.stop();
+    }
+  });
 });
