@@ -121,6 +121,7 @@ export class CometFollower implements HeightSource {
   #pollTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #polling = false;
+  #failures = 0;
 
   constructor(opts: FollowerOptions) {
     this.#opts = opts;
@@ -149,9 +150,14 @@ export class CometFollower implements HeightSource {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      this.#emit((await this.#opts.rpc.status()).height);
+      const h = (await this.#opts.rpc.status()).height;
+      if (this.#failures > 0) this.#log.info({ failures: this.#failures }, 'node reachable again');
+      this.#failures = 0;
+      this.#emit(h);
     } catch (e) {
-      this.#log.warn({ err: (e as Error).message }, 'status poll failed; retrying');
+      // Loud once, then quiet until it recovers (a node that is down would flood the log).
+      if (this.#failures++ === 0) this.#log.warn({ err: (e as Error).message }, 'status poll failed; retrying until the node answers');
+      else this.#log.debug({ err: (e as Error).message, failures: this.#failures }, 'status poll failed');
     } finally {
       this.#polling = false;
     }
@@ -181,7 +187,7 @@ export class CometFollower implements HeightSource {
       if (this.#stopped) return;
       const wait = this.#backoff;
       this.#backoff = Math.min(this.#backoff * 2, 10_000);
-      this.#log.info({ url, retryMs: wait }, 'NewBlock subscription closed; reconnecting (polling status meanwhile)');
+      this.#log[wait === 500 ? 'info' : 'debug']({ url, retryMs: wait }, 'NewBlock subscription closed; reconnecting (polling status meanwhile)');
       this.#reconnectTimer = setTimeout(() => this.#connect(), wait);
     });
   }

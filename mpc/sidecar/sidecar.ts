@@ -224,13 +224,24 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     peers.sort((a, b) => a.peerId.localeCompare(b.peerId));
     const sig = JSON.stringify(peers.map((p) => [p.peerId, p.addrs, bytesToHex(p.identity)]));
     if (sig !== lastPeers) {
+      let admitted = peers;
       try {
         transport.setPeers(peers);
-        lastPeers = sig;
-        log.info({ peers: peers.length, wanted: wanted.size }, 'channel allowlist updated');
       } catch (e) {
-        log.warn({ err: (e as Error).message }, 'channel refused the peer list');
+        // One bad binding (an unparsable peer id) must not keep every other peer out: admit the good ones.
+        log.warn({ err: (e as Error).message }, 'channel refused the peer list; admitting the peers it accepts one by one');
+        admitted = peers.filter((p) => {
+          try {
+            transport.setPeers([p]);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        transport.setPeers(admitted);
       }
+      lastPeers = sig;
+      log.info({ peers: admitted.length, wanted: wanted.size }, 'channel allowlist updated');
     }
   };
 
