@@ -74,14 +74,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   try {
     l2Head = await startL2Head(config, log);
     const head = l2Head;
-    const appOptions = {
+    app = await SeqpoolApp.open({
       persistence,
       logger: log.child({ component: 'app' }),
       observations,
       tamperVoteExtension: byzantineExtensionHook(log),
+      // ExtendVote reports this node's L2 head (docs/pool.md "L2 head"); undefined = unknown.
       l2Head: head ? () => head.current() : undefined,
-    };
-    app = await SeqpoolApp.open(appOptions);
+    });
     const committedApp = app;
     // The bridge reads committed app state (which nonce comes next, what is settled, who produces),
     // so it is built after the app opened; until there is work, it simply offers and sends nothing.
