@@ -82,6 +82,8 @@ export class EvmTxSender {
   private readonly bumpPercent: bigint;
   private readonly feeCap: bigint;
   private chainChecked = false;
+  /** The chain has no base fee (decided from the latest block, once). */
+  private legacy: boolean | undefined;
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: EvmTxSenderOptions) {
@@ -291,16 +293,11 @@ export class EvmTxSender {
 
   /** Write-ahead: the signed tx is on disk before the RPC sees it, so a crash cannot forget a sent nonce. */
   private async signAndSend(rec: JobRecord, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<void> {
-    const raw = await this.account.signTransaction({
-      chainId: this.o.chainId,
-      type: 'eip1559',
-      nonce: rec.nonce,
-      to: rec.to,
-      data: rec.data,
-      gas: BigInt(rec.gas),
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    });
+    const common = { chainId: this.o.chainId, nonce: rec.nonce, to: rec.to, data: rec.data, gas: BigInt(rec.gas) };
+    // A chain without EIP-1559 (no base fee) takes legacy txs: gasPrice plays maxFeePerGas's part.
+    const raw = this.legacy
+      ? await this.account.signTransaction({ ...common, type: 'legacy', gasPrice: fees.maxFeePerGas })
+      : await this.account.signTransaction({ ...common, type: 'eip1559', maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
     const sent: SentTx = { hash: keccak256(raw), raw, maxFeePerGas: fees.maxFeePerGas.toString(), maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString() };
     rec.txs.push(sent);
     this.jobs.set(rec.id, rec);
@@ -327,9 +324,21 @@ export class EvmTxSender {
   }
 
   private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    const f = await this.client.estimateFeesPerGas();
-    let maxFeePerGas = f.maxFeePerGas ?? 0n;
-    const maxPriorityFeePerGas = f.maxPriorityFeePerGas ?? 0n;
+    let maxFeePerGas: bigint;
+    let maxPriorityFeePerGas: bigint;
+    if (this.legacy === undefined) {
+      const latest = await this.client.getBlock({ blockTag: 'latest' });
+      this.legacy = latest.baseFeePerGas === null || latest.baseFeePerGas === undefined;
+      if (this.legacy) this.log.info(`${this.o.label} has no EIP-1559 base fee: sending legacy (gasPrice) txs`);
+    }
+    if (this.legacy) {
+      maxFeePerGas = await this.client.getGasPrice();
+      maxPriorityFeePerGas = maxFeePerGas;
+    } else {
+      const f = await this.client.estimateFeesPerGas();
+      maxFeePerGas = f.maxFeePerGas ?? 0n;
+      maxPriorityFeePerGas = f.maxPriorityFeePerGas ?? 0n;
+    }
     if (maxFeePerGas > this.feeCap) maxFeePerGas = this.feeCap;
     return { maxFeePerGas, maxPriorityFeePerGas: maxPriorityFeePerGas > maxFeePerGas ? maxFeePerGas : maxPriorityFeePerGas };
   }
