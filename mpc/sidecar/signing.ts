@@ -93,7 +93,12 @@ export class SigningDriver {
     const live = new Set(pending.map((r) => r.id));
     for (const id of [...this.#seen.keys()]) if (!live.has(id)) this.#seen.delete(id);
     for (const id of [...this.#failedAt.keys()]) if (!live.has(id)) this.#failedAt.delete(id);
-    for (const [s, run] of this.#runs) if (!live.has(run.req.id) && (run.finished || run.coord.phase === 'done' || run.coord.phase === 'failed')) this.#runs.delete(s);
+    for (const [s, run] of this.#runs) {
+      if (live.has(run.req.id)) continue;
+      if (!run.finished && run.coord.phase !== 'done') this.#log.info({ requestId: run.req.id.toString() }, 'sign request no longer pending (signed by another coordinator, or expired); run dropped');
+      run.finished = true;
+      this.#runs.delete(s);
+    }
     if (!key || !pkg) return;
     await this.#ensureParticipant(key);
     for (const r of pending) {
@@ -136,7 +141,9 @@ export class SigningDriver {
       message: req.digest,
       now: this.#now,
       roundTimeoutMs: this.#d.roundTimeoutMs,
-      expiresAt: Number(req.deadlineTime) * 1000,
+      // The deadline is in block time; measured from when we saw the request committed, so a
+      // clock offset between this host and block time cannot expire (or prolong) it.
+      expiresAt: seenAt + Math.max(0, Number(req.deadlineTime - req.createdTime)) * 1000,
       // Apart from every other coordinator's and from our own earlier runs (also across restarts:
       // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
       attemptBase: base,

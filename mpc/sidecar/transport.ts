@@ -31,7 +31,8 @@ export class MemoryHub {
   delivered = 0;
   dropped = 0;
 
-  transport(identity: Uint8Array, peerId = `12D3KooWmem${bytesToHex(identity).slice(2, 40)}`): MemoryTransport {
+  /** The default peer id is a well-formed base58 string ("12D3KooW" + the identity's hex digits mapped into base58), so an app's BindPeer checks accept it. */
+  transport(identity: Uint8Array, peerId = `12D3KooW${[...bytesToHex(identity).slice(2, 46)].map((c) => '123456789ABCDEFG'[parseInt(c, 16)]).join('')}`): MemoryTransport {
     const t = new MemoryTransport(this, identity, peerId);
     this.#nodes.set(bytesToHex(identity), t);
     return t;
