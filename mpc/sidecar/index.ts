@@ -1,0 +1,11 @@
+// The MPC sidecar (docs/operators.md "Running the sidecar"; protocol in docs/pool.md).
+export { startSidecar, bindableAddrs, type SidecarOptions, type RunningSidecar, type SidecarStatus } from './sidecar.js';
+export { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase, SidecarConfigSchema, PASSPHRASE_ENV, type SidecarConfig } from './config.js';
+export { CometRpc, CometFollower, QueryFailed, websocketUrl, type ChainClient, type HeightSource, type QueryAnswer, type BroadcastResult } from './chain.js';
+export { parseKey, parseSession, parseSignRequest, parsePending, parseValidator, keyPackage, type KeyView, type SessionView, type SignRequestView, type ValidatorView } from './chain-view.js';
+export { MemoryHub, MemoryTransport, type Transport, type TransportPeer } from './transport.js';
+export { Approver, ViemL2Reader, deriveDataHash, BATCH_HEADER_ABI, type L2Reader } from './approval.js';
+export { KeygenDriver, FileDealtLog, MemoryDealtLog, type DealtLog } from './keygen.js';
+export { SigningDriver, coordinatorRank } from './signing.js';
+export { TxSender, SIDECAR_LANE } from './tx-sender.js';
+export { BYZANTINE_ENV, byzantineMode, type ByzantineMode } from './test-hooks.js';
