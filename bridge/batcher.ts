@@ -60,6 +60,7 @@ export class Batcher {
   private sent: Sent[] = [];
   private chainId: string | undefined;
   private lastWait = '';
+  private lastRefusal = '';
 
   constructor(private readonly o: BatcherOptions) {
     this.log = (o.logger ?? silentLogger()).child({ task: 'batcher' });
@@ -132,8 +133,10 @@ export class Batcher {
       return false;
     }
     if (res.code !== TxCode.OK) {
-      this.log.error({ ...fields, code: res.code, log: res.log }, 'batch request refused by CheckTx');
-      this.sent = [];
+      // Logged as an error once per distinct refusal; the same refusal every second is noise.
+      const key = `${tip.index}:${res.code}:${res.log}`;
+      this.log[key === this.lastRefusal ? 'debug' : 'error']({ ...fields, code: res.code, log: res.log }, 'batch request refused by CheckTx');
+      this.lastRefusal = key;
       return false;
     }
     this.nextNonce = nonce + 1n;

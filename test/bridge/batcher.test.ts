@@ -142,6 +142,17 @@ describe('batcher (real L2 anvil, fake committed state)', () => {
     expect(sent[1]!.requestBatch).toMatchObject({ batchIndex: 0n, l2Start: 1n });
   });
 
+  test('a request CheckTx refuses is not waited for: the next step builds it again from committed state', async () => {
+    const pool = chainState(v, { head: 30n, nonce: 0n });
+    const { sent, broadcast } = recorder([TxCode.INVALID_MESSAGE]);
+    const b = new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey });
+    await b.step();
+    expect(b.uncommitted).toBe(0);
+    await b.step();
+    expect(sent.map((t) => [t.nonce, t.requestBatch!.batchIndex])).toEqual([[1n, 0n], [1n, 0n]]);
+    expect(b.uncommitted).toBe(1);
+  });
+
   test('SEQPOOL_TEST_BATCH_MISMATCH: the requested dataHash is not the one of the L2 blocks', async () => {
     const pool = chainState(v, { head: 30n, nonce: 0n });
     const { sent, broadcast } = recorder();
