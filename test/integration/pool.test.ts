@@ -1,0 +1,135 @@
+// The pool at work, end to end on real processes (issue 5): 4 validators with L1 and L2 anvils,
+// contracts, sidecars on libp2p. The genesis DKG's key verifies batches on L1; a fifth validator
+// joins by locking (reshare, same L1 key, its share signs) and exits (reshare again); a sidecar
+// killed mid-signing is worked around; the producer's death is healed by a re-span, with no gap and
+// no duplicate batch on L1. Ports 48200-48299 (nodes) and 48300-48301 (anvils).
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { PoolClient } from '../../client/pool-client.js';
+import { l1Session, TOKEN, unlock } from '../../client/l1-staking.js';
+import { gatewayUrl, LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
+import { localnetJoin, type JoinResult } from '../../localnet/join.js';
+import { launchSidecar } from '../../localnet/processes.js';
+import { tryNodeStatus } from '../../localnet/rpc.js';
+import { appendedBatches, chainsOf, expectContiguous, l1GroupKeys, l2CurrentEpochId, sidecarLog } from './pool-helpers.js';
+import { assertAppHashesAgree, eventually, rpcQuery, runCli, startTestnet, type Testnet } from './testnet.js';
+
+let net: Testnet;
+let joined: JoinResult | undefined;
+let client: PoolClient;
+let groupKeyL1: string;
+
+beforeAll(async () => {
+  net = await startTestnet({ validators: 4, l1: true, basePort: 48200, anvilPorts: { l1: 48300, l2: 48301 } });
+  client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));
+}, 240_000);
+
+afterAll(async () => {
+  if (joined) net.processes.push(joined.processes);
+  await net?.stop();
+}, 60_000);
+
+const rpcUrls = () => net.processes.filter((p) => p.cometbft.exitCode === null && !p.cometbft.killed).map((p) => net.manifest.nodes.find((n) => n.name === p.name)?.rpcUrl ?? joined!.node.rpcUrl);
+
+test('genesis DKG; L2 blocks become batches on L1 that the contract verified; each is in state and served by the gateway, PoolClient and the CLI', async () => {
+  const key = await client.mpcKey();
+  expect(key.members).toHaveLength(4);
+  expect(key.threshold).toBe(3);
+  groupKeyL1 = key.groupKeyL1;
+  expect(await l1GroupKeys(net.dir)).toEqual([groupKeyL1, groupKeyL1, groupKeyL1]);
+
+  const batches = await eventually('3 batches on L1', async () => {
+    const b = await appendedBatches(net.dir);
+    return b.length >= 3 ? b : undefined;
+  }, 90_000);
+  expectContiguous(batches);
+  const other = new PoolClient(gatewayUrl(net.manifest.nodes[1]!));
+  for (const b of batches) {
+    const v = await eventually(`batch ${b.batchIndex} finalized in state`, async () => {
+      const x = await other.batch(b.batchIndex);
+      return x.status === 'finalized' ? x : undefined;
+    });
+    expect(v).toMatchObject({ index: b.batchIndex, hash: b.batchHash, l2Start: b.l2StartBlock, l2End: b.l2EndBlock, dataHash: b.dataHash, l1TxHash: b.txHash });
+    expect(v.producer.toLowerCase()).toBe(b.producer.toLowerCase());
+    const signed = await client.signRequest(v.signRequest);
+    expect(signed).toMatchObject({ purpose: 'appendBatch', status: 'signed' });
+  }
+  const viaAbci = await rpcQuery<{ status: string; hash: string }>(net.manifest.nodes[2]!.rpcUrl, '/batch/0');
+  expect(viaAbci.value).toMatchObject({ status: 'finalized', hash: batches[0]!.batchHash });
+  expect(await runCli(['query', 'batch', '0', '--rpc', net.manifest.nodes[3]!.rpcUrl])).toContain(batches[0]!.batchHash);
+  // The pool also signed the next epochs for the L2 SequencerSet, and their producers relayed them.
+  await eventually('an epoch committed on L2', async () => ((await l2CurrentEpochId(net.dir)) >= 1n ? true : undefined), 60_000);
+  await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
+}, 180_000);
+
+test('a fifth validator joins by locking: reshare at the boundary, same group key on L1, its share signs; it exits: reshare again, signing goes on', async () => {
+  joined = await localnetJoin({ dir: net.dir, amount: 20_000n * TOKEN, timeoutMs: 150_000 });
+  expect(joined.share).toBeDefined();
+  const key = await client.mpcKey();
+  expect(key.members).toHaveLength(5);
+  expect(key.threshold).toBe(4);
+  expect(key.groupKeyL1).toBe(groupKeyL1);
+  expect(await l1GroupKeys(net.dir)).toEqual([groupKeyL1, groupKeyL1, groupKeyL1]);
+  const mine = key.members.find((m) => m.address === joined!.node.validatorAddress)!;
+  // Signers rotate with the request id, so the new share soon takes part in an aggregate that L1 accepts.
+  const homes = [...net.manifest.nodes.map((n) => n.home), joined.node.home];
+  const since = joined.share!.atMs;
+  await eventually('a signature with the new share', async () => {
+    const lines = homes.flatMap((h) => sidecarLog(h, 'signature aggregated'));
+    return lines.some((l) => (l.time as number) > since && (l.signers as number[]).includes(mine.index)) ? true : undefined;
+  }, 60_000);
+  const before = (await appendedBatches(net.dir)).length;
+
+  const deployer = await l1Session(chainsOf(net.dir).d.l1!.rpcUrl, LOCALNET_DEPLOYER_KEY);
+  await unlock(deployer, chainsOf(net.dir).pool, joined.sequencerId);
+  const after = await eventually('the key reshared without the fifth validator', async () => {
+    const k = await client.mpcKey();
+    return k.members.length === 4 && k.keyEpoch > key.keyEpoch ? k : undefined;
+  }, 90_000);
+  expect(after.groupKeyL1).toBe(groupKeyL1);
+  expect(after.threshold).toBe(3);
+  await eventually('batches continue after the exit', async () => ((await appendedBatches(net.dir)).length >= before + 2 ? true : undefined), 60_000);
+  expectContiguous(await appendedBatches(net.dir));
+}, 400_000);
+
+test('a sidecar killed mid-signing is excluded and signing goes on; restarted, it rejoins', async () => {
+  const victim = net.processes[1]!;
+  const node = net.manifest.nodes[1]!;
+  const before = (await appendedBatches(net.dir)).length;
+  victim.sidecar!.kill('SIGKILL');
+  await eventually('two more batches without that sidecar', async () => ((await appendedBatches(net.dir)).length >= before + 2 ? true : undefined), 60_000);
+  victim.sidecar = launchSidecar(node);
+  const restartedAt = Date.now();
+  const index = (await client.mpcKey()).members.find((m) => m.address === node.validatorAddress)!.index;
+  await eventually('a signature with the restarted sidecar\'s share', async () => {
+    const lines = net.manifest.nodes.flatMap((n) => sidecarLog(n.home, 'signature aggregated'));
+    return lines.some((l) => (l.time as number) > restartedAt && (l.signers as number[]).includes(index)) ? true : undefined;
+  }, 90_000);
+  expectContiguous(await appendedBatches(net.dir));
+}, 150_000);
+
+test('the producer dies (node and sidecar): a re-span elects another within respanTimeout plus a few blocks; batches resume with no gap and no duplicate on L1', async () => {
+  const meta = await client.batchMeta();
+  const owing = await client.producerOf(meta.nextL2Start);
+  const i = net.manifest.nodes.findIndex((n) => n.validatorAddress === owing.producer);
+  expect(i).toBeGreaterThanOrEqual(0);
+  const victim = net.processes[i]!;
+  const before = (await appendedBatches(net.dir)).length;
+  const killedAt = Date.now();
+  for (const c of [victim.sidecar!, victim.cometbft, victim.node]) c.kill('SIGKILL');
+  const survivor = new PoolClient(gatewayUrl(net.manifest.nodes[(i + 1) % 4]!));
+  const respan = await eventually('a re-span away from the dead producer', async () => {
+    const e = await survivor.currentEpoch();
+    return e.isRespan && e.producer !== owing.producer ? e : undefined;
+  }, 60_000);
+  expect(respan.respanOf).toBeDefined();
+  const resumed = await eventually('a batch by the replacement on L1', async () => {
+    const b = await appendedBatches(net.dir);
+    return b.slice(before).find((x) => x.producer.toLowerCase() !== owing.signer.toLowerCase());
+  }, 90_000);
+  const failoverMs = Date.now() - killedAt;
+  process.stdout.write(`failover: producer killed -> first batch of its replacement on L1 in ${failoverMs} ms (batch ${resumed.batchIndex})\n`);
+  expectContiguous(await appendedBatches(net.dir));
+  const live = rpcUrls().filter((u) => u !== net.manifest.nodes[i]!.rpcUrl);
+  expect((await tryNodeStatus(live[0]!))!.height).toBeGreaterThan(0n);
+  await assertAppHashesAgree(live);
+}, 200_000);
