@@ -158,6 +158,9 @@ export class Relayer {
     const onChain = (await s.client.readContract({ address: l1.lockingPool, abi: this.poolAbi, functionName: 'authNonce' })) as bigint;
     await this.scanRequests(l1.lockingPool);
     for (const n of this.auth.keys()) if (n < onChain) this.auth.delete(n);
+    // Finished jobs of long-landed nonces are history: keep the database small (one reward per batch).
+    const oldest = [...this.auth.values()].reduce((m, a) => (a.id < m ? a.id : m), this.scanNext);
+    await s.forget((j) => j.id.startsWith('auth/') && BigInt(j.id.slice(5)) < oldest - 256n);
     const r = this.auth.get(onChain);
     if (!r) return;
     if (r.status === 'expired') {
