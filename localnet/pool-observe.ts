@@ -1,10 +1,11 @@
 // Reads the pool's effects where they land: BatchInbox on L1 (events the contract emitted only after
-// verifying the pool's signature), SequencerSet on L2, and the sidecars' structured logs.
+// verifying the pool's signature), SequencerSet on L2, and the sidecars' structured logs. Shared by
+// the end-to-end tests and bench:pool.
 import { existsSync, readFileSync } from 'node:fs';
 import { createPublicClient, http, type Address, type Hex } from 'viem';
-import { abiOf } from '../../contracts/artifacts.js';
-import { readDeployment } from '../../contracts/deploy.js';
-import { sidecarLogFile } from '../../localnet/processes.js';
+import { abiOf } from '../contracts/artifacts.js';
+import { readDeployment } from '../contracts/deploy.js';
+import { sidecarLogFile } from './processes.js';
 
 export interface AppendedBatch {
   batchIndex: bigint;

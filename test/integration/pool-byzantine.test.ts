@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { PoolClient } from '../../client/pool-client.js';
 import { gatewayUrl } from '../../localnet/l1-chains.js';
 import { cometValidators } from '../../localnet/rpc.js';
-import { appendedBatches, sidecarLog } from './pool-helpers.js';
+import { appendedBatches, sidecarLog } from '../../localnet/pool-observe.js';
 import { assertAppHashesAgree, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
 
 let net: Testnet;

@@ -10,7 +10,7 @@ import { gatewayUrl, LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
 import { localnetJoin, type JoinResult } from '../../localnet/join.js';
 import { launchSidecar } from '../../localnet/processes.js';
 import { tryNodeStatus } from '../../localnet/rpc.js';
-import { appendedBatches, chainsOf, expectContiguous, l1GroupKeys, l2CurrentEpochId, sidecarLog } from './pool-helpers.js';
+import { appendedBatches, chainsOf, expectContiguous, l1GroupKeys, l2CurrentEpochId, sidecarLog } from '../../localnet/pool-observe.js';
 import { assertAppHashesAgree, eventually, rpcQuery, runCli, startTestnet, type Testnet } from './testnet.js';
 
 let net: Testnet;
