@@ -44,7 +44,7 @@ export interface L1BatchSubmitterOptions {
   batchInbox: Hex;
   pool: PoolView;
   intervalMs?: number;
-  /** A batch signed this long ago and still not on L1 is submitted by any node, not only its producer (default 60 s). */
+  /** A batch signed this long ago and still not on L1 is submitted by any node, not only its producer or the producer batching now (default 20 s). */
   fallbackAfterMs?: number;
   /** Blocks after which a mined appendBatch the contract does not show is considered lost to a reorg (default 12). */
   reorgDepth?: number;
@@ -89,11 +89,14 @@ export class L1BatchSubmitter {
     const b = await this.o.pool.batch(next);
     if (!b) return; // the pool has not requested it yet
     if (b.status !== 'signed' && b.status !== 'finalized') return this.report(next, `batch ${next} is ${b.status}`);
-    const mine = b.producer === s.address.toLowerCase();
+    // Its producer submits it; so does the producer batching now (after a re-span the replacement
+    // continues from the last batch on L1, which may be a signed batch its dead predecessor never
+    // sent); anyone else only after a fallback delay.
+    const mine = b.producer === s.address.toLowerCase() || (await this.owesBatches());
     const seen = this.firstSeenSigned.get(next) ?? Date.now();
     this.firstSeenSigned.set(next, seen);
     for (const k of this.firstSeenSigned.keys()) if (k < next) this.firstSeenSigned.delete(k);
-    if (!mine && Date.now() - seen < (this.o.fallbackAfterMs ?? 60_000)) return;
+    if (!mine && Date.now() - seen < (this.o.fallbackAfterMs ?? 20_000)) return;
 
     const id = `batch/${next}`;
     const rec = s.job(id);
@@ -114,6 +117,13 @@ export class L1BatchSubmitter {
     const sig96 = `0x${toHex(encodeL1Signature(fromHex(req.signature)))}` as Hex;
     const sent = await s.submit(id, `appendBatch(${next})`, { address: this.o.batchInbox, abi: this.abi, functionName: 'appendBatch', args: [header, sig96] });
     this.log.info({ batch: next.toString(), l2: `${b.l2Start}-${b.l2End}`, nonce: sent.nonce, tx: sent.txs[sent.txs.length - 1]!.hash, asProducer: mine }, 'appendBatch submitted to L1');
+  }
+
+  /** True when this node's validator produces the epoch covering the next unbatched L2 block. */
+  private async owesBatches(): Promise<boolean> {
+    const meta = await this.o.pool.batchMeta();
+    const owing = meta && (await this.o.pool.producer(meta.nextL2Start));
+    return owing !== undefined && owing.signer.toLowerCase() === this.o.sender.address.toLowerCase();
   }
 
   private report(index: bigint, what: string): void {

@@ -4,12 +4,9 @@
 // producer as upper hex without 0x); these helpers turn them into bigints and lower-case hex.
 import { QueryCode } from '../app/codes.js';
 
-export interface QueryAnswer {
-  code: number;
-  value: Uint8Array;
-  log?: string;
-}
-export type PoolQuery = (path: string) => Promise<QueryAnswer>;
+import type { QueryFn } from '../common/app-query.js';
+export { appQuery, type QueryAnswer } from '../common/app-query.js';
+export type PoolQuery = QueryFn;
 
 export interface PoolParams {
   maxBatchBlocks: bigint;
@@ -192,10 +189,3 @@ function signRequest(j: Json): PoolSignRequest {
   };
 }
 
-/** The app's in-process query as a PoolQuery (what node.ts and the gateway use). */
-export function appQuery(app: { query(req: { path: string; data: Uint8Array; height: bigint; prove: boolean }): Promise<{ code?: number; value?: unknown; log?: string }> }): PoolQuery {
-  return async (path) => {
-    const r = await app.query({ path, data: new Uint8Array(), height: 0n, prove: false });
-    return { code: r.code ?? 0, value: r.value instanceof Uint8Array ? r.value : new Uint8Array(), log: r.log };
-  };
-}

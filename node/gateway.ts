@@ -3,19 +3,12 @@
 // answers `{height, result}` JSON; read-only, GET only. Routes, codes and examples: docs/api.md.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestQuery } from 'cosmjs-types/tendermint/abci/types';
 import type { Logger } from '../common/log.js';
 import { toJson } from '../client/pool-types.js';
 import { matchRoute, routeList } from './gateway-routes.js';
 
-export interface QueryAnswer {
-  code: number;
-  value: Uint8Array;
-  log?: string;
-  height?: bigint;
-}
-
-export type QueryFn = (path: string) => Promise<QueryAnswer>;
+import type { QueryAnswer, QueryFn } from '../common/app-query.js';
+export { appQuery, type QueryAnswer, type QueryFn } from '../common/app-query.js';
 
 /** What the node adds to /health; `ok: false` turns the answer into a 503. */
 export interface HealthInfo {
@@ -57,12 +50,6 @@ export function httpStatusFor(code: number): number {
 }
 
 /** A query function over an in-process app (SeqpoolApp.query): latest height, no proof. */
-export function appQuery(app: { query(req: RequestQuery): Promise<{ code?: number; value?: unknown; log?: string; height?: bigint }> }): QueryFn {
-  return async (path) => {
-    const r = await app.query({ path, data: new Uint8Array(), height: 0n, prove: false });
-    return { code: r.code ?? 0, value: r.value instanceof Uint8Array ? r.value : new Uint8Array(), log: r.log, height: r.height };
-  };
-}
 
 class Timeout extends Error {}
 

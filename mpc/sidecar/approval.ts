@@ -74,19 +74,24 @@ export class Approver {
   readonly #d: ApproverDeps;
   #bySession = new Map<string, SignRequestView>();
   readonly #verdicts = new Map<string, true>(); // `${id}:${digest}` already checked against L2
+  readonly #checking = new Map<string, Promise<boolean>>(); // checks in flight, by the same key
   #refreshing: Promise<void> | undefined;
 
   constructor(deps: ApproverDeps) {
     this.#d = deps;
   }
 
-  /** Installs the pending set read at a committed height. */
+  /** Installs the pending set read at a committed height, and starts checking new appendBatch
+   * requests against our L2 at once: the coordinator's SignRequest then finds the verdict ready
+   * instead of waiting for a dozen L2 RPC reads (the bulk of a participant's reply time). */
   update(pkg: PublicKeyPackage, requests: SignRequestView[]): void {
     const m = new Map<string, SignRequestView>();
     for (const r of requests) if (r.status === 'pending') m.set(bytesToHex(signingSessionId(pkg, String(r.id))), r);
     this.#bySession = m;
     const live = new Set(requests.map((r) => `${r.id}:${bytesToHex(r.digest)}`));
     for (const k of this.#verdicts.keys()) if (!live.has(k)) this.#verdicts.delete(k);
+    for (const k of this.#checking.keys()) if (!live.has(k)) this.#checking.delete(k);
+    for (const r of requests) if (r.status === 'pending' && r.purpose === 'appendBatch') void this.#checkBatch(r, true);
   }
 
   /** The pending request behind a signing session, if any (refreshing from the chain once when unknown). */
@@ -135,10 +140,20 @@ export class Approver {
     return true;
   };
 
-  async #checkBatch(r: SignRequestView): Promise<boolean> {
-    const log = this.#d.logger;
+  /** One check per request at a time; a failed prefetch is simply redone when the signer asks. */
+  #checkBatch(r: SignRequestView, prefetch = false): Promise<boolean> {
     const vk = `${r.id}:${bytesToHex(r.digest)}`;
-    if (this.#verdicts.has(vk)) return true;
+    if (this.#verdicts.has(vk)) return Promise.resolve(true);
+    let p = this.#checking.get(vk);
+    if (!p) {
+      p = this.#deriveAndCompare(r, vk).finally(() => this.#checking.delete(vk));
+      this.#checking.set(vk, p);
+    }
+    return prefetch ? p.catch(() => false) : p;
+  }
+
+  async #deriveAndCompare(r: SignRequestView, vk: string): Promise<boolean> {
+    const log = this.#d.logger;
     if (!this.#d.l2) {
       log.warn({ requestId: r.id.toString() }, 'refusing to sign appendBatch: no l2RpcUrl configured, so the batch cannot be checked');
       return false;
