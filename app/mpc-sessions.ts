@@ -208,12 +208,12 @@ function finalise(state: State, s: MpcSession, key: MpcKey | undefined, ctx: Mpc
   const faults: MpcFault[] = [
     ...[...st.faults].sort((a, b) => a.dealer - b.dealer).map((f) => ({ address: addr(s.dealers, f.dealer), index: f.dealer, reason: f.reason })),
     ...[...st.falseComplainers].sort((a, b) => a - b).map((r) => ({ address: addr(s.receivers, r), index: r, reason: 'false-complaint' })),
-    // Silence is jailed only when the session was live: with at least a threshold of dealers on
-    // chain, the silent ones had every chance. Below that (sidecars not up yet, a network split) the
-    // silent are left out of the retry unjailed (a later reshare takes them back in), and when
-    // nobody dealt the retry keeps everyone: jailing a whole committee would leave none.
-    ...(dealt.size >= s.threshold ? silentOf(s, dealt).map((d) => ({ address: d.address, index: d.index, reason: 'silent' })) : []),
   ];
+  // Silence is not misbehaviour anyone can prove (a slow start, a crash, a partition): the silent
+  // are recorded, left out of the key (or of the retry), and never jailed; they are still in the
+  // committee, so the reshare at the next epoch boundary brings them back in. When nobody dealt the
+  // retry keeps everyone.
+  const silent = silentOf(s, dealt).map((d) => ({ address: d.address, index: d.index, reason: 'silent' }));
   const jailed = new Set<string>();
   for (const f of faults) {
     const a = toHex(f.address);
@@ -223,7 +223,7 @@ function finalise(state: State, s: MpcSession, key: MpcKey | undefined, ctx: Mpc
     ctx.jail(f.address, `mpc ${KIND_NAMES[s.kind]}: ${f.reason}`);
   }
   s.status = result ? MpcSessionStatus.DONE : MpcSessionStatus.FAILED;
-  s.faults = faults;
+  s.faults = [...faults, ...silent];
   s.failure = failure;
   s.closedHeight = ctx.height;
   writeSession(state, s);

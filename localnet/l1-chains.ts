@@ -30,8 +30,8 @@ export const LOCALNET_EXIT_DELAY = 60n;
 export const LOCALNET_CONFIRMATIONS = 2;
 /**
  * Pool parameters of a localnet with L1 and L2 (mainnet values in app/params.ts): L2 makes a block a
- * second, so an epoch is 20 s; a producer that stalls for 5 s is replaced; a DKG phase is 20 blocks
- * (CometBFT commits every ~0.3 s here, so ~6 s: room for a sidecar that starts a little late).
+ * second, so an epoch is 20 s; a producer that stalls for 5 s is replaced; a DKG phase is 30 blocks
+ * (CometBFT commits every ~0.3 s here, so ~10 s: room for sidecars that start late on a loaded machine).
  */
 export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   l1Confirmations: LOCALNET_CONFIRMATIONS,
@@ -39,7 +39,7 @@ export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   electionLeadBlocks: 8,
   respanTimeoutSeconds: 5,
   signingTimeoutSeconds: 30,
-  mpcPhaseBlocks: 20,
+  mpcPhaseBlocks: 30,
   maxBatchBlocks: 10,
   exitDelaySeconds: Number(LOCALNET_EXIT_DELAY),
 };
