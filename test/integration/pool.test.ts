@@ -107,7 +107,7 @@ test('a sidecar killed mid-signing is excluded and signing goes on; restarted, i
   expectContiguous(await appendedBatches(net.dir));
 }, 150_000);
 
-test('the producer dies (node and sidecar): a re-span elects another within respanTimeout plus a few blocks; batches resume with no gap and no duplicate on L1', async () => {
+test('the producer dies (node and sidecar): another producer takes its unbatched blocks (re-span) and it collects a miss; batches resume with no gap and no duplicate on L1', async () => {
   const meta = await client.batchMeta();
   const owing = await client.producerOf(meta.nextL2Start);
   const i = net.manifest.nodes.findIndex((n) => n.validatorAddress === owing.producer);
@@ -117,11 +117,16 @@ test('the producer dies (node and sidecar): a re-span elects another within resp
   const killedAt = Date.now();
   for (const c of [victim.sidecar!, victim.cometbft, victim.node]) c.kill('SIGKILL');
   const survivor = new PoolClient(gatewayUrl(net.manifest.nodes[(i + 1) % 4]!));
-  const respan = await eventually('a re-span away from the dead producer', async () => {
-    const e = await survivor.currentEpoch();
-    return e.isRespan && e.producer !== owing.producer ? e : undefined;
+  // A re-span (recommitEpoch to L2), or a hand-over to the next epoch's producer when the stalled
+  // epoch is already past on L2: either way the unbatched blocks get another producer.
+  const replacement = await eventually('another producer for the unbatched L2 blocks', async () => {
+    const m = await survivor.batchMeta();
+    const p = await survivor.producerOf(m.nextL2Start);
+    return p.producer !== owing.producer ? p : undefined;
   }, 60_000);
-  expect(respan.respanOf).toBeDefined();
+  const stalled = await rpcQuery<{ misses: string; jailed: boolean }>(net.manifest.nodes[(i + 1) % 4]!.rpcUrl, `/validator/${owing.producer}`);
+  expect(Number(stalled.value!.misses) >= 1 || stalled.value!.jailed).toBe(true);
+  expect(replacement.signer.toLowerCase()).not.toBe(owing.signer.toLowerCase());
   const resumed = await eventually('a batch by the replacement on L1', async () => {
     const b = await appendedBatches(net.dir);
     return b.slice(before).find((x) => x.producer.toLowerCase() !== owing.signer.toLowerCase());
