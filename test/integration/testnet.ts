@@ -16,7 +16,10 @@ export interface Testnet extends Localnet {
 
 export async function startTestnet(opts: Omit<UpOptions, 'dir'>): Promise<Testnet> {
   const dir = mkdtempSync(join(tmpdir(), 'seqpool-it-'));
-  const net = await localnetUp({ dir, readyTimeoutMs: 90_000, logLevel: 'debug', ...opts });
+  // A fixed base port is where the search for a free block starts: test ports lie in the kernel's
+  // ephemeral range (32768-60999), where any outgoing connection may hold one for a while.
+  const ports = typeof opts.basePort === 'number' ? { basePort: 'auto' as const, portSearchFrom: opts.basePort } : {};
+  const net = await localnetUp({ dir, readyTimeoutMs: 90_000, logLevel: 'debug', ...opts, ...ports });
   return {
     ...net,
     dir,
