@@ -32,7 +32,8 @@ export interface BatchHeader {
   producer: Uint8Array; // 20-byte L1 address
 }
 
-const HEADER_TYPE = [
+/** BatchInbox's BatchHeader as an ABI tuple: the one definition app, bridge and sidecars share. */
+export const BATCH_HEADER_ABI = [
   {
     type: 'tuple',
     components: [
@@ -49,7 +50,7 @@ const HEADER_TYPE = [
 /** abi.encode(header): the appendBatch payload (a static tuple, so the same as its fields in a row). */
 export function encodeBatchHeader(h: BatchHeader): Uint8Array {
   return bytes(
-    encodeAbiParameters(HEADER_TYPE, [
+    encodeAbiParameters(BATCH_HEADER_ABI, [
       { batchIndex: h.batchIndex, prevBatchHash: hex(h.prevBatchHash), l2StartBlock: h.l2StartBlock, l2EndBlock: h.l2EndBlock, dataHash: hex(h.dataHash), producer: hex(h.producer) },
     ]),
   );

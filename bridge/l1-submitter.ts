@@ -13,19 +13,8 @@ import { Loop, errorLine } from './loop.js';
 import type { PoolBatch, PoolView } from './pool-view.js';
 import { FundsError, WouldRevertError, type EvmTxSender } from './tx-sender.js';
 
-export const BATCH_HEADER_ABI = [
-  {
-    type: 'tuple',
-    components: [
-      { name: 'batchIndex', type: 'uint256' },
-      { name: 'prevBatchHash', type: 'bytes32' },
-      { name: 'l2StartBlock', type: 'uint256' },
-      { name: 'l2EndBlock', type: 'uint256' },
-      { name: 'dataHash', type: 'bytes32' },
-      { name: 'producer', type: 'address' },
-    ],
-  },
-] as const;
+import { BATCH_HEADER_ABI } from '../app/abi.js';
+export { BATCH_HEADER_ABI };
 
 export interface BatchHeader {
   batchIndex: bigint;

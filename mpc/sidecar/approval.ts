@@ -30,19 +30,8 @@ export class ViemL2Reader implements L2Reader {
   }
 }
 
-export const BATCH_HEADER_ABI = [
-  {
-    type: 'tuple',
-    components: [
-      { name: 'batchIndex', type: 'uint256' },
-      { name: 'prevBatchHash', type: 'bytes32' },
-      { name: 'l2StartBlock', type: 'uint256' },
-      { name: 'l2EndBlock', type: 'uint256' },
-      { name: 'dataHash', type: 'bytes32' },
-      { name: 'producer', type: 'address' },
-    ],
-  },
-] as const;
+import { BATCH_HEADER_ABI } from '../../app/abi.js';
+export { BATCH_HEADER_ABI };
 
 /** Largest L2 range a sidecar re-derives for one batch (far above maxBatchBlocks). */
 export const MAX_BATCH_RANGE = 100_000n;
