@@ -41,6 +41,9 @@ export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   signingTimeoutSeconds: 30,
   mpcPhaseBlocks: 30,
   maxBatchBlocks: 10,
+  // A proactive refresh every 6 epochs (2 minutes), and 1,000 tokens slashed on L1 when jailed.
+  refreshEveryEpochs: 6,
+  slashAmount: (1_000n * 10n ** 18n).toString(),
   exitDelaySeconds: Number(LOCALNET_EXIT_DELAY),
 };
 /** Tokens in the LockingPool's reward reserve (761,000 gwei per L2 block lasts a long while). */

@@ -29,6 +29,9 @@ beforeAll(async () => {
     basePort: 44200,
     anvilPorts: { l1: 44300, l2: 44301 },
     params: { l1Confirmations: 2, exitDelaySeconds: 60 },
+    // No sidecars, so no group key and no batches: the tests below stop L1's mining and read its
+    // mempool, which the pool's appendBatch and relay txs would crowd.
+    noSidecars: true,
     nodeOptions: (i) => ({ appEnv: i === 3 ? { SEQPOOL_TEST_FAKE_L1_EVENT: FAKE_ID } : ({} as Record<string, string>) }),
   });
   const d = readDeployment(net.dir).l1!;
@@ -70,7 +73,7 @@ test('a lock removed by an L1 reorg before K confirmations is never applied', as
   await waitForHeight(rpc(), h + 4n, 30_000);
   expect((await rpcQuery(rpc(), `/validator/${address}`)).code).toBe(QueryCode.NOT_FOUND);
   expect((await rpcQuery(rpc(), `/sequencer/${locked.sequencerId}`)).code).toBe(QueryCode.NOT_FOUND);
-});
+}, 90_000);
 
 test('a reorg shallower than K leaves a confirmed lock applied exactly once', async () => {
   const { address, locked } = await lockWithManualMining(3); // lock block + 2 on top: confirmed

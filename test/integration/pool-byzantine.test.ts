@@ -65,11 +65,19 @@ test('batches that differ from L2 are refused by every sidecar: nothing signed, 
   expect(await appendedBatches(net.dir)).toEqual([]);
 }, 200_000);
 
-test('at the next epoch boundary the jailed validator leaves the CometBFT set; the chain agrees on every app hash', async () => {
+test('at the next epoch boundary the jailed validator leaves the CometBFT set; it is slashed on L1 by a threshold-signed message; the chain agrees on every app hash', async () => {
   const bad = net.manifest.nodes[BYZANTINE]!.validatorAddress;
+  // Jailing created a slash request; the pool signed it, a relayer sent it to the LockingPool, and
+  // the Slashed event came back attested, lowering the stake in state.
+  const seqId = BYZANTINE + 1;
+  const slashed = await eventually('the slash applied from L1', async () => {
+    const s = await rpcQuery<{ locked: string }>(net.manifest.nodes[0]!.rpcUrl, `/sequencer/${seqId}`);
+    return s.value && BigInt(s.value.locked) < 20_000n * 10n ** 18n ? s.value : undefined;
+  }, 90_000);
+  expect(BigInt(slashed.locked)).toBe(19_000n * 10n ** 18n);
   await eventually('the jailed validator out of the set', async () => {
     const v = await cometValidators(net.manifest.nodes[0]!.rpcUrl);
     return v.validators.some((x) => x.address === bad) ? undefined : v;
   }, 90_000);
   await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
-}, 120_000);
+}, 200_000);
