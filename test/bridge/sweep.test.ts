@@ -115,7 +115,9 @@ test('RPC failures back off with one readable line each, then following resumes'
   await emit(chain, 'locked', [803n, SIGNER, 1n, 1n, 1n, PUBKEY]);
   await mine(chain, K);
   await waitFor('sequencer 803 offered after recovery', () => ids(l.pending()).includes('803/1'), 5_000);
-  expect(logs.messages()).toContain('L1 RPC reachable again; following resumes');
+  // The event is offered inside the step; the recovery line follows when the step returns, which
+  // may be after more RPC reads (the sweep), so wait for it rather than race it.
+  await waitFor('the recovery logged', () => logs.messages().includes('L1 RPC reachable again; following resumes'), 5_000);
   expect(l.status().consecutiveFailures).toBe(0);
 });
 
