@@ -102,7 +102,10 @@ async function measure(n: number, basePort: number): Promise<Row> {
     log(`[${n}] killing the producer`);
     const meta = await client.batchMeta();
     const owing = await client.producerOf(meta.nextL2Start);
-    const i = net.manifest.nodes.findIndex((x) => x.validatorAddress === owing.producer);
+    // The joined validator may be the producer: it is the last node and the last process.
+    const nodes = [...net.manifest.nodes, joined.node];
+    const i = nodes.findIndex((x) => x.validatorAddress === owing.producer);
+    if (i < 0) throw new Error(`bench:pool: producer ${owing.producer} is not a node of this localnet`);
     const victim = net.processes[i]!;
     const before = (await appendedBatches(dir)).length;
     const killedAt = Date.now();
