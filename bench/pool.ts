@@ -110,9 +110,12 @@ async function measure(n: number, basePort: number): Promise<Row> {
     const before = (await appendedBatches(dir)).length;
     const killedAt = Date.now();
     for (const c of [victim.sidecar, victim.cometbft, victim.node]) c?.kill('SIGKILL');
+    // Blocks from nextL2Start on were not yet requested when the producer died, so the first batch
+    // on L1 that starts there can only come from its replacement (batches the dead producer had in
+    // flight may still land after its death, relayed by others, and do not count).
     await until('a batch by the replacement on L1', async () => {
       const b = await appendedBatches(dir);
-      return b.slice(before).find((x) => x.producer.toLowerCase() !== owing.signer.toLowerCase());
+      return b.slice(before).find((x) => x.l2StartBlock >= meta.nextL2Start && x.producer.toLowerCase() !== owing.signer.toLowerCase());
     }, 240_000);
     const failoverMs = Date.now() - killedAt;
     log(`[${n}] failover ${f(failoverMs)}`);

@@ -129,7 +129,7 @@ test('the producer dies (node and sidecar): another producer takes its unbatched
   expect(replacement.signer.toLowerCase()).not.toBe(owing.signer.toLowerCase());
   const resumed = await eventually('a batch by the replacement on L1', async () => {
     const b = await appendedBatches(net.dir);
-    return b.slice(before).find((x) => x.producer.toLowerCase() !== owing.signer.toLowerCase());
+    return b.slice(before).find((x) => x.l2StartBlock >= meta.nextL2Start && x.producer.toLowerCase() !== owing.signer.toLowerCase());
   }, 90_000);
   const failoverMs = Date.now() - killedAt;
   process.stdout.write(`failover: producer killed -> first batch of its replacement on L1 in ${failoverMs} ms (batch ${resumed.batchIndex})\n`);
