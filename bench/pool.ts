@@ -64,7 +64,8 @@ async function measure(n: number, basePort: number): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), `seqpool-bench-pool-${n}-`));
   let net: Localnet | undefined;
   try {
-    net = await localnetUp({ dir, validators: n, l1: true, basePort, anvilPorts: { l1: basePort + 400, l2: basePort + 401 }, onProgress: (l) => log(`[${n}] ${l}`), readyTimeoutMs: 120_000, dkgTimeoutMs: 240_000, logLevel: 'info' });
+    // Ports are searched from basePort: fixed ones collide with outgoing connections' ephemeral ports.
+    net = await localnetUp({ dir, validators: n, l1: true, basePort: 'auto', portSearchFrom: basePort, onProgress: (l) => log(`[${n}] ${l}`), readyTimeoutMs: 120_000, dkgTimeoutMs: 240_000, logLevel: 'info' });
     const rpc = net.manifest.nodes[0]!.rpcUrl;
     const client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));
     const key = await client.mpcKey();
