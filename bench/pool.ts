@@ -92,9 +92,11 @@ async function measure(n: number, basePort: number): Promise<Row> {
     net.processes.push(joined.processes);
     const k2 = await client.mpcKey();
     const mine = k2.members.find((m) => m.address === joined.node.validatorAddress)!.index;
+    // Indices are reassigned by address at a reshare: before the new key, `mine` was someone else's.
+    const keyAt = joined.share!.atMs;
     const firstUse = await until('a signature with the new share', async () => {
       const lines = [...homes, joined.node.home].flatMap((h) => sidecarLog(h, 'signature aggregated'));
-      const hit = lines.filter((l) => (l.signers as number[]).includes(mine)).map((l) => l.time as number);
+      const hit = lines.filter((l) => (l.time as number) > keyAt && (l.signers as number[]).includes(mine)).map((l) => l.time as number);
       return hit.length ? Math.min(...hit) : undefined;
     }, 120_000);
     const reshare = await client.mpcSession(k2.session);
