@@ -12,7 +12,7 @@ import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
-import { SequencerStatus, type Observation, type Sequencer, type ValidatorEntry } from '../proto/seqpool.js';
+import { type Observation, type Sequencer, type ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
 import { checkTx, laneNonce, TxMemo, type CheckedTx, type TxView } from './txs.js';
 import { verify } from '../common/secp.js';
@@ -261,10 +261,7 @@ export class SeqpoolApp implements AbciApplication {
     return {
       chainId,
       params: this.state.params(view),
-      sequencer: (a) => {
-        const s = lookup(a);
-        return s && (s.status ?? SequencerStatus.ACTIVE) === SequencerStatus.ACTIVE ? s : undefined; // only active sequencers sign
-      },
+      sequencer: lookup, // checkTx decides what a non-active sequencer may still sign
       expectedNonce: (s, lane) => nonces.get(nonceKey(s.address, lane)) ?? laneNonce(s, lane) + 1n,
       messageProblem: (body, s) => messageProblem(this.state, view, body, s),
       peerOwner: (p) => this.state.peerOwner(p, view),

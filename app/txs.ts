@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { concatBytes, toHex, utf8 } from '../common/bytes.js';
 import { pubKeyToAddress, sign } from '../common/secp.js';
-import { TxBodyCodec, TxCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
+import { SequencerStatus, TxBodyCodec, TxCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
 import { TxCode } from './codes.js';
 import { isInjected } from './vote-extensions.js';
 
@@ -22,6 +22,7 @@ export function signTx(privKey: Uint8Array, body: TxBody): Uint8Array {
 export interface TxView {
   chainId: string;
   params: Params;
+  /** The signer's record in any status (active, unlocking, exited), or undefined. */
   sequencer(address: Uint8Array): Sequencer | undefined;
   /** The nonce the signer's next tx in `lane` (0 node, 1 sidecar) must carry. */
   expectedNonce(s: Sequencer, lane: number): bigint;
@@ -89,6 +90,8 @@ export function checkTx(raw: Uint8Array, view: TxView): CheckedTx {
   if (body.chainId !== view.chainId) return fail(TxCode.WRONG_CHAIN, `tx for chain ${JSON.stringify(body.chainId)}, this is ${JSON.stringify(view.chainId)}`);
   const sequencer = view.sequencer(address);
   if (!sequencer) return fail(TxCode.UNKNOWN_SIGNER, `signer ${toHex(address).toUpperCase()} is not a sequencer of this pool`);
+  const inactive = inactiveSignerProblem(sequencer, body, address);
+  if (inactive) return fail(TxCode.UNKNOWN_SIGNER, inactive);
   if (!decoded.verified) {
     if (!view.verify(body.signer, decoded.signBytes, decoded.signature)) return fail(TxCode.BAD_SIGNATURE, 'signature does not verify (64-byte low-S r||s over sha256("seqpool/tx/v1" || body))');
     decoded.verified = true;
@@ -108,6 +111,21 @@ export function checkTx(raw: Uint8Array, view: TxView): CheckedTx {
     return problem ? fail(TxCode.INVALID_MESSAGE, problem) : { code: TxCode.OK, body, sequencer, lane };
   }
   return fail(TxCode.UNKNOWN_MESSAGE, 'tx body carries no known message');
+}
+
+/**
+ * Only active sequencers act for the pool, with one exception: a share of the current key outlives
+ * its holder's stake until the reshare that removes it completes (at the next epoch boundary and
+ * after). Until then an unlocking or exited holder still deals in that reshare and still takes part
+ * in signing, so MPC messages, signatures and cheater reports (each judged on its own merits: session
+ * membership, a signature that verifies, evidence) are accepted from it. Everything else is not.
+ */
+function inactiveSignerProblem(s: Sequencer, body: TxBody, address: Uint8Array): string | undefined {
+  const status = s.status ?? SequencerStatus.ACTIVE;
+  if (status === SequencerStatus.ACTIVE) return undefined;
+  if (body.mpcPublic || body.submitSignature || body.reportCheater) return undefined;
+  const what = status === SequencerStatus.UNLOCKING ? 'is unlocking' : 'has exited';
+  return `signer ${toHex(address).toUpperCase()} ${what}: it may only send MPC messages and signatures for the key it still holds`;
 }
 
 // A libp2p peer id in its base58btc form (Ed25519 "12D3KooW…", secp256k1 "16Uiu2…", RSA "Qm…").
