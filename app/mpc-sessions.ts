@@ -94,7 +94,7 @@ export function endBlockMpc(state: State, ctx: MpcBlockContext): void {
   }
   if (ctx.height <= s.openedHeight) return;
   const key = readKey(state, 'working');
-  if (ctx.height >= s.finalHeight || isComplete(s, key)) finalise(state, s, key, ctx);
+  if (ctx.height >= s.finalHeight || isComplete(s, key, ctx.height)) finalise(state, s, key, ctx);
 }
 
 /**
@@ -179,16 +179,22 @@ function open1(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: S
   ctx.log.info({ session: toHex(s.id), kind: KIND_NAMES[s.kind], attempt, dealers: s.dealers.length, receivers: s.receivers.length, threshold: s.threshold }, 'MPC session opened');
 }
 
-/** Every dealer dealt, every receiver is Ready for every qualified dealer, no complaint unanswered. */
-function isComplete(s: MpcSession, key: MpcKey | undefined): boolean {
+/**
+ * Every receiver is Ready for every qualified dealer and no complaint is unanswered; before the deal
+ * deadline also every dealer dealt. Past it no dealing can land any more, so a silent dealer (an
+ * exiting operator who switched off, a crashed sidecar) is simply out and nobody waits for it.
+ */
+function isComplete(s: MpcSession, key: MpcKey | undefined, height: bigint): boolean {
   const { dealt, ready } = transcriptFacts(s);
-  if (s.dealers.some((d) => !dealt.has(d.index)) || s.receivers.some((r) => !ready.has(r.index))) return false;
+  if (dealt.size === 0) return false;
+  if (height <= s.dealDeadline && s.dealers.some((d) => !dealt.has(d.index))) return false;
+  if (s.receivers.some((r) => !ready.has(r.index))) return false;
   const engine = takeObserver(s, key);
   const st = engine.status();
   returnObserver(s, key, engine);
   if (st.unanswered.length > 0) return false;
   const faulty = new Set(st.faults.map((f) => f.dealer));
-  const qualified = s.dealers.map((d) => d.index).filter((d) => !faulty.has(d));
+  const qualified = s.dealers.map((d) => d.index).filter((d) => dealt.has(d) && !faulty.has(d));
   return s.receivers.every((r) => qualified.every((d) => ready.get(r.index)!.includes(d)));
 }
 

@@ -5,7 +5,8 @@ export { CometRpc, CometFollower, QueryFailed, websocketUrl, type ChainClient, t
 export { parseKey, parseSession, parseSignRequest, parsePending, parseValidator, keyPackage, type KeyView, type SessionView, type SignRequestView, type ValidatorView } from './chain-view.js';
 export { MemoryHub, MemoryTransport, type Transport, type TransportPeer } from './transport.js';
 export { Approver, ViemL2Reader, deriveDataHash, BATCH_HEADER_ABI, type L2Reader } from './approval.js';
-export { KeygenDriver, FileDealtLog, MemoryDealtLog, type DealtLog } from './keygen.js';
+export { KeygenDriver } from './keygen.js';
+export { FileDealtLog, MemoryDealtLog, type DealtLog } from './dealt-log.js';
 export { SigningDriver, coordinatorRank } from './signing.js';
 export { TxSender, SIDECAR_LANE } from './tx-sender.js';
 export { BYZANTINE_ENV, byzantineMode, type ByzantineMode } from './test-hooks.js';

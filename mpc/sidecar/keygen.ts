@@ -7,11 +7,10 @@
 // check our verifying share against /mpc/key and store the new share (encrypted) under its epoch.
 // A dealer cannot redeal after a crash (a second dealing is equivocation): a marker written before
 // the dealing leaves the process makes a restarted sidecar sit the session out.
-import { mkdirSync, openSync, closeSync, fsyncSync, existsSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import { MpcError } from '../errors.js';
-import { equalBytes, open, seal } from '../envelope.js';
+import { equalBytes, open, openEnvelope, seal } from '../envelope.js';
+import type { EnvelopeMsg } from '../../proto/mpc.js';
 import type { IdentityKey } from '../identity.js';
 import { parsePt, type EcPoint } from '../ecc.js';
 import { DkgEngine, type KeygenResult } from '../keys/dkg.js';
@@ -24,40 +23,7 @@ import { Fn } from '../suite.js';
 import type { ChainClient } from './chain.js';
 import { keyPackage, parseSession, type KeyView, type SessionView } from './chain-view.js';
 import { corruptShare, type ByzantineMode } from './test-hooks.js';
-
-/** Remembers which sessions we dealt in, durably, before the dealing leaves the process. */
-export interface DealtLog {
-  has(sessionHex: string): boolean;
-  mark(sessionHex: string): void;
-}
-
-export class FileDealtLog implements DealtLog {
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
-  has(sessionHex: string): boolean {
-    return existsSync(join(this.dir, `dealt-${sessionHex}`));
-  }
-  mark(sessionHex: string): void {
-    const fd = openSync(join(this.dir, `dealt-${sessionHex}`), 'w', 0o600);
-    try {
-      writeSync(fd, new Date().toISOString() + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
-export class MemoryDealtLog implements DealtLog {
-  readonly #s = new Set<string>();
-  has(s: string): boolean {
-    return this.#s.has(s);
-  }
-  mark(s: string): void {
-    this.#s.add(s);
-  }
-}
+import type { DealtLog } from './dealt-log.js';
 
 interface Engine {
   readonly session: Uint8Array;
@@ -75,8 +41,12 @@ interface SessionState {
   myReceiver: number | undefined;
   offset: 0 | 1;
   pos: number; // transcript envelopes fed
+  height: bigint; // the committed height `view` was read at
   dealings: Map<number, EcPoint[]>; // committed dealings' commitments (for the Ready check)
   shares: Map<number, bigint | undefined>; // private shares the engine accepted, by dealer
+  /** The engine is being built (reading our share from the key store takes a scrypt): private
+   * shares arriving meanwhile wait in the pending buffer instead of being dropped. */
+  building: boolean;
   started: boolean;
   readySent: boolean;
   complained: boolean;
@@ -142,7 +112,7 @@ export class KeygenDriver {
   /** A private Share envelope from the channel (already opened and signature-checked by the caller). */
   onPrivate(sessionHex: string, envelope: Uint8Array): void {
     const st = this.#sessions.get(sessionHex);
-    if (st) {
+    if (st && !st.building) {
       this.#feedPrivate(st, envelope);
       return;
     }
@@ -215,8 +185,10 @@ export class KeygenDriver {
       myReceiver,
       offset: v.kind === 'refresh' ? 1 : 0,
       pos: 0,
+      height: 0n,
       dealings: new Map(),
       shares: new Map(),
+      building: true,
       started: false,
       readySent: false,
       complained: false,
@@ -231,6 +203,8 @@ export class KeygenDriver {
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot take part in this mpc session; sitting it out (the app retries without us if it needs us)');
       return st;
+    } finally {
+      st.building = false;
     }
     if (!equalBytes(st.engine.session, v.id)) {
       log.error({ ours: Buffer.from(st.engine.session).toString('hex') }, 'session id computed from the session record differs from the one on chain (app and sidecar disagree on the session parameters); sitting it out');
@@ -325,6 +299,7 @@ export class KeygenDriver {
   /** Feed new transcript entries, then act on the phase. */
   async #advance(st: SessionState, v: SessionView, height: bigint, key: KeyView | undefined): Promise<void> {
     st.view = v;
+    st.height = height;
     const log = this.#log.child({ session: v.idHex.slice(0, 16), kind: v.kind });
     if (st.engine) {
       for (; st.pos < v.transcript.length; st.pos++) {
@@ -339,6 +314,7 @@ export class KeygenDriver {
           continue;
         }
         if (payload === 'ready') continue; // the engine does not take Ready; the app counts them
+        if ('justification' in body && payload === 'justification') this.#noteJustified(st, body.justification.share);
         if ('dealing' in body && payload === 'dealing') {
           try {
             st.dealings.set(body.dealing.dealer, body.dealing.commitments.map((c) => parsePt(c)));
@@ -379,15 +355,33 @@ export class KeygenDriver {
     }
   }
 
+  /** A dealer answered a missing-share complaint by publishing the share: if it is ours, it counts
+   * like one that came over the channel (the Ready check still verifies it against the dealing). */
+  #noteJustified(st: SessionState, share: EnvelopeMsg): void {
+    try {
+      const b = openEnvelope(share).body;
+      if (!('share' in b) || b.payload !== 'share' || b.share.recipient !== st.myReceiver || st.shares.get(b.share.dealer) !== undefined) return;
+      if (b.share.value.length === 32) st.shares.set(b.share.dealer, Fn.fromBytes(b.share.value));
+    } catch {
+      // not a share we can use: the engine judges the justification itself
+    }
+  }
+
+  /**
+   * Ready once we hold a valid share from every dealer whose dealing is committed: before the deal
+   * deadline that must be every dealer, after it (no dealing can land any more) the ones who dealt,
+   * so a silent dealer does not keep the session open until its final height.
+   */
   async #maybeReady(st: SessionState, log: Logger): Promise<void> {
     const engine = st.engine;
     if (!engine || st.closed || st.readySent) return;
     const v = st.view;
-    if (!v.dealers.every((d) => st.dealings.has(d.index))) return;
+    const pastDeal = st.height > v.dealDeadline;
+    if (!pastDeal && !v.dealers.every((d) => st.dealings.has(d.index))) return;
     const faulted = new Set(engine.status().faults.map((f) => f.dealer));
     const good: number[] = [];
     for (const d of v.dealers) {
-      if (faulted.has(d.index)) continue;
+      if (faulted.has(d.index) || !st.dealings.has(d.index)) continue;
       if (equalBytes(d.identity, this.#d.identity.publicKey)) {
         good.push(d.index); // our own share to ourselves never leaves the engine
         continue;
@@ -397,10 +391,11 @@ export class KeygenDriver {
       if (value === undefined || !shareMatches(cs, st.myReceiver!, value, st.offset)) return; // missing or bad: complain later
       good.push(d.index);
     }
+    if (good.length === 0) return;
     st.readySent = true;
     const env = seal(this.#d.identity, { session: v.id, ready: { recipient: st.myReceiver!, dealers: good.sort((a, b) => a - b) } });
     await this.#d.publish(env, 'mpc ready');
-    log.info({ receiver: st.myReceiver, dealers: good.length }, 'ready');
+    log.info({ receiver: st.myReceiver, dealers: good.length, of: v.dealers.length }, 'ready');
   }
 
   async #finalise(st: SessionState, key: KeyView | undefined, log: Logger): Promise<void> {

@@ -99,6 +99,8 @@ export class Sidecar {
   sessionHex?: string;
   session?: MpcSession;
   seen = 0;
+  /** The committed height last synced to. */
+  height = 0n;
   dealt = false;
   readySent = false;
   secret: SecretShare | undefined = undefined;
@@ -121,6 +123,7 @@ export class Sidecar {
 
   /** Reads committed state: closes a finished session, joins a new one, absorbs new public messages. */
   sync(chain: SimChain): void {
+    this.height = chain.height;
     if (this.sessionHex) {
       const s = chain.session(this.sessionHex)!;
       if (s.status !== MpcSessionStatus.OPEN) {
@@ -197,7 +200,9 @@ export class Sidecar {
     }
     if (receiver && !this.readySent) {
       const st = this.engine.status();
-      if (!s.dealers.every((d) => st.dealings.includes(d.index))) return out;
+      // Like the real sidecar: every dealer's dealing before the deal deadline, the ones that landed after it.
+      if (this.height <= s.dealDeadline && !s.dealers.every((d) => st.dealings.includes(d.index))) return out;
+      if (st.dealings.length === 0) return out;
       const complaints = this.engine.complain();
       if (complaints.length > 0) {
         for (const c of complaints) out.push(c.envelope);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { toHex } from '../../common/bytes.js';
 import { IdentityKey } from '../../mpc/identity.js';
 import { seal } from '../../mpc/envelope.js';
-import { MpcKind, MpcSessionStatus } from '../../proto/seqpool.js';
+import { MpcKind, MpcSessionStatus, SequencerStatus } from '../../proto/seqpool.js';
 import { checkMpcPublic, currentKey, openSession } from '../../app/mpc-sessions.js';
 import { clearObserverMemo } from '../../app/mpc-transcript.js';
 import { Fn, scalarBytes } from '../../mpc/suite.js';
@@ -85,6 +85,29 @@ test('a jailed holder is left out: reshare 4 -> 3 dealt by the unjailed holders'
   const k1 = expectSidecarsAgree(chain, cars);
   expect(toHex(k1.groupKey)).toBe(toHex(k0.groupKey));
   expect(k1.members.some((m) => toHex(m.identity) === out.hex)).toBe(false);
+});
+
+test('an exiting holder that went silent: the reshare closes right after the deal deadline, not at its final height', () => {
+  const { chain, cars, key: k0 } = genesis(5);
+  const leaving = cars.find((c) => c.hex === toHex(k0.members[1]!.identity))!;
+  chain.addSequencer({ ...chain.state.sequencer(leaving.seq.address)!, status: SequencerStatus.UNLOCKING, power: 0n });
+  leaving.behaviour.silent = true;
+  chain.block([], 1n);
+  const s = openSession(chain.state, 'committed')!;
+  expect(s.kind).toBe(MpcKind.RESHARE);
+  expect(s.dealers.map((d) => d.index)).toEqual([1, 2, 3, 4, 5]);
+  expect(s.receivers.length).toBe(4);
+  runUntilClosed(chain, cars);
+  const closed = chain.session(toHex(s.id))!;
+  expect(closed.status).toBe(MpcSessionStatus.DONE);
+  expect(closed.closedHeight).toBeGreaterThan(closed.dealDeadline);
+  expect(closed.closedHeight).toBeLessThanOrEqual(closed.dealDeadline + 2n);
+  expect(closed.closedHeight).toBeLessThan(closed.finalHeight);
+  expect(closed.faults.map((f) => [f.index, f.reason])).toEqual([[2, 'silent']]);
+  expect(chain.jails).toEqual([]);
+  const k1 = expectSidecarsAgree(chain, cars.filter((c) => c !== leaving));
+  expect(toHex(k1.groupKey)).toBe(toHex(k0.groupKey));
+  expect(k1.members.some((m) => toHex(m.identity) === leaving.hex)).toBe(false);
 });
 
 test('refresh at a due boundary keeps the key and changes every verifying share', () => {
