@@ -57,7 +57,13 @@ export interface ApproverDeps {
   readPending(): Promise<{ pkg: PublicKeyPackage; requests: SignRequestView[] } | undefined>;
   l2: L2Reader | undefined;
   logger: Logger;
+  /** How long to wait for our node to commit a request the coordinator already saw (default
+   * CATCH_UP_MS; keep it well inside the coordinator's round timeout). */
+  catchUpMs?: number;
 }
+
+export const CATCH_UP_MS = 1200;
+const CATCH_UP_POLL_MS = 150;
 
 export class Approver {
   readonly #d: ApproverDeps;
@@ -83,12 +89,17 @@ export class Approver {
     for (const r of requests) if (r.status === 'pending' && r.purpose === 'appendBatch') void this.#checkBatch(r, true);
   }
 
-  /** The pending request behind a signing session, if any (refreshing from the chain once when unknown). */
+  /**
+   * The pending request behind a signing session, if any. When unknown, the coordinator has likely
+   * seen the block before our node committed it: re-read committed state every CATCH_UP_POLL_MS for
+   * up to `catchUpMs` rather than refuse at once and be excluded as unresponsive (on a loaded
+   * localnet nodes commit the same block up to a few hundred ms apart).
+   */
   async request(session: Uint8Array): Promise<SignRequestView | undefined> {
     const key = bytesToHex(session);
+    const deadline = Date.now() + (this.#d.catchUpMs ?? CATCH_UP_MS);
     let r = this.#bySession.get(key);
-    if (!r) {
-      // The coordinator may have seen the block before we did: read committed state now.
+    while (!r) {
       this.#refreshing ??= this.#d
         .readPending()
         .then((p) => {
@@ -98,6 +109,8 @@ export class Approver {
         .finally(() => (this.#refreshing = undefined));
       await this.#refreshing;
       r = this.#bySession.get(key);
+      if (r || Date.now() + CATCH_UP_POLL_MS > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
     }
     return r;
   }

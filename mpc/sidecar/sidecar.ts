@@ -15,7 +15,7 @@ import { MpcChannel } from '../net/channel.js';
 import { LevelKeyStore, type KeyStore } from '../store/key-store.js';
 import { NonceStore } from '../store/nonce-store.js';
 import type { ScryptParams } from '../store/secret-box.js';
-import { Approver, ViemL2Reader, type L2Reader } from './approval.js';
+import { Approver, CATCH_UP_MS, ViemL2Reader, type L2Reader } from './approval.js';
 import { CometFollower, CometRpc, type ChainClient, type HeightSource } from './chain.js';
 import { keyPackage, parseKey, parsePending, parseSession, parseValidator, type KeyView, type SessionView, type ValidatorView } from './chain-view.js';
 import { loadSidecarConfig, parseSidecarConfig, SIDECAR_DIR, sidecarPassphrase, type SidecarConfig } from './config.js';
@@ -146,6 +146,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const approver = new Approver({
     l2,
     logger: log.child({ part: 'approval' }),
+    catchUpMs: Math.min(CATCH_UP_MS, Math.floor(cfg.roundTimeoutMs * 0.6)),
     readPending: async () => {
       const { key, pending } = await readKeyAndPending();
       return key ? { pkg: await packageOf(key), requests: pending } : undefined;

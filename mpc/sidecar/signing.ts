@@ -1,6 +1,6 @@
 // Threshold signing of committed sign requests (docs/pool.md "Sign requests"). As coordinator (the
-// member of rank r = (position - (id-1)) mod n once the request is pending at committed height
-// >= created_height + 4r) it runs a SigningCoordinator over the channel with wall-clock round
+// member of rank r once the request is pending at committed height >= created_height +
+// RANK_STEP_BLOCKS * r; ranks skip members we believe unreachable) it runs a SigningCoordinator over the channel with wall-clock round
 // timeouts, submits the aggregate (SubmitSignature, lane 1) and reports proven cheaters
 // (ReportSigningCheater). As participant it answers with a SigningParticipant whose nonces live in
 // the NonceStore (never reused, crash or not) and whose approval is the Approver (decision 8).
@@ -44,17 +44,28 @@ interface Run {
   roundSentAt: number;
   networkMs: number;
   reported: number;
+  /** Excluded members already counted as suspects. */
+  noted: Set<number>;
   finished: boolean;
 }
 
-/** Rank of `me` for request `id` in the key's member order, or undefined when not a member. */
-export function coordinatorRank(members: readonly { identity: Uint8Array }[], id: bigint, me: Uint8Array): number | undefined {
+/**
+ * Rank of `me` for request `id`: members in key order starting at position (id - 1) mod n, not
+ * counting those `skip` says are unreachable (a dead rank-0 coordinator would otherwise hold a
+ * request for RANK_STEP_BLOCKS). Undefined when `me` is not a member.
+ */
+export function coordinatorRank(members: readonly { identity: Uint8Array }[], id: bigint, me: Uint8Array, skip: (identity: Uint8Array) => boolean = () => false): number | undefined {
   const n = members.length;
   const pos = members.findIndex((m) => equalBytes(m.identity, me));
   if (pos < 0 || n === 0) return undefined;
   const base = Number((id - 1n) % BigInt(n));
-  return (pos - base + n) % n;
+  let rank = 0;
+  for (let k = base; k % n !== pos; k++) if (!skip(members[k % n]!.identity)) rank++;
+  return rank;
 }
+
+/** How long a member that missed a round stays suspected unless it is heard from sooner. */
+export const SUSPECT_MS = 60_000;
 
 /** Blocks between coordinator ranks taking over a pending request (docs/pool.md): long enough
  * that rank 0 usually finishes first (a run takes two round trips), short enough for failover. */
@@ -75,6 +86,8 @@ export class SigningDriver {
   readonly #runs = new Map<string, Run>(); // by session hex
   readonly #seen = new Map<bigint, number>(); // request id -> when we first saw it committed
   readonly #failedAt = new Map<bigint, bigint>(); // request id -> height our run failed
+  /** Members (identity hex) that missed a round of ours, and when; cleared by any message from them. */
+  readonly #suspects = new Map<string, number>();
   #participant: { epoch: number; keyId: string; p: SigningParticipant } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -103,7 +116,7 @@ export class SigningDriver {
     await this.#ensureParticipant(key);
     for (const r of pending) {
       if (!this.#seen.has(r.id)) this.#seen.set(r.id, seenAt);
-      const rank = coordinatorRank(key.members, r.id, this.#d.identity.publicKey);
+      const rank = coordinatorRank(key.members, r.id, this.#d.identity.publicKey, (identity) => this.#isSuspect(identity));
       if (rank === undefined || height < r.createdHeight + RANK_STEP_BLOCKS * BigInt(rank)) continue;
       const failed = this.#failedAt.get(r.id);
       if (failed !== undefined && height < failed + RETRY_AFTER_BLOCKS) continue;
@@ -112,6 +125,16 @@ export class SigningDriver {
       if ([...this.#runs.values()].some((x) => x.req.id === r.id && x.coord.phase === 'done')) continue;
       this.#startRun(r, pkg, rank, this.#seen.get(r.id)!);
     }
+  }
+
+  #isSuspect(identity: Uint8Array): boolean {
+    const since = this.#suspects.get(bytesToHex(identity));
+    return since !== undefined && this.#now() - since < SUSPECT_MS;
+  }
+
+  /** Members we currently suspect (for status and tests). */
+  get suspects(): string[] {
+    return [...this.#suspects.keys()].filter((h) => this.#isSuspect(Uint8Array.from(Buffer.from(h, 'hex'))));
   }
 
   async #ensureParticipant(key: KeyView): Promise<void> {
@@ -148,9 +171,10 @@ export class SigningDriver {
       // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
       attemptBase: base,
       rotate: Number(req.id % BigInt(pkg.members.length)),
+      suspects: pkg.members.filter((m) => this.#isSuspect(m.identity)).map((m) => m.index),
       logger: this.#log,
     });
-    const run: Run = { req, coord, base, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };
+    const run: Run = { req, coord, base, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, noted: new Set(), finished: false };
     this.#runs.set(bytesToHex(coord.session), run);
     this.#log.info({ requestId: req.id.toString(), purpose: req.purpose, rank }, 'coordinating sign request');
     this.#dispatch(run, coord.start());
@@ -165,6 +189,7 @@ export class SigningDriver {
         if (run.finished) continue;
         active = true;
         const out = run.coord.tick();
+        this.#noteMissed(run);
         if (out.length) this.#dispatch(run, out);
         this.#after(run);
       }
@@ -173,6 +198,18 @@ export class SigningDriver {
         this.#timer = undefined;
       }
     }, this.#d.tickMs ?? 100);
+  }
+
+  /** Signers the coordinator just excluded for missing a round become suspects. */
+  #noteMissed(run: Run): void {
+    for (const [index, why] of run.coord.excluded) {
+      if (why !== 'no-response' || run.noted.has(index)) continue;
+      run.noted.add(index);
+      const m = run.coord.member(index);
+      if (!m || equalBytes(m, this.#d.identity.publicKey)) continue;
+      if (!this.#isSuspect(m)) this.#log.info({ requestId: run.req.id.toString(), member: index }, 'member missed a signing round; suspected unreachable until heard from');
+      this.#suspects.set(bytesToHex(m), this.#now());
+    }
   }
 
   #dispatch(run: Run, out: SigningOutbound[]): void {
@@ -247,6 +284,7 @@ export class SigningDriver {
 
   /** A message from the channel: a coordinator's request/package to us, or a signer's reply to our run. */
   async onMessage(o: Opened): Promise<void> {
+    this.#suspects.delete(bytesToHex(o.body.sender)); // heard from: reachable again
     const p = o.body.payload;
     if (p === 'signRequest' || p === 'signingPackage') {
       const reply = await this.#participate(o.bytes);

@@ -43,6 +43,10 @@ export interface CoordinatorConfig {
   /** Rotate the candidate list by this much before taking the first t (spreads signing across the
    * committee, so every member's share is exercised; default 0). */
   rotate?: number;
+  /** Members believed unreachable (they missed a recent round and have not been heard from since):
+   * picked only when too few others remain, so one dead member does not cost every request a
+   * round timeout. */
+  suspects?: readonly number[];
   logger?: Logger;
 }
 
@@ -100,6 +104,11 @@ export class SigningCoordinator {
     return [];
   }
 
+  /** The identity of member `index`, or undefined when the key has no such member. */
+  member(index: number): Uint8Array | undefined {
+    return this.#cfg.pkg.members.find((m) => m.index === index)?.identity;
+  }
+
   #identity(index: number): Uint8Array {
     return this.#cfg.pkg.members.find((m) => m.index === index)!.identity;
   }
@@ -112,7 +121,10 @@ export class SigningCoordinator {
     this.#attempt++;
     this.#phase = 'commit';
     const r = (this.#cfg.rotate ?? 0) % candidates.length;
-    this.#signers = [...candidates.slice(r), ...candidates.slice(0, r)].slice(0, t).sort((a, b) => a - b);
+    const rotated = [...candidates.slice(r), ...candidates.slice(0, r)];
+    const suspect = new Set(this.#cfg.suspects ?? []);
+    const ordered = [...rotated.filter((i) => !suspect.has(i)), ...rotated.filter((i) => suspect.has(i))];
+    this.#signers = ordered.slice(0, t).sort((a, b) => a - b);
     this.#commitments = new Map();
     this.#shares = new Map();
     this.#deadline = this.#cfg.now() + this.#cfg.roundTimeoutMs;

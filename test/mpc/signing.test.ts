@@ -112,6 +112,17 @@ test('signing fails cleanly when fewer than t honest signers remain, and on expi
   for (const s of shares.values()) await s.store.close();
 });
 
+test('suspected members are picked last: only when too few others remain', async () => {
+  const { parties, pkg } = await setup(5); // t = 4
+  const signersOf = (suspects: number[], rotate = 0) =>
+    new SigningCoordinator({ identity: parties[0]!.identity, pkg, requestId: 's', message: randomBytes(32), now: () => 0, roundTimeoutMs: 500, expiresAt: 60_000, rotate, suspects }).start().map((o) => pkg.members.find((m) => Buffer.from(m.identity).equals(Buffer.from(o.to)))!.index);
+  expect(signersOf([])).toEqual([1, 2, 3, 4]);
+  expect(signersOf([2])).toEqual([1, 3, 4, 5]);
+  expect(signersOf([2], 3)).toEqual([1, 3, 4, 5]);
+  expect(signersOf([1, 2])).toEqual([1, 3, 4, 5]); // one suspect is needed to reach t: the first in rotated order
+  expect(signersOf([1, 2], 1)).toEqual([2, 3, 4, 5]);
+});
+
 test('nonce safety: persisted before the commitment, recovered after a crash, reuse refused; unapproved refused', async () => {
   const { parties, shares, pkg } = await setup(3); // t = 3
   const msg = randomBytes(32);

@@ -204,8 +204,24 @@ describe('approval (decision 8)', () => {
     expect(await new Approver({ l2: undefined, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false);
     // Once signed (no longer pending), the same session is refused.
     a.update(pkg, [plain]);
-    const none = new Approver({ l2, logger: silent, readPending: async () => ({ pkg, requests: [] }) });
+    const none = new Approver({ l2, logger: silent, readPending: async () => ({ pkg, requests: [] }), catchUpMs: 100 });
     expect(await none.approve(sid(5n), plain.digest)).toBe(false);
+  });
+
+  test('a request the coordinator saw before our node committed it: approval waits for our node, within catchUpMs', async () => {
+    const plain = req(7n, 'commitEpoch', new Uint8Array(64).fill(7));
+    let reads = 0;
+    const committedOnThirdRead = new Approver({ l2, logger: silent, catchUpMs: 2_000, readPending: async () => ({ pkg, requests: ++reads >= 3 ? [plain] : [] }) });
+    const t0 = Date.now();
+    expect(await committedOnThirdRead.approve(signingSessionId(pkg, '7'), plain.digest)).toBe(true);
+    expect(reads).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    reads = 0;
+    const never = new Approver({ l2, logger: silent, catchUpMs: 400, readPending: async () => (reads++, { pkg, requests: [] }) });
+    const t1 = Date.now();
+    expect(await never.approve(signingSessionId(pkg, '7'), plain.digest)).toBe(false);
+    expect(Date.now() - t1).toBeLessThan(1_000);
+    expect(reads).toBeGreaterThan(1);
   });
 });
 
@@ -217,6 +233,13 @@ test('coordinator rank follows members[(id - 1) mod n]', () => {
   expect(coordinatorRank(ms, 2n, ms[0]!.identity)).toBe(3);
   expect(coordinatorRank(ms, 6n, ms[1]!.identity)).toBe(0);
   expect(coordinatorRank(ms, 1n, new Uint8Array(33).fill(9))).toBeUndefined();
+  // Members we suspect unreachable are not counted: with member 1 suspected, member 2 is rank 0 of
+  // request 1 (member 1 is still its own rank 0: nobody suspects itself).
+  const suspect = (id: Uint8Array) => id[0] === 1;
+  expect(coordinatorRank(ms, 1n, ms[1]!.identity, suspect)).toBe(0);
+  expect(coordinatorRank(ms, 1n, ms[3]!.identity, suspect)).toBe(2);
+  expect(coordinatorRank(ms, 2n, ms[0]!.identity, suspect)).toBe(3);
+  expect(coordinatorRank(ms, 1n, ms[0]!.identity, suspect)).toBe(0);
 });
 
 test('bindable addresses drop /p2p suffixes, wildcards and duplicates', () => {
