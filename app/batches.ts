@@ -61,21 +61,29 @@ export function applyBatchRequest(state: State, msg: RequestBatchSignature, sign
   return batch;
 }
 
-/** A batch's signature landed: progress of the pipeline (the producer's clock restarts; it owes the
- * L1 submission next). */
-export function onBatchSigned(state: State, r: SignRequest, time: bigint): void {
+/** A batch's signature landed. Not progress of the producer (failover measures its requests): a
+ * dead producer's in-flight batches still get signed and must not hold off its replacement. */
+export function onBatchSigned(state: State, r: SignRequest): void {
   const b = state.batch(r.batchIndex);
-  if (b && b.signRequest === r.id && b.status === BatchStatus.SIGNING) {
-    state.setBatch({ ...b, status: BatchStatus.SIGNED });
-    state.setBatchMeta({ ...state.batchMeta(), lastProgressTime: time });
-  }
+  if (b && b.signRequest === r.id && b.status === BatchStatus.SIGNING) state.setBatch({ ...b, status: BatchStatus.SIGNED });
 }
 
-/** True while the pool is signing one of the producer's batches: the wait is not the producer's. */
-export function batchBeingSigned(state: State): boolean {
+/**
+ * How many batches a producer may have requested and not yet seen finalized from L1 (the bridge's
+ * pipeline depth). With that many awaiting L1 the producer waits on the pool and on L1
+ * confirmations, so failover does not count that time against it.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 4;
+
+/** Batches signing or signed, not yet finalized (expired ones do not count). */
+export function batchesAwaitingL1(state: State): number {
   const meta = state.batchMeta();
-  for (let i = meta.finalized; i < meta.nextIndex; i++) if (state.batch(i)?.status === BatchStatus.SIGNING) return true;
-  return false;
+  let n = 0;
+  for (let i = meta.finalized; i < meta.nextIndex; i++) {
+    const status = state.batch(i)?.status;
+    if (status === BatchStatus.SIGNING || status === BatchStatus.SIGNED) n++;
+  }
+  return n;
 }
 
 /** An appendBatch request expired: that batch and every batch chained on it expire; the chain
@@ -112,7 +120,7 @@ export function applyBatchAppended(state: State, ev: L1BatchAppended, ctx: Block
     return `batch ${ev.batchIndex} on L1 (hash ${toHex(ev.batchHash)}) differs from the approved one (${toHex(b.hash)})`;
   }
   state.setBatch({ ...b, status: BatchStatus.FINALIZED, finalizedHeight: ctx.height, l1TxHash: ev.txHash });
-  state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n, lastProgressTime: ctx.time });
+  state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n });
   ctx.events.push(event('batch_finalized', { index: b.index.toString() }));
   // Rewards: rewardPerL2BlockGwei * 1e9 per L2 block to the producer's LockingPool sequencer id.
   const amount = BigInt(ctx.params.rewardPerL2BlockGwei || '0') * GWEI * (b.l2End - b.l2Start + 1n);

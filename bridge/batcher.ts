@@ -15,6 +15,7 @@ import { TxCode } from '../app/codes.js';
 import { signTx } from '../app/txs.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddress } from '../app/l1-staking.js';
+import { MAX_BATCHES_IN_FLIGHT } from '../app/batches.js';
 import type { Broadcast } from './comet-rpc.js';
 import { batchHeaderHash } from './l1-submitter.js';
 import { Loop } from './loop.js';
@@ -31,7 +32,8 @@ export interface BatcherOptions {
   /** The validator key (32-byte secp256k1 scalar): signs the tx; its Ethereum address is the header's producer. */
   privKey: Uint8Array;
   intervalMs?: number;
-  /** Batches requested but neither finalized nor expired, at most (default 4). */
+  /** Batches requested but neither finalized nor expired, at most (default MAX_BATCHES_IN_FLIGHT,
+   * the depth at which the app stops counting the wait as a stall: keep it at the default). */
   maxInFlight?: number;
   /** A broadcast request not in committed state after this long is given up (default 30 s). */
   inclusionTimeoutMs?: number;
@@ -106,7 +108,7 @@ export class Batcher {
     if (epoch.endL2 < end) end = epoch.endL2;
     if (tip.start + params.maxBatchBlocks - 1n < end) end = tip.start + params.maxBatchBlocks - 1n;
     if (end < tip.start) return this.wait(`L2 block ${tip.start} is not attested yet (attested head ${current.l2Head})`);
-    if ((await this.inFlight(meta.nextIndex)) >= (this.o.maxInFlight ?? 4)) return this.wait(`${this.o.maxInFlight ?? 4} batches in flight`);
+    if ((await this.inFlight(meta.nextIndex)) >= (this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT)) return this.wait(`${this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT} batches in flight`);
 
     let dataHash = await this.dataHash(tip.start, end);
     if (this.o.corruptDataHash) {
@@ -165,7 +167,7 @@ export class Batcher {
   /** Committed batches still signing or signed (not finalized, not expired), counted down from the newest. */
   private async inFlight(nextIndex: bigint): Promise<number> {
     let n = 0;
-    const cap = BigInt(this.o.maxInFlight ?? 4);
+    const cap = BigInt(this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT);
     for (let i = nextIndex - 1n; i >= 0n && i >= nextIndex - cap; i--) {
       const b = await this.o.pool.batch(i);
       if (!b || b.status === 'finalized') break;

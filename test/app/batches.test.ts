@@ -3,6 +3,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decodeAbiParameters } from 'viem';
 import { batchHeaderHash, encodeBatchHeader } from '../../app/abi.js';
+import { MAX_BATCHES_IN_FLIGHT } from '../../app/batches.js';
 import { TxCode } from '../../app/codes.js';
 import { genesisProducer } from '../../app/election.js';
 import { ethAddress } from '../../app/l1-staking.js';
@@ -154,6 +155,55 @@ test('failover: a producer with work and no progress for respanTimeoutSeconds is
   // The replacement has its own full timeout and may batch from the first unbatched block.
   expect((await c.query('/batch/meta')).value.lastProgressTime).toBe(String(1_700_000_012));
   expect((await c.query('/producer/1')).value.epochId).toBe('1');
+});
+
+test('failover counts only the producer\'s requests: its in-flight batch being signed and finalized after it died does not hold off the re-span', async () => {
+  const { c, p, other, batch } = await started();
+  c.setHead(5n);
+  await c.step();
+  await c.step({ txs: [c.tx(p, batch())] }); // batch 0 (L2 1-3): the producer's last act
+  const requestedAt = c.height;
+  const b0 = (await c.query('/batch/0')).value;
+  const req = (await c.query(`/sign/${b0.signRequest}`)).value;
+  await c.step();
+  await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] });
+  expect((await c.query('/batch/0')).value.status).toBe('signed');
+  const appended: L1BatchAppended = {
+    chainId: L1_CHAIN, contract: INBOX, blockHash: dataHash('blk'), blockNumber: 50n, logIndex: 0, txHash: dataHash('tx'),
+    batchIndex: 0n, batchHash: hexBytes(b0.hash), l2Start: 1n, l2End: 3n, dataHash: dataHash('a'), producer: hexBytes(b0.producer),
+  };
+  expect(types(await c.step({ obs: [{ batchAppended: appended }] }))).toContain('batch_finalized');
+  let respanAt: bigint | undefined;
+  while (respanAt === undefined && c.height < requestedAt + 20n) if (types(await c.step()).includes('respan')) respanAt = c.height;
+  // respanTimeoutSeconds 8, one second per block: the first block more than 8 s after the request.
+  expect(respanAt).toBe(requestedAt + 9n);
+});
+
+test('failover: a producer with a full pipeline (MAX_BATCHES_IN_FLIGHT awaiting L1) is waiting on L1, not stalling', async () => {
+  const { c, p, other, batch } = await started();
+  c.setHead(10n);
+  await c.step();
+  let prev = ZERO;
+  for (let i = 0n; i < BigInt(MAX_BATCHES_IN_FLIGHT); i++) {
+    const body = batch({ batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: dataHash(`b${i}`) });
+    expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
+    const b = (await c.query(`/batch/${i}`)).value;
+    prev = hexBytes(b.hash);
+    const req = (await c.query(`/sign/${b.signRequest}`)).value;
+    await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] }); // signed: no expiry
+  }
+  for (let k = 0; k < 20; k++) expect(types(await c.step())).not.toContain('respan');
+  // One lands on L1: a slot is free, the clock starts, and without a request the producer stalls.
+  const b0 = (await c.query('/batch/0')).value;
+  const appended: L1BatchAppended = {
+    chainId: L1_CHAIN, contract: INBOX, blockHash: dataHash('blk'), blockNumber: 50n, logIndex: 0, txHash: dataHash('tx'),
+    batchIndex: 0n, batchHash: hexBytes(b0.hash), l2Start: 1n, l2End: 1n, dataHash: dataHash('b0'), producer: hexBytes(b0.producer),
+  };
+  await c.step({ obs: [{ batchAppended: appended }] });
+  const freedAt = c.height;
+  let respanAt: bigint | undefined;
+  while (respanAt === undefined && c.height < freedAt + 20n) if (types(await c.step()).includes('respan')) respanAt = c.height;
+  expect(respanAt).toBe(freedAt + 9n);
 });
 
 test('at maxMisses the producer is jailed (slash request), and leaves the validator set at the epoch boundary', async () => {
