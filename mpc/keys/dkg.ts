@@ -101,6 +101,10 @@ export class DkgEngine {
     return this.#vss.complain();
   }
 
+  receivedShares(): Map<number, Uint8Array> {
+    return this.#vss.receivedShares();
+  }
+
   status() {
     return this.#vss.status();
   }

@@ -76,6 +76,10 @@ export class RefreshEngine {
     return this.#vss.complain();
   }
 
+  receivedShares(): Map<number, Uint8Array> {
+    return this.#vss.receivedShares();
+  }
+
   status() {
     return this.#vss.status();
   }

@@ -110,6 +110,10 @@ export class ReshareEngine {
     return this.#vss.complain();
   }
 
+  receivedShares(): Map<number, Uint8Array> {
+    return this.#vss.receivedShares();
+  }
+
   status() {
     return this.#vss.status();
   }

@@ -7,7 +7,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from '../../common/log.js';
 import { silentLogger } from '../../common/log.js';
-import type { EnvelopeMsg } from '../../proto/mpc.js';
+import { encodeEnvelope, type EnvelopeMsg } from '../../proto/mpc.js';
 import { MpcError } from '../errors.js';
 import { equalBytes, open, openEnvelope, seal, type Opened } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
@@ -137,6 +137,13 @@ export class VssSession {
     else throw new MpcError('MALFORMED', `unexpected payload ${b.payload} in a VSS session`);
     this.#seen.add(o.id);
     return res;
+  }
+
+  /** The signed share envelopes addressed to us that we hold, by dealer (our own to ourselves
+   * included): with the public transcript, all a restarted sidecar needs to finish the session.
+   * Secret material: the caller stores it encrypted. */
+  receivedShares(): Map<number, Uint8Array> {
+    return new Map([...this.#shares].map(([dealer, s]) => [dealer, encodeEnvelope(s.envelope)]));
   }
 
   /** Complaints about our missing or bad shares, to publish when the share deadline passes. */

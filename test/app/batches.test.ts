@@ -183,7 +183,7 @@ test('failover: a producer with a full pipeline (MAX_BATCHES_IN_FLIGHT awaiting 
   const { c, p, other, batch } = await started();
   c.setHead(10n);
   await c.step();
-  let prev = ZERO;
+  let prev: Uint8Array = ZERO;
   for (let i = 0n; i < BigInt(MAX_BATCHES_IN_FLIGHT); i++) {
     const body = batch({ batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: dataHash(`b${i}`) });
     expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
