@@ -105,6 +105,14 @@ export class DkgEngine {
     return this.#vss.receivedShares();
   }
 
+  sentShares(): Map<number, Uint8Array> {
+    return this.#vss.sentShares();
+  }
+
+  restoreSentShares(envelopes: Iterable<Uint8Array>): void {
+    this.#vss.restoreSentShares(envelopes);
+  }
+
   status() {
     return this.#vss.status();
   }

@@ -146,6 +146,29 @@ export class VssSession {
     return new Map([...this.#shares].map(([dealer, s]) => [dealer, encodeEnvelope(s.envelope)]));
   }
 
+  /** The signed shares we dealt, by recipient (secret: the caller stores them encrypted). */
+  sentShares(): Map<number, Uint8Array> {
+    return new Map(this.#sentShares);
+  }
+
+  /**
+   * After a restart: the shares we dealt before it (our dealing is already on chain and cannot be
+   * made again), so we can deliver the ones that did not arrive and justify against complaints.
+   * Only envelopes we signed, for this session, as its dealer, to its receivers are taken.
+   */
+  restoreSentShares(envelopes: Iterable<Uint8Array>): void {
+    const dealer = this.#me.dealerIndex;
+    if (dealer === undefined) throw new MpcError('INVALID_ARGUMENT', 'not a dealer in this session');
+    for (const env of envelopes) {
+      const o = open(env);
+      const b = o.body;
+      if (!('share' in b) || b.payload !== 'share' || !equalBytes(b.session, this.#rules.session) || !equalBytes(b.sender, this.#me.identity.publicKey) || b.share.dealer !== dealer) throw new MpcError('MALFORMED', 'not a share we dealt in this session');
+      if (!this.#rules.receivers.some((r) => r.index === b.share.recipient)) throw new MpcError('MALFORMED', `share for unknown receiver ${b.share.recipient}`);
+      this.#sentShares.set(b.share.recipient, env);
+    }
+    this.#dealt = true;
+  }
+
   /** Complaints about our missing or bad shares, to publish when the share deadline passes. */
   complain(): Outbound[] {
     const me = this.#me.receiverIndex;

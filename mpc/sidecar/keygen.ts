@@ -24,10 +24,15 @@ import type { ChainClient } from './chain.js';
 import { keyPackage, parseSession, type KeyView, type SessionView } from './chain-view.js';
 import { corruptShare, type ByzantineMode } from './test-hooks.js';
 import type { DealtLog } from './dealt-log.js';
+import { decodeMaterial, encodeMaterial, type SessionMaterial } from './session-material.js';
+import type { PublicKeyPackage } from '../keys/types.js';
 
 interface Engine {
   readonly session: Uint8Array;
   start(): Outbound[];
+  receivedShares(): Map<number, Uint8Array>;
+  sentShares(): Map<number, Uint8Array>;
+  restoreSentShares(envelopes: Iterable<Uint8Array>): void;
   receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault };
   complain(): Outbound[];
   status(): { dealings: number[]; faults: Fault[] };
@@ -37,6 +42,11 @@ interface Engine {
 interface SessionState {
   view: SessionView;
   engine: Engine | undefined; // undefined: sitting this session out
+  /** The key being reshared or refreshed (saved with the material: the chain forgets it). */
+  old: PublicKeyPackage | undefined;
+  /** Shares in the last saved material, and the chain of saves (one at a time, in order). */
+  savedShares: number;
+  saving: Promise<void>;
   myDealer: number | undefined;
   myReceiver: number | undefined;
   offset: 0 | 1;
@@ -82,6 +92,7 @@ export class KeygenDriver {
   readonly #sessions = new Map<string, SessionState>();
   readonly #pending = new Map<string, Uint8Array[]>(); // private shares of sessions not built yet
   readonly #ignored = new Set<string>(); // sessions we are not part of
+  readonly #recoveryTried = new Set<string>(); // key sessions we checked for a missing share
   #retryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -103,10 +114,12 @@ export class KeygenDriver {
       const a = await this.#d.chain.query(`/mpc/session/${st.view.idHex}`);
       if (a) await this.#advance(st, parseSession(a.value), height, key);
     }
-    if (!current) return;
-    let st = this.#sessions.get(current.idHex);
-    if (!st && current.status === 'open' && !this.#ignored.has(current.idHex)) st = await this.#open(current, key);
-    if (st && !st.closed) await this.#advance(st, current, height, key);
+    if (current) {
+      let st = this.#sessions.get(current.idHex);
+      if (!st && current.status === 'open' && !this.#ignored.has(current.idHex)) st = await this.#open(current, key);
+      if (st && !st.closed) await this.#advance(st, current, height, key);
+    }
+    if (key) await this.#recover(key, height);
   }
 
   /** A private Share envelope from the channel (already opened and signature-checked by the caller). */
@@ -160,6 +173,7 @@ export class KeygenDriver {
         value = undefined;
       }
       st.shares.set(dealer, value);
+      void this.#save(st);
       if (!st.readySent && st.myReceiver !== undefined)
         void this.#maybeReady(st, this.#log.child({ session: st.view.idHex.slice(0, 16), kind: st.view.kind })).catch((e: unknown) => this.#log.warn({ err: (e as Error).message }, 'publishing Ready failed'));
     } catch (e) {
@@ -178,9 +192,66 @@ export class KeygenDriver {
       log.info({ keyEpoch: v.keyEpoch }, 'mpc session opened without us');
       return undefined;
     }
-    const st: SessionState = {
+    const st = this.#blank(v, myDealer, myReceiver);
+    this.#sessions.set(v.idHex, st);
+    log.info({ keyEpoch: v.keyEpoch, threshold: v.threshold, dealers: v.dealers.length, receivers: v.receivers.length, dealer: myDealer ?? null, receiver: myReceiver ?? null }, 'mpc session opened');
+    try {
+      ({ engine: st.engine, old: st.old } = await this.#build(v, key, myDealer));
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot take part in this mpc session; sitting it out (the app retries without us if it needs us)');
+      return st;
+    } finally {
+      st.building = false;
+    }
+    if (!equalBytes(st.engine.session, v.id)) {
+      log.error({ ours: Buffer.from(st.engine.session).toString('hex') }, 'session id computed from the session record differs from the one on chain (app and sidecar disagree on the session parameters); sitting it out');
+      st.engine = undefined;
+      return st;
+    }
+    // Shares that reached us before a restart (dealers do not send them twice).
+    const saved = await this.#loadMaterial(v.idHex, log);
+    // A dealing of ours already committed (or sent before a crash) cannot be repeated: we go on as a
+    // receiver only, with our share to ourselves from the saved material.
+    const dealtBefore = this.#d.dealt.has(v.idHex) || (myDealer !== undefined && v.transcript.some((env) => isDealingFrom(env, me)));
+    if (dealtBefore) {
+      st.started = true;
+      if (!saved || (myDealer !== undefined && saved.sent.length === 0)) {
+        log.warn({ dealer: myDealer }, 'we dealt in this session before a restart and saved nothing of it; sitting this session out (the app finishes or retries without us)');
+        st.engine = undefined;
+        return st;
+      }
+      if (myDealer !== undefined) {
+        try {
+          st.engine.restoreSentShares(saved.sent);
+        } catch (e) {
+          log.error({ err: (e as Error).message }, 'saved shares we dealt do not restore; sitting this session out');
+          st.engine = undefined;
+          return st;
+        }
+        // Receivers drop a share they already hold: send them all again, the undelivered ones arrive.
+        for (const env of saved.sent) {
+          const to = v.receivers.find((r) => r.index === recipientOf(env));
+          if (to && !equalBytes(to.identity, me)) void this.#sendPrivate(st, to.identity, env);
+        }
+      }
+      log.warn({ dealer: myDealer, savedShares: saved.shares.length, resent: saved.sent.length }, 'we dealt in this session before a restart: not dealing again; going on with the shares saved before it');
+    }
+    const buffered = this.#pending.get(v.idHex) ?? [];
+    this.#pending.delete(v.idHex);
+    if (myDealer !== undefined) await this.#start(st, log);
+    for (const env of [...(saved?.shares ?? []), ...buffered]) this.#feedPrivate(st, env);
+    return st;
+  }
+
+  /** The session's engine; `savedOld` (recovery after the session closed) replaces /mpc/key as the
+   * key being reshared or refreshed. */
+  #blank(v: SessionView, myDealer: number | undefined, myReceiver: number | undefined): SessionState {
+    return {
       view: v,
       engine: undefined,
+      old: undefined,
+      savedShares: 0,
+      saving: Promise.resolve(),
       myDealer,
       myReceiver,
       offset: v.kind === 'refresh' ? 1 : 0,
@@ -196,48 +267,28 @@ export class KeygenDriver {
       outbox: [],
       warnedUndelivered: false,
     };
-    this.#sessions.set(v.idHex, st);
-    log.info({ keyEpoch: v.keyEpoch, threshold: v.threshold, dealers: v.dealers.length, receivers: v.receivers.length, dealer: myDealer ?? null, receiver: myReceiver ?? null }, 'mpc session opened');
-    try {
-      st.engine = await this.#build(v, key, myDealer);
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'cannot take part in this mpc session; sitting it out (the app retries without us if it needs us)');
-      return st;
-    } finally {
-      st.building = false;
-    }
-    if (!equalBytes(st.engine.session, v.id)) {
-      log.error({ ours: Buffer.from(st.engine.session).toString('hex') }, 'session id computed from the session record differs from the one on chain (app and sidecar disagree on the session parameters); sitting it out');
-      st.engine = undefined;
-      return st;
-    }
-    // A dealing of ours already committed (or sent before a crash) cannot be repeated.
-    const dealtBefore = this.#d.dealt.has(v.idHex) || (myDealer !== undefined && v.transcript.some((env) => isDealingFrom(env, me)));
-    if (dealtBefore) {
-      log.warn({ dealer: myDealer }, 'we dealt in this session before a restart and cannot rebuild that dealing; sitting this session out (the app finishes or retries without us)');
-      st.engine = undefined;
-      return st;
-    }
-    const buffered = this.#pending.get(v.idHex) ?? [];
-    this.#pending.delete(v.idHex);
-    if (myDealer !== undefined) await this.#start(st, log);
-    for (const env of buffered) this.#feedPrivate(st, env);
-    return st;
   }
 
-  async #build(v: SessionView, key: KeyView | undefined, myDealer: number | undefined): Promise<Engine> {
+  async #build(v: SessionView, key: KeyView | undefined, myDealer: number | undefined, savedOld?: PublicKeyPackage): Promise<{ engine: Engine; old?: PublicKeyPackage }> {
     const identity = this.#d.identity;
     const logger = this.#log;
     if (v.kind === 'dkg') {
-      return new DkgEngine({ keyId: v.keyId, epoch: v.keyEpoch, attempt: v.attempt, members: v.receivers, threshold: v.threshold, identity, logger });
+      return { engine: new DkgEngine({ keyId: v.keyId, epoch: v.keyEpoch, attempt: v.attempt, members: v.receivers, threshold: v.threshold, identity, logger }) };
     }
-    if (!key) throw new Error(`a ${v.kind} needs the current key (/mpc/key), which is absent`);
-    const stored = await this.#d.keyStore.get(key.keyId, key.keyEpoch);
-    const old = keyPackage(key, stored?.public.commitments);
-    if (stored && !equalBytes(stored.public.groupKey, key.groupKey)) throw new Error(`our stored share of epoch ${key.keyEpoch} belongs to another group key`);
+    let old: PublicKeyPackage;
+    let stored;
+    if (savedOld) {
+      old = savedOld;
+      stored = await this.#d.keyStore.get(old.keyId, old.epoch);
+    } else {
+      if (!key) throw new Error(`a ${v.kind} needs the current key (/mpc/key), which is absent`);
+      stored = await this.#d.keyStore.get(key.keyId, key.keyEpoch);
+      old = keyPackage(key, stored?.public.commitments);
+    }
+    if (stored && !equalBytes(stored.public.groupKey, old.groupKey)) throw new Error(`our stored share of epoch ${old.epoch} belongs to another group key`);
     if (v.kind === 'reshare') {
-      if (myDealer !== undefined && !stored) this.#log.warn({ keyEpoch: key.keyEpoch }, 'we are a reshare dealer but hold no share of the current key epoch; receiving only');
-      return new ReshareEngine({
+      if (myDealer !== undefined && !stored) this.#log.warn({ keyEpoch: old.epoch }, 'we are a reshare dealer but hold no share of the current key epoch; receiving only');
+      const engine = new ReshareEngine({
         old,
         dealers: v.dealers.map((m) => m.index),
         newMembers: v.receivers,
@@ -248,9 +299,69 @@ export class KeygenDriver {
         ...(stored && myDealer !== undefined ? { oldShare: stored.secret } : {}),
         logger,
       });
+      return { engine, old };
     }
-    if (!stored) throw new Error(`a refresh needs our share of key epoch ${key.keyEpoch}, which is not in the key store`);
-    return new RefreshEngine({ current: old, share: stored.secret, newEpoch: v.keyEpoch, attempt: v.attempt, identity, logger });
+    if (!stored) throw new Error(`a refresh needs our share of key epoch ${old.epoch}, which is not in the key store`);
+    return { engine: new RefreshEngine({ current: old, share: stored.secret, newEpoch: v.keyEpoch, attempt: v.attempt, identity, logger }), old };
+  }
+
+  /** Saves the shares dealt to us so far (encrypted, in the key store) when there are new ones. */
+  #save(st: SessionState): Promise<void> {
+    const engine = st.engine;
+    if (!engine) return st.saving;
+    const shares = [...engine.receivedShares().values()];
+    const sent = [...engine.sentShares().values()];
+    if (shares.length + sent.length === st.savedShares) return st.saving;
+    st.savedShares = shares.length + sent.length;
+    const bytes = encodeMaterial({ old: st.old, shares, sent });
+    st.saving = st.saving
+      .then(() => this.#d.keyStore.putSession(st.view.idHex, bytes))
+      .catch((e: unknown) => this.#log.error({ session: st.view.idHex.slice(0, 16), err: (e as Error).message }, 'cannot save this session\'s shares; a crash before it finishes would lose our share of the new key epoch'));
+    return st.saving;
+  }
+
+  async #loadMaterial(sessionHex: string, log: Logger): Promise<SessionMaterial | undefined> {
+    try {
+      const raw = await this.#d.keyStore.getSession(sessionHex);
+      return raw ? decodeMaterial(raw) : undefined;
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'saved session material does not open or decode; ignoring it');
+      return undefined;
+    }
+  }
+
+  /**
+   * We are a member of the current key but hold no share of its epoch: the session closed while we
+   * were down (or between it closing and our share being stored). Rebuild the engine from the saved
+   * material and the committed transcript and finish it, once per key epoch.
+   */
+  async #recover(key: KeyView, height: bigint): Promise<void> {
+    if (this.#recoveryTried.has(key.session)) return;
+    const me = this.#d.identity.publicKey;
+    if (!key.members.some((m) => equalBytes(m.identity, me))) return;
+    this.#recoveryTried.add(key.session);
+    if (await this.#d.keyStore.get(key.keyId, key.keyEpoch)) return;
+    const log = this.#log.child({ session: key.session.slice(0, 16), keyEpoch: key.keyEpoch });
+    const saved = await this.#loadMaterial(key.session, log);
+    const a = saved && (await this.#d.chain.query(`/mpc/session/${key.session}`));
+    if (!saved || !a) {
+      log.error('we are a member of the current key epoch but hold no share of it and no saved shares of its session; we cannot sign until a reshare gives us one');
+      return;
+    }
+    const v = parseSession(a.value);
+    const myDealer = v.dealers.find((m) => equalBytes(m.identity, me))?.index;
+    const myReceiver = v.receivers.find((m) => equalBytes(m.identity, me))?.index;
+    let built;
+    try {
+      built = await this.#build(v, undefined, myDealer, saved.old);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot rebuild the session that made the current key; no share of it');
+      return;
+    }
+    const st: SessionState = { ...this.#blank(v, myDealer, myReceiver), engine: built.engine, old: built.old, started: true, building: false };
+    for (const env of saved.shares) this.#feedPrivate(st, env);
+    log.warn({ savedShares: saved.shares.length }, 'recovering our share of the current key epoch from the shares saved before a restart');
+    await this.#advance(st, v, height, key);
   }
 
   async #start(st: SessionState, log: Logger): Promise<void> {
@@ -258,6 +369,7 @@ export class KeygenDriver {
     st.started = true;
     this.#d.dealt.mark(st.view.idHex); // before anything leaves the process
     const out = st.engine.start();
+    await this.#save(st); // our share to ourselves, before the dealing leaves
     if (out.length === 0) return;
     await this.#emit(st, out, 'dealing');
     log.info({ dealer: st.myDealer, shares: out.filter((o) => o.channel === 'private').length }, 'dealt');
@@ -333,6 +445,7 @@ export class KeygenDriver {
     if (v.status === 'failed') {
       st.closed = true;
       st.engine = undefined;
+      await this.#forget(st);
       log.warn({ attempt: v.attempt }, 'mpc session failed; dropped (the app opens a new attempt)');
       return;
     }
@@ -340,6 +453,7 @@ export class KeygenDriver {
       st.closed = true;
       if (st.engine) await this.#finalise(st, key, log);
       st.engine = undefined;
+      await this.#forget(st);
       return;
     }
     if (!st.engine) return;
@@ -372,6 +486,12 @@ export class KeygenDriver {
    * deadline that must be every dealer, after it (no dealing can land any more) the ones who dealt,
    * so a silent dealer does not keep the session open until its final height.
    */
+  /** The session is over: its saved shares go (once stored, our new share is in the key store). */
+  async #forget(st: SessionState): Promise<void> {
+    await st.saving;
+    await this.#d.keyStore.deleteSession(st.view.idHex).catch((e: unknown) => this.#log.warn({ err: (e as Error).message }, 'cannot delete saved session shares'));
+  }
+
   async #maybeReady(st: SessionState, log: Logger): Promise<void> {
     const engine = st.engine;
     if (!engine || st.closed || st.readySent) return;
@@ -383,7 +503,9 @@ export class KeygenDriver {
     for (const d of v.dealers) {
       if (faulted.has(d.index) || !st.dealings.has(d.index)) continue;
       if (equalBytes(d.identity, this.#d.identity.publicKey)) {
-        good.push(d.index); // our own share to ourselves never leaves the engine
+        // Our share to ourselves never leaves the engine (after a restart it comes from the saved material).
+        if (!engine.receivedShares().has(d.index)) return;
+        good.push(d.index);
         continue;
       }
       const value = st.shares.get(d.index);
@@ -393,6 +515,7 @@ export class KeygenDriver {
     }
     if (good.length === 0) return;
     st.readySent = true;
+    await st.saving; // the shares we vouch for are on disk before we say so
     const env = seal(this.#d.identity, { session: v.id, ready: { recipient: st.myReceiver!, dealers: good.sort((a, b) => a - b) } });
     await this.#d.publish(env, 'mpc ready');
     log.info({ receiver: st.myReceiver, dealers: good.length, of: v.dealers.length }, 'ready');
@@ -431,6 +554,11 @@ export class KeygenDriver {
     log.info({ keyId: pub.keyId, keyEpoch: pub.epoch, index: myIndex, threshold: pub.threshold, members: pub.members.length, groupKey: Buffer.from(pub.groupKey).toString('hex'), qualified: res.qualified }, 'finalised: key share stored');
     this.#d.onKeyStored?.(pub.keyId, pub.epoch);
   }
+}
+
+function recipientOf(env: Uint8Array): number | undefined {
+  const b = open(env).body;
+  return 'share' in b && b.payload === 'share' ? b.share.recipient : undefined;
 }
 
 function isDealingFrom(env: Uint8Array, identity: Uint8Array): boolean {

@@ -20,6 +20,12 @@ export interface KeyStore {
   epochs(keyId: string): Promise<number[]>;
   /** Deletes a superseded epoch; CONFLICT for the active one. */
   delete(keyId: string, epoch: number): Promise<void>;
+  /** Secret material of a key session we take part in (the shares dealt to us), replaced as it
+   * grows and deleted once the session's share is stored: a crash mid-session, or between the
+   * session closing on chain and our share being stored, then loses nothing. */
+  putSession(sessionHex: string, material: Uint8Array): Promise<void>;
+  getSession(sessionHex: string): Promise<Uint8Array | undefined>;
+  deleteSession(sessionHex: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,21 +34,19 @@ const recKey = (keyId: string, epoch: number) => {
   return `share/${keyId}/${epoch.toString().padStart(12, '0')}`;
 };
 
-function encode(s: KeyShare): Uint8Array {
-  const p = s.public;
-  return new TextEncoder().encode(
-    JSON.stringify({
-      index: s.secret.index,
-      share: bytesToHex(scalarBytes(s.secret.reveal())),
-      public: { ...p, members: p.members.map((m) => ({ index: m.index, identity: bytesToHex(m.identity) })), groupKey: bytesToHex(p.groupKey), commitments: p.commitments.map(bytesToHex), verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([k, v]) => [k, bytesToHex(v)])) },
-    }),
-  );
+const sessionKey = (sessionHex: string) => {
+  if (!/^[0-9a-f]{64}$/.test(sessionHex)) throw new MpcError('INVALID_ARGUMENT', 'a session id is 32 bytes in lower-case hex');
+  return `session/${sessionHex}`;
+};
+
+export type PublicKeyPackageJson = Record<string, unknown> & { members: { index: number; identity: string }[]; groupKey: string; commitments: string[]; verifyingShares: Record<string, string> };
+
+export function publicKeyPackageToJson(p: PublicKeyPackage): PublicKeyPackageJson {
+  return { ...p, members: p.members.map((m) => ({ index: m.index, identity: bytesToHex(m.identity) })), groupKey: bytesToHex(p.groupKey), commitments: p.commitments.map(bytesToHex), verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([k, v]) => [k, bytesToHex(v)])) };
 }
 
-function decode(b: Uint8Array): KeyShare {
-  const o = JSON.parse(new TextDecoder().decode(b)) as { index: number; share: string; public: Record<string, unknown> & { members: { index: number; identity: string }[]; groupKey: string; commitments: string[]; verifyingShares: Record<string, string> } };
-  const p = o.public;
-  const pub: PublicKeyPackage = {
+export function publicKeyPackageFromJson(p: PublicKeyPackageJson): PublicKeyPackage {
+  return {
     keyId: p.keyId as string,
     epoch: p.epoch as number,
     threshold: p.threshold as number,
@@ -51,7 +55,15 @@ function decode(b: Uint8Array): KeyShare {
     commitments: p.commitments.map(hexToBytes),
     verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([k, v]) => [Number(k), hexToBytes(v)])),
   };
-  return { public: pub, secret: new SecretShare(o.index, Fn.fromBytes(hexToBytes(o.share))) };
+}
+
+function encode(s: KeyShare): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ index: s.secret.index, share: bytesToHex(scalarBytes(s.secret.reveal())), public: publicKeyPackageToJson(s.public) }));
+}
+
+function decode(b: Uint8Array): KeyShare {
+  const o = JSON.parse(new TextDecoder().decode(b)) as { index: number; share: string; public: PublicKeyPackageJson };
+  return { public: publicKeyPackageFromJson(o.public), secret: new SecretShare(o.index, Fn.fromBytes(hexToBytes(o.share))) };
 }
 
 export class LevelKeyStore implements KeyStore {
@@ -110,6 +122,18 @@ export class LevelKeyStore implements KeyStore {
   async delete(keyId: string, epoch: number): Promise<void> {
     if ((await this.#activeEpoch(keyId)) === epoch) throw new MpcError('CONFLICT', 'refusing to delete the active share');
     await this.#db.del(recKey(keyId, epoch));
+  }
+  async putSession(sessionHex: string, material: Uint8Array): Promise<void> {
+    const k = sessionKey(sessionHex);
+    await this.#db.put(k, this.#box.seal(material, k));
+  }
+  async getSession(sessionHex: string): Promise<Uint8Array | undefined> {
+    const k = sessionKey(sessionHex);
+    const v = await this.#db.get(k);
+    return v ? this.#box.open(v, k) : undefined;
+  }
+  async deleteSession(sessionHex: string): Promise<void> {
+    await this.#db.del(sessionKey(sessionHex));
   }
   async close(): Promise<void> {
     await this.#db.close();

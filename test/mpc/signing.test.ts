@@ -219,6 +219,30 @@ test('key store: encrypted at rest, epochs kept until confirmed, wrong passphras
   expect(() => loadPassphrase({ env: 'SEQPOOL_NOPE_NOT_SET' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
 });
 
+test('key store: session material is encrypted at rest, replaced as it grows, deleted, and bound to its session id', async () => {
+  const path = tmp();
+  const ks = await LevelKeyStore.open(path, 'correct horse', FAST);
+  const sid = 'ab'.repeat(32);
+  const secret = Buffer.from('a share dealt to us: 0123456789abcdef0123456789abcdef');
+  expect(await ks.getSession(sid)).toBeUndefined();
+  await ks.putSession(sid, Buffer.from('first'));
+  await ks.putSession(sid, secret);
+  expect(Buffer.from((await ks.getSession(sid))!).equals(secret)).toBe(true);
+  await expect(ks.putSession('not-hex', secret)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  await ks.close();
+  for (const f of readdirSync(path)) expect(readFileSync(join(path, f)).includes(secret)).toBe(false);
+  // a record moved to another session id does not open (the id is the AAD)
+  const { Level } = await import('level');
+  const db = new Level<string, Uint8Array>(path, { valueEncoding: 'view' });
+  await db.put(`session/${'cd'.repeat(32)}`, (await db.get(`session/${sid}`))!);
+  await db.close();
+  const ks2 = await LevelKeyStore.open(path, 'correct horse', FAST);
+  await expect(ks2.getSession('cd'.repeat(32))).rejects.toThrow();
+  await ks2.deleteSession(sid);
+  expect(await ks2.getSession(sid)).toBeUndefined();
+  await ks2.close();
+});
+
 test('L1 encoding: domain-separated digest changes with every field; keys with x >= n are rejected', () => {
   const base = { chainId: 1n, verifier: new Uint8Array(20).fill(1), purpose: 'commitEpoch', payload: new Uint8Array([1, 2]) };
   const d = hex(l1Digest(base));

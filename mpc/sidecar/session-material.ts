@@ -1,0 +1,36 @@
+// What a sidecar keeps of a key session it takes part in, so that a crash loses nothing: the signed
+// share envelopes dealt to it (its own to itself included), those it dealt (a dealing cannot be made
+// twice, so after a restart they are delivered late and justify it), and, for a reshare or refresh, the public
+// package of the key being reshared (the chain serves only the current key, and after the session
+// closes that is the new one). Stored encrypted in the key store (KeyStore.putSession); the public
+// transcript comes back from the chain.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { PublicKeyPackage } from '../keys/types.js';
+import { publicKeyPackageFromJson, publicKeyPackageToJson, type PublicKeyPackageJson } from '../store/key-store.js';
+
+export interface SessionMaterial {
+  old?: PublicKeyPackage | undefined;
+  /** Signed shares dealt to us (our own to ourselves included). */
+  shares: Uint8Array[];
+  /** Signed shares we dealt, to deliver late and to justify with after a restart. */
+  sent: Uint8Array[];
+}
+
+interface MaterialJson {
+  v: 1;
+  old: PublicKeyPackageJson | null;
+  shares: string[];
+  sent: string[];
+}
+
+export function encodeMaterial(m: SessionMaterial): Uint8Array {
+  const j: MaterialJson = { v: 1, old: m.old ? publicKeyPackageToJson(m.old) : null, shares: m.shares.map(bytesToHex), sent: m.sent.map(bytesToHex) };
+  return new TextEncoder().encode(JSON.stringify(j));
+}
+
+/** Decodes saved material; throws on anything this version did not write. */
+export function decodeMaterial(bytes: Uint8Array): SessionMaterial {
+  const j = JSON.parse(new TextDecoder().decode(bytes)) as MaterialJson;
+  if (j.v !== 1 || !Array.isArray(j.shares) || !Array.isArray(j.sent)) throw new Error('session material of an unknown format');
+  return { old: j.old ? publicKeyPackageFromJson(j.old) : undefined, shares: j.shares.map(hexToBytes), sent: j.sent.map(hexToBytes) };
+}
