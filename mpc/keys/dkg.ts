@@ -14,6 +14,7 @@ import { thresholdFor } from '../threshold.js';
 import { buildPackage, combineCommitments, indexOf, validateCommittee } from './committee.js';
 import { SecretShare, type Member, type PublicKeyPackage } from './types.js';
 import { commitPolynomial, provePossession, randomPolynomial, verifyPossession } from './vss.js';
+import { VssEngine } from './vss-engine.js';
 import { VssSession, type Fault, type Outbound } from './vss-session.js';
 
 export interface DkgConfig {
@@ -45,20 +46,20 @@ export function dkgSessionId(cfg: Pick<DkgConfig, 'keyId' | 'epoch' | 'attempt' 
   return sessionId('dkg', cfg.keyId, cfg.epoch, cfg.attempt ?? 0, t, members.map((m) => m.index).join(','), members.map((m) => m.identity));
 }
 
-export class DkgEngine {
+export class DkgEngine extends VssEngine {
   readonly #cfg: DkgConfig;
   readonly #members: Member[];
   readonly #t: number;
   readonly #me: number | undefined;
-  readonly #vss: VssSession;
 
   constructor(cfg: DkgConfig) {
+    super();
     this.#cfg = cfg;
     this.#members = validateCommittee(cfg.members);
     this.#t = cfg.threshold ?? thresholdFor(this.#members.length);
     if (!Number.isSafeInteger(this.#t) || this.#t < 1 || this.#t > this.#members.length) throw new MpcError('INVALID_ARGUMENT', `threshold ${this.#t}`);
     this.#me = indexOf(this.#members, cfg.identity);
-    this.#vss = new VssSession(
+    this.vss = new VssSession(
       {
         session: dkgSessionId(cfg),
         dealers: this.#members,
@@ -73,10 +74,6 @@ export class DkgEngine {
     );
   }
 
-  get session(): Uint8Array {
-    return this.#vss.session;
-  }
-
   /**
    * Our public dealing (commitments + proof of knowledge) and one private share per member. The
    * dealing is noble's DKG.round1 format (C_k = a_k G compressed, PoK R || mu with
@@ -87,34 +84,10 @@ export class DkgEngine {
     if (this.#me === undefined) throw new MpcError('INVALID_ARGUMENT', 'not a member of this DKG');
     const coeffs = randomPolynomial(randomScalar(), this.#t);
     try {
-      return this.#vss.deal(coeffs, commitPolynomial(coeffs), provePossession(this.#me, coeffs[0]!));
+      return this.vss.deal(coeffs, commitPolynomial(coeffs), provePossession(this.#me, coeffs[0]!));
     } finally {
       coeffs.fill(0n);
     }
-  }
-
-  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
-    return this.#vss.receive(envelope);
-  }
-
-  complain(): Outbound[] {
-    return this.#vss.complain();
-  }
-
-  receivedShares(): Map<number, Uint8Array> {
-    return this.#vss.receivedShares();
-  }
-
-  sentShares(): Map<number, Uint8Array> {
-    return this.#vss.sentShares();
-  }
-
-  restoreSentShares(envelopes: Iterable<Uint8Array>): void {
-    this.#vss.restoreSentShares(envelopes);
-  }
-
-  status() {
-    return this.#vss.status();
   }
 
   /**
@@ -122,7 +95,7 @@ export class DkgEngine {
    * GROUP_KEY_UNUSABLE when the key's x-coordinate is >= n: rerun with attempt + 1.
    */
   finalise(): KeygenResult {
-    const out = this.#vss.finalise();
+    const out = this.vss.finalise();
     const gc = combineCommitments(out.commitments, this.#t);
     const groupKey = gc[0]!.toBytes(true);
     const accept = this.#cfg.acceptGroupKey ?? isL1CompatibleGroupKey;

@@ -11,6 +11,7 @@ import { ecc, parsePt } from '../ecc.js';
 import { buildPackage, combineCommitments, indexOf } from './committee.js';
 import { SecretShare, type PublicKeyPackage } from './types.js';
 import { commitPolynomial, randomPolynomial } from './vss.js';
+import { VssEngine } from './vss-engine.js';
 import { VssSession, type Fault, type Outbound } from './vss-session.js';
 import type { KeygenResult } from './dkg.js';
 
@@ -28,18 +29,18 @@ export function refreshSessionId(p: PublicKeyPackage, newEpoch: number, attempt:
   return sessionId('refresh', p.keyId, p.epoch, p.groupKey, newEpoch, attempt, p.threshold, p.members.map((m) => m.index).join(','), p.members.map((m) => m.identity));
 }
 
-export class RefreshEngine {
+export class RefreshEngine extends VssEngine {
   readonly #cfg: RefreshConfig;
   readonly #me: number | undefined;
-  readonly #vss: VssSession;
 
   constructor(cfg: RefreshConfig) {
+    super();
     this.#cfg = cfg;
     const me = indexOf(cfg.current.members, cfg.identity);
     if (cfg.share ? me !== cfg.share.index : me !== undefined) throw new MpcError('INVALID_ARGUMENT', 'not a holder of this key, or share/identity mismatch');
     this.#me = cfg.share ? me : undefined;
     const p = cfg.current;
-    this.#vss = new VssSession(
+    this.vss = new VssSession(
       {
         session: refreshSessionId(p, cfg.newEpoch, cfg.attempt ?? 0),
         dealers: p.members,
@@ -54,46 +55,18 @@ export class RefreshEngine {
     );
   }
 
-  get session(): Uint8Array {
-    return this.#vss.session;
-  }
-
   start(): Outbound[] {
     if (this.#me === undefined) throw new MpcError('INVALID_ARGUMENT', 'an observer does not deal');
     const coeffs = randomPolynomial(0n, this.#cfg.current.threshold);
     try {
-      return this.#vss.deal(coeffs, commitPolynomial(coeffs, 1));
+      return this.vss.deal(coeffs, commitPolynomial(coeffs, 1));
     } finally {
       coeffs.fill(0n);
     }
   }
 
-  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
-    return this.#vss.receive(envelope);
-  }
-
-  complain(): Outbound[] {
-    return this.#vss.complain();
-  }
-
-  receivedShares(): Map<number, Uint8Array> {
-    return this.#vss.receivedShares();
-  }
-
-  sentShares(): Map<number, Uint8Array> {
-    return this.#vss.sentShares();
-  }
-
-  restoreSentShares(envelopes: Iterable<Uint8Array>): void {
-    this.#vss.restoreSentShares(envelopes);
-  }
-
-  status() {
-    return this.#vss.status();
-  }
-
   finalise(): KeygenResult {
-    const out = this.#vss.finalise();
+    const out = this.vss.finalise();
     const p = this.#cfg.current;
     const delta = combineCommitments(out.commitments, p.threshold - 1); // coefficients 1..t-1
     const oldGc = p.commitments.map((c) => parsePt(c));

@@ -15,6 +15,7 @@ import { thresholdFor } from '../threshold.js';
 import { buildPackage, combineCommitments, indexOf, validateCommittee } from './committee.js';
 import { SecretShare, type Member, type PublicKeyPackage } from './types.js';
 import { commitPolynomial, randomPolynomial } from './vss.js';
+import { VssEngine } from './vss-engine.js';
 import { VssSession, type Fault, type Outbound } from './vss-session.js';
 import type { KeygenResult } from './dkg.js';
 
@@ -39,17 +40,17 @@ export function reshareSessionId(cfg: ReshareConfig, dealers: number[], members:
   return sessionId('reshare', o.keyId, o.epoch, o.groupKey, cfg.newEpoch, cfg.attempt ?? 0, o.threshold, dealers.join(','), t2, members.map((m) => m.index).join(','), members.map((m) => m.identity));
 }
 
-export class ReshareEngine {
+export class ReshareEngine extends VssEngine {
   readonly #cfg: ReshareConfig;
   readonly #members: Member[];
   readonly #t2: number;
   readonly #dealers: number[];
   readonly #lambdaD: Map<number, bigint>;
-  readonly #vss: VssSession;
   readonly #myDealer: number | undefined;
   readonly #myReceiver: number | undefined;
 
   constructor(cfg: ReshareConfig) {
+    super();
     this.#cfg = cfg;
     const old = cfg.old;
     this.#members = validateCommittee(cfg.newMembers, 'new committee');
@@ -65,7 +66,7 @@ export class ReshareEngine {
     if (cfg.oldShare && oldIdx !== cfg.oldShare.index) throw new MpcError('INVALID_ARGUMENT', 'old share does not belong to this identity');
     this.#myReceiver = indexOf(this.#members, cfg.identity);
     const dealerMembers = old.members.filter((m) => this.#dealers.includes(m.index));
-    this.#vss = new VssSession(
+    this.vss = new VssSession(
       {
         session: reshareSessionId(cfg, this.#dealers, this.#members, this.#t2),
         dealers: dealerMembers,
@@ -87,48 +88,20 @@ export class ReshareEngine {
     );
   }
 
-  get session(): Uint8Array {
-    return this.#vss.session;
-  }
-
   /** Deals lambda_i s_i to the new committee (old holders only; others return nothing). */
   start(): Outbound[] {
     if (this.#myDealer === undefined) return [];
     const coeffs = randomPolynomial(Fn.mul(this.#lambdaD.get(this.#myDealer)!, this.#cfg.oldShare!.reveal()), this.#t2);
     try {
-      return this.#vss.deal(coeffs, commitPolynomial(coeffs));
+      return this.vss.deal(coeffs, commitPolynomial(coeffs));
     } finally {
       coeffs.fill(0n);
     }
   }
 
-  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
-    return this.#vss.receive(envelope);
-  }
-
-  complain(): Outbound[] {
-    return this.#vss.complain();
-  }
-
-  receivedShares(): Map<number, Uint8Array> {
-    return this.#vss.receivedShares();
-  }
-
-  sentShares(): Map<number, Uint8Array> {
-    return this.#vss.sentShares();
-  }
-
-  restoreSentShares(envelopes: Iterable<Uint8Array>): void {
-    this.#vss.restoreSentShares(envelopes);
-  }
-
-  status() {
-    return this.#vss.status();
-  }
-
   /** The new committee's package (same group key, new epoch) and our new share if we are in it. */
   finalise(): KeygenResult {
-    const out = this.#vss.finalise();
+    const out = this.vss.finalise();
     const xs = out.qualified.map(BigInt);
     const full = out.qualified.length === this.#dealers.length;
     // weight 1 when every dealer qualified (plain additions); otherwise lambda^Q / lambda^D.

@@ -14,6 +14,7 @@ import { BATCH_HEADER_ABI, type L2Reader } from '../../../mpc/sidecar/approval.j
 import type { ByzantineMode } from '../../../mpc/sidecar/test-hooks.js';
 import type { ScryptParams } from '../../../mpc/store/secret-box.js';
 import { FakeChain } from './fake-chain.js';
+import { verifySignature } from '../../../mpc/signing/frost.js';
 
 export const FAST: ScryptParams = { N: 1 << 10, r: 8, p: 1 };
 
@@ -112,6 +113,16 @@ export class Cluster {
   /** Commits blocks until `done()` or `max` blocks. */
   async until(done: () => boolean, max = 30, settleMs = 30): Promise<void> {
     for (let i = 0; i < max && !done(); i++) await this.block(settleMs);
+  }
+
+  /** Adds a commitEpoch request and commits blocks until it is signed; throws unless it was, with a
+   * signature that verifies against the group key. */
+  async signsCommitEpoch(fill: number, max: number, settleMs: number): Promise<void> {
+    const r = this.chain.addRequest('commitEpoch', new Uint8Array(128).fill(fill));
+    await this.until(() => this.chain.requests.get(r.id)!.status === 'signed', max, settleMs);
+    const req = this.chain.requests.get(r.id)!;
+    if (req.status !== 'signed') throw new Error(`request ${r.id} still ${req.status} after ${max} blocks`);
+    if (!verifySignature(req.signature!, req.digest, this.chain.key!.result.public.groupKey)) throw new Error(`request ${r.id}: the signature does not verify`);
   }
 
   async close(): Promise<void> {
