@@ -2,69 +2,28 @@
 // (docs/pool.md "Committee, validator set changes and MPC sessions"). Per open session where we are
 // a dealer or receiver: build the engine, start() once (public dealing -> MpcPublic tx, private
 // shares -> channel), feed every committed transcript envelope once and in order, feed private
-// shares from the channel, publish Ready once every dealer's dealing is committed and our shares
-// check out, complain after the deal deadline, and when the app marks the session DONE finalise,
-// check our verifying share against /mpc/key and store the new share (encrypted) under its epoch.
-// A dealer cannot redeal after a crash (a second dealing is equivocation): a marker written before
-// the dealing leaves the process makes a restarted sidecar sit the session out.
+// shares from the channel, publish Ready when our shares check out (key-session.ts readyDealers),
+// complain after the deal deadline, and when the app marks the session DONE finalise, check our
+// verifying share against /mpc/key and store the new share (encrypted) under its epoch.
+// Crashes: a dealer never deals twice (a second dealing is equivocation; a marker is written before
+// the dealing leaves), and the shares dealt to us and by us are saved encrypted as they come
+// (session-material.ts), so a restarted sidecar goes on where it was, or rebuilds its share of a
+// session that closed while it was down.
 import type { Logger } from '../../common/log.js';
 import { MpcError } from '../errors.js';
-import { equalBytes, open, openEnvelope, seal } from '../envelope.js';
-import type { EnvelopeMsg } from '../../proto/mpc.js';
+import { equalBytes, open, seal } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
-import { parsePt, type EcPoint } from '../ecc.js';
-import { DkgEngine, type KeygenResult } from '../keys/dkg.js';
-import { ReshareEngine } from '../keys/reshare.js';
-import { RefreshEngine } from '../keys/refresh.js';
-import type { Fault, Outbound } from '../keys/vss-session.js';
-import { shareMatches } from '../keys/vss.js';
+import { parsePt } from '../ecc.js';
+import type { KeygenResult } from '../keys/dkg.js';
+import type { Outbound } from '../keys/vss-session.js';
 import type { KeyStore } from '../store/key-store.js';
 import { Fn } from '../suite.js';
 import type { ChainClient } from './chain.js';
-import { keyPackage, parseSession, type KeyView, type SessionView } from './chain-view.js';
+import { parseSession, type KeyView, type SessionView } from './chain-view.js';
 import { corruptShare, type ByzantineMode } from './test-hooks.js';
 import type { DealtLog } from './dealt-log.js';
-import { decodeMaterial, encodeMaterial, type SessionMaterial } from './session-material.js';
-import type { PublicKeyPackage } from '../keys/types.js';
-
-interface Engine {
-  readonly session: Uint8Array;
-  start(): Outbound[];
-  receivedShares(): Map<number, Uint8Array>;
-  sentShares(): Map<number, Uint8Array>;
-  restoreSentShares(envelopes: Iterable<Uint8Array>): void;
-  receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault };
-  complain(): Outbound[];
-  status(): { dealings: number[]; faults: Fault[] };
-  finalise(): KeygenResult;
-}
-
-interface SessionState {
-  view: SessionView;
-  engine: Engine | undefined; // undefined: sitting this session out
-  /** The key being reshared or refreshed (saved with the material: the chain forgets it). */
-  old: PublicKeyPackage | undefined;
-  /** Shares in the last saved material, and the chain of saves (one at a time, in order). */
-  savedShares: number;
-  saving: Promise<void>;
-  myDealer: number | undefined;
-  myReceiver: number | undefined;
-  offset: 0 | 1;
-  pos: number; // transcript envelopes fed
-  height: bigint; // the committed height `view` was read at
-  dealings: Map<number, EcPoint[]>; // committed dealings' commitments (for the Ready check)
-  shares: Map<number, bigint | undefined>; // private shares the engine accepted, by dealer
-  /** The engine is being built (reading our share from the key store takes a scrypt): private
-   * shares arriving meanwhile wait in the pending buffer instead of being dropped. */
-  building: boolean;
-  started: boolean;
-  readySent: boolean;
-  complained: boolean;
-  closed: boolean;
-  /** Private shares not delivered yet (peer not bound or unreachable): retried at every height. */
-  outbox: { to: Uint8Array; envelope: Uint8Array }[];
-  warnedUndelivered: boolean;
-}
+import { blankSession, buildEngine, isDealingFrom, noteJustified, readyDealers, recipientOf, type SessionState } from './key-session.js';
+import { forgetMaterial, loadMaterial, saveMaterial } from './session-material.js';
 
 export interface KeygenDeps {
   identity: IdentityKey;
@@ -173,7 +132,7 @@ export class KeygenDriver {
         value = undefined;
       }
       st.shares.set(dealer, value);
-      void this.#save(st);
+      void saveMaterial(this.#d.keyStore, st, this.#log);
       if (!st.readySent && st.myReceiver !== undefined)
         void this.#maybeReady(st, this.#log.child({ session: st.view.idHex.slice(0, 16), kind: st.view.kind })).catch((e: unknown) => this.#log.warn({ err: (e as Error).message }, 'publishing Ready failed'));
     } catch (e) {
@@ -192,11 +151,11 @@ export class KeygenDriver {
       log.info({ keyEpoch: v.keyEpoch }, 'mpc session opened without us');
       return undefined;
     }
-    const st = this.#blank(v, myDealer, myReceiver);
+    const st = blankSession(v, myDealer, myReceiver);
     this.#sessions.set(v.idHex, st);
     log.info({ keyEpoch: v.keyEpoch, threshold: v.threshold, dealers: v.dealers.length, receivers: v.receivers.length, dealer: myDealer ?? null, receiver: myReceiver ?? null }, 'mpc session opened');
     try {
-      ({ engine: st.engine, old: st.old } = await this.#build(v, key, myDealer));
+      ({ engine: st.engine, old: st.old } = await buildEngine(v, key, myDealer, { identity: this.#d.identity, keyStore: this.#d.keyStore, logger: this.#log }));
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot take part in this mpc session; sitting it out (the app retries without us if it needs us)');
       return st;
@@ -209,7 +168,7 @@ export class KeygenDriver {
       return st;
     }
     // Shares that reached us before a restart (dealers do not send them twice).
-    const saved = await this.#loadMaterial(v.idHex, log);
+    const saved = await loadMaterial(this.#d.keyStore, v.idHex, log);
     // A dealing of ours already committed (or sent before a crash) cannot be repeated: we go on as a
     // receiver only, with our share to ourselves from the saved material.
     const dealtBefore = this.#d.dealt.has(v.idHex) || (myDealer !== undefined && v.transcript.some((env) => isDealingFrom(env, me)));
@@ -243,93 +202,6 @@ export class KeygenDriver {
     return st;
   }
 
-  /** The session's engine; `savedOld` (recovery after the session closed) replaces /mpc/key as the
-   * key being reshared or refreshed. */
-  #blank(v: SessionView, myDealer: number | undefined, myReceiver: number | undefined): SessionState {
-    return {
-      view: v,
-      engine: undefined,
-      old: undefined,
-      savedShares: 0,
-      saving: Promise.resolve(),
-      myDealer,
-      myReceiver,
-      offset: v.kind === 'refresh' ? 1 : 0,
-      pos: 0,
-      height: 0n,
-      dealings: new Map(),
-      shares: new Map(),
-      building: true,
-      started: false,
-      readySent: false,
-      complained: false,
-      closed: false,
-      outbox: [],
-      warnedUndelivered: false,
-    };
-  }
-
-  async #build(v: SessionView, key: KeyView | undefined, myDealer: number | undefined, savedOld?: PublicKeyPackage): Promise<{ engine: Engine; old?: PublicKeyPackage }> {
-    const identity = this.#d.identity;
-    const logger = this.#log;
-    if (v.kind === 'dkg') {
-      return { engine: new DkgEngine({ keyId: v.keyId, epoch: v.keyEpoch, attempt: v.attempt, members: v.receivers, threshold: v.threshold, identity, logger }) };
-    }
-    let old: PublicKeyPackage;
-    let stored;
-    if (savedOld) {
-      old = savedOld;
-      stored = await this.#d.keyStore.get(old.keyId, old.epoch);
-    } else {
-      if (!key) throw new Error(`a ${v.kind} needs the current key (/mpc/key), which is absent`);
-      stored = await this.#d.keyStore.get(key.keyId, key.keyEpoch);
-      old = keyPackage(key, stored?.public.commitments);
-    }
-    if (stored && !equalBytes(stored.public.groupKey, old.groupKey)) throw new Error(`our stored share of epoch ${old.epoch} belongs to another group key`);
-    if (v.kind === 'reshare') {
-      if (myDealer !== undefined && !stored) this.#log.warn({ keyEpoch: old.epoch }, 'we are a reshare dealer but hold no share of the current key epoch; receiving only');
-      const engine = new ReshareEngine({
-        old,
-        dealers: v.dealers.map((m) => m.index),
-        newMembers: v.receivers,
-        newThreshold: v.threshold,
-        newEpoch: v.keyEpoch,
-        attempt: v.attempt,
-        identity,
-        ...(stored && myDealer !== undefined ? { oldShare: stored.secret } : {}),
-        logger,
-      });
-      return { engine, old };
-    }
-    if (!stored) throw new Error(`a refresh needs our share of key epoch ${old.epoch}, which is not in the key store`);
-    return { engine: new RefreshEngine({ current: old, share: stored.secret, newEpoch: v.keyEpoch, attempt: v.attempt, identity, logger }), old };
-  }
-
-  /** Saves the shares dealt to us so far (encrypted, in the key store) when there are new ones. */
-  #save(st: SessionState): Promise<void> {
-    const engine = st.engine;
-    if (!engine) return st.saving;
-    const shares = [...engine.receivedShares().values()];
-    const sent = [...engine.sentShares().values()];
-    if (shares.length + sent.length === st.savedShares) return st.saving;
-    st.savedShares = shares.length + sent.length;
-    const bytes = encodeMaterial({ old: st.old, shares, sent });
-    st.saving = st.saving
-      .then(() => this.#d.keyStore.putSession(st.view.idHex, bytes))
-      .catch((e: unknown) => this.#log.error({ session: st.view.idHex.slice(0, 16), err: (e as Error).message }, 'cannot save this session\'s shares; a crash before it finishes would lose our share of the new key epoch'));
-    return st.saving;
-  }
-
-  async #loadMaterial(sessionHex: string, log: Logger): Promise<SessionMaterial | undefined> {
-    try {
-      const raw = await this.#d.keyStore.getSession(sessionHex);
-      return raw ? decodeMaterial(raw) : undefined;
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'saved session material does not open or decode; ignoring it');
-      return undefined;
-    }
-  }
-
   /**
    * We are a member of the current key but hold no share of its epoch: the session closed while we
    * were down (or between it closing and our share being stored). Rebuild the engine from the saved
@@ -342,7 +214,7 @@ export class KeygenDriver {
     this.#recoveryTried.add(key.session);
     if (await this.#d.keyStore.get(key.keyId, key.keyEpoch)) return;
     const log = this.#log.child({ session: key.session.slice(0, 16), keyEpoch: key.keyEpoch });
-    const saved = await this.#loadMaterial(key.session, log);
+    const saved = await loadMaterial(this.#d.keyStore, key.session, log);
     const a = saved && (await this.#d.chain.query(`/mpc/session/${key.session}`));
     if (!saved || !a) {
       log.error('we are a member of the current key epoch but hold no share of it and no saved shares of its session; we cannot sign until a reshare gives us one');
@@ -353,12 +225,12 @@ export class KeygenDriver {
     const myReceiver = v.receivers.find((m) => equalBytes(m.identity, me))?.index;
     let built;
     try {
-      built = await this.#build(v, undefined, myDealer, saved.old);
+      built = await buildEngine(v, undefined, myDealer, { identity: this.#d.identity, keyStore: this.#d.keyStore, logger: this.#log }, saved.old);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot rebuild the session that made the current key; no share of it');
       return;
     }
-    const st: SessionState = { ...this.#blank(v, myDealer, myReceiver), engine: built.engine, old: built.old, started: true, building: false };
+    const st: SessionState = { ...blankSession(v, myDealer, myReceiver), engine: built.engine, old: built.old, started: true, building: false };
     for (const env of saved.shares) this.#feedPrivate(st, env);
     log.warn({ savedShares: saved.shares.length }, 'recovering our share of the current key epoch from the shares saved before a restart');
     await this.#advance(st, v, height, key);
@@ -369,7 +241,7 @@ export class KeygenDriver {
     st.started = true;
     this.#d.dealt.mark(st.view.idHex); // before anything leaves the process
     const out = st.engine.start();
-    await this.#save(st); // our share to ourselves, before the dealing leaves
+    await saveMaterial(this.#d.keyStore, st, this.#log); // our share to ourselves, before the dealing leaves
     if (out.length === 0) return;
     await this.#emit(st, out, 'dealing');
     log.info({ dealer: st.myDealer, shares: out.filter((o) => o.channel === 'private').length }, 'dealt');
@@ -426,7 +298,7 @@ export class KeygenDriver {
           continue;
         }
         if (payload === 'ready') continue; // the engine does not take Ready; the app counts them
-        if ('justification' in body && payload === 'justification') this.#noteJustified(st, body.justification.share);
+        if ('justification' in body && payload === 'justification') noteJustified(st, body.justification.share);
         if ('dealing' in body && payload === 'dealing') {
           try {
             st.dealings.set(body.dealing.dealer, body.dealing.commitments.map((c) => parsePt(c)));
@@ -445,7 +317,7 @@ export class KeygenDriver {
     if (v.status === 'failed') {
       st.closed = true;
       st.engine = undefined;
-      await this.#forget(st);
+      await forgetMaterial(this.#d.keyStore, st, this.#log);
       log.warn({ attempt: v.attempt }, 'mpc session failed; dropped (the app opens a new attempt)');
       return;
     }
@@ -453,7 +325,7 @@ export class KeygenDriver {
       st.closed = true;
       if (st.engine) await this.#finalise(st, key, log);
       st.engine = undefined;
-      await this.#forget(st);
+      await forgetMaterial(this.#d.keyStore, st, this.#log);
       return;
     }
     if (!st.engine) return;
@@ -469,56 +341,14 @@ export class KeygenDriver {
     }
   }
 
-  /** A dealer answered a missing-share complaint by publishing the share: if it is ours, it counts
-   * like one that came over the channel (the Ready check still verifies it against the dealing). */
-  #noteJustified(st: SessionState, share: EnvelopeMsg): void {
-    try {
-      const b = openEnvelope(share).body;
-      if (!('share' in b) || b.payload !== 'share' || b.share.recipient !== st.myReceiver || st.shares.get(b.share.dealer) !== undefined) return;
-      if (b.share.value.length === 32) st.shares.set(b.share.dealer, Fn.fromBytes(b.share.value));
-    } catch {
-      // not a share we can use: the engine judges the justification itself
-    }
-  }
-
-  /**
-   * Ready once we hold a valid share from every dealer whose dealing is committed: before the deal
-   * deadline that must be every dealer, after it (no dealing can land any more) the ones who dealt,
-   * so a silent dealer does not keep the session open until its final height.
-   */
-  /** The session is over: its saved shares go (once stored, our new share is in the key store). */
-  async #forget(st: SessionState): Promise<void> {
-    await st.saving;
-    await this.#d.keyStore.deleteSession(st.view.idHex).catch((e: unknown) => this.#log.warn({ err: (e as Error).message }, 'cannot delete saved session shares'));
-  }
-
   async #maybeReady(st: SessionState, log: Logger): Promise<void> {
-    const engine = st.engine;
-    if (!engine || st.closed || st.readySent) return;
-    const v = st.view;
-    const pastDeal = st.height > v.dealDeadline;
-    if (!pastDeal && !v.dealers.every((d) => st.dealings.has(d.index))) return;
-    const faulted = new Set(engine.status().faults.map((f) => f.dealer));
-    const good: number[] = [];
-    for (const d of v.dealers) {
-      if (faulted.has(d.index) || !st.dealings.has(d.index)) continue;
-      if (equalBytes(d.identity, this.#d.identity.publicKey)) {
-        // Our share to ourselves never leaves the engine (after a restart it comes from the saved material).
-        if (!engine.receivedShares().has(d.index)) return;
-        good.push(d.index);
-        continue;
-      }
-      const value = st.shares.get(d.index);
-      const cs = st.dealings.get(d.index)!;
-      if (value === undefined || !shareMatches(cs, st.myReceiver!, value, st.offset)) return; // missing or bad: complain later
-      good.push(d.index);
-    }
-    if (good.length === 0) return;
+    const dealers = readyDealers(st, this.#d.identity.publicKey);
+    if (!dealers) return;
     st.readySent = true;
     await st.saving; // the shares we vouch for are on disk before we say so
-    const env = seal(this.#d.identity, { session: v.id, ready: { recipient: st.myReceiver!, dealers: good.sort((a, b) => a - b) } });
+    const env = seal(this.#d.identity, { session: st.view.id, ready: { recipient: st.myReceiver!, dealers } });
     await this.#d.publish(env, 'mpc ready');
-    log.info({ receiver: st.myReceiver, dealers: good.length, of: v.dealers.length }, 'ready');
+    log.info({ receiver: st.myReceiver, dealers: dealers.length, of: st.view.dealers.length }, 'ready');
   }
 
   async #finalise(st: SessionState, key: KeyView | undefined, log: Logger): Promise<void> {
@@ -553,19 +383,5 @@ export class KeygenDriver {
     await this.#d.keyStore.confirm(pub.keyId, pub.epoch);
     log.info({ keyId: pub.keyId, keyEpoch: pub.epoch, index: myIndex, threshold: pub.threshold, members: pub.members.length, groupKey: Buffer.from(pub.groupKey).toString('hex'), qualified: res.qualified }, 'finalised: key share stored');
     this.#d.onKeyStored?.(pub.keyId, pub.epoch);
-  }
-}
-
-function recipientOf(env: Uint8Array): number | undefined {
-  const b = open(env).body;
-  return 'share' in b && b.payload === 'share' ? b.share.recipient : undefined;
-}
-
-function isDealingFrom(env: Uint8Array, identity: Uint8Array): boolean {
-  try {
-    const b = open(env).body;
-    return b.payload === 'dealing' && equalBytes(b.sender, identity);
-  } catch {
-    return false;
   }
 }
