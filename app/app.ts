@@ -41,11 +41,15 @@ export interface SeqpoolAppOptions {
 
 type Res<T> = Promise<Partial2<T>>;
 
+/** Called after a Commit: the committed height and the event types of that block. */
+export type CommitListener = (height: bigint, eventTypes: readonly string[]) => void;
+
 export class SeqpoolApp implements AbciApplication {
   readonly state: State;
   private lastHeight = 0n;
   private lastAppHash: Uint8Array = new Uint8Array(0);
-  private finalized?: { height: bigint; appHash: Uint8Array };
+  private finalized?: { height: bigint; appHash: Uint8Array; eventTypes: string[] };
+  private readonly commitListeners = new Set<CommitListener>();
   private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per (signer, lane)
   private mempoolView?: TxView; // built once per commit: decoding params per CheckTx showed in profiles
   private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
@@ -220,13 +224,15 @@ export class SeqpoolApp implements AbciApplication {
       this.log.info({ height: height.toString(), updates: updates.map((u) => ({ pubKey: toHex(u.pubKey), power: u.power.toString() })) }, 'validator set changes');
     }
     const appHash = this.state.store.workingRoot();
-    this.finalized = { height, appHash };
+    const eventTypes = new Set(events.map((e) => e.type));
+    for (const r of txResults) for (const e of r.events ?? []) if (e?.type) eventTypes.add(e.type);
+    this.finalized = { height, appHash, eventTypes: [...eventTypes] };
     return { events, txResults, validatorUpdates: updates.map((u) => ({ pubKey: { secp256k1: u.pubKey }, power: u.power })), appHash };
   }
 
   async commit(_req: abci.RequestCommit): Res<abci.ResponseCommit> {
     if (!this.finalized) throw new Error('Commit without FinalizeBlock');
-    const { height, appHash } = this.finalized;
+    const { height, appHash, eventTypes } = this.finalized;
     const changes = this.state.store.commit();
     await this.opts.persistence.save(height, appHash, changes);
     this.lastHeight = height;
@@ -236,7 +242,23 @@ export class SeqpoolApp implements AbciApplication {
     this.mempoolView = undefined;
     this.vouched.prune(height);
     this.log.debug({ height: height.toString(), appHash: toHex(appHash), changes: changes.length }, 'committed');
+    for (const fn of this.commitListeners) {
+      try {
+        fn(height, eventTypes);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'commit listener failed');
+      }
+    }
     return { retainHeight: 0n };
+  }
+
+  /**
+   * Calls `fn` after each Commit with the height and the block's event types (in-process followers
+   * such as the bridge wake on it instead of polling). It must not touch state; returns an unsubscribe.
+   */
+  onCommit(fn: CommitListener): () => void {
+    this.commitListeners.add(fn);
+    return () => this.commitListeners.delete(fn);
   }
 
   // ---------- helpers ----------

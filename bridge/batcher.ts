@@ -79,6 +79,11 @@ export class Batcher {
   stop(): Promise<void> {
     return this.loop.stop();
   }
+
+  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
+  poke(): void {
+    this.loop.poke();
+  }
   /** Requests broadcast and not yet seen in committed state. */
   get uncommitted(): number {
     return this.sent.length;

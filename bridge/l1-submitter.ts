@@ -69,6 +69,11 @@ export class L1BatchSubmitter {
     return this.loop.stop();
   }
 
+  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
+  poke(): void {
+    this.loop.poke();
+  }
+
   /** One pass: follow sent txs, then submit the batch L1 expects next if it is signed. */
   async step(): Promise<void> {
     const s = this.o.sender;

@@ -79,6 +79,11 @@ export class Relayer {
     return this.loop.stop();
   }
 
+  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
+  poke(): void {
+    this.loop.poke();
+  }
+
   async step(): Promise<void> {
     let failure: unknown;
     // One side failing (an L2 RPC down) must not stall the other.

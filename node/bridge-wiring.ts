@@ -12,6 +12,7 @@ import { createPublicClient, http, type Hex, type PublicClient } from 'viem';
 import { parse as parseToml } from 'smol-toml';
 import { loadValidatorKey, PRIV_VALIDATOR_KEY_FILE, type ValidatorKey } from '../cometbft-config/keys.js';
 import { toHex } from '../common/bytes.js';
+import type { CommitListener } from '../app/app.js';
 import type { Logger } from '../common/log.js';
 import { L1Listener } from '../bridge/listener.js';
 import { L2HeadSource } from '../bridge/l2-head.js';
@@ -67,6 +68,22 @@ export interface RunningBridge {
   /** This validator's Ethereum address (L1 and L2 signer), when a validator key was found. */
   ethAddress?: Hex;
   stop(): Promise<void>;
+}
+
+/**
+ * What a committed block wakes (the in-process app calls this after each Commit) so the bridge acts
+ * within the block instead of at its next poll: the batcher follows every block (the attested L2
+ * head, its requests' inclusion, who produces after a re-span); the L1 submitter and the relayer act
+ * on new signatures. Their intervals stay as the fallback.
+ */
+export function wakeOnCommit(b: RunningBridge): CommitListener {
+  return (_height, eventTypes) => {
+    b.batcher?.poke();
+    if (eventTypes.includes('sign_completed')) {
+      b.l1Submitter?.poke();
+      b.relayer?.poke();
+    }
+  };
 }
 
 export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge> {

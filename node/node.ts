@@ -18,7 +18,7 @@ import type { L1Listener } from '../bridge/listener.js';
 import type { L2HeadSource } from '../bridge/l2-head.js';
 import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
-import { batchMismatchHook, startBridge, startL2Head, type RunningBridge } from './bridge-wiring.js';
+import { batchMismatchHook, startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
 
 export interface NodeOptions {
   home: string;
@@ -96,6 +96,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       corruptBatches: batchMismatchHook(log),
     });
     if (bridge.listener) observations.add('l1', bridge.listener);
+    app.onCommit(wakeOnCommit(bridge));
   } catch (e) {
     await bridge?.stop();
     await l2Head?.stop();

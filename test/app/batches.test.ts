@@ -4,6 +4,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decodeAbiParameters } from 'viem';
 import { batchHeaderHash, encodeBatchHeader } from '../../app/abi.js';
 import { MAX_BATCHES_IN_FLIGHT } from '../../app/batches.js';
+import { wakeOnCommit, type RunningBridge } from '../../node/bridge-wiring.js';
 import { TxCode } from '../../app/codes.js';
 import { genesisProducer } from '../../app/election.js';
 import { ethAddress } from '../../app/l1-staking.js';
@@ -131,6 +132,32 @@ test('an expired appendBatch rolls the batch chain back, pipelined batches with 
   const retry = await c.step({ txs: [c.tx(p, batch({ dataHash: dataHash('b') }))] });
   expect(retry.finalized.txResults![1]!.code).toBe(TxCode.OK);
   expect((await c.query('/batch/0')).value.status).toBe('signing');
+});
+
+test('onCommit: listeners get each committed height and its event types (the bridge wakes on them); a failing listener does not fail the Commit', async () => {
+  const { c, p, other, batch } = await started();
+  const seen: [bigint, readonly string[]][] = [];
+  c.app.onCommit(() => {
+    throw new Error('listener bug');
+  });
+  const off = c.app.onCommit((h, types) => seen.push([h, types]));
+  c.setHead(5n);
+  await c.step();
+  await c.step({ txs: [c.tx(p, batch())] });
+  const req = (await c.query(`/sign/${(await c.query('/batch/0')).value.signRequest}`)).value;
+  await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] });
+  expect(seen.map(([h]) => h)).toEqual([c.height - 2n, c.height - 1n, c.height]);
+  expect(seen[1]![1]).toEqual(expect.arrayContaining(['batch_requested', 'request_batch']));
+  expect(seen[2]![1]).toEqual(expect.arrayContaining(['sign_completed']));
+  // What the node wakes: the batcher on every block, the L1 submitter and relayer on signatures.
+  const pokes = { batcher: 0, l1Submitter: 0, relayer: 0 };
+  const fake = (k: keyof typeof pokes) => ({ poke: () => void pokes[k]++ });
+  const wake = wakeOnCommit({ batcher: fake('batcher'), l1Submitter: fake('l1Submitter'), relayer: fake('relayer'), stop: async () => {} } as unknown as RunningBridge);
+  for (const [h, types] of seen) wake(h, types);
+  expect(pokes).toEqual({ batcher: 3, l1Submitter: 1, relayer: 1 });
+  off();
+  await c.step();
+  expect(seen).toHaveLength(3);
 });
 
 test('failover: a producer with work and no progress for respanTimeoutSeconds is re-spanned and collects a miss', async () => {
