@@ -277,6 +277,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       const a = await chain.query(`/validator/${address}`);
       if (a) me = parseValidator(a.value);
     }
+    // Signing first: a coordinator starts its runs, and participants know the new requests, before
+    // the bookkeeping below (peer list, key sessions) spends its queries. Only when the key epoch
+    // changed does signing wait for the key session to have stored our new share.
+    const pkg = key ? await packageOf(key) : undefined;
+    if (pkg) approver.update(pkg, pending);
+    const sameKey = key !== undefined && key.keyEpoch === keyEpoch;
+    if (sameKey) await signing.onHeight(height, key, pkg, pending, seenAt);
     await checkBinding(me);
     await syncPeers(key, session, validators);
     await keygen.onHeight(height, session, key);
@@ -284,9 +291,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       keyEpoch = key.keyEpoch;
       log.info({ keyEpoch, threshold: key.threshold, members: key.members.length, groupKey: toHex(key.groupKey) }, 'key epoch on chain');
     }
-    const pkg = key ? await packageOf(key) : undefined;
-    if (pkg) approver.update(pkg, pending);
-    await signing.onHeight(height, key, pkg, pending, seenAt);
+    if (!sameKey) await signing.onHeight(height, key, pkg, pending, seenAt);
   };
 
   const pump = (): void => {
