@@ -3,6 +3,9 @@
 // The decoder checks the length against the limit as soon as the 4 header bytes are in, before it
 // buffers any of the body; an oversize frame's body is skipped as it streams past, never stored.
 
+/** The libp2p protocol of the stream these frames travel on. */
+export const MPC_PROTOCOL = '/seqpool/mpc/1.0.0';
+
 export const FRAME_HEADER_BYTES = 4;
 
 export function encodeFrame(payload: Uint8Array): Uint8Array {
