@@ -1,8 +1,22 @@
 // The bridge's read side of committed pool state (docs/pool.md "Query paths"): typed answers over a
 // query function that returns abci_query results. The node passes its app's in-process query; tests
-// pass a fake. Every integer arrives as a decimal string and every byte string as 0x hex (the Epoch
-// producer as upper hex without 0x); these helpers turn them into bigints and lower-case hex.
+// pass a fake. The JSON is read by the client's parsers (client/pool-parse.ts); this file only checks
+// and normalises hex the way the bridge compares it: 0x lower hex, except a CometBFT address (an
+// epoch's or L2 height's producer), which is upper hex without 0x as the app writes it.
 import { QueryCode } from '../app/codes.js';
+import {
+  fieldError,
+  parseBatch,
+  parseBatchMeta,
+  parseCurrentEpoch,
+  parseEpoch,
+  parsePendingSignRequests,
+  parseProducer,
+  parseSignRequest,
+  readInt,
+  readString,
+} from '../client/pool-parse.js';
+import type { BatchMetaView, BatchView, CurrentEpoch, Epoch, ProducerAnswer, SignRequestView } from '../client/pool-types.js';
 
 import type { QueryFn } from '../common/app-query.js';
 export { appQuery, type QueryAnswer } from '../common/app-query.js';
@@ -13,49 +27,12 @@ export interface PoolParams {
   epochLength: bigint;
   signingTimeoutSeconds: bigint;
 }
-export interface PoolEpoch {
-  id: bigint;
-  startL2: bigint;
-  endL2: bigint;
-  /** CometBFT validator address, upper hex without 0x. */
-  producer: string;
-  /** L1/L2 address of the producer, 0x lower hex. */
-  signer: string;
-  signRequest: bigint;
-  status: 'elected' | 'committed';
-  isRespan: boolean;
-  respanOf: bigint;
-}
-export interface PoolBatchMeta {
-  nextIndex: bigint;
-  lastHash: string;
-  nextL2Start: bigint;
-}
-export interface PoolBatch {
-  index: bigint;
-  prevHash: string;
-  l2Start: bigint;
-  l2End: bigint;
-  dataHash: string;
-  producer: string;
-  hash: string;
-  status: 'signing' | 'signed' | 'finalized' | 'expired';
-  signRequest: bigint;
-  epochId: bigint;
-}
-export interface PoolSignRequest {
-  id: bigint;
-  purpose: string;
-  chainId: bigint;
-  verifier: string;
-  payload: string;
-  digest: string;
-  status: 'pending' | 'signed' | 'expired';
-  signature: string | null;
-  createdTime: bigint;
-  batchIndex: bigint;
-  epochId: bigint;
-}
+// The client's views, with hex normalised as above.
+export type PoolEpoch = Epoch;
+export type PoolBatchMeta = BatchMetaView;
+export type PoolBatch = BatchView;
+export type PoolSignRequest = SignRequestView;
+type Json = Record<string, unknown>;
 
 /** The answer was not OK (other than NOT_FOUND, which readers get as undefined). */
 export class PoolQueryError extends Error {
@@ -64,22 +41,6 @@ export class PoolQueryError extends Error {
     super(`query ${path} failed with code ${code}: ${log ?? '(no log)'}`);
   }
 }
-
-const big = (v: unknown, what: string): bigint => {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-  if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) return BigInt(v);
-  throw new Error(`pool state: ${what} is ${JSON.stringify(v)}, expected a decimal integer`);
-};
-const hex = (v: unknown, what: string): string => {
-  if (typeof v !== 'string' || !/^(0x)?[0-9a-fA-F]*$/.test(v)) throw new Error(`pool state: ${what} is ${JSON.stringify(v)}, expected hex`);
-  return `0x${v.replace(/^0x/, '').toLowerCase()}`;
-};
-const str = (v: unknown, what: string): string => {
-  if (typeof v !== 'string') throw new Error(`pool state: ${what} is ${JSON.stringify(v)}, expected a string`);
-  return v;
-};
-type Json = Record<string, unknown>;
 
 export class PoolView {
   constructor(private readonly q: PoolQuery) {}
@@ -94,98 +55,76 @@ export class PoolView {
 
   async status(): Promise<{ chainId: string; height: bigint } | undefined> {
     const j = await this.json('/status');
-    return j && { chainId: str(j.chainId, 'status.chainId'), height: big(j.height, 'status.height') };
+    return j && { chainId: readString(j, 'chainId', 'status'), height: readInt(j, 'height', 'status') };
   }
 
   async params(): Promise<PoolParams | undefined> {
     const j = await this.json('/params');
-    return j && { maxBatchBlocks: big(j.maxBatchBlocks, 'maxBatchBlocks'), epochLength: big(j.epochLength, 'epochLength'), signingTimeoutSeconds: big(j.signingTimeoutSeconds, 'signingTimeoutSeconds') };
+    return j && { maxBatchBlocks: readInt(j, 'maxBatchBlocks', 'params'), epochLength: readInt(j, 'epochLength', 'params'), signingTimeoutSeconds: readInt(j, 'signingTimeoutSeconds', 'params') };
   }
 
   /** Lane-0 nonce last used by the validator with this CometBFT address (upper hex), or undefined. */
   async laneZeroNonce(address: string): Promise<bigint | undefined> {
     const j = await this.json(`/validator/${address}`);
-    return j && big(j.nonce, 'validator.nonce');
+    return j && readInt(j, 'nonce', 'validator');
   }
 
-  async currentEpoch(): Promise<(PoolEpoch & { l2Head: bigint }) | undefined> {
+  async currentEpoch(): Promise<CurrentEpoch | undefined> {
     const j = await this.json('/epoch/current');
-    return j && { ...epoch(j), l2Head: big(j.l2Head, 'epoch.l2Head') };
+    return j && epoch(parseCurrentEpoch(j), 'current epoch');
   }
 
   async epoch(id: bigint): Promise<PoolEpoch | undefined> {
     const j = await this.json(`/epoch/${id}`);
-    return j && epoch(j);
+    return j && epoch(parseEpoch(j), 'epoch');
   }
 
-  async producer(l2Height: bigint): Promise<{ epochId: bigint; producer: string; signer: string } | undefined> {
+  async producer(l2Height: bigint): Promise<ProducerAnswer | undefined> {
     const j = await this.json(`/producer/${l2Height}`);
-    return j && { epochId: big(j.epochId, 'producer.epochId'), producer: upper(j.producer, 'producer.producer'), signer: hex(j.signer, 'producer.signer') };
+    const p = j && parseProducer(j);
+    return p && { ...p, producer: upper(p.producer, 'producer', 'producer'), signer: hex(p.signer, 'producer', 'signer') };
   }
 
   async batchMeta(): Promise<PoolBatchMeta | undefined> {
     const j = await this.json('/batch/meta');
-    return j && { nextIndex: big(j.nextIndex, 'batchmeta.nextIndex'), lastHash: hex(j.lastHash, 'batchmeta.lastHash'), nextL2Start: big(j.nextL2Start, 'batchmeta.nextL2Start') };
+    const m = j && parseBatchMeta(j);
+    return m && { ...m, lastHash: hex(m.lastHash, 'batch meta', 'lastHash') };
   }
 
   async batch(index: bigint): Promise<PoolBatch | undefined> {
     const j = await this.json(`/batch/${index}`);
-    return (
-      j && {
-        index: big(j.index, 'batch.index'),
-        prevHash: hex(j.prevHash, 'batch.prevHash'),
-        l2Start: big(j.l2Start, 'batch.l2Start'),
-        l2End: big(j.l2End, 'batch.l2End'),
-        dataHash: hex(j.dataHash, 'batch.dataHash'),
-        producer: hex(j.producer, 'batch.producer'),
-        hash: hex(j.hash, 'batch.hash'),
-        status: str(j.status, 'batch.status') as PoolBatch['status'],
-        signRequest: big(j.signRequest, 'batch.signRequest'),
-        epochId: big(j.epochId ?? '0', 'batch.epochId'),
-      }
-    );
+    return j && batch(parseBatch(j));
   }
 
   async signRequest(id: bigint): Promise<PoolSignRequest | undefined> {
     const j = await this.json(`/sign/${id}`);
-    return j && signRequest(j);
+    return j && signRequest(parseSignRequest(j));
   }
 
   async pendingSignRequests(): Promise<PoolSignRequest[]> {
     const j = await this.json('/sign/pending');
-    return ((j?.requests as Json[] | undefined) ?? []).map(signRequest);
+    return j ? parsePendingSignRequests(j).map(signRequest) : [];
   }
 }
 
-const upper = (v: unknown, what: string): string => hex(v, what).slice(2).toUpperCase();
+/** 0x lower hex of a hex string the parser passed; `what`/`field` name it if it is not hex. */
+function hex(v: string, what: string, field: string): string {
+  if (!/^(0x)?[0-9a-fA-F]*$/.test(v)) throw fieldError(what, field, 'hex', v);
+  return `0x${v.replace(/^0x/, '').toLowerCase()}`;
+}
+/** A CometBFT address: upper hex without 0x. */
+const upper = (v: string, what: string, field: string): string => hex(v, what, field).slice(2).toUpperCase();
 
-function epoch(j: Json): PoolEpoch {
-  return {
-    id: big(j.id, 'epoch.id'),
-    startL2: big(j.startL2, 'epoch.startL2'),
-    endL2: big(j.endL2, 'epoch.endL2'),
-    producer: upper(j.producer, 'epoch.producer'),
-    signer: hex(j.signer, 'epoch.signer'),
-    signRequest: big(j.signRequest ?? '0', 'epoch.signRequest'),
-    status: str(j.status, 'epoch.status') as PoolEpoch['status'],
-    isRespan: j.isRespan === true,
-    respanOf: big(j.respanOf ?? '0', 'epoch.respanOf'),
-  };
+function epoch<E extends Epoch>(e: E, what: string): E {
+  return { ...e, producer: upper(e.producer, what, 'producer'), signer: hex(e.signer, what, 'signer') };
 }
 
-function signRequest(j: Json): PoolSignRequest {
-  return {
-    id: big(j.id, 'sign.id'),
-    purpose: str(j.purpose, 'sign.purpose'),
-    chainId: big(j.chainId, 'sign.chainId'),
-    verifier: hex(j.verifier, 'sign.verifier'),
-    payload: hex(j.payload, 'sign.payload'),
-    digest: hex(j.digest, 'sign.digest'),
-    status: str(j.status, 'sign.status') as PoolSignRequest['status'],
-    signature: j.signature === null || j.signature === undefined || j.signature === '' ? null : hex(j.signature, 'sign.signature'),
-    createdTime: big(j.createdTime ?? '0', 'sign.createdTime'),
-    batchIndex: big(j.batchIndex ?? '0', 'sign.batchIndex'),
-    epochId: big(j.epochId ?? '0', 'sign.epochId'),
-  };
+function batch(b: BatchView): PoolBatch {
+  const h = (field: 'prevHash' | 'dataHash' | 'producer' | 'hash') => hex(b[field], 'batch', field);
+  return { ...b, prevHash: h('prevHash'), dataHash: h('dataHash'), producer: h('producer'), hash: h('hash'), l1TxHash: b.l1TxHash === null ? null : hex(b.l1TxHash, 'batch', 'l1TxHash') };
 }
 
+function signRequest(r: SignRequestView): PoolSignRequest {
+  const h = (field: 'verifier' | 'payload' | 'digest') => hex(r[field], 'sign request', field);
+  return { ...r, verifier: h('verifier'), payload: h('payload'), digest: h('digest'), signature: r.signature === null ? null : hex(r.signature, 'sign request', 'signature') };
+}

@@ -1,9 +1,7 @@
 // A typed client of the seqpool REST gateway (node/gateway.ts, docs/api.md) for Metis-layer (L2)
 // nodes and tools. Plain fetch: runs in Node >= 18, browsers and jest. The same methods exist on
-// SeqpoolClient (CometBFT RPC); both parse with client/pool-types.ts.
+// SeqpoolClient (CometBFT RPC); both parse with client/pool-parse.ts.
 import {
-  RestPath,
-  requireUint64,
   parseBatch,
   parseBatchMeta,
   parseCurrentEpoch,
@@ -17,6 +15,10 @@ import {
   parseStatus,
   parseValidator,
   parseValidators,
+} from './pool-parse.js';
+import {
+  RestPath,
+  requireUint64,
   type BatchMetaView,
   type BatchView,
   type CurrentEpoch,

@@ -1,15 +1,13 @@
 // A typed client for a seqpool node over CometBFT RPC (@cosmjs/tendermint-rpc's Comet38Client):
 // JSON queries, and signed transactions with the signer's next nonce looked up for it. The pool
 // reads (epochs, producer, MPC key, sign requests, batches) are the same methods as PoolClient's over
-// the REST gateway, parsed by the same code (client/pool-types.ts).
+// the REST gateway, parsed by the same code (client/pool-parse.ts).
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import { toHex } from '../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { signTx } from '../app/txs.js';
 import type { TxBody } from '../proto/seqpool.js';
 import {
-  AbciPath,
-  requireUint64,
   parseBatch,
   parseBatchMeta,
   parseCurrentEpoch,
@@ -21,6 +19,10 @@ import {
   parseSignRequest,
   parseStatus,
   parseValidators,
+} from './pool-parse.js';
+import {
+  AbciPath,
+  requireUint64,
   type BatchMetaView,
   type BatchView,
   type CurrentEpoch,

@@ -1,10 +1,20 @@
 // The sidecar's view of committed state: the JSON answers of the app's abci_query paths
-// (docs/pool.md "Query paths"), parsed into typed records. Parsing is lenient about number encodings
-// (decimal strings or numbers) and enum spellings ("dkg", "DKG", "MPC_KIND_DKG", 0) and strict about
-// what the sidecar relies on: a missing or malformed field throws an error naming it.
-import { fromHex } from '../../common/bytes.js';
+// (docs/pool.md "Query paths") as read by the client's parsers (client/pool-parse.ts: lenient about
+// number encodings, zero values left out and enum spellings, strict about the rest, errors name the
+// field), re-shaped for the crypto: hex becomes bytes and enums the sidecar acts on become unions.
+import {
+  fieldError,
+  parseMpcKey,
+  parseMpcSession,
+  parsePendingSignRequests,
+  parseSignRequest as parseRequestView,
+  parseValidator as parseValidatorView,
+} from '../../client/pool-parse.js';
+import type { MpcSessionMember, SignRequestView as RequestView, SignStatus } from '../../client/pool-types.js';
+import { fromHex, toHex } from '../../common/bytes.js';
 import type { Member, PublicKeyPackage } from '../keys/types.js';
 
+export type { SignStatus };
 export type SessionKind = 'dkg' | 'reshare' | 'refresh';
 export type SessionStatus = 'open' | 'done' | 'failed';
 
@@ -48,8 +58,6 @@ export interface KeyView {
   height: bigint;
 }
 
-export type SignStatus = 'pending' | 'signed' | 'expired';
-
 export interface SignRequestView {
   id: bigint;
   purpose: string;
@@ -71,109 +79,67 @@ export interface ValidatorView {
   peer: { peerId: string; addrs: string[] } | null;
 }
 
-type Obj = Record<string, unknown>;
+/** The key id a session is for when the answer does not say: the pool has one key. */
+const POOL_KEY_ID = 'seqpool';
+const KINDS: readonly SessionKind[] = ['dkg', 'reshare', 'refresh'];
+const STATUSES: readonly SessionStatus[] = ['open', 'done', 'failed'];
 
-function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what}: expected an object`);
-  return v as Obj;
-}
-function field(o: Obj, name: string, what: string): unknown {
-  if (!(name in o) || o[name] === undefined) throw new Error(`${what}: missing field ${name}`);
-  return o[name];
-}
-function big(o: Obj, name: string, what: string, dflt?: bigint): bigint {
-  if (dflt !== undefined && (o[name] === undefined || o[name] === null)) return dflt;
-  const v = field(o, name, what);
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
-  throw new Error(`${what}: field ${name} is not an integer (${JSON.stringify(v)})`);
-}
-const num = (o: Obj, name: string, what: string, dflt?: number): number => Number(big(o, name, what, dflt === undefined ? undefined : BigInt(dflt)));
-function bytes(o: Obj, name: string, what: string): Uint8Array {
-  const v = field(o, name, what);
-  if (typeof v !== 'string') throw new Error(`${what}: field ${name} is not hex`);
+/** Bytes of a hex field the parser passed as a string. */
+function bytes(hex: string, what: string, field: string): Uint8Array {
   try {
-    return fromHex(v);
+    return fromHex(hex);
   } catch {
-    throw new Error(`${what}: field ${name} is not hex (${JSON.stringify(v.slice(0, 40))})`);
+    throw fieldError(what, field, 'hex', hex);
   }
-}
-function str(o: Obj, name: string, what: string, dflt?: string): string {
-  const v = o[name];
-  if (v === undefined || v === null) {
-    if (dflt !== undefined) return dflt;
-    throw new Error(`${what}: missing field ${name}`);
-  }
-  if (typeof v !== 'string') throw new Error(`${what}: field ${name} is not a string`);
-  return v;
-}
-function list(o: Obj, name: string, what: string, optional = false): unknown[] {
-  const v = o[name];
-  if ((v === undefined || v === null) && optional) return [];
-  if (!Array.isArray(v)) throw new Error(`${what}: field ${name} is not a list`);
-  return v;
 }
 
-function enumOf<T extends string>(v: unknown, names: readonly T[], what: string): T {
-  if (typeof v === 'number' && names[v] !== undefined) return names[v]!;
-  if (typeof v === 'string') {
-    const s = v.toLowerCase().replace(/^mpc_kind_|^mpc_session_|^sign_status_/, '');
-    const hit = names.find((n) => n === s);
-    if (hit) return hit;
-  }
-  throw new Error(`${what}: unknown value ${JSON.stringify(v)} (expected one of ${names.join(', ')})`);
+/** One of the names the sidecar acts on; the parser left other strings through for forward compatibility. */
+function known<T extends string>(name: string, names: readonly T[], what: string, field: string): T {
+  if ((names as readonly string[]).includes(name)) return name as T;
+  throw fieldError(what, field, `one of ${names.join(', ')}`, name);
 }
 
-function member(v: unknown, what: string): SessionMember {
-  const o = obj(v, what);
-  return { index: num(o, 'index', what), identity: bytes(o, 'identity', what), address: str(o, 'address', what, '').toUpperCase() };
+function member(m: MpcSessionMember, what: string, field: string): SessionMember {
+  return { index: m.index, identity: bytes(m.identity, what, `${field}.identity`), address: m.address.toUpperCase() };
 }
 
 export function parseSession(v: unknown): SessionView {
-  const what = '/mpc/session';
-  const o = obj(v, what);
-  const id = bytes(o, 'id', what);
-  if (id.length !== 32) throw new Error(`${what}: id must be 32 bytes`);
+  const what = 'mpc session';
+  const s = parseMpcSession(v);
+  const id = bytes(s.id, what, 'id');
+  if (id.length !== 32) throw fieldError(what, 'id', '32 bytes of hex', s.id);
   return {
     id,
-    idHex: Buffer.from(id).toString('hex'),
-    kind: enumOf(field(o, 'kind', what), ['dkg', 'reshare', 'refresh'] as const, `${what} kind`),
-    keyId: str(o, 'keyId', what, 'seqpool'),
-    attempt: num(o, 'attempt', what, 0),
-    keyEpoch: num(o, 'keyEpoch', what, 0),
-    threshold: num(o, 'threshold', what),
-    dealers: list(o, 'dealers', what).map((m, i) => member(m, `${what} dealers[${i}]`)),
-    receivers: list(o, 'receivers', what).map((m, i) => member(m, `${what} receivers[${i}]`)),
-    openedHeight: big(o, 'openedHeight', what),
-    dealDeadline: big(o, 'dealDeadline', what),
-    complaintDeadline: big(o, 'complaintDeadline', what),
-    finalHeight: big(o, 'finalHeight', what),
-    status: enumOf(field(o, 'status', what), ['open', 'done', 'failed'] as const, `${what} status`),
-    transcript: list(o, 'transcript', what, true).map((h, i) => {
-      if (typeof h !== 'string') throw new Error(`${what}: transcript[${i}] is not hex`);
-      return fromHex(h);
-    }),
-    ready: list(o, 'ready', what, true).map((r) => Number(r)),
+    idHex: toHex(id),
+    kind: known(s.kind, KINDS, what, 'kind'),
+    keyId: s.keyId ?? POOL_KEY_ID,
+    attempt: s.attempt,
+    keyEpoch: s.keyEpoch,
+    threshold: s.threshold,
+    dealers: s.dealers.map((m, i) => member(m, what, `dealers[${i}]`)),
+    receivers: s.receivers.map((m, i) => member(m, what, `receivers[${i}]`)),
+    openedHeight: s.openedHeight,
+    dealDeadline: s.dealDeadline,
+    complaintDeadline: s.complaintDeadline,
+    finalHeight: s.finalHeight,
+    status: known(s.status, STATUSES, what, 'status'),
+    transcript: s.transcript.map((t, i) => bytes(t, what, `transcript[${i}]`)),
+    ready: s.ready,
   };
 }
 
 export function parseKey(v: unknown): KeyView {
-  const what = '/mpc/key';
-  const o = obj(v, what);
-  const commitments = o.commitments === undefined || o.commitments === null ? undefined : list(o, 'commitments', what).map((c) => fromHex(String(c)));
+  const what = 'mpc key';
+  const k = parseMpcKey(v);
   return {
-    keyId: str(o, 'keyId', what, 'seqpool'),
-    groupKey: bytes(o, 'groupKey', what),
-    threshold: num(o, 'threshold', what),
-    keyEpoch: num(o, 'keyEpoch', what, 0),
-    members: list(o, 'members', what).map((m, i) => {
-      const w = `${what} members[${i}]`;
-      const mo = obj(m, w);
-      return { index: num(mo, 'index', w), identity: bytes(mo, 'identity', w), address: str(mo, 'address', w, '').toUpperCase(), verifyingShare: bytes(mo, 'verifyingShare', w) };
-    }),
-    ...(commitments ? { commitments } : {}),
-    session: str(o, 'session', what, '').replace(/^0x/, '').toLowerCase(),
-    height: big(o, 'height', what, 0n),
+    keyId: k.keyId,
+    groupKey: bytes(k.groupKey, what, 'groupKey'),
+    threshold: k.threshold,
+    keyEpoch: k.keyEpoch,
+    members: k.members.map((m, i) => ({ ...member(m, what, `members[${i}]`), verifyingShare: bytes(m.verifyingShare, what, `members[${i}].verifyingShare`) })),
+    ...(k.commitments ? { commitments: k.commitments.map((c, i) => bytes(c, what, `commitments[${i}]`)) } : {}),
+    session: k.session.replace(/^0x/, '').toLowerCase(),
+    height: k.height,
   };
 }
 
@@ -191,37 +157,37 @@ export function keyPackage(k: KeyView, fallback?: Uint8Array[]): PublicKeyPackag
   };
 }
 
-export function parseSignRequest(v: unknown): SignRequestView {
+function signRequest(r: RequestView): SignRequestView {
   const what = 'sign request';
-  const o = obj(v, what);
   return {
-    id: big(o, 'id', what),
-    purpose: str(o, 'purpose', what),
-    chainId: big(o, 'chainId', what),
-    verifier: bytes(o, 'verifier', what),
-    payload: bytes(o, 'payload', what),
-    digest: bytes(o, 'digest', what),
-    status: enumOf(field(o, 'status', what), ['pending', 'signed', 'expired'] as const, `${what} status`),
-    createdHeight: big(o, 'createdHeight', what),
-    createdTime: big(o, 'createdTime', what, 0n),
-    deadlineTime: big(o, 'deadlineTime', what, 0n),
+    id: r.id,
+    purpose: r.purpose,
+    chainId: r.chainId,
+    verifier: bytes(r.verifier, what, 'verifier'),
+    payload: bytes(r.payload, what, 'payload'),
+    digest: bytes(r.digest, what, 'digest'),
+    status: r.status,
+    createdHeight: r.createdHeight,
+    createdTime: r.createdTime,
+    deadlineTime: r.deadlineTime,
   };
 }
 
+export function parseSignRequest(v: unknown): SignRequestView {
+  return signRequest(parseRequestView(v));
+}
+
 export function parsePending(v: unknown): SignRequestView[] {
-  const o = obj(v, '/sign/pending');
-  return list(o, 'requests', '/sign/pending').map(parseSignRequest);
+  return parsePendingSignRequests(v).map(signRequest);
 }
 
 export function parseValidator(v: unknown): ValidatorView {
-  const what = '/validator';
-  const o = obj(v, what);
-  const peer = o.peer === null || o.peer === undefined ? null : obj(o.peer, `${what} peer`);
+  const val = parseValidatorView(v);
   return {
-    address: str(o, 'address', what).toUpperCase(),
-    pubKey: bytes(o, 'pubKey', what),
-    power: big(o, 'power', what, 0n),
-    sidecarNonce: big(o, 'sidecarNonce', what, 0n),
-    peer: peer ? { peerId: str(peer, 'peerId', `${what} peer`), addrs: list(peer, 'addrs', `${what} peer`).map(String) } : null,
+    address: val.address.toUpperCase(),
+    pubKey: bytes(val.pubKey, 'validator', 'pubKey'),
+    power: val.power,
+    sidecarNonce: val.sidecarNonce ?? 0n,
+    peer: val.peer ? { peerId: val.peer.peerId, addrs: val.peer.addrs } : null,
   };
 }
