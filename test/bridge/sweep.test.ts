@@ -77,7 +77,8 @@ test('the periodic sweep finds an event the forward scan missed because the RPC 
   await waitFor('the sweep offers sequencer 801', () => ids(l.pending()).includes('801/1'), 5_000);
   const line = logs.lines.find((x) => String(x.msg).startsWith('L1 event seen by the sweep'));
   expect(line).toMatchObject({ level: 40, sequencerId: '801', nonce: '1', source: 'sweep' });
-  expect(logs.messages()).toContain('L1 sweep finished');
+  // The event is offered mid-sweep; the closing line follows once the sweep stored its cursor.
+  await waitFor('the sweep finishes', () => logs.messages().includes('L1 sweep finished'), 5_000);
 });
 
 test('a nonce gap sends the next sweep back to the start block, which fills it', async () => {
