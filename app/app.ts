@@ -12,7 +12,7 @@ import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
-import { type Observation, type Sequencer, type ValidatorEntry } from '../proto/seqpool.js';
+import type { Observation, Sequencer, ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
 import { checkTx, laneNonce, TxMemo, type CheckedTx, type TxView } from './txs.js';
 import { verify } from '../common/secp.js';

@@ -169,8 +169,8 @@ export class KeygenDriver {
     }
     // Shares that reached us before a restart (dealers do not send them twice).
     const saved = await loadMaterial(this.#d.keyStore, v.idHex, log);
-    // A dealing of ours already committed (or sent before a crash) cannot be repeated: we go on as a
-    // receiver only, with our share to ourselves from the saved material.
+    // A dealing of ours already committed (or sent before a crash) cannot be repeated: we go on with
+    // the saved shares (ours to ourselves among them), delivering and justifying the ones we dealt.
     const dealtBefore = this.#d.dealt.has(v.idHex) || (myDealer !== undefined && v.transcript.some((env) => isDealingFrom(env, me)));
     if (dealtBefore) {
       st.started = true;
@@ -230,7 +230,8 @@ export class KeygenDriver {
       log.error({ err: (e as Error).message }, 'cannot rebuild the session that made the current key; no share of it');
       return;
     }
-    const st: SessionState = { ...blankSession(v, myDealer, myReceiver), engine: built.engine, old: built.old, started: true, building: false };
+    // Closed on chain: nothing to deal, announce or save again; only the share to rebuild.
+    const st: SessionState = { ...blankSession(v, myDealer, myReceiver), engine: built.engine, old: built.old, started: true, building: false, readySent: true, savedShares: saved.shares.length };
     for (const env of saved.shares) this.#feedPrivate(st, env);
     log.warn({ savedShares: saved.shares.length }, 'recovering our share of the current key epoch from the shares saved before a restart');
     await this.#advance(st, v, height, key);

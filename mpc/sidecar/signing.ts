@@ -1,9 +1,10 @@
 // Threshold signing of committed sign requests (docs/pool.md "Sign requests"). As coordinator (the
 // member of rank r once the request is pending at committed height >= created_height +
-// RANK_STEP_BLOCKS * r; ranks skip members we believe unreachable) it runs a SigningCoordinator over the channel with wall-clock round
-// timeouts, submits the aggregate (SubmitSignature, lane 1) and reports proven cheaters
-// (ReportSigningCheater). As participant it answers with a SigningParticipant whose nonces live in
-// the NonceStore (never reused, crash or not) and whose approval is the Approver (decision 8).
+// RANK_STEP_BLOCKS * r; ranks skip members we suspect are unreachable) it runs a SigningCoordinator
+// over the channel with wall-clock round timeouts, submits the aggregate (SubmitSignature, lane 1)
+// and reports proven cheaters (ReportSigningCheater). As participant it answers with a
+// SigningParticipant whose nonces live in the NonceStore (never reused, crash or not) and whose
+// approval is the Approver (decision 8).
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from '../../common/log.js';
 import { encodeEnvelope } from '../../proto/mpc.js';
@@ -130,11 +131,6 @@ export class SigningDriver {
   #isSuspect(identity: Uint8Array): boolean {
     const since = this.#suspects.get(bytesToHex(identity));
     return since !== undefined && this.#now() - since < SUSPECT_MS;
-  }
-
-  /** Members we currently suspect (for status and tests). */
-  get suspects(): string[] {
-    return [...this.#suspects.keys()].filter((h) => this.#isSuspect(Uint8Array.from(Buffer.from(h, 'hex'))));
   }
 
   async #ensureParticipant(key: KeyView): Promise<void> {
