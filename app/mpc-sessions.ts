@@ -83,13 +83,13 @@ export function deliverMpcPublic(state: State, msg: MpcPublic, signer: Sequencer
 }
 
 /**
- * Called once per block after the txs: opens the genesis DKG when there is no key and no session,
- * finalises the open session when it is complete or past its final height, retries failures.
+ * Called once per block after the txs: opens the genesis DKG when there is no key and no session
+ * (once the committee's sidecars are up, genesisDkgDue), finalises the open session when it is complete or past its final height, retries failures.
  */
 export function endBlockMpc(state: State, ctx: MpcBlockContext): void {
   const s = readOpenSession(state, 'working');
   if (!s) {
-    if (!readKey(state, 'working')) openDkg(state, ctx, committeeMembers(state), 0);
+    if (!readKey(state, 'working') && genesisDkgDue(state, ctx)) openDkg(state, ctx, committeeMembers(state), 0);
     return;
   }
   if (ctx.height <= s.openedHeight) return;
@@ -130,6 +130,19 @@ export function mpcQuery(state: State, path: string): { code: number; value?: un
 }
 
 // ---------- internals ----------
+
+/**
+ * The genesis DKG opens once every committee member's sidecar has bound its MPC peer (BindPeer is
+ * the first thing a sidecar does): one that is not up yet could not deal before the deal deadline
+ * and would be left out of the key (on a 2-core localnet, 5 of 10). It waits 3 phases at most.
+ */
+function genesisDkgDue(state: State, ctx: MpcBlockContext): boolean {
+  const committee = committeeOf(state.sequencers('working'));
+  if (committee.length === 0) return false;
+  if (committee.every((q) => q.peer !== undefined)) return true;
+  const first = state.chain('working')?.initialHeight ?? 1n;
+  return ctx.height >= first + 3n * BigInt(ctx.params.mpcPhaseBlocks);
+}
 
 function committeeMembers(state: State): MpcMember[] {
   return indexByAddress(committeeOf(state.sequencers('working')).map((q) => ({ address: q.address, identity: q.pubKey })));

@@ -25,7 +25,8 @@ export interface Tx {
 }
 
 export function makeSequencer(identity: IdentityKey): Sequencer {
-  return { address: sha256(identity.publicKey).slice(0, 20), pubKey: identity.publicKey, power: 10n, nonce: 0n, status: SequencerStatus.ACTIVE };
+  // Bound to an MPC peer like a running sidecar's validator (the genesis DKG waits for that).
+  return { address: sha256(identity.publicKey).slice(0, 20), pubKey: identity.publicKey, power: 10n, nonce: 0n, status: SequencerStatus.ACTIVE, peer: { peerId: `peer-${toHex(identity.publicKey).slice(0, 16)}`, addrs: ['/ip4/127.0.0.1/tcp/1'], height: 0n } };
 }
 
 export class SimChain {

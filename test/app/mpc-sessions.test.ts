@@ -121,6 +121,27 @@ test('a dealer sending a bad share is accused with evidence, jailed, and the DKG
   assertSigns(cars.filter((c) => c !== bad), key.groupKey);
 });
 
+test('the genesis DKG waits for every committee member to bind its MPC peer, 3 phases at most', () => {
+  // P = 3 (SimChain). One validator's sidecar is not up: nothing opens until it binds.
+  const { chain, cars } = setup(4);
+  const late = cars[2]!.seq;
+  chain.addSequencer({ ...late, peer: undefined });
+  chain.block([]);
+  chain.block([]);
+  expect(openSession(chain.state, 'committed')).toBeUndefined();
+  chain.addSequencer(late); // its BindPeer landed
+  chain.block([]);
+  expect(openSession(chain.state, 'committed')).toMatchObject({ kind: MpcKind.DKG, openedHeight: 3n });
+  expect(openSession(chain.state, 'committed')!.dealers).toHaveLength(4);
+  // One that never comes: the DKG opens at the first block + 3P without waiting longer.
+  const other = setup(4);
+  other.chain.addSequencer({ ...other.cars[0]!.seq, peer: undefined });
+  for (let h = 1; h <= 9; h++) other.chain.block([]);
+  expect(openSession(other.chain.state, 'committed')).toBeUndefined();
+  other.chain.block([]);
+  expect(openSession(other.chain.state, 'committed')).toMatchObject({ openedHeight: 10n });
+});
+
 test('a silent dealer: finalised at final_height without it, recorded as silent, not jailed (silence proves nothing)', () => {
   const { chain, cars } = setup(4);
   chain.block([]);

@@ -99,11 +99,14 @@ describe('PoolClient against a gateway in front of a real app', () => {
 test('the genesis DKG session through /mpc/sessions/current and /mpc/sessions/{id}; no key yet is a 404', async () => {
   const chain = await poolChain({ withKey: false });
   await chain.step();
+  // The sidecars bind their MPC peers first; the genesis DKG opens in the block where the last one lands.
+  const binds = chain.vals.map((_, i) => chain.tx(i, { bindPeer: { peerId: `12D3KooW${'ABCD'[i]!.repeat(44)}`, addrs: [`/ip4/127.0.0.1/tcp/${4000 + i}`] } }, 1));
+  await chain.step({ txs: binds });
   const gw = await startGateway({ host: '127.0.0.1', port: 0, query: appQuery(chain.app), logger: silentLogger() });
   try {
     const client = new PoolClient(gw.url);
     const session = await client.currentMpcSession();
-    expect(session).toMatchObject({ kind: 'dkg', status: 'open', attempt: 0, keyEpoch: 0, threshold: 3, openedHeight: 1n, transcript: [], ready: [], faults: [] });
+    expect(session).toMatchObject({ kind: 'dkg', status: 'open', attempt: 0, keyEpoch: 0, threshold: 3, openedHeight: 2n, transcript: [], ready: [], faults: [] });
     expect(session.receivers.map((r) => r.index)).toEqual([1, 2, 3, 4]);
     expect(session.dealDeadline).toBeGreaterThan(session.openedHeight);
     expect(await client.mpcSession(`0x${session.id.toUpperCase()}`)).toEqual(session);
