@@ -2,6 +2,7 @@
 // through the injected persistence. Modelled on CometBFT's abci/example/kvstore: the whole ABCI
 // contract in one place, delegating each concern to its module.
 import type * as abci from 'cosmjs-types/tendermint/abci/types';
+import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { ResponseProcessProposal_ProposalStatus as ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus as VerifyStatus } from 'cosmjs-types/tendermint/abci/types';
 import type { AbciApplication, Partial2 } from '../abci/application.js';
 import { equalBytes, toHex, uvarint } from '../common/bytes.js';
@@ -40,6 +41,12 @@ export interface SeqpoolAppOptions {
 }
 
 type Res<T> = Promise<Partial2<T>>;
+
+/** Addresses (lower-case hex) the decided last commit marks ABSENT; undefined without commit info. */
+function absentValidators(votes: readonly abci.VoteInfo[] | undefined): Set<string> | undefined {
+  if (!votes || votes.length === 0) return undefined;
+  return new Set(votes.filter((v) => v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_ABSENT && v.validator).map((v) => toHex(v.validator!.address).toLowerCase()));
+}
 
 /** Called after a Commit: the committed height and the event types of that block. */
 export type CommitListener = (height: bigint, eventTypes: readonly string[]) => void;
@@ -196,7 +203,8 @@ export class SeqpoolApp implements AbciApplication {
     const expects = ve.expectsVoteExtensions(height, chain.voteExtensionsEnableHeight);
     const events: AppEvent[] = [];
     const txResults: Partial2<abci.ExecTxResult>[] = [];
-    const ctx = blockContext(this.state, { height, time: req.time?.seconds ?? 0n, hash: req.hash, params: this.state.params(), log: this.log, events });
+    const absent = absentValidators(req.decidedLastCommit?.votes);
+    const ctx = blockContext(this.state, { height, time: req.time?.seconds ?? 0n, hash: req.hash, params: this.state.params(), log: this.log, events, ...(absent ? { absent } : {}) });
     let startAt = 0;
     const setBefore = this.state.latestValidatorSet().validators;
     if (expects && req.txs[0] && ve.isInjected(req.txs[0])) {

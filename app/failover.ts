@@ -13,6 +13,22 @@ import type { State } from './state.js';
 import { currentKey } from './mpc-sessions.js';
 import { batchesAwaitingL1, MAX_BATCHES_IN_FLIGHT } from './batches.js';
 
+/**
+ * The owing producer's validator has voted for none of the blocks of the last respanTimeoutSeconds
+ * (the decided last commit lists it ABSENT): its node is down. That is a stall whatever its batch
+ * pipeline says: a full pipeline otherwise reads as waiting on L1, and only a fallback submitter
+ * (after 20 s) would drain it. Without commit info in the request nothing is known.
+ */
+function producerGone(state: State, owing: Epoch | undefined, ctx: BlockCtx): boolean {
+  if (!owing || !ctx.absent || !ctx.absent.has(toHex(owing.producer).toLowerCase())) {
+    state.setAbsentSince(undefined);
+    return false;
+  }
+  let since = state.absentSince();
+  if (since === undefined) state.setAbsentSince((since = ctx.time));
+  return ctx.time - since > ctx.params.respanTimeoutSeconds;
+}
+
 /** L2 blocks between the attested head and the earliest start a recommit may name. */
 export const RESPAN_START_MARGIN = 5n;
 
@@ -20,20 +36,24 @@ export const RESPAN_START_MARGIN = 5n;
 export function checkFailover(state: State, ctx: BlockCtx): void {
   const meta = state.epochMeta();
   const bm = state.batchMeta();
+  const owing = epochCovering(state, bm.nextL2Start);
+  const gone = producerGone(state, owing, ctx);
   // Without a group key no batch can be signed, and with a full pipeline the producer waits on the
-  // pool and on L1: in neither case is it stalling. Otherwise only its requests count as progress:
-  // signatures and L1 finalizations of batches it requested before dying would hold off its
-  // replacement (the clock restarted on each, and failover took 20-38 s instead of ~10).
-  if (meta.l2Head < bm.nextL2Start || !currentKey(state) || batchesAwaitingL1(state) >= MAX_BATCHES_IN_FLIGHT) {
+  // pool and on L1: in neither case is it stalling (unless its validator stopped voting). Otherwise
+  // only its requests count as progress: signatures and L1 finalizations of batches it requested
+  // before dying would hold off its replacement (the clock restarted on each; failover took 20-38 s).
+  if (meta.l2Head < bm.nextL2Start || !currentKey(state) || (!gone && batchesAwaitingL1(state) >= MAX_BATCHES_IN_FLIGHT)) {
     state.setWorkSince(undefined);
     return;
   }
   let since = state.workSince();
   if (since === undefined) state.setWorkSince((since = ctx.time));
   const base = bm.lastProgressTime > since ? bm.lastProgressTime : since;
-  if (ctx.time - base <= ctx.params.respanTimeoutSeconds) return;
-  const owing = epochCovering(state, bm.nextL2Start);
-  const restart = () => state.setBatchMeta({ ...state.batchMeta(), lastProgressTime: ctx.time });
+  if (!gone && ctx.time - base <= ctx.params.respanTimeoutSeconds) return;
+  const restart = () => {
+    state.setBatchMeta({ ...state.batchMeta(), lastProgressTime: ctx.time });
+    state.setAbsentSince(undefined);
+  };
   if (!owing) {
     ctx.log.error({ nextL2Start: bm.nextL2Start.toString() }, 'no epoch covers the next unbatched L2 block; cannot re-span');
     return restart();

@@ -17,6 +17,9 @@ import type { State, View } from './state.js';
 export interface BlockCtx extends MpcBlockContext {
   /** RequestFinalizeBlock.hash (an election seed input). */
   hash: Uint8Array;
+  /** Validators (address hex, lower case) the decided last commit lists as ABSENT: they did not vote
+   * for the previous block. Undefined when the request carries no commit info. */
+  absent?: ReadonlySet<string>;
 }
 
 export type Purpose = 'appendBatch' | 'commitEpoch' | 'recommitEpoch' | 'distributeRewards' | 'slash';

@@ -64,6 +64,7 @@ export const Keys = {
   batch: (index: bigint) => `batch/${pad(index)}`,
   batchMeta: 'batchmeta',
   workSince: 'worksince',
+  absentSince: 'absentsince',
 };
 
 function pad(n: bigint): string {
@@ -247,8 +248,19 @@ export class State {
     return t === undefined ? undefined : BigInt(t);
   }
   setWorkSince(t: bigint | undefined): void {
+    this.setTime(Keys.workSince, t);
+  }
+  /** Block time since which the owing producer's validator has not voted (undefined: it votes). */
+  absentSince(view: View = 'working'): bigint | undefined {
+    const t = text(this.raw(Keys.absentSince, view));
+    return t === undefined ? undefined : BigInt(t);
+  }
+  setAbsentSince(t: bigint | undefined): void {
+    this.setTime(Keys.absentSince, t);
+  }
+  private setTime(key: string, t: bigint | undefined): void {
     if (t === undefined) {
-      if (this.store.get(Keys.workSince)) this.store.delete(Keys.workSince);
-    } else this.store.set(Keys.workSince, new TextEncoder().encode(t.toString()));
+      if (this.store.get(key)) this.store.delete(key);
+    } else this.store.set(key, new TextEncoder().encode(t.toString()));
   }
 }

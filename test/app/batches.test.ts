@@ -233,6 +233,29 @@ test('failover: a producer with a full pipeline (MAX_BATCHES_IN_FLIGHT awaiting 
   expect(respanAt).toBe(freedAt + 9n);
 });
 
+test('failover: a producer whose validator stopped voting is re-spanned even with a full pipeline', async () => {
+  const { c, p, other, batch } = await started();
+  c.setHead(10n);
+  await c.step();
+  let prev: Uint8Array = ZERO;
+  for (let i = 0n; i < BigInt(MAX_BATCHES_IN_FLIGHT); i++) {
+    const body = batch({ batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: dataHash(`b${i}`) });
+    expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
+    const b = (await c.query(`/batch/${i}`)).value;
+    prev = hexBytes(b.hash);
+    const req = (await c.query(`/sign/${b.signRequest}`)).value;
+    await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] });
+  }
+  // Voting, with a full pipeline: waiting on L1, never a stall.
+  for (let k = 0; k < 12; k++) expect(types(await c.step({ absent: [] }))).not.toContain('respan');
+  // Its node dies: absent from every commit from now on.
+  const goneAt = c.height + 1n;
+  let respanAt: bigint | undefined;
+  while (respanAt === undefined && c.height < goneAt + 20n) if (types(await c.step({ absent: [p] })).includes('respan')) respanAt = c.height;
+  expect(respanAt).toBe(goneAt + 9n); // respanTimeoutSeconds 8, a second per block
+  expect((await c.query(`/validator/${toHex(c.vals[p]!.address)}`)).value).toMatchObject({ misses: '1' });
+});
+
 test('at maxMisses the producer is jailed (slash request), and leaves the validator set at the epoch boundary', async () => {
   const { c, p } = await started({ maxMisses: 1 });
   const stalled = c.vals[p]!;

@@ -38,7 +38,7 @@ export const extendedCommit = (vals: TestValidator[], height: bigint, extensions
   benchExtendedCommit(vals, height, extensions, round, CHAIN_ID);
 
 /** Run one height through the proposer's PrepareProposal and the app's Process/Finalize/Commit. */
-export async function runBlock(app: SeqpoolApp, vals: TestValidator[], height: bigint, txs: Uint8Array[], lastExtensions: (Uint8Array | undefined)[]) {
+export async function runBlock(app: SeqpoolApp, vals: TestValidator[], height: bigint, txs: Uint8Array[], lastExtensions: (Uint8Array | undefined)[], absent?: number[]) {
   const proposer = vals[Number(height) % vals.length]!;
   const prepared = await app.prepareProposal({
     maxTxBytes: 1_000_000n,
@@ -52,6 +52,8 @@ export async function runBlock(app: SeqpoolApp, vals: TestValidator[], height: b
   });
   const blockTxs = prepared.txs as Uint8Array[];
   const req = finalizeRequest(height, blockTxs, proposer);
+  // The decided last commit, when a test says who did not vote (ABSENT = 1, COMMIT = 2).
+  if (absent) req.decidedLastCommit = { round: 0, votes: vals.map((v, i) => ({ validator: { address: v.address, power: v.power }, blockIdFlag: absent.includes(i) ? 1 : 2 })) };
   const processed = await app.processProposal({ ...req, proposedLastCommit: { round: 0, votes: [] } });
   const finalized = await app.finalizeBlock(req);
   await app.commit({});

@@ -41,7 +41,8 @@ export interface PoolChain {
   /** Per-validator L2 head each reports in its next extension. */
   heads: bigint[];
   height: bigint;
-  step(opts?: { txs?: Uint8Array[]; obs?: Observation[] }): ReturnType<typeof runBlock>;
+  /** One block; `absent`: validators (by index) the decided last commit lists as not having voted. */
+  step(opts?: { txs?: Uint8Array[]; obs?: Observation[]; absent?: number[] }): ReturnType<typeof runBlock>;
   /** A signed tx from validator i in `lane` with the next committed nonce of that lane (+ offset for
    * a second tx in the same block). */
   tx(i: number, body: Body, lane?: number, offset?: bigint): Uint8Array;
@@ -93,7 +94,7 @@ export async function poolChain(opts: { n?: number; powers?: bigint[]; withKey?:
     async step(o = {}) {
       const h = ++chain.height;
       const exts = h <= 2n ? [] : vals.map((_, i) => buildVoteExtension(o.obs ?? [], DEFAULT_PARAMS, () => false, chain.heads[i]));
-      return runBlock(app, vals, h, o.txs ?? [], exts);
+      return runBlock(app, vals, h, o.txs ?? [], exts, o.absent);
     },
     tx(i, body, lane = 0, offset = 0n) {
       const s = app.state.sequencer(vals[i]!.address, 'committed')!;
