@@ -32,6 +32,19 @@ async function started(params: Record<string, string | number> = {}) {
   return { c, p, other: (p + 1) % c.vals.length, batch };
 }
 
+/** MAX_BATCHES_IN_FLIGHT one-block batches from the producer, each signed (so none expires), none yet on L1. */
+async function fillPipeline(c: PoolChain, p: number, other: number, batch: Awaited<ReturnType<typeof started>>['batch']) {
+  let prev: Uint8Array = ZERO;
+  for (let i = 0n; i < BigInt(MAX_BATCHES_IN_FLIGHT); i++) {
+    const body = batch({ batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: dataHash(`b${i}`) });
+    expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
+    const b = (await c.query(`/batch/${i}`)).value;
+    prev = hexBytes(b.hash);
+    const req = (await c.query(`/sign/${b.signRequest}`)).value;
+    await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] });
+  }
+}
+
 test('RequestBatchSignature: only the producer, continuing the last batch, within the epoch, the head and maxBatchBlocks', async () => {
   const { c, p, other, batch } = await started();
   c.setHead(4n);
@@ -210,15 +223,7 @@ test('failover: a producer with a full pipeline (MAX_BATCHES_IN_FLIGHT awaiting 
   const { c, p, other, batch } = await started();
   c.setHead(10n);
   await c.step();
-  let prev: Uint8Array = ZERO;
-  for (let i = 0n; i < BigInt(MAX_BATCHES_IN_FLIGHT); i++) {
-    const body = batch({ batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: dataHash(`b${i}`) });
-    expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
-    const b = (await c.query(`/batch/${i}`)).value;
-    prev = hexBytes(b.hash);
-    const req = (await c.query(`/sign/${b.signRequest}`)).value;
-    await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] }); // signed: no expiry
-  }
+  await fillPipeline(c, p, other, batch);
   for (let k = 0; k < 20; k++) expect(types(await c.step())).not.toContain('respan');
   // One lands on L1: a slot is free, the clock starts, and without a request the producer stalls.
   const b0 = (await c.query('/batch/0')).value;
@@ -237,15 +242,7 @@ test('failover: a producer whose validator stopped voting is re-spanned even wit
   const { c, p, other, batch } = await started();
   c.setHead(10n);
   await c.step();
-  let prev: Uint8Array = ZERO;
-  for (let i = 0n; i < BigInt(MAX_BATCHES_IN_FLIGHT); i++) {
-    const body = batch({ batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: dataHash(`b${i}`) });
-    expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
-    const b = (await c.query(`/batch/${i}`)).value;
-    prev = hexBytes(b.hash);
-    const req = (await c.query(`/sign/${b.signRequest}`)).value;
-    await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] });
-  }
+  await fillPipeline(c, p, other, batch);
   // Voting, with a full pipeline: waiting on L1, never a stall.
   for (let k = 0; k < 12; k++) expect(types(await c.step({ absent: [] }))).not.toContain('respan');
   // Its node dies: absent from every commit from now on.
