@@ -13,7 +13,7 @@ import { PoolClient } from '../client/pool-client.js';
 import { gatewayUrl } from '../localnet/l1-chains.js';
 import { localnetJoin } from '../localnet/join.js';
 import { localnetDown, localnetUp, type Localnet } from '../localnet/localnet.js';
-import { appendedBatches, sidecarLog } from '../localnet/pool-observe.js';
+import { appendedBatches, owingProducerWithWorkAhead, sidecarLog } from '../localnet/pool-observe.js';
 import { stopPid } from '../localnet/processes.js';
 import { markdownTable, writeBenchSection } from './report.js';
 
@@ -109,8 +109,7 @@ async function measure(n: number, basePort: number): Promise<Row> {
     const reshareMs = (await blockTimeMs(rpc, reshare.closedHeight)) - (await blockTimeMs(rpc, reshare.openedHeight));
 
     log(`[${n}] killing the producer`);
-    const meta = await client.batchMeta();
-    const owing = await client.producerOf(meta.nextL2Start);
+    const { meta, owing } = await until('a producer with L2 blocks of its epoch still to produce', () => owingProducerWithWorkAhead(client, 6n), 60_000);
     // The joined validator may be the producer: it is the last node and the last process.
     const nodes = [...net.manifest.nodes, joined.node];
     const i = nodes.findIndex((x) => x.validatorAddress === owing.producer);

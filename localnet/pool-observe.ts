@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createPublicClient, http, type Address, type Hex } from 'viem';
 import { abiOf } from '../contracts/artifacts.js';
 import { readDeployment } from '../contracts/deploy.js';
+import type { PoolClient } from '../client/pool-client.js';
 import { sidecarLogFile } from './processes.js';
 
 export interface AppendedBatch {
@@ -63,4 +64,17 @@ export function sidecarLog(home: string, msg: string): Record<string, unknown>[]
     .split('\n')
     .filter((l) => l.includes(`"msg":"${msg}"`))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * The producer owing the next batch, if its epoch still has at least `minAhead` L2 blocks beyond the
+ * attested head. Killing that one makes it stall: one whose in-flight requests already cover its
+ * whole epoch hands over to the next epoch's producer without a re-span (and without a miss), which
+ * measures nothing about failover.
+ */
+export async function owingProducerWithWorkAhead(client: PoolClient, minAhead: bigint) {
+  const meta = await client.batchMeta();
+  const owing = await client.producerOf(meta.nextL2Start);
+  const [epoch, current] = await Promise.all([client.epoch(owing.epochId), client.currentEpoch()]);
+  return epoch.endL2 >= current.l2Head + minAhead ? { meta, owing } : undefined;
 }

@@ -10,7 +10,7 @@ import { gatewayUrl, LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
 import { localnetJoin, type JoinResult } from '../../localnet/join.js';
 import { launchSidecar } from '../../localnet/processes.js';
 import { tryNodeStatus } from '../../localnet/rpc.js';
-import { appendedBatches, chainsOf, expectContiguous, l1GroupKeys, l2CurrentEpochId, sidecarLog } from '../../localnet/pool-observe.js';
+import { appendedBatches, chainsOf, expectContiguous, l1GroupKeys, l2CurrentEpochId, owingProducerWithWorkAhead, sidecarLog } from '../../localnet/pool-observe.js';
 import { assertAppHashesAgree, eventually, rpcQuery, runCli, startTestnet, type Testnet } from './testnet.js';
 
 let net: Testnet;
@@ -108,8 +108,7 @@ test('a sidecar killed mid-signing is excluded and signing goes on; restarted, i
 }, 150_000);
 
 test('the producer dies (node and sidecar): another producer takes its unbatched blocks (re-span) and it collects a miss; batches resume with no gap and no duplicate on L1', async () => {
-  const meta = await client.batchMeta();
-  const owing = await client.producerOf(meta.nextL2Start);
+  const { meta, owing } = await eventually('a producer with L2 blocks of its epoch still to produce', () => owingProducerWithWorkAhead(client, 6n), 60_000);
   const i = net.manifest.nodes.findIndex((n) => n.validatorAddress === owing.producer);
   expect(i).toBeGreaterThanOrEqual(0);
   const victim = net.processes[i]!;
@@ -137,4 +136,4 @@ test('the producer dies (node and sidecar): another producer takes its unbatched
   const live = rpcUrls().filter((u) => u !== net.manifest.nodes[i]!.rpcUrl);
   expect((await tryNodeStatus(live[0]!))!.height).toBeGreaterThan(0n);
   await assertAppHashesAgree(live);
-}, 200_000);
+}, 260_000);
