@@ -1,6 +1,7 @@
 // The bridge: follows L1 (LockingPool and BatchInbox events) and feeds confirmed events to the node's
 // vote extension; reports the L2 head; builds batches and relays what the pool signed to L1 and L2.
-export { L1Listener, type L1ListenerOptions, type L1ListenerStatus } from './listener.js';
+export { L1Listener } from './listener.js';
+export type { L1ListenerOptions, L1ListenerStatus } from './listener-options.js';
 export type { StakingStateView } from './state-view.js';
 export type { L1Client, FollowedContracts } from './scan.js';
 export { ChainMovedError } from './scan.js';

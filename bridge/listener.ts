@@ -4,50 +4,19 @@
 // check the last scanned block's hash (reorg), drop what the app settled, scan forward to head-K in
 // bounded ranges, and now and then sweep old ranges again for logs an RPC failed to return.
 import { createPublicClient, http, type Hex } from 'viem';
-import { z } from 'zod';
-import { toHex } from '../common/bytes.js';
+import type { z } from 'zod';
+import { equalBytes, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
+import { listenerOptionsSchema, type L1ListenerOptions, type L1ListenerStatus } from './listener-options.js';
 import { observationDigest, type ObservationSource } from '../app/observations.js';
 import type { L1BatchAppended, L1StakingEvent, Observation } from '../proto/seqpool.js';
 import { decodeBatchAppendedLog, decodeLockingPoolLog, describeBatchAppended, describeEvent, isBatchAppendedLog } from './decode.js';
 import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';
-import type { StakingStateView } from './state-view.js';
 import { BridgeStore, eventId, located } from './store.js';
-import { equalBytes } from '../common/bytes.js';
+import type { StakingStateView } from './state-view.js';
 import { Sweeper } from './sweep.js';
 
-const optionsSchema = z.object({
-  rpcUrl: z.string().url().optional(),
-  chainId: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)),
-  lockingPool: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'lockingPool must be a 0x-prefixed 20-byte address'),
-  batchInbox: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'batchInbox must be a 0x-prefixed 20-byte address').optional(),
-  startBlock: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)).refine((v) => v >= 0n, 'startBlock must be >= 0'),
-  confirmations: z.number().int().min(0).default(6),
-  pollIntervalMs: z.number().int().positive().default(2_000),
-  sweepIntervalMs: z.number().int().positive().default(300_000),
-  maxBlockRange: z.number().int().positive().default(1_000),
-  hashWindow: z.number().int().positive().optional(),
-  maxBackoffMs: z.number().int().positive().default(60_000),
-  dbPath: z.string().min(1),
-});
-
-export type L1ListenerOptions = z.input<typeof optionsSchema> & {
-  /** Used instead of rpcUrl (tests wrap a real client to drop logs or fail requests). */
-  client?: L1Client;
-  stateView: StakingStateView;
-  logger?: Logger;
-};
-
-export interface L1ListenerStatus {
-  running: boolean;
-  /** Highest block scanned (every block up to it was read at K confirmations). */
-  cursor: bigint;
-  head: bigint | undefined;
-  sweepFrom: bigint;
-  storedEvents: number;
-  consecutiveFailures: number;
-  lastError: string | undefined;
-}
+export type { L1ListenerOptions, L1ListenerStatus };
 
 /** A configuration problem (wrong chain): retried like an RPC error but logged as an error. */
 class ConfigError extends Error {}
@@ -58,7 +27,7 @@ const errorLine = (e: unknown): string => {
 };
 
 export class L1Listener implements ObservationSource {
-  private readonly o: z.output<typeof optionsSchema>;
+  private readonly o: z.output<typeof listenerOptionsSchema>;
   private readonly client: L1Client;
   private readonly log: Logger;
   private readonly stateView: StakingStateView;
@@ -83,7 +52,7 @@ export class L1Listener implements ObservationSource {
   private lastError: string | undefined;
 
   constructor(opts: L1ListenerOptions) {
-    this.o = optionsSchema.parse(opts);
+    this.o = listenerOptionsSchema.parse(opts);
     if (!opts.client && !this.o.rpcUrl) throw new Error('L1Listener needs rpcUrl or client');
     this.client = opts.client ?? createPublicClient({ transport: http(this.o.rpcUrl, { retryCount: 1, timeout: 15_000 }) });
     this.log = opts.logger ?? silentLogger();
