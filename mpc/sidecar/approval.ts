@@ -60,6 +60,11 @@ export interface ApproverDeps {
   /** How long to wait for our node to commit a request the coordinator already saw (default
    * CATCH_UP_MS; keep it well inside the coordinator's round timeout). */
   catchUpMs?: number;
+  /** Resolves when our node reports its next committed block: the catch-up re-reads then instead
+   * of on the next poll (without it, only the CATCH_UP_POLL_MS poll). */
+  nextCommit?: () => Promise<void>;
+  /** Re-read interval of the catch-up when no commit is reported (default CATCH_UP_POLL_MS). */
+  pollMs?: number;
 }
 
 export const CATCH_UP_MS = 1200;
@@ -91,9 +96,10 @@ export class Approver {
 
   /**
    * The pending request behind a signing session, if any. When unknown, the coordinator has likely
-   * seen the block before our node committed it: re-read committed state every CATCH_UP_POLL_MS for
-   * up to `catchUpMs` rather than refuse at once and be excluded as unresponsive (on a loaded
-   * localnet nodes commit the same block up to a few hundred ms apart).
+   * seen the block before our node committed it: re-read committed state as soon as our node commits
+   * its next block (or every CATCH_UP_POLL_MS) for up to `catchUpMs` rather than refuse at once and
+   * be excluded as unresponsive (on a loaded 7-validator localnet nodes commit the same block up to
+   * 250 ms apart, 140 ms at the median).
    */
   async request(session: Uint8Array): Promise<SignRequestView | undefined> {
     const key = bytesToHex(session);
@@ -109,8 +115,12 @@ export class Approver {
         .finally(() => (this.#refreshing = undefined));
       await this.#refreshing;
       r = this.#bySession.get(key);
-      if (r || Date.now() + CATCH_UP_POLL_MS > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+      const pollMs = this.#d.pollMs ?? CATCH_UP_POLL_MS;
+      if (r || Date.now() + pollMs > deadline) break;
+      let timer: NodeJS.Timeout | undefined;
+      const poll = new Promise<void>((resolve) => (timer = setTimeout(resolve, pollMs)));
+      await Promise.race([poll, ...(this.#d.nextCommit ? [this.#d.nextCommit()] : [])]);
+      clearTimeout(timer);
     }
     return r;
   }

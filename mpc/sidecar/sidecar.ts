@@ -143,10 +143,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   };
   const packageOf = async (key: KeyView) => keyPackage(key, key.commitments ? undefined : (await keyStore.get(key.keyId, key.keyEpoch))?.public.commitments);
 
+  // Resolved at each new committed height (below), for the approver's catch-up.
+  let commitSignals: (() => void)[] = [];
   const approver = new Approver({
     l2,
     logger: log.child({ part: 'approval' }),
     catchUpMs: Math.min(CATCH_UP_MS, Math.floor(cfg.roundTimeoutMs * 0.6)),
+    nextCommit: () => new Promise<void>((resolve) => commitSignals.push(resolve)),
     readPending: async () => {
       const { key, pending } = await readKeyAndPending();
       return key ? { pkg: await packageOf(key), requests: pending } : undefined;
@@ -310,6 +313,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       });
   };
   heights.start((h) => {
+    const signals = commitSignals;
+    commitSignals = [];
+    for (const s of signals) s();
     latest = h;
     latestSeenAt = (opts.now ?? Date.now)();
     pump();

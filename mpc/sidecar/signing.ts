@@ -45,8 +45,6 @@ interface Run {
   roundSentAt: number;
   networkMs: number;
   reported: number;
-  /** Excluded members already counted as suspects. */
-  noted: Set<number>;
   finished: boolean;
 }
 
@@ -89,6 +87,10 @@ export class SigningDriver {
   readonly #failedAt = new Map<bigint, bigint>(); // request id -> height our run failed
   /** Members (identity hex) that missed a round of ours, and when; cleared by any message from them. */
   readonly #suspects = new Map<string, number>();
+  /** Members (identity hex) we sent a round to and have not heard from since, with the round's
+   * deadline. Past it they become suspects, whether or not the round needed them: with the first t
+   * answers taken, a dead member never fails a round, but it must still lose its coordinator turns. */
+  readonly #awaiting = new Map<string, number>();
   #participant: { epoch: number; keyId: string; p: SigningParticipant } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -129,7 +131,11 @@ export class SigningDriver {
   }
 
   #isSuspect(identity: Uint8Array): boolean {
-    const since = this.#suspects.get(bytesToHex(identity));
+    return this.#isSuspectHex(bytesToHex(identity));
+  }
+
+  #isSuspectHex(id: string): boolean {
+    const since = this.#suspects.get(id);
     return since !== undefined && this.#now() - since < SUSPECT_MS;
   }
 
@@ -166,11 +172,10 @@ export class SigningDriver {
       // Apart from every other coordinator's and from our own earlier runs (also across restarts:
       // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
       attemptBase: base,
-      rotate: Number(req.id % BigInt(pkg.members.length)),
       suspects: pkg.members.filter((m) => this.#isSuspect(m.identity)).map((m) => m.index),
       logger: this.#log,
     });
-    const run: Run = { req, coord, base, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, noted: new Set(), finished: false };
+    const run: Run = { req, coord, base, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };
     this.#runs.set(bytesToHex(coord.session), run);
     this.#log.info({ requestId: req.id.toString(), purpose: req.purpose, rank }, 'coordinating sign request');
     this.#dispatch(run, coord.start());
@@ -185,26 +190,25 @@ export class SigningDriver {
         if (run.finished) continue;
         active = true;
         const out = run.coord.tick();
-        this.#noteMissed(run);
         if (out.length) this.#dispatch(run, out);
         this.#after(run);
       }
-      if (!active) {
+      this.#noteMissed();
+      if (!active && this.#awaiting.size === 0) {
         clearInterval(this.#timer);
         this.#timer = undefined;
       }
     }, this.#d.tickMs ?? 100);
   }
 
-  /** Signers the coordinator just excluded for missing a round become suspects. */
-  #noteMissed(run: Run): void {
-    for (const [index, why] of run.coord.excluded) {
-      if (why !== 'no-response' || run.noted.has(index)) continue;
-      run.noted.add(index);
-      const m = run.coord.member(index);
-      if (!m || equalBytes(m, this.#d.identity.publicKey)) continue;
-      if (!this.#isSuspect(m)) this.#log.info({ requestId: run.req.id.toString(), member: index }, 'member missed a signing round; suspected unreachable until heard from');
-      this.#suspects.set(bytesToHex(m), this.#now());
+  /** Members that let a round's deadline pass without a word become suspects. */
+  #noteMissed(): void {
+    const now = this.#now();
+    for (const [id, deadline] of this.#awaiting) {
+      if (now < deadline) continue;
+      this.#awaiting.delete(id);
+      if (!this.#isSuspectHex(id)) this.#log.info({ member: id.slice(0, 16) }, 'member missed a signing round; suspected unreachable until heard from');
+      this.#suspects.set(id, now);
     }
   }
 
@@ -218,6 +222,8 @@ export class SigningDriver {
           if (reply) this.#coordinatorReceive(run, reply);
         });
       } else {
+        const id = bytesToHex(o.to);
+        if (!this.#awaiting.has(id)) this.#awaiting.set(id, run.roundSentAt + this.#d.roundTimeoutMs);
         this.#d.send(o.to, o.envelope).catch((e: unknown) => this.#log.debug({ requestId: run.req.id.toString(), err: (e as Error).message }, 'signing message not delivered; the round timeout excludes that signer'));
       }
     }
@@ -280,7 +286,9 @@ export class SigningDriver {
 
   /** A message from the channel: a coordinator's request/package to us, or a signer's reply to our run. */
   async onMessage(o: Opened): Promise<void> {
-    this.#suspects.delete(bytesToHex(o.body.sender)); // heard from: reachable again
+    const sender = bytesToHex(o.body.sender);
+    this.#suspects.delete(sender); // heard from: reachable again
+    this.#awaiting.delete(sender);
     const p = o.body.payload;
     if (p === 'signRequest' || p === 'signingPackage') {
       const reply = await this.#participate(o.bytes);

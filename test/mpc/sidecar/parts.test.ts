@@ -223,6 +223,26 @@ describe('approval (decision 8)', () => {
     expect(Date.now() - t1).toBeLessThan(1_000);
     expect(reads).toBeGreaterThan(1);
   });
+
+  test('the catch-up re-reads as soon as our node commits its next block, not on the next poll', async () => {
+    const plain = req(8n, 'commitEpoch', new Uint8Array(64).fill(8));
+    let committed = false;
+    let signal: (() => void) | undefined;
+    const a = new Approver({
+      l2,
+      logger: silent,
+      catchUpMs: 120_000,
+      pollMs: 60_000, // a poll would not come within this test's time
+      readPending: async () => ({ pkg, requests: committed ? [plain] : [] }),
+      nextCommit: () => new Promise<void>((resolve) => (signal = resolve)),
+    });
+    const verdict = a.approve(signingSessionId(pkg, '8'), plain.digest);
+    while (!signal) await new Promise((r) => setTimeout(r, 5)); // the first read found nothing; now waiting
+    committed = true;
+    signal();
+    const late = new Promise<string>((r) => setTimeout(() => r('still waiting'), 5_000).unref());
+    expect(await Promise.race([verdict, late])).toBe(true);
+  });
 });
 
 test('coordinator rank follows members[(id - 1) mod n]', () => {
