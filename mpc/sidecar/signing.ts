@@ -14,6 +14,7 @@ import { MpcError } from '../errors.js';
 import type { KeyShare, PublicKeyPackage } from '../keys/types.js';
 import { SigningCoordinator, type SigningOutbound } from '../signing/coordinator.js';
 import { SigningParticipant } from '../signing/participant.js';
+import { signingSessionId } from '../signing/session.js';
 import type { NonceStore } from '../store/nonce-store.js';
 import type { Approver } from './approval.js';
 import type { KeyView, SignRequestView } from './chain-view.js';
@@ -70,6 +71,8 @@ export const SUSPECT_MS = 60_000;
  * that rank 0 usually finishes first (a run takes two round trips), short enough for failover. */
 export const RANK_STEP_BLOCKS = 10n;
 const RETRY_AFTER_BLOCKS = 4n;
+/** Heights between sweeps of settled requests' nonces and tombstones out of the nonce store. */
+export const NONCE_SWEEP_BLOCKS = 50n;
 
 /** A coordinator run's attempt numbers: 100 per run, runs of member i in their own million. */
 export function attemptBase(memberIndex: number, run: number): number {
@@ -95,6 +98,10 @@ export class SigningDriver {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #runCounter = Math.floor(Date.now() / 1000);
+  /** Nonce-store sessions not pending at the last sweep: forgotten if still not pending at the next. */
+  #staleNonces = new Set<string>();
+  #sweptAt = 0n;
+  #sweeping = false;
   signed = 0;
 
   constructor(deps: SigningDeps) {
@@ -116,6 +123,7 @@ export class SigningDriver {
       this.#runs.delete(s);
     }
     if (!key || !pkg) return;
+    this.#sweepNonces(height, pkg, pending);
     await this.#ensureParticipant(key);
     for (const r of pending) {
       if (!this.#seen.has(r.id)) this.#seen.set(r.id, seenAt);
@@ -128,6 +136,29 @@ export class SigningDriver {
       if ([...this.#runs.values()].some((x) => x.req.id === r.id && x.coord.phase === 'done')) continue;
       this.#startRun(r, pkg, rank, this.#seen.get(r.id)!);
     }
+  }
+
+  /**
+   * Every asked member stores a nonce (the first t answers sign), so settled requests' records are
+   * deleted now and then. Two sweeps apart: a request our node committed after the pending list
+   * we hold was read is never swept while it may still be signed.
+   */
+  #sweepNonces(height: bigint, pkg: PublicKeyPackage, pending: SignRequestView[]): void {
+    if (this.#sweeping || height < this.#sweptAt + NONCE_SWEEP_BLOCKS) return;
+    this.#sweptAt = height;
+    this.#sweeping = true;
+    const live = new Set(pending.map((r) => bytesToHex(signingSessionId(pkg, String(r.id)))));
+    void (async () => {
+      const stale = [...(await this.#d.nonces.sessions())].filter((s) => !live.has(s));
+      const settled = stale.filter((s) => this.#staleNonces.has(s));
+      for (const s of settled) await this.#d.nonces.forget(s);
+      this.#staleNonces = new Set(stale.filter((s) => !settled.includes(s)));
+      if (settled.length) this.#log.debug({ sessions: settled.length }, 'settled requests\' nonces deleted');
+    })()
+      .catch((e: unknown) => {
+        if (!this.#stopped) this.#log.warn({ err: (e as Error).message }, 'sweeping the nonce store failed; retried later');
+      })
+      .finally(() => (this.#sweeping = false));
   }
 
   #isSuspect(identity: Uint8Array): boolean {

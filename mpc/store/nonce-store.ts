@@ -57,6 +57,22 @@ export class NonceStore {
       { type: 'put', key: key(session, attempt, 'u'), value: new Uint8Array([1]) },
     ]);
   }
+  /** Sessions (hex) with a stored nonce or tombstone. */
+  async sessions(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const prefix of ['n/', 'u/']) for await (const k of this.#db.keys({ gt: prefix, lt: `${prefix}~` })) out.add(k.split('/')[1]!);
+    return out;
+  }
+  /**
+   * Deletes every nonce and tombstone of a session whose request is settled (signed or expired):
+   * no honest coordinator asks for it again, and approval refuses it. Safe for nonce reuse: the
+   * nonce is deleted with its tombstone, so an attempt asked again gets a fresh one or nothing.
+   */
+  async forget(sessionHex: string): Promise<void> {
+    const ops: { type: 'del'; key: string }[] = [];
+    for (const prefix of ['n', 'u']) for await (const k of this.#db.keys({ gt: `${prefix}/${sessionHex}/`, lt: `${prefix}/${sessionHex}/~` })) ops.push({ type: 'del', key: k });
+    if (ops.length) await this.#db.batch(ops);
+  }
   async close(): Promise<void> {
     await this.#db.close();
   }
