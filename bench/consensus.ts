@@ -24,8 +24,8 @@ const VALIDATORS = 4;
 const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 25_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 200); // txs in flight per signer
 const BROADCAST = process.env.BENCH_BROADCAST === 'sync' ? 'sync' : 'async';
-const KV_PORTS_FROM = 34_000;
-const SEQ_PORTS_FROM = 34_200;
+const KV_PORTS_FROM = 25_000;
+const SEQ_PORTS_FROM = 25_200;
 const GOALS = { ratio: 0.5, intervalTolerance: 0.1, processFinalizeMs: 25, rssMb: 200 };
 
 const say = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);

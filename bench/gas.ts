@@ -11,7 +11,7 @@ import { artifact, type ContractName } from '../contracts/artifacts.js';
 import { ANVIL_DEV_KEY, anvilBinary, startAnvil } from '../contracts/devnet.js';
 import { markdownTable, writeBenchSection } from './report.js';
 
-const PORT = Number(process.env.BENCH_GAS_PORT ?? 36100);
+const PORT = Number(process.env.BENCH_GAS_PORT ?? 24100);
 const SIZES = [4, 10, 25, 50, 100];
 const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
 const bytes = (h: Hex): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), 'hex'));

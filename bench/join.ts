@@ -11,7 +11,7 @@ import { localnetJoin, type JoinResult } from '../localnet/join.js';
 import { markdownTable, writeBenchSection } from './report.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 3);
-const BASE = Number(process.env.BENCH_JOIN_PORT ?? 45000);
+const BASE = Number(process.env.BENCH_JOIN_PORT ?? 23000);
 
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

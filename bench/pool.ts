@@ -18,7 +18,7 @@ import { stopPid } from '../localnet/processes.js';
 import { markdownTable, writeBenchSection } from './report.js';
 
 const SIZES = (process.env.BENCH_POOL_SIZES ?? '4,7,10').split(',').map(Number);
-const BASE = Number(process.env.BENCH_POOL_PORT ?? 52000);
+const BASE = Number(process.env.BENCH_POOL_PORT ?? 20000);
 const WARM_MS = Number(process.env.BENCH_POOL_WARM_MS ?? 45_000);
 const log = (l: string) => process.stdout.write(`${l}\n`);
 
@@ -67,7 +67,8 @@ async function measure(n: number, basePort: number): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), `seqpool-bench-pool-${n}-`));
   let net: Localnet | undefined;
   try {
-    // Ports are searched from basePort: fixed ones collide with outgoing connections' ephemeral ports.
+    // Ports are searched from basePort, below Linux's ephemeral range (32768-60999): a port in it can be
+    // taken by an outgoing connection between the free check and the bind (a 7-node run lost node6 so).
     net = await localnetUp({ dir, validators: n, l1: true, basePort: 'auto', portSearchFrom: basePort, onProgress: (l) => log(`[${n}] ${l}`), readyTimeoutMs: 120_000, dkgTimeoutMs: 240_000, logLevel: 'info' });
     const rpc = net.manifest.nodes[0]!.rpcUrl;
     const client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));

@@ -1,7 +1,7 @@
 // Flow 1 under attack and under reorgs, on real processes (4 validators, L1 and L2 anvils, K = 2):
 // a byzantine validator attesting a Locked event that never happened is outvoted; a lock removed by
 // an L1 reorg before it was confirmed is never applied; a reorg shallower than K leaves a confirmed
-// lock applied exactly once. Ports 44200-44229 (nodes) and 44300-44301 (anvils).
+// lock applied exactly once. Ports 27200-27229 (nodes) and 27300-27301 (anvils), below the ephemeral range.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Address } from 'viem';
@@ -26,8 +26,8 @@ beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     l1: true,
-    basePort: 44200,
-    anvilPorts: { l1: 44300, l2: 44301 },
+    basePort: 27200,
+    anvilPorts: { l1: 27300, l2: 27301 },
     params: { l1Confirmations: 2, exitDelaySeconds: 60 },
     // No sidecars, so no group key and no batches: the tests below stop L1's mining and read its
     // mempool, which the pool's appendBatch and relay txs would crowd.

@@ -2,7 +2,7 @@
 // validators backed by LockingPool locks) and its sidecars; a fifth node joins by locking on L1 and,
 // after K = 2 confirmations and attestation by > 2/3 of power, enters CometBFT's validator set with
 // power = tokens at the next epoch boundary, gets a share of the group key by reshare, and signs blocks; a relock changes its power, a signer change rotates its key, an unlock removes it.
-// App hashes agree across all nodes after each step. Ports 44000-44029 (nodes) and 44100-44101 (anvils).
+// App hashes agree across all nodes after each step. Ports 27000-27029 (nodes) and 27100-27101 (anvils), below the ephemeral range.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Address } from 'viem';
 import { generateValidatorKey } from '../../cometbft-config/keys.js';
@@ -21,7 +21,7 @@ let pool: Address;
 let l1Url: string;
 
 beforeAll(async () => {
-  net = await startTestnet({ validators: 4, l1: true, basePort: 44000, anvilPorts: { l1: 44100, l2: 44101 }, params: { l1Confirmations: 2, exitDelaySeconds: 60 } });
+  net = await startTestnet({ validators: 4, l1: true, basePort: 27000, anvilPorts: { l1: 27100, l2: 27101 }, params: { l1Confirmations: 2, exitDelaySeconds: 60 } });
   const d = readDeployment(net.dir).l1!;
   pool = d.lockingPool as Address;
   l1Url = d.rpcUrl;

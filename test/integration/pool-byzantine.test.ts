@@ -3,7 +3,7 @@
 // prove the bad dealer with its own signed share, the app excludes and jails it, and the key comes
 // from the other three; the sidecars re-derive every batch from their own L2 RPC and sign none of the
 // forged ones, while other signing (commitEpoch for the L2 SequencerSet) goes on. At the next epoch
-// boundary the jailed validator leaves CometBFT's set. Ports 49000-49099 (nodes), 49100-49101 (anvils).
+// boundary the jailed validator leaves CometBFT's set. Ports 29000-29099 (nodes), 29100-29101 (anvils), below the ephemeral range.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { PoolClient } from '../../client/pool-client.js';
 import { gatewayUrl } from '../../localnet/l1-chains.js';
@@ -19,8 +19,8 @@ beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     l1: true,
-    basePort: 49000,
-    anvilPorts: { l1: 49100, l2: 49101 },
+    basePort: 29000,
+    anvilPorts: { l1: 29100, l2: 29101 },
     sidecarEnv: (i) => (i === BYZANTINE ? { SEQPOOL_TEST_BYZANTINE_SIDECAR: 'bad-shares' } : undefined),
     nodeOptions: () => ({ appEnv: { SEQPOOL_TEST_BATCH_MISMATCH: '1' } }),
   });

@@ -2,7 +2,7 @@
 // contracts, sidecars on libp2p. The genesis DKG's key verifies batches on L1; a fifth validator
 // joins by locking (reshare, same L1 key, its share signs) and exits (reshare again); a sidecar
 // killed mid-signing is worked around; the producer's death is healed by a re-span, with no gap and
-// no duplicate batch on L1. Ports 48200-48299 (nodes) and 48300-48301 (anvils).
+// no duplicate batch on L1. Ports 28200-28299 (nodes) and 28300-28301 (anvils), below the ephemeral range.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { PoolClient } from '../../client/pool-client.js';
 import { l1Session, TOKEN, unlock } from '../../client/l1-staking.js';
@@ -19,7 +19,7 @@ let client: PoolClient;
 let groupKeyL1: string;
 
 beforeAll(async () => {
-  net = await startTestnet({ validators: 4, l1: true, basePort: 48200, anvilPorts: { l1: 48300, l2: 48301 } });
+  net = await startTestnet({ validators: 4, l1: true, basePort: 28200, anvilPorts: { l1: 28300, l2: 28301 } });
   client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));
 }, 240_000);
 
