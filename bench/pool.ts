@@ -5,7 +5,8 @@
 // share) and the reshare it causes (blocks from the epoch boundary to the new key); failover time
 // (producer node and sidecar killed -> first batch of its replacement on L1). Anchors: Themis polls
 // for signatures every 5 s, gives signing 5 minutes and re-spans after 3 minutes of stall.
-// Writes the `pool` section of docs/BENCHMARKS.md.
+// Writes the `pool` section of docs/BENCHMARKS.md. BENCH_POOL_KEEP=1 keeps each localnet directory
+// (logs of every node and sidecar) for a look after the run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,7 +149,8 @@ async function measure(n: number, basePort: number): Promise<Row> {
   } finally {
     if (net) await Promise.all(net.processes.flatMap((p) => [p.sidecar?.pid, p.cometbft.pid, p.node.pid]).map((pid) => stopPid(pid)));
     await localnetDown(dir).catch(() => 0);
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_POOL_KEEP) log(`[${n}] kept ${dir} (BENCH_POOL_KEEP)`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
