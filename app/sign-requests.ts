@@ -7,6 +7,7 @@ import { l1Digest } from '../mpc/l1.js';
 import { open } from '../mpc/envelope.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
 import { isProvenCheater } from '../mpc/signing/coordinator.js';
+import { signingSessionId } from '../mpc/signing/session.js';
 import { verifySignature } from '../mpc/signing/frost.js';
 import { decodeEnvelope } from '../proto/mpc.js';
 import { SignStatus, type MpcKey, type ReportSigningCheater, type SignRequest, type SubmitSignature } from '../proto/seqpool.js';
@@ -140,6 +141,11 @@ export function cheaterReport(state: State, view: View, msg: ReportSigningCheate
     const pkg = open(msg.package).body;
     if (!('signingPackage' in pkg)) return { problem: 'package is not a signed SigningPackage envelope' };
     if (!equalBytes(pkg.signingPackage.message, r.digest)) return { problem: `the signing package is not for request ${msg.requestId} (message differs from its digest)` };
+    // Shares are judged against the current sharing's verifying shares, so the package must be of a
+    // session of that sharing: one of an earlier key epoch (a coordinator or signer still switching
+    // at a reshare or refresh) would make an honest signer look like a cheater.
+    if (!equalBytes(pkg.session, signingSessionId(publicKeyPackage(key), String(msg.requestId))))
+      return { problem: `the signing package is not a session of the current sharing (key epoch ${key.keyEpoch}) for request ${msg.requestId}; shares of another sharing cannot be judged` };
     evidence = { signer: msg.signer, attempt: msg.attempt, package: msg.package, commitment: decodeEnvelope(msg.commitment), share: decodeEnvelope(msg.share) };
   } catch (e) {
     return { problem: `undecodable evidence: ${(e as Error).message}` };

@@ -125,12 +125,24 @@ export class Approver {
     return r;
   }
 
-  /** The `approve` callback of SigningParticipant. */
-  approve = async (session: Uint8Array, message: Uint8Array): Promise<boolean> => {
+  /**
+   * The `approve` callback of a SigningParticipant holding a share of `share` (its public package):
+   * the session must also be one of that sharing. At a reshare or refresh the committed key moves on
+   * before the participant switches shares (or the other way round); a share of one epoch in a
+   * session of another is invalid there, and the coordinator would report us as a cheater.
+   */
+  approveFor = (share: PublicKeyPackage) => (session: Uint8Array, message: Uint8Array) => this.approve(session, message, share);
+
+  /** Approval of `message` in `session` (and, given `share`, for a signer holding that sharing). */
+  approve = async (session: Uint8Array, message: Uint8Array, share?: PublicKeyPackage): Promise<boolean> => {
     const r = await this.request(session);
     const log = this.#d.logger;
     if (!r) {
       log.warn({ session: bytesToHex(session).slice(0, 16) }, 'refusing to sign: no PENDING request with this session in committed state');
+      return false;
+    }
+    if (share && !equalBytes(signingSessionId(share, String(r.id)), session)) {
+      log.info({ requestId: r.id.toString(), ourKeyEpoch: share.epoch }, 'not signing: the session is of another sharing than our share (key epoch switching)');
       return false;
     }
     if (!equalBytes(r.digest, message)) {

@@ -182,7 +182,7 @@ export class SigningDriver {
     this.#participant = {
       epoch: key.keyEpoch,
       keyId: key.keyId,
-      p: new SigningParticipant({ identity: this.#d.identity, key: share, nonces: this.#d.nonces, approve: this.#d.approver.approve, logger: this.#log }),
+      p: new SigningParticipant({ identity: this.#d.identity, key: share, nonces: this.#d.nonces, approve: this.#d.approver.approveFor(share.public), logger: this.#log }),
     };
     this.#log.info({ keyEpoch: key.keyEpoch, index: share.secret.index }, 'signing with key epoch');
   }

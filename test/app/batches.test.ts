@@ -13,6 +13,7 @@ import type { L1BatchAppended, RequestBatchSignature } from '../../proto/seqpool
 import { seal } from '../../mpc/envelope.js';
 import { IdentityKey } from '../../mpc/identity.js';
 import { commitNonces, signShare } from '../../mpc/signing/frost.js';
+import { signingSessionId } from '../../mpc/signing/session.js';
 import { decodeEnvelope } from '../../proto/mpc.js';
 import { CHAIN_ID } from './harness.js';
 import { hexBytes, INBOX, indexOf, L1_CHAIN, POOL, poolChain, TOKEN, type PoolChain } from './pool-harness.js';
@@ -270,7 +271,7 @@ test('at maxMisses the producer is jailed (slash request), and leaves the valida
   expect(r.finalized.validatorUpdates).toEqual([{ pubKey: { secp256k1: stalled.pubKey }, power: 0n }]);
 });
 
-test('ReportSigningCheater: signed evidence of an invalid share jails the signer; a valid share or another request is refused', async () => {
+test('ReportSigningCheater: signed evidence of an invalid share jails the signer; a valid share, another request or another sharing is refused', async () => {
   const { c, p, other, batch } = await started();
   c.setHead(5n);
   await c.step();
@@ -280,12 +281,12 @@ test('ReportSigningCheater: signed evidence of an invalid share jails the signer
   const shares = c.shares!;
   const t = shares[0]!.public.threshold;
   const idOf = (index: number) => IdentityKey.fromSecretKey(c.vals.find((v) => toHex(v.pubKey) === toHex(shares[0]!.public.members.find((m) => m.index === index)!.identity))!.privKey);
-  const session = new Uint8Array(32).fill(7);
+  const session = signingSessionId(shares[0]!.public, '1');
   const signers = shares.slice(0, t);
   const rounds = signers.map((s) => commitNonces(s.secret));
   const commitEnvs = signers.map((s, i) => seal(idOf(s.secret.index), { session, nonceCommitment: { signer: s.secret.index, attempt: 0, hiding: rounds[i]!.commitment.hiding, binding: rounds[i]!.commitment.binding } }));
-  const evidenceFor = (message: Uint8Array, cheat: boolean) => {
-    const pkg = seal(idOf(signers[0]!.secret.index), { session, signingPackage: { message, attempt: 0, commitments: commitEnvs.map(decodeEnvelope) } });
+  const evidenceFor = (message: Uint8Array, cheat: boolean, pkgSession = session) => {
+    const pkg = seal(idOf(signers[0]!.secret.index), { session: pkgSession, signingPackage: { message, attempt: 0, commitments: commitEnvs.map(decodeEnvelope) } });
     // signShare consumes the nonces: the honest share is made once, for the first (honest) report.
     const value = cheat ? dataHash('bogus') : signShare(signers[1]!.public, signers[1]!.secret, rounds[1]!.nonces, rounds.map((r) => r.commitment), message);
     const share = seal(idOf(signers[1]!.secret.index), { session, signatureShare: { signer: signers[1]!.secret.index, attempt: 0, share: value } });
@@ -295,6 +296,11 @@ test('ReportSigningCheater: signed evidence of an invalid share jails the signer
   expect([honest.code, honest.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/does not prove/)]);
   const elsewhere = await c.app.checkTx({ tx: c.tx(other, { reportCheater: evidenceFor(dataHash('other'), true) }, 1), type: 0 });
   expect([elsewhere.code, elsewhere.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/not for request 1/)]);
+  // A session of another sharing (a coordinator or signer still on the previous key epoch at a
+  // reshare or refresh): its shares cannot be judged against the current verifying shares.
+  const stale = signingSessionId({ ...shares[0]!.public, epoch: shares[0]!.public.epoch + 1 }, '1');
+  const otherSharing = await c.app.checkTx({ tx: c.tx(other, { reportCheater: evidenceFor(digest, true, stale) }, 1), type: 0 });
+  expect([otherSharing.code, otherSharing.log]).toEqual([TxCode.INVALID_MESSAGE, expect.stringMatching(/not a session of the current sharing/)]);
   const r = await c.step({ txs: [c.tx(other, { reportCheater: evidenceFor(digest, true) }, 1)] });
   expect(r.finalized.txResults![1]!.code).toBe(TxCode.OK);
   expect(types(r)).toContain('jailed');

@@ -224,6 +224,16 @@ describe('approval (decision 8)', () => {
     expect(reads).toBeGreaterThan(1);
   });
 
+  test('a signer holding a share of another sharing (key epoch switching) does not sign the session', async () => {
+    const plain = req(9n, 'commitEpoch', new Uint8Array(64).fill(9));
+    const a = new Approver({ l2, logger: silent, catchUpMs: 0, readPending: async () => ({ pkg, requests: [plain] }) });
+    const session = signingSessionId(pkg, '9');
+    expect(await a.approveFor(pkg)(session, plain.digest)).toBe(true);
+    // Committed state has moved to the next epoch's package while our share is still the old one
+    // (or the other way round): a share of one epoch is invalid in a session of the other.
+    expect(await a.approveFor({ ...pkg, epoch: pkg.epoch + 1 })(session, plain.digest)).toBe(false);
+  });
+
   test('the catch-up re-reads as soon as our node commits its next block, not on the next poll', async () => {
     const plain = req(8n, 'commitEpoch', new Uint8Array(64).fill(8));
     let committed = false;
