@@ -9,7 +9,7 @@ import { addNode } from '../cometbft-config/add-node.js';
 import type { NetworkNode } from '../cometbft-config/manifest.js';
 import { readDeployment } from '../contracts/deploy.js';
 import { blockNumber } from './anvil.js';
-import { gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, writeLocalnetNodeConfig } from './l1-chains.js';
+import { fundAccounts, gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, writeLocalnetNodeConfig } from './l1-chains.js';
 import { readLocalnet, recordNode } from './localnet.js';
 import { launchSidecar, launchValidator, type NodeProcesses } from './processes.js';
 import { mpcKey } from './pool.js';
@@ -81,6 +81,11 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   const locked = await lockFor(session, lockingPool, node.pubKey, amount);
   const power = amount / TOKEN;
   say(`locked ${power} tokens in L1 block ${locked.blockNumber}: sequencer ${locked.sequencerId}, signer ${locked.signer}, tx ${locked.txHash}`);
+  // Like the genesis validators: gas money on L1 and L2, or the new validator cannot submit its batches
+  // or relay epochs when it is elected (a re-span to it waited for the 10 s fallback relayers, and
+  // its recommitEpoch start block was past on L2 by then).
+  await fundAccounts(l1Url, [locked.signer as Address]);
+  if (deployment.l2) await fundAccounts(deployment.l2.rpcUrl, [locked.signer as Address]);
 
   const cometHeight = async () => (await tryNodeStatus(peer.rpcUrl))?.height ?? 0n;
   const stamp = async () => ({ l1Block: (await blockNumber(l1Url)) ?? 0n, cometHeight: await cometHeight(), atMs: Date.now() });
