@@ -91,8 +91,8 @@ export class SigningDriver {
   /** Members (identity hex) that missed a round of ours, and when; cleared by any message from them. */
   readonly #suspects = new Map<string, number>();
   /** Members (identity hex) we sent a round to and have not heard from since, with the round's
-   * deadline. Past it they become suspects, whether or not the round needed them: with the first t
-   * answers taken, a dead member never fails a round, but it must still lose its coordinator turns. */
+   * deadline. Past it they become suspects (and lose their coordinator turns), also when a retry
+   * without them finished first. */
   readonly #awaiting = new Map<string, number>();
   #participant: { epoch: number; keyId: string; p: SigningParticipant } | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -139,8 +139,8 @@ export class SigningDriver {
   }
 
   /**
-   * Every asked member stores a nonce (the first t answers sign), so settled requests' records are
-   * deleted now and then. Two sweeps apart: a request our node committed after the pending list
+   * Tombstones (and the nonces of attempts that never got a package) would pile up for ever, so
+   * settled requests' records are deleted now and then. Two sweeps apart: a request our node committed after the pending list
    * we hold was read is never swept while it may still be signed.
    */
   #sweepNonces(height: bigint, pkg: PublicKeyPackage, pending: SignRequestView[]): void {
@@ -203,6 +203,7 @@ export class SigningDriver {
       // Apart from every other coordinator's and from our own earlier runs (also across restarts:
       // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
       attemptBase: base,
+      rotate: Number(req.id % BigInt(pkg.members.length)),
       suspects: pkg.members.filter((m) => this.#isSuspect(m.identity)).map((m) => m.index),
       logger: this.#log,
     });
