@@ -140,8 +140,8 @@ export class SigningDriver {
 
   /**
    * Tombstones (and the nonces of attempts that never got a package) would pile up for ever, so
-   * settled requests' records are deleted now and then. Two sweeps apart: a request our node committed after the pending list
-   * we hold was read is never swept while it may still be signed.
+   * settled requests' records are deleted now and then. Two sweeps apart: a request our node
+   * committed after the pending list we hold was read is never swept while it may still be signed.
    */
   #sweepNonces(height: bigint, pkg: PublicKeyPackage, pending: SignRequestView[]): void {
     if (this.#sweeping || height < this.#sweptAt + NONCE_SWEEP_BLOCKS) return;
