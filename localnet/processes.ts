@@ -79,7 +79,9 @@ export async function launchApp(node: NetworkNode, opts: LaunchOptions = {}): Pr
   const env = { ...process.env, ...opts.appEnv, SEQPOOL_LOG_LEVEL: opts.logLevel ?? process.env.SEQPOOL_LOG_LEVEL ?? 'info' };
   const app = spawnLogged(process.execPath, args, appLogFile(node.home), opts, env);
   try {
-    await waitForAbci(node.abciAddress, 20_000, app);
+    // Generous: a node joining a busy 10-validator localnet on 2 cores took over 20 s to load and
+    // listen (an exit is reported at once, so this only bounds a hung start).
+    await waitForAbci(node.abciAddress, 60_000, app);
   } catch (e) {
     throw new Error(`${node.name}: ${(e as Error).message}; see ${appLogFile(node.home)}`);
   }
