@@ -83,6 +83,7 @@ export async function launchApp(node: NetworkNode, opts: LaunchOptions = {}): Pr
     // listen (an exit is reported at once, so this only bounds a hung start).
     await waitForAbci(node.abciAddress, 60_000, app);
   } catch (e) {
+    app.kill('SIGKILL'); // not left behind by a start that failed (a hung one kept loading the host)
     throw new Error(`${node.name}: ${(e as Error).message}; see ${appLogFile(node.home)}`);
   }
   return app;
