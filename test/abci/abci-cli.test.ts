@@ -9,6 +9,7 @@ import { AbciServer } from '../../abci/server.js';
 import { silentLogger } from '../../common/log.js';
 import { runAbciCli, runAbciCliBatch } from './abci-cli.js';
 import { baseApp } from './helpers.js';
+import { freePort } from '../ports.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -211,7 +212,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function serve(app: AbciApplication, address = 'tcp://127.0.0.1:0'): Promise<string> {
+async function serve(app: AbciApplication, address?: string): Promise<string> {
+  address ??= `tcp://127.0.0.1:${await freePort()}`;
   const server = new AbciServer({ app, logger: silentLogger() });
   servers.push(server);
   return server.listen(address);

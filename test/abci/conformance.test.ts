@@ -9,6 +9,7 @@ import { signTx } from '../../app/txs.js';
 import { toHex } from '../../common/bytes.js';
 import { CHAIN_ID, initChainRequest, makeValidators, openApp } from '../app/harness.js';
 import { runAbciCliBatch } from './abci-cli.js';
+import { freePort } from '../ports.js';
 
 const GOLDEN = fileURLToPath(new URL('./golden/seqpool.abci.out', import.meta.url));
 const vals = makeValidators(4);
@@ -17,7 +18,7 @@ test('abci-cli batch against the seqpool app matches the golden output', async (
   const app = await openApp();
   await app.initChain(initChainRequest(vals)); // abci-cli has no init_chain command
   const server = new AbciServer({ app, logger: silentLogger() });
-  const address = await server.listen('tcp://127.0.0.1:0');
+  const address = await server.listen(`tcp://127.0.0.1:${await freePort()}`);
   const v = vals[0]!;
   const bind = toHex(signTx(v.privKey, { chainId: CHAIN_ID, signer: v.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'A'.repeat(44)}`, addrs: ['/ip4/127.0.0.1/tcp/4000'] } }));
   const script = [

@@ -11,6 +11,7 @@ import type { AbciApplication } from '../../abci/application.js';
 import { FrameDecoder, encodeFrame } from '../../abci/framing.js';
 import { parseAddress } from '../../abci/address.js';
 import { AbciServer } from '../../abci/server.js';
+import { freePort } from '../ports.js';
 
 /** A client that writes framed Requests and reads framed Responses in order. */
 export class TestClient {
@@ -179,7 +180,7 @@ export function useServers() {
     const { logger, lines } = captureLogger();
     const server = new AbciServer({ app, logger, maxFrameSize: opts.maxFrameSize });
     servers.push(server);
-    const address = await server.listen(opts.address ?? 'tcp://127.0.0.1:0');
+    const address = await server.listen(opts.address ?? `tcp://127.0.0.1:${await freePort()}`);
     const client = async () => {
       const c = await TestClient.connect(address);
       clients.push(c);

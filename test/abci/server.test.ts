@@ -19,8 +19,8 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const logged = (lines: LogLine[], level: number, re: RegExp) => lines.filter((l) => l.level === level && re.test(l.msg));
 
 describe('AbciServer transport', () => {
-  test('tcp: listens on an ephemeral port, answers Echo and Flush itself', async () => {
-    const { address, client, lines } = await start(baseApp());
+  test('tcp: port 0 listens on a port the kernel picks and reports it; answers Echo and Flush itself', async () => {
+    const { address, client, lines } = await start(baseApp(), { address: 'tcp://127.0.0.1:0' });
     expect(address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     expect(address).not.toBe('tcp://127.0.0.1:0');
     const c = await client();

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { concat, createPublicClient, createTestClient, http, keccak256, type Hex, type PublicClient } from 'viem';
 import { foundry } from 'viem/chains';
-import { startAnvil, type Anvil } from '../../contracts/devnet.js';
+import type { Anvil } from '../../contracts/devnet.js';
+import { startTestAnvil } from '../anvil.js';
 import { TxCode } from '../../app/codes.js';
 import { txSignBytes } from '../../app/txs.js';
 import { toHex } from '../../common/bytes.js';
@@ -20,7 +21,7 @@ let l2: PublicClient;
 let v: TestValidator;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 46101, chainId: 31338 });
+  anvil = await startTestAnvil({ chainId: 31338 });
   l2 = createPublicClient({ transport: http(anvil.url) }) as PublicClient;
   await createTestClient({ mode: 'anvil', chain: foundry, transport: http(anvil.url) }).mine({ blocks: 40 });
   v = testValidator();

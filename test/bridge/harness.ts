@@ -4,7 +4,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createPublicClient, createTestClient, createWalletClient, http, type Hex, type PublicClient, type TestClient, type WalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
@@ -12,8 +11,10 @@ import { observationDigest } from '../../app/observations.js';
 import type { StakingStateView } from '../../bridge/index.js';
 import type { L1StakingEvent, Observation } from '../../proto/seqpool.js';
 import { compileEmitter, emitterAbi } from './emitter.js';
+import { anvilBinary } from '../../contracts/devnet.js';
+import { track } from '../children.js';
+import { freePort } from '../ports.js';
 
-const ANVIL = fileURLToPath(new URL('../../node_modules/.bin/anvil', import.meta.url));
 // anvil's first default dev account (public test key, funded only on anvil).
 const DEV_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
@@ -26,8 +27,22 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-export async function startChain(port: number): Promise<Chain> {
-  const child: ChildProcess = spawn(ANVIL, ['--port', String(port), '--silent'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** anvil on a port from the test allocator, with an event emitter deployed; stopped at the end of the
+ * test file whatever happens (test/children.ts). */
+export async function startChain(): Promise<Chain> {
+  const port = await freePort();
+  // The binary itself, not node_modules/.bin/anvil (a node wrapper whose death leaves anvil running).
+  const child: ChildProcess = spawn(anvilBinary(), ['--port', String(port), '--silent'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3_000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  track({ stop });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
   const url = `http://127.0.0.1:${port}`;
@@ -51,15 +66,7 @@ export async function startChain(port: number): Promise<Chain> {
     wallet,
     test,
     emitter: receipt.contractAddress,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3_000)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+    stop,
   };
 }
 

@@ -6,7 +6,8 @@ import { createPublicClient, createTestClient, http, keccak256, parseEther, pars
 import { foundry } from 'viem/chains';
 import { artifact } from '../../contracts/artifacts.js';
 import { deployL1, initializeGroupKey, type L1Deployment } from '../../contracts/deploy.js';
-import { ANVIL_DEV_KEY, startAnvil, type Anvil } from '../../contracts/devnet.js';
+import { ANVIL_DEV_KEY, type Anvil } from '../../contracts/devnet.js';
+import { startTestAnvil } from '../anvil.js';
 import { l1DealerKey } from '../../bench/mpc-dealer.js';
 import { encodeL1GroupKey, type KeyShare } from '../../mpc/index.js';
 import { toHex } from '../../common/bytes.js';
@@ -55,7 +56,7 @@ function signedBatch(i: bigint, blocks: bigint): { hash: Hex } {
 const sender = (key: Hex, db: string, bumpAfterBlocks = 3) => new EvmTxSender({ label: 'L1', rpcUrl: anvil.url, chainId: CHAIN_ID, privateKey: key, dbPath: db, bumpAfterBlocks });
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 46100, chainId: CHAIN_ID });
+  anvil = await startTestAnvil({ chainId: CHAIN_ID });
   pub = createPublicClient({ transport: http(anvil.url) }) as PublicClient;
   rpc = createTestClient({ mode: 'anvil', chain: foundry, transport: http(anvil.url) });
   shares = l1DealerKey(3, 2, 'bridge-test');

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 beforeAll(async () => {
-  chain = await startChain(38000);
+  chain = await startChain();
 }, 30_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ let f: PoolFixture;
 const dir = tempDir();
 
 beforeAll(async () => {
-  f = await deployPool(38003);
+  f = await deployPool();
 }, 30_000);
 afterAll(async () => {
   await f?.chain.stop();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { createPublicClient, createTestClient, http, type PublicClient } from 'viem';
 import { foundry } from 'viem/chains';
 import { deployL1, deployL2, type L1Deployment, type L2Deployment } from '../../contracts/deploy.js';
-import { ANVIL_DEV_KEY, startAnvil, type Anvil } from '../../contracts/devnet.js';
+import { ANVIL_DEV_KEY, type Anvil } from '../../contracts/devnet.js';
+import { startTestAnvil } from '../anvil.js';
 import { generateValidatorKey, writeValidatorKey } from '../../cometbft-config/keys.js';
 import { silentLogger } from '../../common/log.js';
 import { startNode } from '../../node/node.js';
@@ -24,7 +25,7 @@ let l2pub: PublicClient;
 const dirs: { cleanup(): void }[] = [];
 
 beforeAll(async () => {
-  [l1, l2] = await Promise.all([startAnvil({ port: 46104, chainId: 31337 }), startAnvil({ port: 46105, chainId: 59902 })]);
+  [l1, l2] = await Promise.all([startTestAnvil({ chainId: 31337 }), startTestAnvil({ chainId: 59902 })]);
   d1 = await deployL1({ rpcUrl: l1.url, deployerKey: ANVIL_DEV_KEY });
   d2 = await deployL2({ rpcUrl: l2.url, deployerKey: ANVIL_DEV_KEY, initialSigner: '0x000000000000000000000000000000000000dEaD', firstStartBlock: 1n, firstEndBlock: 100n });
   l2pub = createPublicClient({ transport: http(l2.url) }) as PublicClient;

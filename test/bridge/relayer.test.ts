@@ -6,7 +6,8 @@ import { createPublicClient, createTestClient, encodeAbiParameters, http, parseA
 import { foundry } from 'viem/chains';
 import { artifact } from '../../contracts/artifacts.js';
 import { deployL1, deployL2, initializeGroupKey, type L1Deployment, type L2Deployment } from '../../contracts/deploy.js';
-import { ANVIL_DEV_KEY, startAnvil, type Anvil } from '../../contracts/devnet.js';
+import { ANVIL_DEV_KEY, type Anvil } from '../../contracts/devnet.js';
+import { startTestAnvil } from '../anvil.js';
 import { l1DealerKey } from '../../bench/mpc-dealer.js';
 import { encodeL1GroupKey, type KeyShare } from '../../mpc/index.js';
 import { toHex } from '../../common/bytes.js';
@@ -31,7 +32,7 @@ const RECOMMIT = parseAbiParameters('uint256, uint256, uint256, uint256, address
 const REWARDS = parseAbiParameters('uint256[], uint256[], uint256');
 
 beforeAll(async () => {
-  [l1, l2] = await Promise.all([startAnvil({ port: 46102, chainId: L1_ID }), startAnvil({ port: 46103, chainId: L2_ID })]);
+  [l1, l2] = await Promise.all([startTestAnvil({ chainId: L1_ID }), startTestAnvil({ chainId: L2_ID })]);
   pub1 = createPublicClient({ transport: http(l1.url) }) as PublicClient;
   pub2 = createPublicClient({ transport: http(l2.url) }) as PublicClient;
   shares = l1DealerKey(3, 2, 'relayer-test');

@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 beforeAll(async () => {
-  chain = await startChain(38001);
+  chain = await startChain();
 }, 30_000);
 
 afterAll(async () => {

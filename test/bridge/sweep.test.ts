@@ -10,7 +10,7 @@ const dirs: { cleanup(): void }[] = [];
 const running: L1Listener[] = [];
 
 beforeAll(async () => {
-  chain = await startChain(38002);
+  chain = await startChain();
 }, 30_000);
 
 afterEach(async () => {

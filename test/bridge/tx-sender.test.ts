@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createPublicClient, createTestClient, createWalletClient, http, parseAbi, parseEther, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { ANVIL_DEV_KEY, startAnvil, type Anvil } from '../../contracts/devnet.js';
+import { ANVIL_DEV_KEY, type Anvil } from '../../contracts/devnet.js';
+import { startTestAnvil } from '../anvil.js';
 import { EvmTxSender, WouldRevertError } from '../../bridge/index.js';
 import { tempDir, testValidator, type TestValidator } from './pool-fake.js';
 
@@ -15,7 +16,7 @@ let v: TestValidator;
 const dir = tempDir();
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 46107, chainId: 4242, extraArgs: ['--hardfork', 'berlin'] });
+  anvil = await startTestAnvil({ chainId: 4242, extraArgs: ['--hardfork', 'berlin'] });
   pub = createPublicClient({ transport: http(anvil.url) }) as PublicClient;
   v = testValidator();
   await createTestClient({ mode: 'anvil', chain: foundry, transport: http(anvil.url) }).setBalance({ address: v.eth, value: parseEther('1') });

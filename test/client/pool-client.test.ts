@@ -4,6 +4,7 @@
 // the client's error reporting: 404/400 with status and app code, an unreachable URL, a non-gateway.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '../ports.js';
 import { PoolClient, PoolClientError } from '../../client/pool-client.js';
 import { PoolParseError } from '../../client/pool-types.js';
 import { appQuery, startGateway, type Gateway } from '../../node/gateway.js';
@@ -21,7 +22,7 @@ describe('PoolClient against a gateway in front of a real app', () => {
     for (let i = 0; i < 2; i++) await chain.step();
     chain.setHead(6n);
     for (let i = 0; i < 3; i++) await chain.step();
-    gw = await startGateway({ host: '127.0.0.1', port: 0, query: appQuery(chain.app), logger: silentLogger() });
+    gw = await startGateway({ host: '127.0.0.1', port: await freePort(), query: appQuery(chain.app), logger: silentLogger() });
     client = new PoolClient(gw.url);
   });
   afterAll(() => gw?.close());
@@ -102,7 +103,7 @@ test('the genesis DKG session through /mpc/sessions/current and /mpc/sessions/{i
   // The sidecars bind their MPC peers first; the genesis DKG opens in the block where the last one lands.
   const binds = chain.vals.map((_, i) => chain.tx(i, { bindPeer: { peerId: `12D3KooW${'ABCD'[i]!.repeat(44)}`, addrs: [`/ip4/127.0.0.1/tcp/${4000 + i}`] } }, 1));
   await chain.step({ txs: binds });
-  const gw = await startGateway({ host: '127.0.0.1', port: 0, query: appQuery(chain.app), logger: silentLogger() });
+  const gw = await startGateway({ host: '127.0.0.1', port: await freePort(), query: appQuery(chain.app), logger: silentLogger() });
   try {
     const client = new PoolClient(gw.url);
     const session = await client.currentMpcSession();
@@ -118,11 +119,7 @@ test('the genesis DKG session through /mpc/sessions/current and /mpc/sessions/{i
 
 describe('PoolClient error reporting', () => {
   test('an unreachable gateway names the URL and what to check', async () => {
-    // A port that was free a moment ago: bind, read the port, close.
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
+    const port = await freePort(); // free, and nothing will listen on it
     const client = new PoolClient(`http://127.0.0.1:${port}/`);
     const err = (await client.currentEpoch().catch((e: unknown) => e)) as PoolClientError;
     expect(err).toBeInstanceOf(PoolClientError);
@@ -143,7 +140,8 @@ describe('PoolClient error reporting', () => {
         res.writeHead(reply.status, { 'content-type': 'application/json' });
         res.end(reply.body);
       });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = await freePort();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -165,7 +163,8 @@ describe('PoolClient error reporting', () => {
 
     test('a gateway that does not answer in time is a status-0 error naming the timeout', async () => {
       const slow = createServer(() => undefined); // never answers
-      await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+      const slowPort = await freePort();
+      await new Promise<void>((r) => slow.listen(slowPort, '127.0.0.1', r));
       const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
       try {
         await expect(new PoolClient(slowUrl, { timeoutMs: 150 }).status()).rejects.toMatchObject({ status: 0, message: expect.stringContaining('(no answer within 150 ms)') });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { generateNetwork, NetworkOptionsError, readManifest, loadValidatorKey, loadNodeKey, type GenerateNetworkOptions } from '../../cometbft-config/index.js';
-import { allocateAutoPorts } from '../../cometbft-config/ports.js';
+import { PORTS_PER_NODE } from '../../cometbft-config/ports.js';
+import { freePortBlock } from '../ports.js';
 import { silentLogger } from '../../common/log.js';
 
 let root: string;
@@ -14,7 +15,8 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const logger = silentLogger();
-const gen = (o: Partial<GenerateNetworkOptions>) => generateNetwork({ dir: join(root, 'net'), validators: 1, portSearchFrom: 23_000, logger, ...o });
+const gen = async (o: Partial<GenerateNetworkOptions>) =>
+  generateNetwork({ dir: join(root, 'net'), validators: 1, portSearchFrom: await freePortBlock(PORTS_PER_NODE * (o.validators ?? 1)), logger, ...o });
 type Toml = Record<string, Record<string, unknown>> & Record<string, unknown>;
 const toml = (home: string): Toml => parse(readFileSync(join(home, 'config', 'config.toml'), 'utf8')) as Toml;
 
@@ -50,13 +52,14 @@ test('four nodes: homes, manifest, peers and genesis agree with each other', asy
 });
 
 test('a seed gives the same keys every time, different seeds give different keys', async () => {
-  const a = await generateNetwork({ dir: join(root, 'a'), validators: 2, seed: 's1', portSearchFrom: 23_100, logger });
-  const b = await generateNetwork({ dir: join(root, 'b'), validators: 2, seed: 's1', portSearchFrom: 23_100, logger });
-  const c = await generateNetwork({ dir: join(root, 'c'), validators: 2, seed: 's2', portSearchFrom: 23_100, logger });
+  const from = await freePortBlock(2 * PORTS_PER_NODE);
+  const a = await generateNetwork({ dir: join(root, 'a'), validators: 2, seed: 's1', portSearchFrom: from, logger });
+  const b = await generateNetwork({ dir: join(root, 'b'), validators: 2, seed: 's1', portSearchFrom: from, logger });
+  const c = await generateNetwork({ dir: join(root, 'c'), validators: 2, seed: 's2', portSearchFrom: from, logger });
   expect(b.nodes.map((n) => [n.validatorAddress, n.nodeId])).toEqual(a.nodes.map((n) => [n.validatorAddress, n.nodeId]));
   expect(c.nodes[0]!.validatorAddress).not.toBe(a.nodes[0]!.validatorAddress);
   expect(a.nodes[0]!.validatorAddress).not.toBe(a.nodes[1]!.validatorAddress);
-  const r = await generateNetwork({ dir: join(root, 'r'), validators: 2, portSearchFrom: 23_100, logger });
+  const r = await generateNetwork({ dir: join(root, 'r'), validators: 2, portSearchFrom: from, logger });
   expect(r.nodes[0]!.validatorAddress).not.toBe(a.nodes[0]!.validatorAddress);
 });
 
@@ -67,8 +70,8 @@ test('options are checked with clear errors', async () => {
     [{ validators: 2.5 }, /validators must be an integer/],
     [{ validators: 2, hosts: ['a:1', 'nope'] }, /"nope" is not host:port/],
     [{ validators: 2, hosts: ['a:26656'] }, /hosts has 1 entries for 2 validators/],
-    [{ validators: 2, hosts: ['a:26656', 'b:26656'], basePort: 30000 }, /basePort is for a localnet/],
-    [{ basePort: 70000 }, /basePort/],
+    [{ validators: 2, hosts: ['a:26656', 'b:26656'], basePort: 30000 }, /basePort is for a localnet/], // port-lint: refused before any bind
+    [{ basePort: 70000 }, /basePort/], // port-lint: refused before any bind
     [{ validators: 2, power: [1n] }, /power has 1 entries for 2 validators/],
     [{ consensus: { timeout_commit: 'fast' } }, /Go duration/],
     [{ chainId: '' }, /chainId/],
@@ -102,7 +105,7 @@ test('refuses a non-empty directory, and overwrite replaces only a network we ge
 });
 
 test('a busy fixed base port fails before anything is written', async () => {
-  const base = (await allocateAutoPorts(1, 23_200))[0]!.p2p;
+  const base = await freePortBlock(PORTS_PER_NODE);
   const s: Server = createServer();
   await new Promise<void>((r) => s.listen({ port: base + 2, host: '127.0.0.1' }, r));
   try {
@@ -138,7 +141,7 @@ test('multi-host mode advertises each host and dials peers there', async () => {
 });
 
 test('the upper bound of 64 validators generates, with room for every peer', async () => {
-  const m = await gen({ validators: 64, seed: 'big', portSearchFrom: 23_300 });
+  const m = await gen({ validators: 64, seed: 'big' });
   expect(m.nodes).toHaveLength(64);
   expect(new Set(m.nodes.map((n) => n.validatorAddress)).size).toBe(64);
   expect(new Set(m.nodes.map((n) => n.nodeId)).size).toBe(64);

@@ -8,14 +8,15 @@ import {
   PortInUseError,
   PORTS_PER_NODE,
 } from '../../cometbft-config/ports.js';
+import { freePortBlock } from '../ports.js';
 
 const servers: Server[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
 
-/** Holds a loopback port for the rest of the file; the port is chosen by the kernel. */
-async function occupy(port = 0): Promise<number> {
+/** Holds a loopback port for the rest of the file. */
+async function occupy(port: number): Promise<number> {
   const s = createServer();
   servers.push(s);
   await new Promise<void>((resolve, reject) => {
@@ -27,13 +28,13 @@ async function occupy(port = 0): Promise<number> {
   return addr.port;
 }
 
-/** A free range to test in, found by the allocator itself, in 24000+ so other suites do not collide. */
-async function freeBase(count: number, from: number): Promise<number> {
-  return (await allocateAutoPorts(count, from))[0]!.p2p;
+/** A free range to test in, from the test suite's port allocator (test/ports.ts). */
+async function freeBase(count: number): Promise<number> {
+  return freePortBlock(count * PORTS_PER_NODE);
 }
 
 test('each node gets a contiguous block of six ports in role order', async () => {
-  const base = await freeBase(3, 24_000);
+  const base = await freeBase(3);
   const ports = await allocateFixedPorts(3, base);
   expect(ports[0]).toEqual({ p2p: base, rpc: base + 1, abci: base + 2, rest: base + 3, mpc: base + 4, spare: base + 5 });
   expect(ports[2]!.p2p).toBe(base + 2 * PORTS_PER_NODE);
@@ -42,7 +43,7 @@ test('each node gets a contiguous block of six ports in role order', async () =>
 });
 
 test('a busy port in a fixed range fails with an error naming the port, node and role', async () => {
-  const base = await freeBase(2, 24_100);
+  const base = await freeBase(2);
   const busy = await occupy(base + PORTS_PER_NODE + 1); // node1 rpc
   expect(await isPortFree(busy)).toBe(false);
   const err = await allocateFixedPorts(2, base).catch((e: unknown) => e);
@@ -52,7 +53,7 @@ test('a busy port in a fixed range fails with an error naming the port, node and
 });
 
 test("'auto' skips past a busy port to the next free contiguous range", async () => {
-  const base = await freeBase(2, 24_200);
+  const base = await freeBase(2);
   const busy = await occupy(base + 3);
   const ports = await allocateAutoPorts(2, base);
   expect(ports[0]!.p2p).toBeGreaterThan(busy);

@@ -31,7 +31,7 @@ let inbox: Address;
 const ZERO = `0x${'00'.repeat(32)}` as Hex;
 
 beforeAll(async () => {
-  chain = await startChain(36003);
+  chain = await startChain();
   key = new PoolKey(4, 3);
   inbox = await chain.deploy('BatchInbox', [chain.accounts[0]!.address, key.groupKey, 1n]);
 });

@@ -9,21 +9,22 @@ import { deployL1, deployL2, initializeGroupKey, readDeployment, writeDeployment
 import { ANVIL_DEV_KEY, startAnvil, type Anvil } from '../../contracts/devnet.js';
 import { DEV_KEYS, PoolKey } from './helpers.js';
 import { privateKeyToAccount } from 'viem/accounts';
+import { track } from '../children.js';
+import { freePort } from '../ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seqpool-deploy-'));
 let l1: Anvil;
 let l2: Anvil;
 
 beforeAll(async () => {
+  // Each anvil is registered as soon as it runs: if the other one fails to start, this one is still
+  // stopped at the end of the file (test/children.ts).
   [l1, l2] = await Promise.all([
-    startAnvil({ port: 36005, chainId: 31337, logFile: join(dir, 'l1.log') }),
-    startAnvil({ port: 36006, chainId: 901, blockTime: 1, logFile: join(dir, 'l2.log') }),
+    startAnvil({ port: await freePort(), chainId: 31337, logFile: join(dir, 'l1.log') }).then(track),
+    startAnvil({ port: await freePort(), chainId: 901, blockTime: 1, logFile: join(dir, 'l2.log') }).then(track),
   ]);
 });
-afterAll(async () => {
-  await Promise.all([l1?.stop(), l2?.stop()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const read = <T>(url: string, address: Address, name: ContractName, functionName: string, args: unknown[] = []) =>
   createPublicClient({ transport: http(url) }).readContract({ abi: artifact(name).abi as Abi, address, functionName, args }) as Promise<T>;
@@ -35,7 +36,7 @@ test('anvil answers with its chain id, logs to a file, mines on its block time, 
   await new Promise((r) => setTimeout(r, 2_200));
   expect(await pub.getBlockNumber({ cacheTime: 0 })).toBeGreaterThan(b0);
   expect(existsSync(join(dir, 'l2.log'))).toBe(true);
-  await expect(startAnvil({ port: 36005, chainId: 5 })).rejects.toThrow(/already answers/);
+  await expect(startAnvil({ port: l1.port, chainId: 5 })).rejects.toThrow(/already answers/);
 });
 
 test('deploys L1 and L2, records the addresses, and sets the group key later', async () => {
@@ -68,7 +69,7 @@ test('deploys L1 and L2, records the addresses, and sets the group key later', a
 }, 60_000);
 
 test('stop ends the anvil process', async () => {
-  const a = await startAnvil({ port: 36007, chainId: 7 });
+  const a = track(await startAnvil({ port: await freePort(), chainId: 7 }));
   await a.stop();
   expect(() => process.kill(a.pid, 0)).toThrow();
 });

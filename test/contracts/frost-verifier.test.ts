@@ -22,7 +22,7 @@ const verify = (digest: Hex, key: Hex, sig: Hex) => chain.read<boolean>(verifier
 const verifyMessage = (msg: Hex, key: Hex, sig: Hex) => chain.read<boolean>(verifier, 'FrostVerifierHarness', 'verifyMessage', [msg, key, sig]);
 
 beforeAll(async () => {
-  chain = await startChain(36000);
+  chain = await startChain();
   verifier = await chain.deploy('FrostVerifierHarness', []);
 });
 afterAll(async () => chain?.stop());

@@ -7,6 +7,8 @@ import { encodeL1GroupKey, encodeL1Signature, l1Digest, type KeyShare } from '..
 import { l1DealerKey, thresholdSign } from '../../bench/mpc-dealer.js';
 import { artifact, type ContractName } from '../../contracts/artifacts.js';
 import { startAnvil, type Anvil } from '../../contracts/devnet.js';
+import { track } from '../children.js';
+import { freePort } from '../ports.js';
 
 export const hex = (b: Uint8Array): Hex => `0x${bytesToHex(b)}`;
 export const bytes = (h: Hex): Uint8Array => hexToBytes(h.slice(2));
@@ -60,8 +62,9 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-export async function startChain(port: number, chainId = 31337): Promise<Chain> {
-  const anvil = await startAnvil({ port, chainId });
+/** An anvil on a port from the test allocator, stopped at the end of the test file whatever happens. */
+export async function startChain(chainId = 31337): Promise<Chain> {
+  const anvil = track(await startAnvil({ port: await freePort(), chainId }));
   const transport = http(anvil.url);
   const pub = createPublicClient({ transport }) as PublicClient;
   const accounts = DEV_KEYS.map((k) => privateKeyToAccount(k));

@@ -30,7 +30,7 @@ const slashPayload = (id: bigint, amount: bigint, nonce: bigint) => encodeAbiPar
 const rotatePayload = (key: Hex, nonce: bigint) => encodeAbiParameters([{ type: 'bytes' }, { type: 'uint256' }], [key, nonce]);
 
 beforeAll(async () => {
-  f = await deployPool(36002);
+  f = await deployPool();
   for (const amount of [TOKENS(40_000), TOKENS(20_000)]) {
     const s = await newSigner(f.chain);
     const r = await f.chain.write(f.locker, f.pool, 'LockingPool', 'lockFor', [s.account.address, amount, s.pubkey]);

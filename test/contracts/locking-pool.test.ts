@@ -9,7 +9,7 @@ let f: PoolFixture;
 const DAY = 86_400;
 
 beforeAll(async () => {
-  f = await deployPool(36001);
+  f = await deployPool();
 });
 afterAll(async () => f?.chain.stop());
 

@@ -24,8 +24,8 @@ export async function newSigner(chain: Chain): Promise<{ account: PrivateKeyAcco
   return { account, pubkey: `0x${account.publicKey.slice(4)}` };
 }
 
-export async function deployPool(port: number, opts: { groupKey?: Hex } = {}): Promise<PoolFixture> {
-  const chain = await startChain(port);
+export async function deployPool(opts: { groupKey?: Hex } = {}): Promise<PoolFixture> {
+  const chain = await startChain();
   const [owner, locker, stranger] = chain.accounts as [PrivateKeyAccount, PrivateKeyAccount, PrivateKeyAccount];
   const key = new PoolKey(4, 3);
   const token = await chain.deploy('StakeToken', [owner.address]);

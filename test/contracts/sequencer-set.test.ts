@@ -13,7 +13,7 @@ const [A, B, C, D, E, F, G, H] = who as [Address, Address, Address, Address, Add
 const ZERO_ADDR = '0x0000000000000000000000000000000000000000' as Address;
 
 beforeAll(async () => {
-  chain = await startChain(36004, 31338);
+  chain = await startChain(31338);
   key = new PoolKey(4, 3);
   set = await chain.deploy('SequencerSet', [chain.accounts[0]!.address, key.groupKey, A, 1n, 100n]);
 });

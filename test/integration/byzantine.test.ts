@@ -17,7 +17,6 @@ beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     power: [40n, 40n, 10n, 10n],
-    portSearchFrom: 32_000,
     nodeOptions: (i, home) => ({ observationsFile: observationsFile(home), appEnv: BYZANTINE[i] ? { SEQPOOL_TEST_BYZANTINE_VE: BYZANTINE[i]! } : ({} as Record<string, string>) }),
   });
 });

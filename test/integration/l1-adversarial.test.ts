@@ -26,8 +26,6 @@ beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     l1: true,
-    basePort: 27200,
-    anvilPorts: { l1: 27300, l2: 27301 },
     params: { l1Confirmations: 2, exitDelaySeconds: 60 },
     // No sidecars, so no group key and no batches: the tests below stop L1's mining and read its
     // mempool, which the pool's appendBatch and relay txs would crowd.

@@ -21,7 +21,7 @@ let pool: Address;
 let l1Url: string;
 
 beforeAll(async () => {
-  net = await startTestnet({ validators: 4, l1: true, basePort: 27000, anvilPorts: { l1: 27100, l2: 27101 }, params: { l1Confirmations: 2, exitDelaySeconds: 60 } });
+  net = await startTestnet({ validators: 4, l1: true, params: { l1Confirmations: 2, exitDelaySeconds: 60 } });
   const d = readDeployment(net.dir).l1!;
   pool = d.lockingPool as Address;
   l1Url = d.rpcUrl;

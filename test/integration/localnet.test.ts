@@ -15,7 +15,7 @@ let net: Testnet;
 const rpc = () => net.manifest.nodes.map((n) => n.rpcUrl);
 
 beforeAll(async () => {
-  net = await startTestnet({ validators: 4, portSearchFrom: 30_000, nodeOptions: (_i, home) => ({ observationsFile: observationsFile(home) }) });
+  net = await startTestnet({ validators: 4, nodeOptions: (_i, home) => ({ observationsFile: observationsFile(home) }) });
 });
 afterAll(async () => net?.stop());
 

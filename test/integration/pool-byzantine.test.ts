@@ -19,8 +19,6 @@ beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     l1: true,
-    basePort: 29000,
-    anvilPorts: { l1: 29100, l2: 29101 },
     sidecarEnv: (i) => (i === BYZANTINE ? { SEQPOOL_TEST_BYZANTINE_SIDECAR: 'bad-shares' } : undefined),
     nodeOptions: () => ({ appEnv: { SEQPOOL_TEST_BATCH_MISMATCH: '1' } }),
   });

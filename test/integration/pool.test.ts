@@ -19,7 +19,7 @@ let client: PoolClient;
 let groupKeyL1: string;
 
 beforeAll(async () => {
-  net = await startTestnet({ validators: 4, l1: true, basePort: 28200, anvilPorts: { l1: 28300, l2: 28301 } });
+  net = await startTestnet({ validators: 4, l1: true });
   client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));
 }, 240_000);
 

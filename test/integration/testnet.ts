@@ -8,30 +8,46 @@ import { stopPid } from '../../localnet/processes.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { PORTS_PER_NODE } from '../../cometbft-config/ports.js';
+import { track } from '../children.js';
+import { freePortBlock } from '../ports.js';
 
 export interface Testnet extends Localnet {
   dir: string;
   stop(): Promise<void>;
 }
 
-export async function startTestnet(opts: Omit<UpOptions, 'dir'>): Promise<Testnet> {
+/** Validators a test may add to a running testnet (joins) within its port block. */
+const SPARE_VALIDATORS = 3;
+
+/**
+ * A localnet in a temp dir on ports from the test allocator (test/ports.ts): one block holds every
+ * validator's ports, room for joiners, and the two anvils at its end. The testnet is registered with
+ * test/children.ts, so its processes are stopped at the end of the file even if the test's own setup
+ * throws before its afterAll learns of it; stop() may be called any number of times.
+ */
+export async function startTestnet(opts: Omit<UpOptions, 'dir' | 'basePort' | 'portSearchFrom' | 'anvilPorts'>): Promise<Testnet> {
   const dir = mkdtempSync(join(tmpdir(), 'seqpool-it-'));
-  // A fixed base port is where the search for a free block starts: test ports lie in the kernel's
-  // ephemeral range (32768-60999), where any outgoing connection may hold one for a while.
-  const ports = typeof opts.basePort === 'number' ? { basePort: 'auto' as const, portSearchFrom: opts.basePort } : {};
-  const net = await localnetUp({ dir, readyTimeoutMs: 90_000, logLevel: 'debug', ...opts, ...ports });
-  return {
-    ...net,
-    dir,
-    async stop() {
+  const size = (opts.validators + SPARE_VALIDATORS) * PORTS_PER_NODE + 2;
+  const first = await freePortBlock(size);
+  const ports = { basePort: 'auto' as const, portSearchFrom: first, anvilPorts: { l1: first + size - 2, l2: first + size - 1 } };
+  let stopped = false;
+  let net: Awaited<ReturnType<typeof localnetUp>> | undefined;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (net) {
       // Tests restart validators, so the live processes are in net.processes, not localnet.json.
       await Promise.all(net.processes.map((p) => stopPid(p.sidecar?.pid)));
       await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
       await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
-      await localnetDown(dir);
-      if (!process.env.SEQPOOL_KEEP_TESTNET) rmSync(dir, { recursive: true, force: true });
-    },
+      await localnetDown(dir).catch(() => undefined);
+    }
+    if (!process.env.SEQPOOL_KEEP_TESTNET) rmSync(dir, { recursive: true, force: true });
   };
+  track({ stop });
+  net = await localnetUp({ dir, readyTimeoutMs: 90_000, logLevel: 'debug', ...opts, ...ports });
+  return { ...net, dir, stop };
 }
 
 export const observationsFile = (home: string) => join(home, 'observations.json');

@@ -7,6 +7,7 @@ import { utf8, toHex } from '../../common/bytes.js';
 import { silentLogger } from '../../common/log.js';
 import { initChainRequest, makeValidators, openApp, runBlock } from '../app/harness.js';
 import type { SeqpoolApp } from '../../app/app.js';
+import { freePort } from '../ports.js';
 
 const ok = (value: unknown, height = 7n): QueryAnswer => ({ code: 0, value: utf8(JSON.stringify(value)), height });
 const fail = (code: number, log: string): QueryAnswer => ({ code, value: new Uint8Array(), log, height: 7n });
@@ -26,7 +27,7 @@ describe('gateway with a scripted app', () => {
   beforeAll(async () => {
     gw = await startGateway({
       host: '127.0.0.1',
-      port: 0,
+      port: await freePort(),
       logger: silentLogger(),
       timeoutMs: 300,
       query: async (path) => {
@@ -193,7 +194,7 @@ describe('gateway with a scripted app', () => {
   test('listening on a port in use fails with a readable reason; close() is idempotent', async () => {
     const port = Number(new URL(gw.url).port);
     await expect(startGateway({ host: '127.0.0.1', port, query: async () => ok({}) })).rejects.toThrow(`gateway cannot listen on 127.0.0.1:${port} (EADDRINUSE): the port is in use`);
-    const other = await startGateway({ host: '127.0.0.1', port: 0, query: async () => ok({}) });
+    const other = await startGateway({ host: '127.0.0.1', port: await freePort(), query: async () => ok({}) });
     await Promise.all([other.close(), other.close()]);
     await expect(fetch(other.url + '/status')).rejects.toThrow();
   });
@@ -206,7 +207,7 @@ describe('gateway in front of a real SeqpoolApp', () => {
 
   beforeAll(async () => {
     app = await openApp();
-    gw = await startGateway({ host: '127.0.0.1', port: 0, query: appQuery(app), logger: silentLogger() });
+    gw = await startGateway({ host: '127.0.0.1', port: await freePort(), query: appQuery(app), logger: silentLogger() });
   });
   afterAll(() => gw.close());
 

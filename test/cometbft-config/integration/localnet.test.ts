@@ -8,6 +8,8 @@ import { defaultCometbftBin } from '../../../cometbft-config/config-toml.js';
 import { generateNetwork } from '../../../cometbft-config/network.js';
 import type { NetworkManifest, NetworkNode } from '../../../cometbft-config/manifest.js';
 import { silentLogger } from '../../../common/log.js';
+import { PORTS_PER_NODE } from '../../../cometbft-config/ports.js';
+import { freePortBlock } from '../../ports.js';
 
 const bin = defaultCometbftBin();
 const WAIT_MS = 60_000;
@@ -62,7 +64,8 @@ async function waitForHeight(node: NetworkNode, height: number, child: ChildProc
   throw new Error(`${node.name} did not reach height ${height} within ${WAIT_MS / 1000}s (last: ${last}):\n${logTail(node)}`);
 }
 
-async function network(validators: number, portSearchFrom: number): Promise<NetworkManifest> {
+async function network(validators: number): Promise<NetworkManifest> {
+  const portSearchFrom = await freePortBlock(validators * PORTS_PER_NODE);
   const dir = mkdtempSync(join(tmpdir(), `seqpool-localnet${validators}-`));
   dirs.push(dir);
   return generateNetwork({ dir: join(dir, 'net'), validators, portSearchFrom, logLevel: 'info', logger: silentLogger() });
@@ -87,7 +90,7 @@ afterAll(async () => {
 });
 
 test('a single secp256k1 validator commits blocks past the vote-extension height', async () => {
-  const m = await network(1, 21_000);
+  const m = await network(1);
   const node = m.nodes[0]!;
   const status = await waitForHeight(node, 4, start(node));
   // The running node reports the identity we generated, so the binary accepted our key files.
@@ -100,7 +103,7 @@ test('a single secp256k1 validator commits blocks past the vote-extension height
 }, 90_000);
 
 test('four validators in four processes reach height 5 and all of them sign', async () => {
-  const m = await network(4, 22_000);
+  const m = await network(4);
   const procs = m.nodes.map(start);
   await Promise.all(m.nodes.map((n, i) => waitForHeight(n, 5, procs[i]!)));
 

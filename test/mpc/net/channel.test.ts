@@ -12,12 +12,13 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { loadOrCreatePeerKey } from '../../../mpc/net/peer-key.js';
 import { multiaddr } from '@multiformats/multiaddr';
+import { loopbackMultiaddr } from '../../ports.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 async function rawNode(keyFile: string) {
   const { key } = await loadOrCreatePeerKey(keyFile);
-  return createLibp2p({ privateKey: key, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] });
+  return createLibp2p({ privateKey: key, addresses: { listen: [await loopbackMultiaddr()] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] });
 }
 
 let cluster: Cluster;

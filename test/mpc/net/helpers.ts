@@ -6,6 +6,7 @@ import { MpcChannel, type ChannelPeer, type MpcChannelOptions } from '../../../m
 import { seal } from '../../../mpc/envelope.js';
 import { IdentityKey } from '../../../mpc/identity.js';
 import { silentLogger } from '../../../common/log.js';
+import { loopbackMultiaddr } from '../../ports.js';
 
 export interface Node {
   name: string;
@@ -52,7 +53,7 @@ export class Cluster {
 
   async add(name: string, opts: Partial<MpcChannelOptions> = {}, identity = IdentityKey.generate()): Promise<Node> {
     const keyFile = opts.peerKeyFile ?? join(this.dir, `${name}.key`);
-    const ch = await MpcChannel.create({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger(), ...opts, peerKeyFile: keyFile });
+    const ch = await MpcChannel.create({ listen: [await loopbackMultiaddr()], logger: silentLogger(), ...opts, peerKeyFile: keyFile });
     const inbox = new Inbox();
     ch.onMessage((from, envelope) => inbox.push({ from, envelope }));
     const node = { name, ch, identity, keyFile, inbox };
@@ -62,7 +63,7 @@ export class Cluster {
 
   /** Replaces a (stopped) node's channel with a new one, as a restarted process would. */
   async restart(node: Node, opts: Partial<MpcChannelOptions> = {}): Promise<void> {
-    const ch = await MpcChannel.create({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger(), ...opts, peerKeyFile: node.keyFile });
+    const ch = await MpcChannel.create({ listen: [await loopbackMultiaddr()], logger: silentLogger(), ...opts, peerKeyFile: node.keyFile });
     node.inbox = new Inbox();
     ch.onMessage((from, envelope) => node.inbox.push({ from, envelope }));
     node.ch = ch;

@@ -3,6 +3,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { startSidecar } from '../../../mpc/sidecar/sidecar.js';
 import { Cluster, FAST } from './helpers.js';
+import { loopbackMultiaddr } from '../../ports.js';
 
 test('4 sidecars on libp2p: bind peers, DKG, sign', async () => {
   const c = new Cluster(4);
@@ -17,7 +18,7 @@ test('4 sidecars on libp2p: bind peers, DKG, sign', async () => {
         heights: c.chain.heightSource(),
         l2: c.l2,
         logger: x.log.logger('sidecar'),
-        config: { listen: ['/ip4/127.0.0.1/tcp/0'], roundTimeoutMs: 2000 },
+        config: { listen: [await loopbackMultiaddr()], roundTimeoutMs: 2000 },
       });
     }
     await c.block(100); // BindPeer txs in

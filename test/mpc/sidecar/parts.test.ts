@@ -19,6 +19,7 @@ import type { PublicKeyPackage } from '../../../mpc/keys/types.js';
 import { l1Digest } from '../../../mpc/l1.js';
 import { FakeChain } from './fake-chain.js';
 import { FakeL2, batchPayload } from './helpers.js';
+import { freePort } from '../../ports.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -101,7 +102,8 @@ describe('chain follower against a CometBFT-like server', () => {
       ws.on('close', () => sockets.delete(ws));
       ws.on('message', (d) => subscribes.push((JSON.parse(d.toString()) as { params: { query: string } }).params.query));
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   afterAll(async () => {
