@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {FrostAuthorized} from "./FrostAuthorized.sol";
+import {FrostVerifier} from "./FrostVerifier.sol";
 
 /// @title LockingPool
 /// @notice Sequencers join and leave the pool only here (DESIGN flow 1): a whitelisted owner locks
@@ -13,6 +14,10 @@ import {FrostAuthorized} from "./FrostAuthorized.sol";
 /// Every state change of a sequencer emits an event with that sequencer's nonce (1 for Locked, +1
 /// per event), so the chain's listeners can apply them in order and notice a gap. Rewards and
 /// slashing are authorised by the pool's FROST signature, not by an EOA.
+/// @dev Once the pool's signature on a reward or slash verifies, the call never reverts: it consumes
+/// the auth nonce even when the action has become moot (the sequencer claimed its stake, the reserve
+/// is short), and records what it did instead with an event. The pool signs these one auth nonce at a
+/// time, so a signed action L1 refused for ever would hold up every later one (decision 30).
 contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -44,6 +49,10 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
     uint256 public totalLocked;
     /// Tokens available for rewards (funded, plus slashed stake).
     uint256 public rewardReserve;
+    /// Signed rewards the reserve could not cover when they were distributed, by sequencer; anyone
+    /// pays them out with payOwedRewards once the reserve is funded again.
+    mapping(uint256 sequencerId => uint256 amount) public rewardsOwed;
+    uint256 public totalRewardsOwed;
 
     mapping(uint256 sequencerId => Sequencer) public sequencers;
     /// The sequencer a signer holds (0 = none); a signer holds at most one until it is claimed.
@@ -57,6 +66,13 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
     event SignerChange(uint256 indexed sequencerId, uint256 nonce, address indexed oldSigner, address indexed newSigner, bytes signerPubkey);
     event Slashed(uint256 indexed sequencerId, uint256 nonce, uint256 amount, uint256 total, uint256 authNonce);
     event RewardPaid(uint256 indexed sequencerId, address indexed recipient, uint256 amount, uint256 authNonce);
+    /// A signed reward the reserve could not cover: owed to the sequencer's owner (payOwedRewards).
+    event RewardOwed(uint256 indexed sequencerId, uint256 amount, uint256 authNonce);
+    /// A signed reward L1 cannot pay to anyone (unknown sequencer, malformed payload): dropped.
+    event RewardSkipped(uint256 indexed sequencerId, uint256 amount, uint256 authNonce, string reason);
+    event OwedRewardsPaid(uint256 indexed sequencerId, address indexed recipient, uint256 amount);
+    /// A signed slash of a sequencer that holds no stake any more (claimed, unknown): nothing to take.
+    event SlashSkipped(uint256 indexed sequencerId, uint256 amount, uint256 authNonce, string reason);
     event RewardsFunded(address indexed from, uint256 amount);
     event WhitelistChanged(address indexed account, bool allowed);
     event MinLockChanged(uint256 oldValue, uint256 newValue);
@@ -67,6 +83,7 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
     error AmountOutOfBounds(uint256 total, uint256 minLock, uint256 maxLock);
     error ZeroAmount();
     error InvalidPubkey();
+    error PubkeyNotOnCurve();
     error PubkeyMismatch(address signer, address derived);
     error SignerInUse(address signer, uint256 sequencerId);
     error UnknownSequencer(uint256 sequencerId);
@@ -75,9 +92,7 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
     error WrongStatus(uint256 sequencerId, Status status);
     error ExitDelayNotPassed(uint256 deactivationTime);
     error InvalidBounds();
-    error LengthMismatch();
     error InsufficientReserve(uint256 needed, uint256 available);
-    error SlashTooLarge(uint256 amount, uint256 locked);
 
     constructor(IERC20 stakeToken, address initialOwner, bytes memory initialGroupKey) FrostAuthorized(initialOwner, initialGroupKey) {
         token = stakeToken;
@@ -162,36 +177,69 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
 
     /// @notice Pays rewards to sequencer owners from the reserve.
     /// Signed payload: abi.encode(uint256[] sequencerIds, uint256[] amounts, uint256 authNonce).
+    /// After the signature verifies nothing reverts: an entry the reserve cannot cover is owed
+    /// (RewardOwed), one for an unknown sequencer is dropped (RewardSkipped). Paused: reverts before
+    /// the nonce is used, so the request waits for the unpause instead of being lost.
     function distributeRewards(uint256[] calldata sequencerIds, uint256[] calldata amounts, bytes calldata signature) external whenNotPaused nonReentrant {
-        if (sequencerIds.length != amounts.length) revert LengthMismatch();
         uint256 authN = _useNonce();
         _authorize(DISTRIBUTE_REWARDS, abi.encode(sequencerIds, amounts, authN), signature);
-        uint256 total;
-        for (uint256 i; i < amounts.length; ++i) total += amounts[i];
-        if (total > rewardReserve) revert InsufficientReserve(total, rewardReserve);
-        rewardReserve -= total;
+        if (sequencerIds.length != amounts.length) {
+            emit RewardSkipped(0, 0, authN, "sequencerIds and amounts differ in length");
+            return;
+        }
         for (uint256 i; i < sequencerIds.length; ++i) {
-            Sequencer storage s = sequencers[sequencerIds[i]];
-            if (s.status == Status.None) revert UnknownSequencer(sequencerIds[i]);
-            token.safeTransfer(s.owner, amounts[i]);
-            emit RewardPaid(sequencerIds[i], s.owner, amounts[i], authN);
+            uint256 id = sequencerIds[i];
+            uint256 amount = amounts[i];
+            Sequencer storage s = sequencers[id];
+            if (s.status == Status.None) {
+                emit RewardSkipped(id, amount, authN, "unknown sequencer");
+            } else if (amount > rewardReserve) {
+                rewardsOwed[id] += amount;
+                totalRewardsOwed += amount;
+                emit RewardOwed(id, amount, authN);
+            } else {
+                rewardReserve -= amount;
+                token.safeTransfer(s.owner, amount);
+                emit RewardPaid(id, s.owner, amount, authN);
+            }
         }
     }
 
-    /// @notice Moves `amount` of a sequencer's stake (active or unlocking) into the reward reserve.
+    /// @notice Pays a sequencer's owed rewards (see distributeRewards) from the reserve; anyone may call.
+    function payOwedRewards(uint256 sequencerId) external whenNotPaused nonReentrant {
+        uint256 amount = rewardsOwed[sequencerId];
+        if (amount == 0) revert ZeroAmount();
+        if (amount > rewardReserve) revert InsufficientReserve(amount, rewardReserve);
+        rewardsOwed[sequencerId] = 0;
+        totalRewardsOwed -= amount;
+        rewardReserve -= amount;
+        address owner_ = sequencers[sequencerId].owner;
+        token.safeTransfer(owner_, amount);
+        emit OwedRewardsPaid(sequencerId, owner_, amount);
+    }
+
+    /// @notice Moves up to `amount` of a sequencer's stake (active or unlocking) into the reward reserve.
     /// Signed payload: abi.encode(uint256 sequencerId, uint256 amount, uint256 authNonce). Works
-    /// while paused: a pause must not shield a misbehaving sequencer.
+    /// while paused: a pause must not shield a misbehaving sequencer. After the signature verifies
+    /// nothing reverts: the slash takes at most the remaining stake, and a sequencer with none left
+    /// (claimed, slashed to zero, unknown) is skipped with SlashSkipped.
     function slash(uint256 sequencerId, uint256 amount, bytes calldata signature) external nonReentrant {
         uint256 authN = _useNonce();
         _authorize(SLASH, abi.encode(sequencerId, amount, authN), signature);
         Sequencer storage s = sequencers[sequencerId];
-        if (s.status != Status.Active && s.status != Status.Unlocking) revert WrongStatus(sequencerId, s.status);
-        if (amount == 0) revert ZeroAmount();
-        if (amount > s.amount) revert SlashTooLarge(amount, s.amount);
-        s.amount -= amount;
-        totalLocked -= amount;
-        rewardReserve += amount;
-        emit Slashed(sequencerId, ++s.nonce, amount, s.amount, authN);
+        if (s.status != Status.Active && s.status != Status.Unlocking) {
+            emit SlashSkipped(sequencerId, amount, authN, "sequencer holds no stake");
+            return;
+        }
+        uint256 take = amount < s.amount ? amount : s.amount;
+        if (take == 0) {
+            emit SlashSkipped(sequencerId, amount, authN, "nothing to slash");
+            return;
+        }
+        s.amount -= take;
+        totalLocked -= take;
+        rewardReserve += take;
+        emit Slashed(sequencerId, ++s.nonce, take, s.amount, authN);
     }
 
     // ---- owner settings ----
@@ -247,8 +295,11 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
         if (held != 0) revert SignerInUse(signer, held);
     }
 
+    /// @dev The pubkey must be a point of secp256k1: the pool's validators use it as their CometBFT
+    /// and MPC key, and an address hashed from anything else would hold stake the pool cannot seat.
     function _signerOf(bytes calldata pubkey) private pure returns (address) {
         if (pubkey.length != 64) revert InvalidPubkey();
+        if (!FrostVerifier.isOnCurve(uint256(bytes32(pubkey[:32])), uint256(bytes32(pubkey[32:])))) revert PubkeyNotOnCurve();
         return address(uint160(uint256(keccak256(pubkey))));
     }
 }

@@ -1,5 +1,6 @@
 // LockingPool actions authorised by the pool's FROST signature: rewards, slashing, group-key
-// initialisation and rotation, with replay refused through the contract-held auth nonce.
+// initialisation and rotation, with replay refused through the contract-held auth nonce, and a moot
+// action (stake already claimed, reserve short) consuming its nonce instead of blocking later ones.
 import { encodeAbiParameters, type Hex } from 'viem';
 import { ORDER, Point } from '../../mpc/suite.js';
 import { PoolKey, expectRevert } from './helpers.js';
@@ -59,7 +60,7 @@ test('distributeRewards pays owners from the reserve; replay and forgeries are r
   await expectRevert(call('distributeRewards', [ids, [TOKENS(100), TOKENS(51)], sig]), 'InvalidSignature');
   await expectRevert(call('distributeRewards', [ids, amounts, sign('distributeRewards', rewardsPayload(ids, amounts, n), new PoolKey())]), 'InvalidSignature');
   await expectRevert(call('distributeRewards', [ids, amounts, sign('slash', rewardsPayload(ids, amounts, n))]), 'InvalidSignature');
-  await expectRevert(call('distributeRewards', [ids, [TOKENS(1)], sig]), 'LengthMismatch');
+  await expectRevert(call('distributeRewards', [ids, [TOKENS(1)], sig]), 'InvalidSignature'); // not the signed payload
   const before = await balanceOf(f, f.locker.address);
   const r = await call('distributeRewards', [ids, amounts, sig]);
   expect(events(r.logs as never).map((e) => [e.eventName, e.args.sequencerId, e.args.amount, e.args.authNonce])).toEqual([
@@ -71,11 +72,31 @@ test('distributeRewards pays owners from the reserve; replay and forgeries are r
   await expectRevert(call('distributeRewards', [ids, amounts, sig]), 'InvalidSignature'); // replay
 });
 
-test('distributeRewards refuses more than the reserve and unknown sequencers', async () => {
+test('a signed reward L1 cannot pay still uses its auth nonce: beyond the reserve it is owed, to an unknown sequencer dropped', async () => {
+  const reserve = await f.chain.read<bigint>(f.pool, 'LockingPool', 'rewardReserve');
   let n = await authNonce();
-  await expectRevert(call('distributeRewards', [[id1], [TOKENS(10_000)], sign('distributeRewards', rewardsPayload([id1], [TOKENS(10_000)], n))]), 'InsufficientReserve');
+  let r = await call('distributeRewards', [[id1, 77n, id2], [reserve + 1n, 5n, TOKENS(1)], sign('distributeRewards', rewardsPayload([id1, 77n, id2], [reserve + 1n, 5n, TOKENS(1)], n))]);
+  expect(events(r.logs as never).map((e) => [e.eventName, e.args.sequencerId, e.args.amount])).toEqual([
+    ['RewardOwed', id1, reserve + 1n],
+    ['RewardSkipped', 77n, 5n],
+    ['RewardPaid', id2, TOKENS(1)],
+  ]);
+  expect(await authNonce()).toBe(n + 1n);
+  expect(await f.chain.read<bigint>(f.pool, 'LockingPool', 'rewardsOwed', [id1])).toBe(reserve + 1n);
+  // Owed rewards are paid by anyone once the reserve covers them.
+  await expectRevert(call('payOwedRewards', [id1]), 'InsufficientReserve');
+  await call('fundRewards', [TOKENS(1) + 1n]);
+  const before = await balanceOf(f, f.locker.address);
+  r = await call('payOwedRewards', [id1]);
+  expect(events(r.logs as never)[0]).toMatchObject({ eventName: 'OwedRewardsPaid', args: { sequencerId: id1, recipient: f.locker.address, amount: reserve + 1n } });
+  expect(await balanceOf(f, f.locker.address)).toBe(before + reserve + 1n);
+  expect(await f.chain.read<bigint>(f.pool, 'LockingPool', 'totalRewardsOwed')).toBe(0n);
+  await expectRevert(call('payOwedRewards', [id1]), 'ZeroAmount');
+  // A payload whose arrays differ in length (the pool never signs one) is dropped, not stuck.
   n = await authNonce();
-  await expectRevert(call('distributeRewards', [[77n], [1n], sign('distributeRewards', rewardsPayload([77n], [1n], n))]), 'UnknownSequencer');
+  r = await call('distributeRewards', [[id1], [], sign('distributeRewards', rewardsPayload([id1], [], n))]);
+  expect(events(r.logs as never).map((e) => e.eventName)).toEqual(['RewardSkipped']);
+  expect(await authNonce()).toBe(n + 1n);
 });
 
 test('slash moves stake into the reserve with the next sequencer nonce; replay refused', async () => {
@@ -89,9 +110,46 @@ test('slash moves stake into the reserve with the next sequencer nonce; replay r
   expect(await f.chain.read<bigint>(f.pool, 'LockingPool', 'rewardReserve')).toBe(reserve + TOKENS(1_000));
   expect(await f.chain.read<bigint>(f.pool, 'LockingPool', 'totalLocked')).toBe(TOKENS(59_000));
   await expectRevert(call('slash', [id1, TOKENS(1_000), sig]), 'InvalidSignature');
-  const n2 = await authNonce();
-  await expectRevert(call('slash', [id2, TOKENS(20_001), sign('slash', slashPayload(id2, TOKENS(20_001), n2))]), 'SlashTooLarge');
-  await expectRevert(call('slash', [9n, 1n, sign('slash', slashPayload(9n, 1n, n2))]), 'WrongStatus');
+});
+
+test('a slash made moot by an unlockClaim uses its auth nonce and changes nothing; the next distributeRewards lands', async () => {
+  const s = await newSigner(f.chain);
+  const locked = await f.chain.write(f.locker, f.pool, 'LockingPool', 'lockFor', [s.account.address, TOKENS(20_000), s.pubkey]);
+  const id = events(locked.logs as never)[0]!.args.sequencerId as bigint;
+  // The pool signs a slash (authNonce n) and a reward (n + 1) while the sequencer still holds stake...
+  const n = await authNonce();
+  const slashSig = sign('slash', slashPayload(id, TOKENS(1_000), n));
+  const rewardSig = sign('distributeRewards', rewardsPayload([id1], [TOKENS(1)], n + 1n));
+  // ...but the sequencer claims its stake before the slash reaches L1.
+  await f.chain.write(f.locker, f.pool, 'LockingPool', 'unlock', [id]);
+  await f.chain.increaseTime(21 * 86_400 + 1);
+  await f.chain.write(f.locker, f.pool, 'LockingPool', 'unlockClaim', [id]);
+  const reserve = await f.chain.read<bigint>(f.pool, 'LockingPool', 'rewardReserve');
+  const seq = await sequencer(f, id);
+  const r = await call('slash', [id, TOKENS(1_000), slashSig]);
+  expect(events(r.logs as never)).toMatchObject([{ eventName: 'SlashSkipped', args: { sequencerId: id, amount: TOKENS(1_000), authNonce: n } }]);
+  expect(await sequencer(f, id)).toEqual(seq); // no event nonce used: the app's cursor sees no gap
+  expect(await f.chain.read<bigint>(f.pool, 'LockingPool', 'rewardReserve')).toBe(reserve);
+  expect(await authNonce()).toBe(n + 1n);
+  const paid = await call('distributeRewards', [[id1], [TOKENS(1)], rewardSig]);
+  expect(events(paid.logs as never)).toMatchObject([{ eventName: 'RewardPaid', args: { sequencerId: id1, amount: TOKENS(1), authNonce: n + 1n } }]);
+});
+
+test('a slash larger than the remaining stake takes what is left; an unknown sequencer is skipped', async () => {
+  const s = await newSigner(f.chain);
+  const locked = await f.chain.write(f.locker, f.pool, 'LockingPool', 'lockFor', [s.account.address, TOKENS(20_000), s.pubkey]);
+  const id = events(locked.logs as never)[0]!.args.sequencerId as bigint;
+  let n = await authNonce();
+  let r = await call('slash', [id, TOKENS(20_001), sign('slash', slashPayload(id, TOKENS(20_001), n))]);
+  expect(events(r.logs as never)).toMatchObject([{ eventName: 'Slashed', args: { sequencerId: id, nonce: 2n, amount: TOKENS(20_000), total: 0n, authNonce: n } }]);
+  n = await authNonce();
+  r = await call('slash', [id, 1n, sign('slash', slashPayload(id, 1n, n))]);
+  expect(events(r.logs as never)).toMatchObject([{ eventName: 'SlashSkipped', args: { sequencerId: id, authNonce: n } }]);
+  expect((await sequencer(f, id)).nonce).toBe(2n);
+  n = await authNonce();
+  r = await call('slash', [9_999n, 1n, sign('slash', slashPayload(9_999n, 1n, n))]);
+  expect(events(r.logs as never)).toMatchObject([{ eventName: 'SlashSkipped', args: { sequencerId: 9_999n, authNonce: n } }]);
+  expect(await authNonce()).toBe(n + 1n);
 });
 
 test('slash still works while paused (a pause must not shield a sequencer); rewards do not', async () => {

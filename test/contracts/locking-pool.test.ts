@@ -1,7 +1,7 @@
 // LockingPool lifecycle on a real anvil: lockFor, relock, updateSigner, unlock, unlockClaim, every
-// revert path (bounds, whitelist, pubkey, one sequencer per signer, ownership, status, delay, pause)
+// revert path (bounds, whitelist, pubkey on the curve, one sequencer per signer, ownership, status, delay, pause)
 // and the per-sequencer event nonces.
-import type { Address, Hex } from 'viem';
+import { getAddress, keccak256, type Address, type Hex } from 'viem';
 import { expectRevert } from './helpers.js';
 import { TOKENS, balanceOf, deployPool, events, newSigner, sequencer, type PoolFixture } from './pool-fixture.js';
 
@@ -163,5 +163,26 @@ describe('owner settings and pause', () => {
     await f.chain.increaseTime(61);
     const claimed = await call(f.locker, 'unlockClaim', [id]);
     expect(events(claimed.logs as never)[0]).toMatchObject({ eventName: 'Unlocked', args: { nonce: 3n } });
+  });
+});
+
+describe('signer keys', () => {
+  const FIELD_P = 2n ** 256n - 2n ** 32n - 977n;
+  const hex32 = (n: bigint) => n.toString(16).padStart(64, '0');
+  /** 64 bytes that are not a point of secp256k1 (y^2 != x^3 + 7; x = p is not reduced), with the
+   * address they hash to: the old contract took any such pair. */
+  const bad = [`0x${'11'.repeat(64)}`, `0x${'00'.repeat(64)}`, `0x${hex32(FIELD_P)}${hex32(7n)}`].map((pubkey) => ({
+    pubkey: pubkey as Hex,
+    signer: getAddress(`0x${keccak256(pubkey as Hex).slice(-40)}`),
+  }));
+
+  test('lockFor and updateSigner refuse a signer pubkey that is not a point of secp256k1 (the pool could never seat it)', async () => {
+    for (const b of bad) await expectRevert(lock(b.signer, TOKENS(20), b.pubkey), 'PubkeyNotOnCurve');
+    const s = await newSigner(f.chain);
+    const r = await lock(s.account.address, TOKENS(20), s.pubkey);
+    const id = events(r.logs as never)[0]!.args.sequencerId as bigint;
+    for (const b of bad) await expectRevert(call(s.account, 'updateSigner', [id, b.pubkey]), 'PubkeyNotOnCurve');
+    const next = await newSigner(f.chain);
+    await call(s.account, 'updateSigner', [id, next.pubkey]);
   });
 });
