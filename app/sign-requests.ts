@@ -6,7 +6,7 @@ import { equalBytes, toHex } from '../common/bytes.js';
 import { l1Digest } from '../mpc/l1.js';
 import { open } from '../mpc/envelope.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
-import { isProvenCheater } from '../mpc/signing/coordinator.js';
+import { cheaterEvidenceProblem } from '../mpc/signing/evidence.js';
 import { signingSessionId } from '../mpc/signing/session.js';
 import { verifySignature } from '../mpc/signing/frost.js';
 import { decodeEnvelope } from '../proto/mpc.js';
@@ -150,7 +150,10 @@ export function cheaterReport(state: State, view: View, msg: ReportSigningCheate
   } catch (e) {
     return { problem: `undecodable evidence: ${(e as Error).message}` };
   }
-  if (!isProvenCheater(publicKeyPackage(key), evidence)) return { problem: `the evidence does not prove signer ${msg.signer} sent an invalid share` };
+  // A share is evidence only against the package its signer signed (its hash is in the share) whose
+  // commitments are each their owner's for this request and attempt (decision 24).
+  const why = cheaterEvidenceProblem(publicKeyPackage(key), evidence);
+  if (why) return { problem: `the evidence does not prove signer ${msg.signer} sent an invalid share: ${why}` };
   const s = state.sequencer(member.address, view);
   if (!s) return { problem: `member ${msg.signer} is no longer a sequencer` };
   if (s.jailed) return { problem: `sequencer ${toHex(member.address).toUpperCase()} is already jailed` };

@@ -53,6 +53,8 @@ export interface SignatureShareMsg {
   signer: number;
   attempt: number;
   share: Uint8Array;
+  /** signingPackageHash of the package this share answers (32 bytes). */
+  packageHash: Uint8Array;
 }
 export type Payload =
   | { dealing: DealingMsg }

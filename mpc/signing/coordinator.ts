@@ -1,5 +1,7 @@
 // The coordinator of one signing request. It picks t signers, collects their commitments, sends the
 // signing package, aggregates, and only on failure checks shares one by one (identifiable abort).
+// A share counts only if it names this attempt's package hash: only such a share is evidence against
+// its signer (mpc/signing/evidence.ts), and one answering another package cannot be aggregated anyway.
 // Cheaters (with signed evidence) and signers that miss a per-round deadline are excluded and a new
 // attempt starts with a fresh subset (ROAST-style), until a signature verifies, fewer than t
 // candidates remain, or the request expires. Time comes from the caller (`now`), e.g. block time.
@@ -11,20 +13,13 @@ import { MpcError } from '../errors.js';
 import { equalBytes, open, seal, type Opened } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
 import type { PublicKeyPackage } from '../keys/types.js';
-import { aggregate, verifySignatureShare, type SigningCommitment } from './frost.js';
-import { signingSessionId } from './session.js';
-import { encodeEnvelope as encodeEnv, type EnvelopeMsg } from '../../proto/mpc.js';
+import { aggregate, type SigningCommitment } from './frost.js';
+import { signingPackageHash, signingSessionId } from './session.js';
+import type { CheaterEvidence } from './evidence.js';
+
+export { isProvenCheater, type CheaterEvidence } from './evidence.js';
 
 export type SigningOutbound = { to: Uint8Array; envelope: Uint8Array };
-
-export interface CheaterEvidence {
-  signer: number;
-  attempt: number;
-  /** The signed SigningPackage, the signer's signed NonceCommitment and SignatureShare. */
-  package: Uint8Array;
-  commitment: EnvelopeMsg;
-  share: EnvelopeMsg;
-}
 
 export interface CoordinatorConfig {
   identity: IdentityKey;
@@ -67,6 +62,7 @@ export class SigningCoordinator {
   #commitments = new Map<number, Opened>();
   #shares = new Map<number, Opened>();
   #package: Uint8Array = new Uint8Array();
+  #packageHash: Uint8Array = new Uint8Array();
   #signature: Uint8Array | undefined;
   #error: MpcError | undefined;
 
@@ -124,6 +120,7 @@ export class SigningCoordinator {
     this.#signers = ordered.slice(0, t).sort((a, b) => a - b);
     this.#commitments = new Map();
     this.#shares = new Map();
+    this.#packageHash = new Uint8Array();
     this.#deadline = this.#cfg.now() + this.#cfg.roundTimeoutMs;
     const env = seal(this.#cfg.identity, { session: this.session, signRequest: { message: this.#cfg.message, attempt: this.#attempt, signers: this.#signers } });
     return this.#signers.map((i) => ({ to: this.#identity(i), envelope: env }));
@@ -151,11 +148,14 @@ export class SigningCoordinator {
         session: this.session,
         signingPackage: { message: this.#cfg.message, attempt: this.#attempt, commitments: this.#signers.map((i) => this.#commitments.get(i)!.envelope) },
       });
+      this.#packageHash = signingPackageHash(this.session, this.#attempt, this.#cfg.message, this.#list());
       return this.#signers.map((i) => ({ to: this.#identity(i), envelope: this.#package }));
     }
     if (this.#phase !== 'sign') throw new MpcError('WRONG_PHASE', 'not collecting shares');
     if (this.#shares.has(signer)) throw new MpcError('REPLAY', `second share from ${signer}`);
     if (!('signatureShare' in b) || b.signatureShare.share.length !== 32) throw new MpcError('MALFORMED', 'share must be 32 bytes');
+    // Not counted (so the signer times out): a share of another package is no evidence against it.
+    if (!equalBytes(b.signatureShare.packageHash, this.#packageHash)) throw new MpcError('WRONG_SESSION', `signer ${signer}'s share answers another signing package than ours`);
     this.#shares.set(signer, o);
     if (this.#shares.size < this.#signers.length) return [];
     return this.#aggregate();
@@ -195,29 +195,5 @@ export class SigningCoordinator {
     const got = this.#phase === 'commit' ? this.#commitments : this.#shares;
     for (const i of this.#signers) if (!got.has(i)) this.excluded.set(i, 'no-response');
     return this.#newAttempt();
-  }
-}
-
-/**
- * Checks cheater evidence from the public data alone: true when the signer's signed share does not
- * verify against its signed commitment inside the coordinator's signed package.
- */
-export function isProvenCheater(pkg: PublicKeyPackage, ev: CheaterEvidence): boolean {
-  try {
-    const p = open(ev.package).body;
-    const s = open(ev.share.body.length ? encodeEnv(ev.share) : new Uint8Array()).body;
-    if (!('signingPackage' in p) || !('signatureShare' in s) || s.signatureShare.signer !== ev.signer) return false;
-    const signer = pkg.members.find((m) => m.index === ev.signer);
-    if (!signer || !equalBytes(signer.identity, s.sender) || !equalBytes(s.session, p.session)) return false;
-    const list = p.signingPackage.commitments.map((env) => {
-      const c = open(encodeEnv(env)).body;
-      if (!('nonceCommitment' in c)) throw new Error('bad commitment');
-      const m = pkg.members.find((x) => x.index === c.nonceCommitment.signer);
-      if (!m || !equalBytes(m.identity, c.sender)) throw new Error('unsigned commitment');
-      return { index: c.nonceCommitment.signer, hiding: c.nonceCommitment.hiding, binding: c.nonceCommitment.binding };
-    });
-    return !verifySignatureShare(pkg, list, p.signingPackage.message, ev.signer, s.signatureShare.share);
-  } catch {
-    return false;
   }
 }

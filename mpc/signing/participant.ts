@@ -1,8 +1,12 @@
 // A key holder's side of signing. Round 1: check the request is approved (DESIGN decision 8), create
 // nonces, persist them, only then reveal the commitment. Round 2: check the package (coordinator's
 // signature, every listed commitment signed by its signer, ours unchanged), sign once, tombstone the
-// nonce, then release the share. Replays of either round after a crash are answered idempotently
-// (same commitment) or refused (NONCE_REUSE), never with a second share for the same nonce.
+// nonce, then release the share, which names the hash of that exact package (a share is evidence
+// only against the package its signer answered; decision 24). Replays of either round after a crash
+// are answered idempotently (same commitment) or refused (NONCE_REUSE), never with a second share
+// for the same nonce. Any key holder may coordinate (not only the one ranked for the request): with
+// the package hash in the share a coordinator can frame nobody, and ranks are each node's own view
+// (decision 24 says why a strict rule was not taken).
 import type { Logger } from '../../common/log.js';
 import { silentLogger } from '../../common/log.js';
 import { MpcError } from '../errors.js';
@@ -11,6 +15,7 @@ import type { IdentityKey } from '../identity.js';
 import type { KeyShare } from '../keys/types.js';
 import type { NonceStore } from '../store/nonce-store.js';
 import { commitNonces, signShare, type SigningCommitment } from './frost.js';
+import { signingPackageHash } from './session.js';
 
 export interface ParticipantConfig {
   identity: IdentityKey;
@@ -85,6 +90,7 @@ export class SigningParticipant {
     const share = signShare(pkg, this.#cfg.key.secret, rec.nonces, list, message);
     await this.#cfg.nonces.consume(session, attempt); // tombstone before the share leaves
     this.#log.debug({ attempt, signers: list.length }, 'signature share produced');
-    return seal(this.#cfg.identity, { session, signatureShare: { signer: this.#cfg.key.secret.index, attempt, share } });
+    const packageHash = signingPackageHash(session, attempt, message, list);
+    return seal(this.#cfg.identity, { session, signatureShare: { signer: this.#cfg.key.secret.index, attempt, share, packageHash } });
   }
 }

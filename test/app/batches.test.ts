@@ -13,7 +13,7 @@ import type { L1BatchAppended, RequestBatchSignature } from '../../proto/seqpool
 import { seal } from '../../mpc/envelope.js';
 import { IdentityKey } from '../../mpc/identity.js';
 import { commitNonces, signShare } from '../../mpc/signing/frost.js';
-import { signingSessionId } from '../../mpc/signing/session.js';
+import { signingPackageHash, signingSessionId } from '../../mpc/signing/session.js';
 import { decodeEnvelope } from '../../proto/mpc.js';
 import { CHAIN_ID } from './harness.js';
 import { hexBytes, INBOX, indexOf, L1_CHAIN, POOL, poolChain, TOKEN, type PoolChain } from './pool-harness.js';
@@ -289,7 +289,8 @@ test('ReportSigningCheater: signed evidence of an invalid share jails the signer
     const pkg = seal(idOf(signers[0]!.secret.index), { session: pkgSession, signingPackage: { message, attempt: 0, commitments: commitEnvs.map(decodeEnvelope) } });
     // signShare consumes the nonces: the honest share is made once, for the first (honest) report.
     const value = cheat ? dataHash('bogus') : signShare(signers[1]!.public, signers[1]!.secret, rounds[1]!.nonces, rounds.map((r) => r.commitment), message);
-    const share = seal(idOf(signers[1]!.secret.index), { session, signatureShare: { signer: signers[1]!.secret.index, attempt: 0, share: value } });
+    const packageHash = signingPackageHash(pkgSession, 0, message, rounds.map((r) => r.commitment)); // the package the signer answered
+    const share = seal(idOf(signers[1]!.secret.index), { session, signatureShare: { signer: signers[1]!.secret.index, attempt: 0, share: value, packageHash } });
     return { requestId: 1n, signer: signers[1]!.secret.index, attempt: 0, package: pkg, commitment: commitEnvs[1]!, share };
   };
   const honest = await c.app.checkTx({ tx: c.tx(other, { reportCheater: evidenceFor(digest, false) }, 1), type: 0 });

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SigningCoordinator, isProvenCheater } from '../../mpc/signing/coordinator.js';
+import { cheaterEvidenceProblem } from '../../mpc/signing/evidence.js';
+import { signingPackageHash, signingSessionId } from '../../mpc/signing/session.js';
 import { SigningParticipant } from '../../mpc/signing/participant.js';
 import { NonceStore } from '../../mpc/store/nonce-store.js';
 import { LevelKeyStore } from '../../mpc/store/key-store.js';
 import { loadPassphrase, type ScryptParams } from '../../mpc/store/secret-box.js';
 import { encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Digest, verifyL1 } from '../../mpc/l1.js';
-import { verifySignature } from '../../mpc/signing/frost.js';
+import { commitNonces, verifySignature } from '../../mpc/signing/frost.js';
 import { seal } from '../../mpc/envelope.js';
 import { decodeBody, decodeEnvelope } from '../../proto/mpc.js';
 import { Point } from '../../mpc/suite.js';
@@ -39,9 +41,11 @@ async function setup(n: number) {
   return { parties, shares, pkg };
 }
 
-type Behaviour = 'honest' | 'silent' | 'cheat' | 'no-share';
+type Behaviour = 'honest' | 'silent' | 'cheat' | 'no-share' | 'other-package';
 
-async function runSession(coord: SigningCoordinator, participants: Map<number, { p: SigningParticipant; b: Behaviour; id: Uint8Array; identity: IdentityKey }>, clock: { t: number }) {
+/** Drives `coord` to the end; returns the codes of the replies it refused. */
+async function runSession(coord: SigningCoordinator, participants: Map<number, { p: SigningParticipant; b: Behaviour; id: Uint8Array; identity: IdentityKey }>, clock: { t: number }): Promise<string[]> {
+  const refused: string[] = [];
   let out = coord.start();
   for (let round = 0; round < 50 && coord.phase !== 'done' && coord.phase !== 'failed'; round++) {
     const next = [];
@@ -57,16 +61,27 @@ async function runSession(coord: SigningCoordinator, participants: Map<number, {
           const b = decodeBody(decodeEnvelope(share).body);
           if ('signatureShare' in b) share = seal(x.identity, { session: b.session, signatureShare: { ...b.signatureShare, share: randomBytes(32) } });
         }
+        if (x.b === 'other-package') {
+          const b = decodeBody(decodeEnvelope(share).body);
+          if ('signatureShare' in b) share = seal(x.identity, { session: b.session, signatureShare: { ...b.signatureShare, packageHash: randomBytes(32) } });
+        }
         replies.push(share);
       }
     }
-    for (const r of replies) next.push(...coord.receive(r));
+    for (const r of replies) {
+      try {
+        next.push(...coord.receive(r));
+      } catch (e) {
+        refused.push((e as { code: string }).code);
+      }
+    }
     if (next.length === 0 && (coord.phase as string) !== 'done') {
       clock.t += 1000;
       next.push(...coord.tick());
     }
     out = next;
   }
+  return refused;
 }
 
 test('signing session: a cheater is identified with checkable evidence, a silent signer excluded, retry succeeds; L1 encoding verifies', async () => {
@@ -91,6 +106,49 @@ test('signing session: a cheater is identified with checkable evidence, a silent
   const sig = coord.signature!;
   expect(verifySignature(sig, digest, pkg.groupKey)).toBe(true);
   if (isL1CompatibleGroupKey(pkg.groupKey)) expect(verifyL1(encodeL1Signature(sig), encodeL1GroupKey(pkg.groupKey), digest)).toBe(true);
+  for (const s of shares.values()) await s.store.close();
+});
+
+test('a share is evidence only against the package it answered: a commitment swapped afterwards proves nothing (decision 24)', async () => {
+  const { parties, shares, pkg } = await setup(4); // t = 3
+  const msg = randomBytes(32);
+  const byz = parties[0]!; // index 1: a key holder coordinating by hand
+  const part = (i: number) => new SigningParticipant({ identity: shares.get(i)!.party.identity, key: shares.get(i)!.key, nonces: shares.get(i)!.store, approve: () => true });
+  const session = signingSessionId(pkg, 'frame');
+  const request = seal(byz.identity, { session, signRequest: { message: msg, attempt: 1, signers: [1, 2, 3] } });
+  const own = (c: ReturnType<typeof commitNonces>['commitment']) => seal(byz.identity, { session, nonceCommitment: { signer: 1, attempt: 1, hiding: c.hiding, binding: c.binding } });
+  const mine = commitNonces(shares.get(1)!.key.secret).commitment;
+  const [c2, c3] = [await part(2).onRequest(request), await part(3).onRequest(request)];
+  const packageOf = (first: Uint8Array) => seal(byz.identity, { session, signingPackage: { message: msg, attempt: 1, commitments: [first, c2, c3].map(decodeEnvelope) } });
+  const honestPkg = packageOf(own(mine));
+  const share2 = await part(2).onPackage(honestPkg);
+  // The share names the hash of the package it answered.
+  const listOf = (envs: Uint8Array[]) => envs.map((e) => decodeBody(decodeEnvelope(e).body)).map((b) => ('nonceCommitment' in b ? { index: b.nonceCommitment.signer, hiding: b.nonceCommitment.hiding, binding: b.nonceCommitment.binding } : undefined)!);
+  const body = decodeBody(decodeEnvelope(share2).body);
+  expect('signatureShare' in body && hex(body.signatureShare.packageHash)).toBe(hex(signingPackageHash(session, 1, msg, listOf([own(mine), c2, c3]))));
+  // The coordinator swaps in a second commitment of its own: the honest share fails against that
+  // package, but it never answered it.
+  const forged = packageOf(own(commitNonces(shares.get(1)!.key.secret).commitment));
+  const evidence = (p: Uint8Array) => ({ signer: 2, attempt: 1, package: p, commitment: decodeEnvelope(c2), share: decodeEnvelope(share2) });
+  expect(cheaterEvidenceProblem(pkg, evidence(forged))).toMatch(/signer 2's share answers another signing package/);
+  expect(isProvenCheater(pkg, evidence(forged))).toBe(false);
+  expect(cheaterEvidenceProblem(pkg, evidence(honestPkg))).toMatch(/verifies against the package it answered/);
+  for (const s of shares.values()) await s.store.close();
+});
+
+test('the coordinator does not count a share naming another package: that signer times out, no evidence, the retry signs', async () => {
+  const { parties, shares, pkg } = await setup(5); // t = 4
+  const clock = { t: 0 };
+  const participants = new Map(
+    [...shares].map(([i, s]) => [i, { p: new SigningParticipant({ identity: s.party.identity, key: s.key, nonces: s.store, approve: () => true }), b: (i === 2 ? 'other-package' : 'honest') as Behaviour, id: s.party.identity.publicKey, identity: s.party.identity }]),
+  );
+  const msg = randomBytes(32);
+  const coord = new SigningCoordinator({ identity: parties[0]!.identity, pkg, requestId: 'o', message: msg, now: () => clock.t, roundTimeoutMs: 500, expiresAt: 60_000 });
+  expect(await runSession(coord, participants, clock)).toEqual(['WRONG_SESSION']);
+  expect(coord.phase).toBe('done');
+  expect(Object.fromEntries(coord.excluded)).toEqual({ 2: 'no-response' });
+  expect(coord.evidence).toEqual([]);
+  expect(verifySignature(coord.signature!, msg, pkg.groupKey)).toBe(true);
   for (const s of shares.values()) await s.store.close();
 });
 
