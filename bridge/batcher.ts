@@ -37,8 +37,6 @@ export interface BatcherOptions {
   maxInFlight?: number;
   /** A broadcast request not in committed state after this long is given up (default 30 s). */
   inclusionTimeoutMs?: number;
-  /** Test hook (SEQPOOL_TEST_BATCH_MISMATCH=1): request batches with a wrong dataHash. */
-  corruptDataHash?: boolean;
   logger?: Logger;
 }
 
@@ -69,7 +67,6 @@ export class Batcher {
     this.pubKey = publicKeyOf(o.privKey);
     this.address = toHex(pubKeyToAddress(this.pubKey)).toUpperCase();
     this.l1Address = ethAddressOf(o.privKey);
-    if (o.corruptDataHash) this.log.warn('TEST MODE (SEQPOOL_TEST_BATCH_MISMATCH=1): THIS NODE REQUESTS BATCHES WITH A WRONG dataHash; sidecars must refuse to sign them');
     this.loop = new Loop({ name: 'batcher', intervalMs: o.intervalMs ?? 1_000, log: this.log, step: () => this.step() });
   }
 
@@ -115,11 +112,7 @@ export class Batcher {
     if (end < tip.start) return this.wait(`L2 block ${tip.start} is not attested yet (attested head ${current.l2Head})`);
     if ((await this.inFlight(meta.nextIndex)) >= (this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT)) return this.wait(`${this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT} batches in flight`);
 
-    let dataHash = await this.dataHash(tip.start, end);
-    if (this.o.corruptDataHash) {
-      dataHash = keccak256(concat([dataHash, '0x6d69736d61746368'])); // "mismatch"
-      this.log.warn({ index: tip.index.toString() }, 'TEST MODE: requesting a batch with a WRONG dataHash (SEQPOOL_TEST_BATCH_MISMATCH=1)');
-    }
+    const dataHash = await this.dataHash(tip.start, end);
     const header = { batchIndex: tip.index, prevBatchHash: tip.prevHash, l2StartBlock: tip.start, l2EndBlock: end, dataHash, producer: this.l1Address };
     const nonce = await this.nonce();
     const chainId = (this.chainId ??= (await pool.status())?.chainId);

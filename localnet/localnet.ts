@@ -34,7 +34,8 @@ export interface UpOptions extends LaunchOptions {
   portSearchFrom?: number;
   /** Voting power of every validator, or one per validator (default 10 each). */
   power?: bigint | bigint[];
-  /** Per-validator launch options on top of the shared ones (tests: byzantine hooks, observation files). */
+  /** Per-validator launch options on top of the shared ones, for its node and its sidecar (tests:
+   * byzantine validators' programs, observation files). */
   nodeOptions?: (index: number, home: string) => LaunchOptions;
   /** Localnet parameter overrides for genesis (shorter times than mainnet). */
   params?: Record<string, string | number>;
@@ -51,7 +52,7 @@ export interface UpOptions extends LaunchOptions {
   anvilPorts?: { l1?: number; l2?: number };
   /** With L1: do not start sidecars (tests that start them themselves). */
   noSidecars?: boolean;
-  /** Extra environment for one validator's sidecar (byzantine-sidecar tests). */
+  /** Extra environment for one validator's sidecar. */
   sidecarEnv?: (index: number) => Record<string, string> | undefined;
   /** How long to wait for the genesis DKG (default 120 s). */
   dkgTimeoutMs?: number;

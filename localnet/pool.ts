@@ -54,8 +54,11 @@ export async function batchMeta(rpcUrl: string): Promise<BatchMetaJson | undefin
   return r?.code === 0 ? r.value : undefined;
 }
 
-export function startSidecars(nodes: NetworkNode[], opts: LaunchOptions & { sidecarEnv?: (index: number) => Record<string, string> | undefined } = {}): ChildProcess[] {
-  return nodes.map((n, i) => launchSidecar(n, { ...opts, sidecarEnv: opts.sidecarEnv?.(i) ?? {} }));
+export function startSidecars(
+  nodes: NetworkNode[],
+  opts: LaunchOptions & { sidecarEnv?: (index: number) => Record<string, string> | undefined; nodeOptions?: (index: number, home: string) => LaunchOptions } = {},
+): ChildProcess[] {
+  return nodes.map((n, i) => launchSidecar(n, { ...opts, ...opts.nodeOptions?.(i, n.home), sidecarEnv: opts.sidecarEnv?.(i) ?? {} }));
 }
 
 /**

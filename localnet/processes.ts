@@ -34,8 +34,16 @@ export interface NodeProcesses {
 export interface LaunchOptions {
   /** Let the processes outlive this one (`localnet up --detach`). */
   detach?: boolean;
-  /** Extra environment for the app process (e.g. test hooks). */
+  /** Extra environment for the app process. */
   appEnv?: Record<string, string>;
+  /**
+   * A script run with node in place of bin/seqpool.js, with the same arguments (`node start --home
+   * HOME ...`, `sidecar start --home HOME`): a program that embeds the production node or sidecar
+   * and wraps its parts. The integration tests start their byzantine validators this way
+   * (test/entry/), so the shipped binary has no switch that makes it misbehave.
+   */
+  appProgram?: string;
+  sidecarProgram?: string;
   observationsFile?: string;
   logLevel?: string;
 }
@@ -74,7 +82,7 @@ export async function waitForAbci(address: string, timeoutMs: number, child?: Ch
 }
 
 export async function launchApp(node: NetworkNode, opts: LaunchOptions = {}): Promise<ChildProcess> {
-  const args = [SEQPOOL_BIN, 'node', 'start', '--home', node.home];
+  const args = [opts.appProgram ?? SEQPOOL_BIN, 'node', 'start', '--home', node.home];
   if (opts.observationsFile) args.push('--observations', opts.observationsFile);
   const env = { ...process.env, ...opts.appEnv, SEQPOOL_LOG_LEVEL: opts.logLevel ?? process.env.SEQPOOL_LOG_LEVEL ?? 'info' };
   const app = spawnLogged(process.execPath, args, appLogFile(node.home), opts, env);
@@ -98,7 +106,7 @@ export function launchCometbft(node: NetworkNode, opts: LaunchOptions = {}): Chi
 /** Starts `seqpool sidecar start --home HOME` (its config is HOME/sidecar/sidecar.json). */
 export function launchSidecar(node: NetworkNode, opts: LaunchOptions & { sidecarEnv?: Record<string, string> } = {}): ChildProcess {
   const env = { ...process.env, ...opts.sidecarEnv, SEQPOOL_LOG_LEVEL: opts.logLevel ?? process.env.SEQPOOL_LOG_LEVEL ?? 'info' };
-  return spawnLogged(process.execPath, [SEQPOOL_BIN, 'sidecar', 'start', '--home', node.home], sidecarLogFile(node.home), opts, env);
+  return spawnLogged(process.execPath, [opts.sidecarProgram ?? SEQPOOL_BIN, 'sidecar', 'start', '--home', node.home], sidecarLogFile(node.home), opts, env);
 }
 
 export async function launchValidator(node: NetworkNode, opts: LaunchOptions = {}): Promise<NodeProcesses> {

@@ -18,7 +18,7 @@ import { L1Listener } from '../bridge/listener.js';
 import { L2HeadSource } from '../bridge/l2-head.js';
 import { PoolView, type PoolQuery } from '../bridge/pool-view.js';
 import { cometBroadcaster } from '../bridge/comet-rpc.js';
-import { Batcher, ethAddressOf } from '../bridge/batcher.js';
+import { Batcher, ethAddressOf, type L2BlockReader } from '../bridge/batcher.js';
 import { EvmTxSender } from '../bridge/tx-sender.js';
 import { L1BatchSubmitter } from '../bridge/l1-submitter.js';
 import { Relayer } from '../bridge/relayer.js';
@@ -56,8 +56,8 @@ export interface BridgeWiringOptions {
   query: PoolQuery;
   stakingView: StakingStateView;
   log: Logger;
-  /** Test hook: SEQPOOL_TEST_BATCH_MISMATCH=1. */
-  corruptBatches?: boolean;
+  /** Wraps the batcher's L2 reader (NodeSeams.batcherL2). */
+  batcherL2?: (l2: L2BlockReader) => L2BlockReader;
 }
 
 export interface RunningBridge {
@@ -126,9 +126,9 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
       stops.push(() => s.close());
       l2Sender = s;
 
-      const l2Client = createPublicClient({ transport: http(config.l2.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
+      const l2Client: L2BlockReader = createPublicClient({ transport: http(config.l2.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
       const rpc = cometRpcUrl(o.home, config);
-      const batcher = new Batcher({ pool, l2: l2Client, broadcast: cometBroadcaster(rpc), privKey: key.privKey, corruptDataHash: o.corruptBatches, logger: log.child({ component: 'batcher' }) });
+      const batcher = new Batcher({ pool, l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client, broadcast: cometBroadcaster(rpc), privKey: key.privKey, logger: log.child({ component: 'batcher' }) });
       batcher.start();
       stops.push(() => batcher.stop());
       running.batcher = batcher;
@@ -166,14 +166,4 @@ function readKey(home: string, log: Logger): ValidatorKey | undefined {
     return undefined;
   }
   return loadValidatorKey(home);
-}
-
-/** Test hook SEQPOOL_TEST_BATCH_MISMATCH=1: the batcher corrupts every dataHash it requests (each
- * one is logged), for the test where sidecars must refuse to sign a mismatching batch. */
-export function batchMismatchHook(log: Logger): boolean {
-  const v = process.env.SEQPOOL_TEST_BATCH_MISMATCH;
-  if (!v) return false;
-  if (v !== '1') throw new Error(`SEQPOOL_TEST_BATCH_MISMATCH must be 1, got ${v}`);
-  log.warn('BYZANTINE TEST MODE (SEQPOOL_TEST_BATCH_MISMATCH=1): this node requests batch signatures with a WRONG dataHash');
-  return true;
 }

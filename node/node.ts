@@ -12,13 +12,14 @@ import { createLogger, type Logger } from '../common/log.js';
 import { LevelPersistence } from './level-persistence.js';
 import { FileObservationSource } from './observation-file.js';
 import { CombinedObservationSource } from './combined-observations.js';
-import { byzantineExtensionHook, fakeL1EventSource } from './test-hooks.js';
 import { readNodeConfig } from './node-config.js';
 import type { L1Listener } from '../bridge/listener.js';
 import type { L2HeadSource } from '../bridge/l2-head.js';
+import type { L2BlockReader } from '../bridge/batcher.js';
+import type { ObservationSource } from '../app/observations.js';
 import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
-import { batchMismatchHook, startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
+import { startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
 
 export interface NodeOptions {
   home: string;
@@ -28,6 +29,22 @@ export interface NodeOptions {
   observationsFile?: string;
   maxFrameSize?: number;
   logger?: Logger;
+  /** For a program that embeds the node and wraps its parts; the `seqpool` command sets none. */
+  seams?: NodeSeams;
+}
+
+/**
+ * Where an embedding program may wrap the production parts of a node. The integration tests'
+ * byzantine validators are such programs (test/entry/): byzantine behaviour lives in test code and
+ * no environment variable or flag of the shipped binary can make a node misbehave.
+ */
+export interface NodeSeams {
+  /** Further sources of observations this node attests, by name. */
+  observations?: Record<string, ObservationSource>;
+  /** Rewrites this node's vote extension after the app built it. */
+  voteExtension?: (honest: Uint8Array) => Uint8Array;
+  /** Wraps the L2 reader the batcher derives a batch's data from. */
+  batcherL2?: (l2: L2BlockReader) => L2BlockReader;
 }
 
 export interface RunningNode {
@@ -66,8 +83,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   await persistence.open();
   const observations = new CombinedObservationSource(log);
   if (opts.observationsFile) observations.add('file', new FileObservationSource(opts.observationsFile, log));
-  const fake = fakeL1EventSource(config.l1, log);
-  if (fake) observations.add('fake-l1', fake);
+  for (const [name, source] of Object.entries(opts.seams?.observations ?? {})) observations.add(name, source);
   let app: SeqpoolApp;
   let l2Head: L2HeadSource | undefined;
   let bridge: RunningBridge | undefined;
@@ -78,7 +94,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       persistence,
       logger: log.child({ component: 'app' }),
       observations,
-      tamperVoteExtension: byzantineExtensionHook(log),
+      ...(opts.seams?.voteExtension ? { tamperVoteExtension: opts.seams.voteExtension } : {}),
       // ExtendVote reports this node's L2 head (docs/pool.md "L2 head"); undefined = unknown.
       l2Head: head ? () => head.current() : undefined,
     });
@@ -93,7 +109,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       // BatchMeta.finalized: BatchAppended observations are offered in the app's L1 order.
       stakingView: { ...app.stakingView(), nextBatchIndex: () => committedApp.state.batchMeta('committed').finalized },
       log,
-      corruptBatches: batchMismatchHook(log),
+      ...(opts.seams?.batcherL2 ? { batcherL2: opts.seams.batcherL2 } : {}),
     });
     if (bridge.listener) observations.add('l1', bridge.listener);
     app.onCommit(wakeOnCommit(bridge));

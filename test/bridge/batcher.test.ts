@@ -154,10 +154,11 @@ describe('batcher (real L2 anvil, fake committed state)', () => {
     expect(b.uncommitted).toBe(1);
   });
 
-  test('SEQPOOL_TEST_BATCH_MISMATCH: the requested dataHash is not the one of the L2 blocks', async () => {
+  test('the batch data comes from the L2 reader it is given (a wrapped reader that lies gives another dataHash)', async () => {
     const pool = chainState(v, { head: 30n, nonce: 0n });
     const { sent, broadcast } = recorder();
-    await new Batcher({ pool: pool.view, l2, broadcast, privKey: v.privKey, corruptDataHash: true }).step();
+    const lying = { getBlock: async (a: { blockNumber: bigint }) => ({ ...(await l2.getBlock(a)), hash: `0x${'ee'.repeat(32)}` as const }) };
+    await new Batcher({ pool: pool.view, l2: lying, broadcast, privKey: v.privKey }).step();
     expect(sent[0]!.requestBatch).toMatchObject({ l2Start: 1n, l2End: 8n });
     expect(`0x${toHex(sent[0]!.requestBatch!.dataHash)}`).not.toBe(await expectedDataHash(1n, 8n));
   });

@@ -1,5 +1,5 @@
 // Byzantine vote extensions on a real localnet: two low-power validators send garbage and oversize
-// extensions (SEQPOOL_TEST_BYZANTINE_VE). The honest 80% of power keeps the chain going, and what the
+// extensions (test/entry/byzantine-node.mjs wraps their production node). The honest 80% of power keeps the chain going, and what the
 // byzantine ones "attest" is never counted.
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -7,17 +7,17 @@ import { observationDigest } from '../../app/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { appLogFile } from '../../localnet/processes.js';
 import { waitForHeight } from '../../localnet/rpc.js';
-import { assertAppHashesAgree, eventually, observationsFile, rpcQuery, startTestnet, writeObservations, type Testnet } from './testnet.js';
+import { assertAppHashesAgree, byzantineNode, eventually, observationsFile, rpcQuery, startTestnet, writeObservations, type Testnet } from './testnet.js';
 
 jest.setTimeout(180_000);
 let net: Testnet;
-const BYZANTINE: Record<number, string> = { 2: 'garbage', 3: 'oversize' };
+const BYZANTINE: Record<number, 'garbage' | 'oversize'> = { 2: 'garbage', 3: 'oversize' };
 
 beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     power: [40n, 40n, 10n, 10n],
-    nodeOptions: (i, home) => ({ observationsFile: observationsFile(home), appEnv: BYZANTINE[i] ? { SEQPOOL_TEST_BYZANTINE_VE: BYZANTINE[i]! } : ({} as Record<string, string>) }),
+    nodeOptions: (i, home) => ({ observationsFile: observationsFile(home), ...(BYZANTINE[i] ? byzantineNode({ voteExtension: BYZANTINE[i] }) : {}) }),
   });
 });
 afterAll(async () => net?.stop());

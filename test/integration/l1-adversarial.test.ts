@@ -13,7 +13,7 @@ import { toHex } from '../../common/bytes.js';
 import { LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
 import { appLogFile } from '../../localnet/processes.js';
 import { cometValidators, nodeStatus, waitForHeight } from '../../localnet/rpc.js';
-import { assertAppHashesAgree, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
+import { assertAppHashesAgree, byzantineNode, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
 
 const FAKE_ID = '77';
 let net: Testnet;
@@ -30,7 +30,7 @@ beforeAll(async () => {
     // No sidecars, so no group key and no batches: the tests below stop L1's mining and read its
     // mempool, which the pool's appendBatch and relay txs would crowd.
     noSidecars: true,
-    nodeOptions: (i) => ({ appEnv: i === 3 ? { SEQPOOL_TEST_FAKE_L1_EVENT: FAKE_ID } : ({} as Record<string, string>) }),
+    nodeOptions: (i) => (i === 3 ? byzantineNode({ fakeL1Event: FAKE_ID }) : {}),
   });
   const d = readDeployment(net.dir).l1!;
   pool = d.lockingPool as Address;

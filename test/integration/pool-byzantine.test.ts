@@ -9,7 +9,7 @@ import { PoolClient } from '../../client/pool-client.js';
 import { gatewayUrl } from '../../localnet/l1-chains.js';
 import { cometValidators } from '../../localnet/rpc.js';
 import { appendedBatches, sidecarLog } from '../../localnet/pool-observe.js';
-import { assertAppHashesAgree, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
+import { assertAppHashesAgree, byzantineNode, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
 
 let net: Testnet;
 let client: PoolClient;
@@ -20,7 +20,7 @@ beforeAll(async () => {
     validators: 4,
     l1: true,
     sidecarEnv: (i) => (i === BYZANTINE ? { SEQPOOL_TEST_BYZANTINE_SIDECAR: 'bad-shares' } : undefined),
-    nodeOptions: () => ({ appEnv: { SEQPOOL_TEST_BATCH_MISMATCH: '1' } }),
+    nodeOptions: () => byzantineNode({ batchMismatch: true }),
   });
   client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));
 }, 240_000);

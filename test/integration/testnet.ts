@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localnetDown, localnetUp, type Localnet, type UpOptions } from '../../localnet/localnet.js';
+import type { LaunchOptions } from '../../localnet/processes.js';
 import { stopPid } from '../../localnet/processes.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -51,6 +52,16 @@ export async function startTestnet(opts: Omit<UpOptions, 'dir' | 'basePort' | 'p
 }
 
 export const observationsFile = (home: string) => join(home, 'observations.json');
+
+/** The byzantine validators' programs (test/entry/): the production node and sidecar with parts
+ * wrapped as the BYZANTINE environment variable asks. */
+export const BYZANTINE_NODE = fileURLToPath(new URL('../entry/byzantine-node.mjs', import.meta.url));
+export const BYZANTINE_SIDECAR = fileURLToPath(new URL('../entry/byzantine-sidecar.mjs', import.meta.url));
+
+/** Launch options that run a validator's node as a byzantine one. */
+export function byzantineNode(mode: { voteExtension?: 'garbage' | 'oversize'; fakeL1Event?: string; batchMismatch?: boolean }): LaunchOptions {
+  return { appProgram: BYZANTINE_NODE, appEnv: { BYZANTINE: JSON.stringify(mode) } };
+}
 
 export function writeObservations(home: string, topics: string[]): void {
   writeFileSync(observationsFile(home), JSON.stringify(topics.map((topic) => ({ topic, payload: 'it' }))));
