@@ -62,7 +62,6 @@ export class SeqpoolApp implements AbciApplication {
   private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
   private readonly signatures = new ve.VerifiedSignatures();
   private readonly decodedTxs = new TxMemo(50_000); // > CometBFT's default mempool size (5000)
-  private readonly vouched = new ve.VouchedExtensions();
   private readonly log: Logger;
 
   private constructor(private readonly opts: SeqpoolAppOptions) {
@@ -193,7 +192,6 @@ export class SeqpoolApp implements AbciApplication {
       this.log.warn({ height: req.height.toString(), validator: toHex(req.validatorAddress).toUpperCase(), reason: parsed.reason }, 'rejecting vote extension');
       return { status: VerifyStatus.REJECT };
     }
-    this.vouched.add(req.validatorAddress, req.height, req.voteExtension);
     return { status: VerifyStatus.ACCEPT };
   }
 
@@ -248,7 +246,6 @@ export class SeqpoolApp implements AbciApplication {
     this.finalized = undefined;
     this.checkNonces.clear(); // CometBFT rechecks the mempool against the new state next
     this.mempoolView = undefined;
-    this.vouched.prune(height);
     this.log.debug({ height: height.toString(), appHash: toHex(appHash), changes: changes.length }, 'committed');
     for (const fn of this.commitListeners) {
       try {
@@ -351,7 +348,6 @@ export class SeqpoolApp implements AbciApplication {
       height: voted,
       params: this.state.params(),
       signatures: this.signatures,
-      vouched: (v, h, ext) => this.vouched.has(v, h, ext),
     });
   }
 

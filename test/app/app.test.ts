@@ -114,20 +114,6 @@ describe('SeqpoolApp', () => {
     expect((await propose([Uint8Array.of(0, 0x73, 0x71, 0x76, 0x65, 1, 2)])).status).toBe(PS.REJECT);
   });
 
-  test("extensions this node's CometBFT already verified are not re-verified; others are", async () => {
-    const { app } = await started();
-    const x = ext(obs('vouched'));
-    // CometBFT checks the extension signature, then calls VerifyVoteExtension: that vouches for it.
-    await app.verifyVoteExtension({ hash: new Uint8Array(32), validatorAddress: vals[1]!.address, height: 2n, voteExtension: x });
-    await app.verifyVoteExtension({ hash: new Uint8Array(32), validatorAddress: vals[2]!.address, height: 1n, voteExtension: x });
-    const propose = (txs: Uint8Array[]) => app.processProposal({ ...finalizeRequest(3n, txs, vals[0]!), proposedLastCommit: { round: 0, votes: [] } });
-    const commit = extendedCommit(vals, 2n, [ext(), x, x, ext()]);
-    commit.votes[1]!.extensionSignature = new Uint8Array(64).fill(1); // vouched: not re-checked
-    expect((await propose([encodeInjected(commit)])).status).toBe(PS.ACCEPT);
-    commit.votes[2]!.extensionSignature = new Uint8Array(64).fill(1); // vouched for another height only
-    expect((await propose([encodeInjected(commit)])).status).toBe(PS.REJECT);
-  });
-
   test('transactions: a bound peer is visible in queries; replay, bad signature, unknown signer and garbage get distinct codes', async () => {
     const { app } = await started();
     const tx1 = bind(1, 1n);
