@@ -4,7 +4,9 @@
 // over the channel with wall-clock round timeouts, submits the aggregate (SubmitSignature, lane 1)
 // and reports proven cheaters (ReportSigningCheater). As participant it answers with a
 // SigningParticipant whose nonces live in the NonceStore (never reused, crash or not) and whose
-// approval is the Approver (decision 8).
+// approval is the Approver (decision 8). It answers any key holder, not only the rank it computes:
+// ranks are this node's own view (suspects), and a share names the package it answered, so no
+// coordinator can turn it into evidence against us (decision 24).
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from '../../common/log.js';
 import { encodeEnvelope } from '../../proto/mpc.js';
