@@ -3,10 +3,11 @@
 // and again in FinalizeBlock (against the block being built), so a byzantine proposer's bad tx fails
 // there with the same code instead of corrupting state.
 import { createHash } from 'node:crypto';
-import { concatBytes, toHex, utf8 } from '../common/bytes.js';
+import { concatBytes, fromHex, toHex, utf8 } from '../common/bytes.js';
 import { pubKeyToAddress, sign } from '../common/secp.js';
 import { SequencerStatus, TxBodyCodec, TxCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
 import { TxCode } from './codes.js';
+import { ED25519_PEER_ID, peerProofProblem } from './peer-proof.js';
 import { isInjected } from './vote-extensions.js';
 
 const TX_DOMAIN = utf8('seqpool/tx/v1');
@@ -128,19 +129,22 @@ function inactiveSignerProblem(s: Sequencer, body: TxBody, address: Uint8Array):
   return `signer ${toHex(address).toUpperCase()} ${what}: it may only send MPC messages and signatures for the key it still holds`;
 }
 
-// A libp2p peer id in its base58btc form (Ed25519 "12D3KooW…", secp256k1 "16Uiu2…", RSA "Qm…").
-const PEER_ID = /^(12D3KooW|16Uiu2|Qm)[1-9A-HJ-NP-Za-km-z]{30,120}$/;
+// Peer ids are Ed25519 libp2p ids ("12D3KooW…") whose key signs a proof of possession
+// (app/peer-proof.ts, decision 29).
 const MULTIADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[\x21-\x7e]{1,250}$/;
 export const MAX_PEER_ADDRS = 8;
 
+/** Cheap checks first; the proof's Ed25519 verification (~1.2 ms, memoised) last. */
 function bindPeerProblem(msg: BindPeer, addressHex: string, view: TxView): string | undefined {
-  if (!PEER_ID.test(msg.peerId)) return `peer_id ${JSON.stringify(msg.peerId.slice(0, 80))} is not a base58btc libp2p peer id`;
+  if (!ED25519_PEER_ID.test(msg.peerId)) return `peer_id ${JSON.stringify(msg.peerId.slice(0, 80))} is not an Ed25519 libp2p peer id (12D3KooW…, base58btc); other key types cannot prove possession here`;
   if (msg.addrs.length === 0 || msg.addrs.length > MAX_PEER_ADDRS) return `addrs must hold 1 to ${MAX_PEER_ADDRS} multiaddrs, got ${msg.addrs.length}`;
   for (const a of msg.addrs) if (!MULTIADDR.test(a)) return `addr ${JSON.stringify(a.slice(0, 80))} is not an /ip4, /ip6 or /dns multiaddr`;
   if (new Set(msg.addrs).size !== msg.addrs.length) return 'addrs repeat an address';
+  // First come, first served is safe now that binding needs the peer key: a second validator holding
+  // the same key is refused too (two validators must not share one channel identity).
   const owner = view.peerOwner(msg.peerId);
-  if (owner !== undefined && owner !== addressHex) return `peer_id is already bound to sequencer ${owner.toUpperCase()}`;
-  return undefined;
+  if (owner !== undefined && owner !== addressHex) return `peer_id ${msg.peerId} is already bound to sequencer ${owner.toUpperCase()}; sequencer ${addressHex.toUpperCase()} may not bind it too`;
+  return peerProofProblem(msg.peerId, msg.peerProof ?? new Uint8Array(0), view.chainId, fromHex(addressHex));
 }
 
 /** Memo of decodeTx results by tx bytes, bounded: cleared whole when full (a miss only costs a

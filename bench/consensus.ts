@@ -8,6 +8,8 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildAppState } from '../app/genesis.js';
 import { signTx } from '../app/txs.js';
+import { ed25519Peer } from '../app/peer-proof.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { createLogger } from '../common/log.js';
 import { toHex, utf8 } from '../common/bytes.js';
 import { defaultCometbftBin } from '../cometbft-config/config-toml.js';
@@ -163,17 +165,13 @@ async function runKvstore(runId: string, transport: 'builtin' | 'socket' = 'buil
 
 // ---------- (b) seqpool ----------
 
-const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-function base58(n: bigint): string {
-  let s = '';
-  do {
-    s = B58[Number(n % 58n)]! + s;
-    n /= 58n;
-  } while (n > 0n);
-  return s;
-}
-/** A distinct, well-formed Ed25519-style peer id per (signer, nonce): no two signers ever share one. */
-const peerIdFor = (signer: number, nonce: bigint): string => `12D3KooW${B58[signer]!}${base58(nonce).padStart(40, '1')}`;
+/** Each signer re-binds one peer key of its own, with its proof of possession (decision 29): the app
+ * verifies a given proof once per node (memoised), so the load measures consensus, not Ed25519. */
+const benchPeer = (signer: number) => ed25519Peer(sha256(utf8(`seqpool bench peer ${signer}`)));
+const bindFor = (signer: number, chainId: string, address: Uint8Array) => {
+  const peer = benchPeer(signer);
+  return { peerId: peer.peerId, addrs: [`/ip4/127.0.0.1/tcp/${4001 + signer}`], peerProof: peer.prove(chainId, address) };
+};
 
 async function committedNonce(rpcUrl: string, addressHex: string): Promise<bigint> {
   const path = encodeURIComponent(JSON.stringify(`/validator/${addressHex}`));
@@ -206,11 +204,12 @@ async function runSeqpool(): Promise<{ load: LoadResult; cpu: CpuShare; rssMb: n
       const addr = toHex(key.address);
       // seq s carries nonce base + s; after a rejection, continue from the committed nonce.
       let base = 1n;
+      const bindPeer = bindFor(i, chainId, key.address);
       return {
         rpcUrl: n.rpcUrl,
         makeTx: (seq) => {
           const nonce = base + seq;
-          return signTx(key.privKey, { chainId, signer: key.pubKey, nonce, bindPeer: { peerId: peerIdFor(i, nonce), addrs: [`/ip4/127.0.0.1/tcp/${4001 + i}`] } });
+          return signTx(key.privKey, { chainId, signer: key.pubKey, nonce, bindPeer });
         },
         resync: async () => {
           base = (await committedNonce(n.rpcUrl, addr)) + 1n;
@@ -297,7 +296,7 @@ let sampleSize = 0;
 function sampleTxSize(): number {
   if (!sampleSize) {
     const k = new Uint8Array(32).fill(7);
-    sampleSize = signTx(k, { chainId: 'seqpool-localnet', signer: new Uint8Array(33).fill(2), nonce: 1000n, bindPeer: { peerId: peerIdFor(0, 1000n), addrs: ['/ip4/127.0.0.1/tcp/4001'] } }).length;
+    sampleSize = signTx(k, { chainId: 'seqpool-localnet', signer: new Uint8Array(33).fill(2), nonce: 1000n, bindPeer: bindFor(0, 'seqpool-localnet', new Uint8Array(20)) }).length;
   }
   return sampleSize;
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { SeqpoolClient } from '../client/seqpool-client.js';
 import { asUint64, toJson } from '../client/pool-types.js';
-import { loadValidatorKey } from '../cometbft-config/keys.js';
+import { registerBindPeerCommand } from './bind-peer-command.js';
 import { action } from './util.js';
 
 export function registerQueryCommands(program: Command): void {
@@ -63,27 +63,7 @@ export function registerQueryCommands(program: Command): void {
   );
 
   const tx = program.command('tx').description('send signed transactions (signed with the validator key of --home)');
-  tx.command('bind-peer')
-    .description("bind this validator's MPC sidecar libp2p identity to it (sidecars admit peers by it)")
-    .requiredOption('--home <dir>', 'CometBFT home holding config/priv_validator_key.json')
-    .requiredOption('--peer-id <id>', 'libp2p peer id (base58btc, e.g. 12D3KooW...)')
-    .requiredOption('--addr <multiaddr...>', 'one or more multiaddrs, e.g. /ip4/127.0.0.1/tcp/26680')
-    .option('--rpc <url>', 'CometBFT RPC of the node', 'http://127.0.0.1:26657')
-    .action(
-      action(async (opts: { home: string; peerId: string; addr: string[]; rpc: string }) => {
-        const key = loadValidatorKey(opts.home);
-        const client = await SeqpoolClient.connect(opts.rpc);
-        try {
-          const sent = await client.send(key.privKey, { bindPeer: { peerId: opts.peerId, addrs: opts.addr } });
-          if (sent.code !== 0) throw new Error(`rejected by CheckTx with code ${sent.code}: ${sent.log}`);
-          const done = await client.waitForTx(sent.hash);
-          if (done.code !== 0) throw new Error(`tx ${sent.hash} failed in block ${done.height} with code ${done.code}: ${done.log}`);
-          process.stdout.write(`bound ${opts.peerId} in block ${done.height} (tx ${sent.hash})\n`);
-        } finally {
-          client.disconnect();
-        }
-      }),
-    );
+  registerBindPeerCommand(tx);
 }
 
 function uint64Arg(name: string) {

@@ -17,7 +17,7 @@
 import '../../common/polyfills.js'; // Promise.withResolvers on Node 20: must run before libp2p loads
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import type { Libp2p } from '@libp2p/interface';
+import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface';
 import { tcp } from '@libp2p/tcp';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createLibp2p } from 'libp2p';
@@ -72,6 +72,7 @@ export interface MpcChannelStats {
 export class MpcChannel {
   readonly peerId: string;
   readonly #node: Libp2p;
+  readonly #peerKey: Ed25519PrivateKey;
   readonly #log: Logger;
   readonly #allow: Allowlist;
   readonly #maxMessage: number;
@@ -81,8 +82,9 @@ export class MpcChannel {
   readonly #stopSignal = new AbortController();
   #stopped = false;
 
-  private constructor(node: Libp2p, allow: Allowlist, log: Logger, opts: MpcChannelOptions) {
+  private constructor(node: Libp2p, peerKey: Ed25519PrivateKey, allow: Allowlist, log: Logger, opts: MpcChannelOptions) {
     this.#node = node;
+    this.#peerKey = peerKey;
     this.#allow = allow;
     this.#log = log;
     this.peerId = node.peerId.toString();
@@ -123,7 +125,7 @@ export class MpcChannel {
       start: false,
     });
     const log = baseLog.child({ component: 'mpc-net', peerId: node.peerId.toString() });
-    const channel = new MpcChannel(node, allow, log, opts);
+    const channel = new MpcChannel(node, key, allow, log, opts);
     box.channel = channel;
     await node.handle(MPC_PROTOCOL, (stream, conn) => channel.#inbound.accept(stream, conn));
     try {
@@ -181,6 +183,11 @@ export class MpcChannel {
 
   onMessage(handler: MessageHandler): void {
     this.#inbound.onMessage(handler);
+  }
+
+  /** Signs with the channel's libp2p key: the proof that binds its peer id on chain (BindPeer). */
+  async signAsPeer(message: Uint8Array): Promise<Uint8Array> {
+    return this.#peerKey.sign(message);
   }
 
   stats(): MpcChannelStats {

@@ -21,6 +21,7 @@ import { keyPackage, parseKey, parsePending, parseSession, parseValidator, type 
 import { loadSidecarConfig, parseSidecarConfig, SIDECAR_DIR, sidecarPassphrase, type SidecarConfig } from './config.js';
 import { FileDealtLog, type DealtLog } from './dealt-log.js';
 import { KeygenDriver } from './keygen.js';
+import { PeerBinder } from './peer-binding.js';
 import { SigningDriver } from './signing.js';
 import { announceHooks, byzantineMode, type ByzantineMode } from './test-hooks.js';
 import type { Transport, TransportPeer } from './transport.js';
@@ -55,7 +56,7 @@ export interface SidecarOptions {
   /** Test hook (default: SEQPOOL_TEST_BYZANTINE_SIDECAR). */
   byzantine?: ByzantineMode;
   now?: () => number;
-  /** Send BindPeer when the on-chain binding differs (default true). */
+  /** Keep the on-chain peer binding equal to the channel, re-binding when it is missing or differs (default true). */
   bindPeer?: boolean;
 }
 
@@ -79,18 +80,7 @@ export interface RunningSidecar {
   stop(): Promise<void>;
 }
 
-const BIND_ADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[\x21-\x7e]{1,250}$/;
-
-/** Addresses to bind on chain: without /p2p/ suffixes, no wildcard hosts, at most 8. */
-export function bindableAddrs(addrs: string[]): string[] {
-  const out: string[] = [];
-  for (const a of addrs) {
-    const s = a.replace(/\/p2p\/[^/]+$/, '');
-    if (!BIND_ADDR.test(s) || /^\/ip4\/0\.0\.0\.0\//.test(s) || /^\/ip6\/::\//.test(s) || out.includes(s)) continue;
-    out.push(s);
-  }
-  return out.slice(0, 8);
-}
+export { bindableAddrs } from './peer-binding.js';
 
 async function defaultTransport(privDir: string, cfg: SidecarConfig, logger: Logger): Promise<Transport> {
   return MpcChannel.create({ peerKeyFile: join(privDir, 'peer-key'), listen: cfg.listen, logger: logger.child({ part: 'channel' }), maxMessageBytes: cfg.maxMessageBytes });
@@ -136,6 +126,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   }
   const heights = opts.heights ?? new CometFollower({ rpc: chain, rpcUrl: cfg.cometRpcUrl, pollMs: cfg.pollIntervalMs, logger: log });
   const sender = new TxSender(chain, privKey, log);
+  const binder = opts.bindPeer === false ? undefined : new PeerBinder({ transport, sender, address: pubKeyToAddress(pubKey), logger: log.child({ part: 'peer-binding' }), ...(cfg.announce ? { announce: cfg.announce } : {}) });
 
   const readKeyAndPending = async (): Promise<{ key: KeyView | undefined; pending: ReturnType<typeof parsePending> }> => {
     const [k, p] = await Promise.all([chain.query('/mpc/key'), chain.query('/sign/pending')]);
@@ -206,7 +197,6 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   let latestSeenAt = 0;
   let running: Promise<void> | undefined;
   let stopped = false;
-  let bound = opts.bindPeer === false;
   let keyEpoch: number | undefined;
   let lastPeers = '';
   const waiters: { h: bigint; resolve: () => void }[] = [];
@@ -250,33 +240,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     }
   };
 
-  const checkBinding = async (me: ValidatorView | undefined) => {
-    if (bound || !me) return;
-    const addrs = bindableAddrs(cfg.announce ?? transport.addrs());
-    if (addrs.length === 0) {
-      log.error({ addrs: transport.addrs() }, 'no bindable channel address (wildcard listen?): set "announce" in sidecar.json');
-      bound = true;
-      return;
-    }
-    if (me.peer && me.peer.peerId === transport.peerId && JSON.stringify(me.peer.addrs) === JSON.stringify(addrs)) {
-      bound = true;
-      log.info({ peerId: transport.peerId, addrs }, 'peer binding on chain is current');
-      return;
-    }
-    const r = await sender.send({ bindPeer: { peerId: transport.peerId, addrs } }, 'bind peer');
-    if (r.code === 0) {
-      bound = true;
-      log.info({ peerId: transport.peerId, addrs, tx: r.hash }, 'BindPeer sent');
-    }
-  };
-
   const step = async (height: bigint, seenAt: number): Promise<void> => {
     const [cur, vals, kp] = await Promise.all([chain.query('/mpc/session/current'), chain.query('/validators'), readKeyAndPending()]);
     const session = cur ? parseSession(cur.value) : undefined;
     const validators = vals && Array.isArray(vals.value) ? (vals.value as unknown[]).flatMap((v) => { try { return [parseValidator(v)]; } catch { return []; } }) : [];
     const { key, pending } = kp;
     let me = validators.find((v) => v.address === address);
-    if (!me && !bound) {
+    if (!me && binder?.wantsRecord(height, key?.keyEpoch)) {
       const a = await chain.query(`/validator/${address}`);
       if (a) me = parseValidator(a.value);
     }
@@ -287,7 +257,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     if (pkg) approver.update(pkg, pending);
     const sameKey = key !== undefined && key.keyEpoch === keyEpoch;
     if (sameKey) await signing.onHeight(height, key, pkg, pending, seenAt);
-    await checkBinding(me);
+    await binder?.onHeight(height, me, key?.keyEpoch);
     await syncPeers(key, session, validators);
     await keygen.onHeight(height, session, key);
     if (key && key.keyEpoch !== keyEpoch) {
@@ -326,7 +296,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     address,
     identity: pubKey,
     peerId: transport.peerId,
-    status: () => ({ height: processed, address, peerId: transport.peerId, keyEpoch, sessions: keygen.active, signed: signing.signed, bound }),
+    status: () => ({ height: processed, address, peerId: transport.peerId, keyEpoch, sessions: keygen.active, signed: signing.signed, bound: binder?.bound ?? true }),
     waitForHeight: (h) => (processed >= h ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ h, resolve }))),
     async stop() {
       if (stopped) return;

@@ -1,6 +1,9 @@
 // The private channel as the sidecar uses it. mpc/net/channel.ts's MpcChannel satisfies this
 // interface; MemoryHub gives tests (and in-process benchmarks) the same thing without sockets.
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { ed25519PeerId } from '../../app/peer-proof.js';
 
 export interface TransportPeer {
   peerId: string;
@@ -16,6 +19,8 @@ export interface Transport {
   setPeers(peers: TransportPeer[]): void;
   /** Sends one envelope to the peer bound to identity `to`. */
   send(to: Uint8Array, envelope: Uint8Array): Promise<void>;
+  /** Signs `message` with the private key behind `peerId`: BindPeer's proof of possession. */
+  signAsPeer(message: Uint8Array): Promise<Uint8Array>;
   onMessage(handler: (from: Uint8Array, envelope: Uint8Array) => void): void;
   stop(): Promise<void>;
 }
@@ -31,9 +36,10 @@ export class MemoryHub {
   delivered = 0;
   dropped = 0;
 
-  /** The default peer id is a well-formed base58 string ("12D3KooW" + the identity's hex digits mapped into base58), so an app's BindPeer checks accept it. */
-  transport(identity: Uint8Array, peerId = `12D3KooW${[...bytesToHex(identity).slice(2, 46)].map((c) => '123456789ABCDEFG'[parseInt(c, 16)]).join('')}`): MemoryTransport {
-    const t = new MemoryTransport(this, identity, peerId);
+  /** Each transport has a real Ed25519 peer key, derived from its identity (or given), so the app's
+   * BindPeer check (a proof signed by that key) accepts what its sidecar binds. */
+  transport(identity: Uint8Array, peerSecret = sha256(concatBytes(utf8ToBytes('seqpool/memory-hub/peer-key'), identity))): MemoryTransport {
+    const t = new MemoryTransport(this, identity, peerSecret);
     this.#nodes.set(bytesToHex(identity), t);
     return t;
   }
@@ -76,12 +82,17 @@ export class MemoryTransport implements Transport {
   #peers = new Set<string>();
   #handler: ((from: Uint8Array, envelope: Uint8Array) => void) | undefined;
   stopped = false;
+  readonly peerId: string;
+  readonly #peerSecret: Uint8Array;
 
   constructor(
     readonly hub: MemoryHub,
     readonly identity: Uint8Array,
-    readonly peerId: string,
-  ) {}
+    peerSecret: Uint8Array,
+  ) {
+    this.#peerSecret = peerSecret;
+    this.peerId = ed25519PeerId(ed25519.getPublicKey(peerSecret));
+  }
 
   addrs(): string[] {
     return ['/ip4/127.0.0.1/tcp/1'];
@@ -97,6 +108,9 @@ export class MemoryTransport implements Transport {
   }
   onMessage(handler: (from: Uint8Array, envelope: Uint8Array) => void): void {
     this.#handler = handler;
+  }
+  async signAsPeer(message: Uint8Array): Promise<Uint8Array> {
+    return ed25519.sign(message, this.#peerSecret);
   }
   deliver(from: Uint8Array, envelope: Uint8Array): void {
     this.#handler?.(from, envelope);

@@ -36,6 +36,12 @@ export class TxSender {
     return this.#address;
   }
 
+  /** The node's chain id (read once): what every tx and BindPeer's proof are bound to. */
+  async chainId(): Promise<string> {
+    this.#chainId ??= (await this.#chain.status()).chainId;
+    return this.#chainId;
+  }
+
   /** Signs and broadcasts one message; resolves with the CheckTx result (never throws for a rejection). */
   send(msg: SidecarMsg, what: string): Promise<BroadcastResult> {
     const run = this.#queue.then(() => this.#send(msg, what));
@@ -50,12 +56,12 @@ export class TxSender {
   }
 
   async #send(msg: SidecarMsg, what: string): Promise<BroadcastResult> {
-    this.#chainId ??= (await this.#chain.status()).chainId;
+    const chainId = await this.chainId();
     this.#next ??= await this.#committedNext();
     let r: BroadcastResult = { code: -1, log: 'not sent', hash: '' };
     for (let attempt = 0; attempt < 3; attempt++) {
       const nonce = this.#next;
-      const tx = signTx(this.#privKey, { chainId: this.#chainId, signer: this.#pubKey, nonce, lane: SIDECAR_LANE, ...msg });
+      const tx = signTx(this.#privKey, { chainId, signer: this.#pubKey, nonce, lane: SIDECAR_LANE, ...msg });
       r = await this.#chain.broadcastTx(tx);
       if (r.code === 0) {
         this.#next = nonce + 1n;

@@ -8,6 +8,7 @@ import { silentLogger } from '../../common/log.js';
 import { signTx } from '../../app/txs.js';
 import { toHex } from '../../common/bytes.js';
 import { CHAIN_ID, initChainRequest, makeValidators, openApp } from '../app/harness.js';
+import { bindPeerMsg } from '../app/peer-helper.js';
 import { runAbciCliBatch } from './abci-cli.js';
 import { freePort } from '../ports.js';
 
@@ -20,7 +21,7 @@ test('abci-cli batch against the seqpool app matches the golden output', async (
   const server = new AbciServer({ app, logger: silentLogger() });
   const address = await server.listen(`tcp://127.0.0.1:${await freePort()}`);
   const v = vals[0]!;
-  const bind = toHex(signTx(v.privKey, { chainId: CHAIN_ID, signer: v.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'A'.repeat(44)}`, addrs: ['/ip4/127.0.0.1/tcp/4000'] } }));
+  const bind = toHex(signTx(v.privKey, { chainId: CHAIN_ID, signer: v.pubKey, nonce: 1n, bindPeer: bindPeerMsg(v.address, 'A', ['/ip4/127.0.0.1/tcp/4000']) }));
   const script = [
     'echo hello',
     'info',

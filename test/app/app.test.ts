@@ -10,12 +10,13 @@ import { DEFAULT_PARAMS } from '../../app/params.js';
 import { VoteExtensionCodec, type Observation } from '../../proto/seqpool.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { CHAIN_ID, extendedCommit, finalizeRequest, initChainRequest, makeValidators, openApp, runBlock } from './harness.js';
+import { bindPeerMsg } from './peer-helper.js';
 
 const vals = makeValidators(4);
 const obs = (topic: string, payload = 'x'): Observation => ({ synthetic: { topic, payload: utf8(payload) } });
 const ext = (...o: Observation[]) => buildVoteExtension(o, DEFAULT_PARAMS, () => false);
-const bind = (i: number, nonce: bigint, peerId = `12D3KooW${'A'.repeat(44)}${i}`) =>
-  signTx(vals[i]!.privKey, { chainId: CHAIN_ID, signer: vals[i]!.pubKey, nonce, bindPeer: { peerId, addrs: [`/ip4/127.0.0.1/tcp/${4000 + i}`] } });
+const bind = (i: number, nonce: bigint, peer = `A${i}`) =>
+  signTx(vals[i]!.privKey, { chainId: CHAIN_ID, signer: vals[i]!.pubKey, nonce, bindPeer: bindPeerMsg(vals[i]!.address, peer, [`/ip4/127.0.0.1/tcp/${4000 + i}`]) });
 const decodeJson = (v: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(v));
 
 async function started() {
@@ -130,15 +131,15 @@ describe('SeqpoolApp', () => {
     expect((await app.checkTx({ tx: tampered, type: 0 })).code).toBe(TxCode.BAD_SIGNATURE);
     expect((await app.checkTx({ tx: utf8('garbage'), type: 0 })).code).toBe(TxCode.MALFORMED);
     const stranger = makeValidators(6)[5]!;
-    const foreign = signTx(stranger.privKey, { chainId: CHAIN_ID, signer: stranger.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'B'.repeat(44)}`, addrs: ['/ip4/1.2.3.4/tcp/1'] } });
+    const foreign = signTx(stranger.privKey, { chainId: CHAIN_ID, signer: stranger.pubKey, nonce: 1n, bindPeer: bindPeerMsg(stranger.address, 'B', ['/ip4/1.2.3.4/tcp/1']) });
     expect((await app.checkTx({ tx: foreign, type: 0 })).code).toBe(TxCode.UNKNOWN_SIGNER);
-    const wrongChain = signTx(vals[2]!.privKey, { chainId: 'other', signer: vals[2]!.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'C'.repeat(44)}`, addrs: ['/ip4/1.2.3.4/tcp/1'] } });
+    const wrongChain = signTx(vals[2]!.privKey, { chainId: 'other', signer: vals[2]!.pubKey, nonce: 1n, bindPeer: bindPeerMsg(vals[2]!.address, 'C', ['/ip4/1.2.3.4/tcp/1'], 'other') });
     expect((await app.checkTx({ tx: wrongChain, type: 0 })).code).toBe(TxCode.WRONG_CHAIN);
     const empty = signTx(vals[2]!.privKey, { chainId: CHAIN_ID, signer: vals[2]!.pubKey, nonce: 1n });
     expect((await app.checkTx({ tx: empty, type: 0 })).code).toBe(TxCode.UNKNOWN_MESSAGE);
-    const stolen = bind(2, 1n, `12D3KooW${'A'.repeat(44)}1`); // vals[1]'s peer id
+    const stolen = bind(2, 1n, 'A1'); // vals[1]'s peer id (its key, a valid proof for vals[2]: a shared key is refused)
     expect((await app.checkTx({ tx: stolen, type: 0 })).code).toBe(TxCode.INVALID_MESSAGE);
-    const badAddr = signTx(vals[2]!.privKey, { chainId: CHAIN_ID, signer: vals[2]!.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'D'.repeat(44)}`, addrs: ['not-a-multiaddr'] } });
+    const badAddr = signTx(vals[2]!.privKey, { chainId: CHAIN_ID, signer: vals[2]!.pubKey, nonce: 1n, bindPeer: bindPeerMsg(vals[2]!.address, 'D', ['not-a-multiaddr']) });
     expect((await app.checkTx({ tx: badAddr, type: 0 })).code).toBe(TxCode.INVALID_MESSAGE);
     expect((await app.checkTx({ tx: new Uint8Array(DEFAULT_PARAMS.maxTxBytes + 1), type: 0 })).code).toBe(TxCode.TOO_LARGE);
     expect((await app.checkTx({ tx: Uint8Array.of(0, 0x73, 0x71, 0x76, 0x65), type: 0 })).code).toBe(TxCode.RESERVED);

@@ -6,6 +6,7 @@ import { MemoryPersistence } from '../../app/persistence.js';
 import { signTx } from '../../app/txs.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { CHAIN_ID, initChainRequest, makeValidators, openApp, runBlock } from './harness.js';
+import { bindPeerMsg } from './peer-helper.js';
 
 const vals = makeValidators(4);
 
@@ -24,7 +25,7 @@ function makeBlocks(count: number, seed: number) {
     for (let i = 0; i < vals.length; i++) {
       if (rand() < 0.5) {
         const n = ++nonces[i]!;
-        txs.push(signTx(vals[i]!.privKey, { chainId: CHAIN_ID, signer: vals[i]!.pubKey, nonce: n, bindPeer: { peerId: `12D3KooW${'x'.repeat(40)}${i}n${n}`, addrs: [`/ip4/10.0.0.${i}/tcp/${h}`] } }));
+        txs.push(signTx(vals[i]!.privKey, { chainId: CHAIN_ID, signer: vals[i]!.pubKey, nonce: n, bindPeer: bindPeerMsg(vals[i]!.address, `${i}n${n}`, [`/ip4/10.0.0.${i}/tcp/${h}`]) }));
       }
       if (rand() < 0.1) txs.push(utf8(`junk-${h}-${i}`)); // failing txs must not perturb state either
     }

@@ -12,8 +12,10 @@ import { MemoryPersistence } from '../../app/persistence.js';
 import { VoteExtensionCodec, type Sequencer } from '../../proto/seqpool.js';
 import { CHAIN_ID, initChainRequest, makeValidators } from './harness.js';
 import { hexBytes, indexOf, L2_CHAIN, poolChain, SEQSET } from './pool-harness.js';
+import { bindPeerMsg } from './peer-helper.js';
 
-const bind = (i: number, tag: string) => ({ bindPeer: { peerId: `12D3KooW${'A'.repeat(43)}${tag}${i}`, addrs: [`/ip4/127.0.0.1/tcp/${4000 + i}`] } });
+// poolChain's validators are makeValidators(4): the same keys, so the proofs are made for them.
+const bind = (i: number, tag: string) => ({ bindPeer: bindPeerMsg(makeValidators(4)[i]!.address, `${tag}${i}`, [`/ip4/127.0.0.1/tcp/${4000 + i}`]) });
 
 describe('tx lanes', () => {
   test('the node (lane 0) and the sidecar (lane 1) have separate nonces; the mempool tracks (signer, lane); lane 2 is malformed', async () => {

@@ -11,6 +11,7 @@ import { appQuery, startGateway, type Gateway } from '../../node/gateway.js';
 import { silentLogger } from '../../common/log.js';
 import { toHex } from '../../common/bytes.js';
 import { hexBytes, indexOf, poolChain, type PoolChain } from '../app/pool-harness.js';
+import { bindPeerMsg } from '../app/peer-helper.js';
 
 describe('PoolClient against a gateway in front of a real app', () => {
   let chain: PoolChain;
@@ -101,7 +102,7 @@ test('the genesis DKG session through /mpc/sessions/current and /mpc/sessions/{i
   const chain = await poolChain({ withKey: false });
   await chain.step();
   // The sidecars bind their MPC peers first; the genesis DKG opens in the block where the last one lands.
-  const binds = chain.vals.map((_, i) => chain.tx(i, { bindPeer: { peerId: `12D3KooW${'ABCD'[i]!.repeat(44)}`, addrs: [`/ip4/127.0.0.1/tcp/${4000 + i}`] } }, 1));
+  const binds = chain.vals.map((v, i) => chain.tx(i, { bindPeer: bindPeerMsg(v.address, 'ABCD'[i]!, [`/ip4/127.0.0.1/tcp/${4000 + i}`]) }, 1));
   await chain.step({ txs: binds });
   const gw = await startGateway({ host: '127.0.0.1', port: await freePort(), query: appQuery(chain.app), logger: silentLogger() });
   try {

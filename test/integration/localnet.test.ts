@@ -1,9 +1,12 @@
 // A real 4-validator localnet: cometbft v0.38 binaries and seqpool node processes on loopback.
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { observationDigest } from '../../app/observations.js';
 import { TxCode, QueryCode } from '../../app/codes.js';
 import { signTx } from '../../app/txs.js';
+import { ed25519PeerId, peerProofMessage } from '../../app/peer-proof.js';
+import { loadOrCreatePeerKey } from '../../mpc/net/peer-key.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { launchApp, launchCometbft, launchValidator, isAlive } from '../../localnet/processes.js';
@@ -27,7 +30,9 @@ test('every node passes height 10 and the nodes agree on the app hash', async ()
 test('a signed tx sent with Comet38Client.broadcastTxSync (seqpool tx bind-peer) is committed and visible on all four nodes', async () => {
   const node = net.manifest.nodes[2]!;
   const key = loadValidatorKey(node.home);
-  const peerId = `12D3KooW${'Z'.repeat(44)}`;
+  // No sidecar runs here: create the peer key file one would have (the CLI signs the proof with it).
+  const { key: peerKey } = await loadOrCreatePeerKey(join(node.home, 'sidecar', 'peer-key'));
+  const peerId = ed25519PeerId(peerKey.publicKey.raw);
   const out = await runCli(['tx', 'bind-peer', '--home', node.home, '--peer-id', peerId, '--addr', '/ip4/127.0.0.1/tcp/26680', '--rpc', rpc()[0]!]);
   expect(out).toMatch(/^bound 12D3KooW.* in block \d+/);
   for (const url of rpc()) {
@@ -39,7 +44,7 @@ test('a signed tx sent with Comet38Client.broadcastTxSync (seqpool tx bind-peer)
     expect(v.nonce).toBe('1');
   }
   // Nonce 1 again (other content, so the mempool cache does not catch it first): a replay.
-  const replay = signTx(key.privKey, { chainId: net.manifest.chainId, signer: key.pubKey, nonce: 1n, bindPeer: { peerId, addrs: ['/ip4/127.0.0.1/tcp/26681'] } });
+  const replay = signTx(key.privKey, { chainId: net.manifest.chainId, signer: key.pubKey, nonce: 1n, bindPeer: { peerId, addrs: ['/ip4/127.0.0.1/tcp/26681'], peerProof: await peerKey.sign(peerProofMessage(net.manifest.chainId, key.address)) } });
   expect((await broadcastRaw(rpc()[1]!, replay)).code).toBe(TxCode.BAD_NONCE);
 });
 
@@ -49,9 +54,9 @@ test('bad txs are rejected in CheckTx with their codes; bad queries get theirs',
   expect(garbage.code).toBe(TxCode.MALFORMED);
   expect(garbage.log).toMatch(/not a seqpool tx/);
   const key = loadValidatorKey(net.manifest.nodes[0]!.home);
-  const tx = signTx(key.privKey, { chainId: 'another-chain', signer: key.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'Y'.repeat(44)}`, addrs: ['/ip4/1.1.1.1/tcp/1'] } });
+  const tx = signTx(key.privKey, { chainId: 'another-chain', signer: key.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'Y'.repeat(44)}`, addrs: ['/ip4/1.1.1.1/tcp/1'], peerProof: new Uint8Array(64) } });
   expect((await broadcastRaw(url, tx)).code).toBe(TxCode.WRONG_CHAIN);
-  const forged = signTx(key.privKey, { chainId: net.manifest.chainId, signer: key.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'Y'.repeat(44)}`, addrs: ['/ip4/1.1.1.1/tcp/1'] } });
+  const forged = signTx(key.privKey, { chainId: net.manifest.chainId, signer: key.pubKey, nonce: 1n, bindPeer: { peerId: `12D3KooW${'Y'.repeat(44)}`, addrs: ['/ip4/1.1.1.1/tcp/1'], peerProof: new Uint8Array(64) } });
   forged[forged.length - 3]! ^= 0xff; // inside the signature
   expect((await broadcastRaw(url, forged)).code).toBe(TxCode.BAD_SIGNATURE);
   expect((await rpcQuery(url, '/nope')).code).toBe(QueryCode.UNKNOWN_PATH);

@@ -157,11 +157,11 @@ test('tx sender: lane 1, nonce from sidecarNonce, resynced after another process
   const chain = new FakeChain([secp256k1.getPublicKey(priv, true)]);
   const a = new TxSender(chain, priv, silent);
   const b = new TxSender(chain, priv, silent);
-  expect((await a.send({ bindPeer: { peerId: 'p', addrs: ['/ip4/1.2.3.4/tcp/1'] } }, 'bind')).code).toBe(0);
+  expect((await a.send({ bindPeer: { peerId: 'p', addrs: ['/ip4/1.2.3.4/tcp/1'], peerProof: new Uint8Array(64) } }, 'bind')).code).toBe(0);
   chain.commit();
   expect([...chain.vals.values()][0]!.sidecarNonce).toBe(1n);
-  expect((await b.send({ bindPeer: { peerId: 'p2', addrs: ['/ip4/1.2.3.4/tcp/1'] } }, 'bind')).code).toBe(0); // b reads nonce 1 -> sends 2
-  expect((await a.send({ bindPeer: { peerId: 'p3', addrs: ['/ip4/1.2.3.4/tcp/1'] } }, 'bind')).code).toBe(0); // a tries 2: BAD_NONCE, resyncs to 3
+  expect((await b.send({ bindPeer: { peerId: 'p2', addrs: ['/ip4/1.2.3.4/tcp/1'], peerProof: new Uint8Array(64) } }, 'bind')).code).toBe(0); // b reads nonce 1 -> sends 2
+  expect((await a.send({ bindPeer: { peerId: 'p3', addrs: ['/ip4/1.2.3.4/tcp/1'], peerProof: new Uint8Array(64) } }, 'bind')).code).toBe(0); // a tries 2: BAD_NONCE, resyncs to 3
   chain.commit();
   expect([...chain.vals.values()][0]!.sidecarNonce).toBe(3n);
   expect([...chain.vals.values()][0]!.peer?.peerId).toBe('p3');
