@@ -19,6 +19,8 @@ export type MpcErrorCode =
   | 'NOT_APPROVED' // signing request not approved by consensus / payload mismatch
   | 'NONCE_MISSING' // no stored nonce for this signing attempt
   | 'NONCE_REUSE' // the nonce for this attempt was already used or the commitment differs
+  | 'WRONG_ATTEMPT' // an attempt number outside the coordinator's own range
+  | 'QUOTA' // a coordinator asked for more nonces of one request than any honest one needs
   | 'SIGNING_FAILED' // aggregation failed (cheaters in details)
   | 'EXPIRED' // signing request deadline passed
   | 'WRONG_PASSPHRASE'

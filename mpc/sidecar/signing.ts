@@ -16,7 +16,7 @@ import { MpcError } from '../errors.js';
 import type { KeyShare, PublicKeyPackage } from '../keys/types.js';
 import { SigningCoordinator, type SigningOutbound } from '../signing/coordinator.js';
 import { SigningParticipant } from '../signing/participant.js';
-import { signingSessionId } from '../signing/session.js';
+import { ATTEMPTS_PER_MEMBER, signingSessionId } from '../signing/session.js';
 import type { NonceStore } from '../store/nonce-store.js';
 import type { Approver } from './approval.js';
 import type { KeyView, SignRequestView } from './chain-view.js';
@@ -78,7 +78,7 @@ export const NONCE_SWEEP_BLOCKS = 50n;
 
 /** A coordinator run's attempt numbers: 100 per run, runs of member i in their own million. */
 export function attemptBase(memberIndex: number, run: number): number {
-  return memberIndex * 1_000_000 + (run % 10_000) * 100;
+  return memberIndex * ATTEMPTS_PER_MEMBER + (run % 10_000) * 100;
 }
 
 const myIndex = (pkg: PublicKeyPackage, identity: Uint8Array): number => pkg.members.find((m) => equalBytes(m.identity, identity))?.index ?? 0;

@@ -14,7 +14,7 @@ import { equalBytes, open, seal, type Opened } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
 import type { PublicKeyPackage } from '../keys/types.js';
 import { aggregate, type SigningCommitment } from './frost.js';
-import { signingPackageHash, signingSessionId } from './session.js';
+import { attemptRange, signingPackageHash, signingSessionId } from './session.js';
 import type { CheaterEvidence } from './evidence.js';
 
 export { isProvenCheater, type CheaterEvidence } from './evidence.js';
@@ -70,7 +70,8 @@ export class SigningCoordinator {
     this.#cfg = cfg;
     this.#log = cfg.logger ?? silentLogger();
     this.session = signingSessionId(cfg.pkg, cfg.requestId);
-    this.#attempt = cfg.attemptBase ?? 0;
+    // Default: the start of our own attempt range (participants refuse attempts outside it).
+    this.#attempt = cfg.attemptBase ?? attemptRange(cfg.pkg.members.find((m) => equalBytes(m.identity, cfg.identity.publicKey))?.index ?? 0)[0] - 1;
   }
 
   get attempt(): number {

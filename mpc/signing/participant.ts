@@ -15,7 +15,7 @@ import type { IdentityKey } from '../identity.js';
 import type { KeyShare } from '../keys/types.js';
 import type { NonceStore } from '../store/nonce-store.js';
 import { commitNonces, signShare, type SigningCommitment } from './frost.js';
-import { signingPackageHash } from './session.js';
+import { attemptOwner, attemptRange, MAX_NONCES_PER_COORDINATOR, signingPackageHash } from './session.js';
 
 export interface ParticipantConfig {
   identity: IdentityKey;
@@ -36,8 +36,9 @@ export class SigningParticipant {
 
   #fromCoordinator(bytes: Uint8Array) {
     const o = open(bytes);
-    if (!this.#cfg.key.public.members.some((m) => equalBytes(m.identity, o.body.sender))) throw new MpcError('UNKNOWN_SENDER', 'coordinator is not a key holder');
-    return o;
+    const coordinator = this.#cfg.key.public.members.find((m) => equalBytes(m.identity, o.body.sender));
+    if (!coordinator) throw new MpcError('UNKNOWN_SENDER', 'coordinator is not a key holder');
+    return { ...o, coordinator: coordinator.index };
   }
 
   /** Handles a SignRequest; returns our signed NonceCommitment. */
@@ -49,11 +50,15 @@ export class SigningParticipant {
     if (!signers.includes(me)) throw new MpcError('WRONG_RECIPIENT', 'we are not in the requested signer set');
     if (!(await this.#cfg.approve(o.body.session, message))) throw new MpcError('NOT_APPROVED', 'request not approved or payload mismatch');
     const session = o.body.session;
+    if (attemptOwner(attempt) !== o.coordinator) throw new MpcError('WRONG_ATTEMPT', `attempt ${attempt} is not in coordinator ${o.coordinator}'s range`, { culprit: o.coordinator });
     let rec = await this.#cfg.nonces.get(session, attempt);
     if (rec?.state === 'used') throw new MpcError('NONCE_REUSE', 'this attempt was already signed');
     let commitment: SigningCommitment;
     if (rec?.state === 'pending') commitment = rec.commitment;
     else {
+      const [lo, hi] = attemptRange(o.coordinator);
+      if ((await this.#cfg.nonces.count(session, lo, hi)) >= MAX_NONCES_PER_COORDINATOR)
+        throw new MpcError('QUOTA', `coordinator ${o.coordinator} already had ${MAX_NONCES_PER_COORDINATOR} nonces made for this request`, { culprit: o.coordinator });
       const fresh = commitNonces(this.#cfg.key.secret);
       await this.#cfg.nonces.put(session, attempt, fresh.nonces, fresh.commitment); // persist before revealing
       fresh.nonces.hiding.fill(0);

@@ -9,6 +9,27 @@ export function signingSessionId(pkg: PublicKeyPackage, requestId: string): Uint
   return sessionId('sign', pkg.keyId, pkg.epoch, pkg.groupKey, requestId);
 }
 
+/**
+ * Attempt numbers are the coordinator's: member i numbers its attempts in
+ * [i * ATTEMPTS_PER_MEMBER + 1, (i + 1) * ATTEMPTS_PER_MEMBER], so two coordinators never reuse each
+ * other's (session, attempt) (decision 17), and a participant can count the nonces each coordinator
+ * made it store and refuse one that asks for too many (MAX_NONCES_PER_COORDINATOR).
+ */
+export const ATTEMPTS_PER_MEMBER = 1_000_000;
+
+/** The member index whose range `attempt` lies in. */
+export const attemptOwner = (attempt: number): number => Math.floor((attempt - 1) / ATTEMPTS_PER_MEMBER);
+
+/** The attempt range of member `index`, inclusive. */
+export const attemptRange = (index: number): [number, number] => [index * ATTEMPTS_PER_MEMBER + 1, (index + 1) * ATTEMPTS_PER_MEMBER];
+
+/**
+ * Nonce records (pending or used) a participant keeps per request for one coordinator. An honest
+ * coordinator uses a few attempts per run; a byzantine one asking for more could otherwise fill its
+ * peers' disks with nonces of a pending request until it settled and was swept.
+ */
+export const MAX_NONCES_PER_COORDINATOR = 256;
+
 const u32 = (n: number): Uint8Array => {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, n);

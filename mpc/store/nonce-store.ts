@@ -57,6 +57,18 @@ export class NonceStore {
       { type: 'put', key: key(session, attempt, 'u'), value: new Uint8Array([1]) },
     ]);
   }
+  /** Nonce records (pending or used) of `session` whose attempt lies in [from, to]. */
+  async count(session: Uint8Array, from: number, to: number): Promise<number> {
+    const hex = bytesToHex(session);
+    let n = 0;
+    for (const prefix of ['n', 'u']) {
+      for await (const k of this.#db.keys({ gt: `${prefix}/${hex}/`, lt: `${prefix}/${hex}/~` })) {
+        const attempt = Number(k.slice(k.lastIndexOf('/') + 1));
+        if (attempt >= from && attempt <= to) n++;
+      }
+    }
+    return n;
+  }
   /** Sessions (hex) with a stored nonce or tombstone. */
   async sessions(): Promise<Set<string>> {
     const out = new Set<string>();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SigningCoordinator, isProvenCheater } from '../../mpc/signing/coordinator.js';
 import { cheaterEvidenceProblem } from '../../mpc/signing/evidence.js';
-import { signingPackageHash, signingSessionId } from '../../mpc/signing/session.js';
+import { attemptRange, MAX_NONCES_PER_COORDINATOR, signingPackageHash, signingSessionId } from '../../mpc/signing/session.js';
 import { SigningParticipant } from '../../mpc/signing/participant.js';
 import { NonceStore } from '../../mpc/store/nonce-store.js';
 import { LevelKeyStore } from '../../mpc/store/key-store.js';
@@ -115,21 +115,22 @@ test('a share is evidence only against the package it answered: a commitment swa
   const byz = parties[0]!; // index 1: a key holder coordinating by hand
   const part = (i: number) => new SigningParticipant({ identity: shares.get(i)!.party.identity, key: shares.get(i)!.key, nonces: shares.get(i)!.store, approve: () => true });
   const session = signingSessionId(pkg, 'frame');
-  const request = seal(byz.identity, { session, signRequest: { message: msg, attempt: 1, signers: [1, 2, 3] } });
-  const own = (c: ReturnType<typeof commitNonces>['commitment']) => seal(byz.identity, { session, nonceCommitment: { signer: 1, attempt: 1, hiding: c.hiding, binding: c.binding } });
+  const attempt = attemptRange(1)[0]; // coordinator index 1's range
+  const request = seal(byz.identity, { session, signRequest: { message: msg, attempt, signers: [1, 2, 3] } });
+  const own = (c: ReturnType<typeof commitNonces>['commitment']) => seal(byz.identity, { session, nonceCommitment: { signer: 1, attempt, hiding: c.hiding, binding: c.binding } });
   const mine = commitNonces(shares.get(1)!.key.secret).commitment;
   const [c2, c3] = [await part(2).onRequest(request), await part(3).onRequest(request)];
-  const packageOf = (first: Uint8Array) => seal(byz.identity, { session, signingPackage: { message: msg, attempt: 1, commitments: [first, c2, c3].map(decodeEnvelope) } });
+  const packageOf = (first: Uint8Array) => seal(byz.identity, { session, signingPackage: { message: msg, attempt, commitments: [first, c2, c3].map(decodeEnvelope) } });
   const honestPkg = packageOf(own(mine));
   const share2 = await part(2).onPackage(honestPkg);
   // The share names the hash of the package it answered.
   const listOf = (envs: Uint8Array[]) => envs.map((e) => decodeBody(decodeEnvelope(e).body)).map((b) => ('nonceCommitment' in b ? { index: b.nonceCommitment.signer, hiding: b.nonceCommitment.hiding, binding: b.nonceCommitment.binding } : undefined)!);
   const body = decodeBody(decodeEnvelope(share2).body);
-  expect('signatureShare' in body && hex(body.signatureShare.packageHash)).toBe(hex(signingPackageHash(session, 1, msg, listOf([own(mine), c2, c3]))));
+  expect('signatureShare' in body && hex(body.signatureShare.packageHash)).toBe(hex(signingPackageHash(session, attempt, msg, listOf([own(mine), c2, c3]))));
   // The coordinator swaps in a second commitment of its own: the honest share fails against that
   // package, but it never answered it.
   const forged = packageOf(own(commitNonces(shares.get(1)!.key.secret).commitment));
-  const evidence = (p: Uint8Array) => ({ signer: 2, attempt: 1, package: p, commitment: decodeEnvelope(c2), share: decodeEnvelope(share2) });
+  const evidence = (p: Uint8Array) => ({ signer: 2, attempt, package: p, commitment: decodeEnvelope(c2), share: decodeEnvelope(share2) });
   expect(cheaterEvidenceProblem(pkg, evidence(forged))).toMatch(/signer 2's share answers another signing package/);
   expect(isProvenCheater(pkg, evidence(forged))).toBe(false);
   expect(cheaterEvidenceProblem(pkg, evidence(honestPkg))).toMatch(/verifies against the package it answered/);
@@ -191,7 +192,7 @@ test('a signer that commits and then withholds its share is excluded after the r
   const coord = new SigningCoordinator({ identity: parties[0]!.identity, pkg, requestId: 'w', message: msg, now: () => clock.t, roundTimeoutMs: 500, expiresAt: 60_000 });
   await runSession(coord, participants, clock);
   expect(coord.phase).toBe('done');
-  expect(coord.attempt).toBe(2);
+  expect(coord.attempt).toBe(attemptRange(1)[0] + 1); // its second attempt
   expect(Object.fromEntries(coord.excluded)).toEqual({ 3: 'no-response' });
   expect(coord.signers).toEqual([1, 2, 4, 5]);
   expect(verifySignature(coord.signature!, msg, pkg.groupKey)).toBe(true);
@@ -340,3 +341,21 @@ test('L1 encoding: domain-separated digest changes with every field; keys with x
   expect(isL1CompatibleGroupKey(P.toBytes(true))).toBe(false);
   expect(() => encodeL1GroupKey(P.toBytes(true))).toThrow(expect.objectContaining({ code: 'GROUP_KEY_UNUSABLE' }));
 });
+
+test('a coordinator can make a participant store at most MAX_NONCES_PER_COORDINATOR nonces per request, and only in its own attempt range', async () => {
+  const { parties, shares, pkg } = await setup(4);
+  const msg = randomBytes(32);
+  const p2 = new SigningParticipant({ identity: shares.get(2)!.party.identity, key: shares.get(2)!.key, nonces: shares.get(2)!.store, approve: () => true });
+  const session = signingSessionId(pkg, 'flood');
+  const ask = (from: number, attempt: number) => p2.onRequest(seal(parties[from - 1]!.identity, { session, signRequest: { message: msg, attempt, signers: [1, 2, 3] } }));
+  // Coordinator 1 asking with coordinator 3's attempt numbers is refused.
+  await expect(ask(1, attemptRange(3)[0])).rejects.toMatchObject({ code: 'WRONG_ATTEMPT' });
+  const [lo] = attemptRange(1);
+  for (let a = 0; a < MAX_NONCES_PER_COORDINATOR; a++) await ask(1, lo + a);
+  await expect(ask(1, lo + MAX_NONCES_PER_COORDINATOR)).rejects.toMatchObject({ code: 'QUOTA' });
+  await ask(1, lo); // an attempt already committed is answered again (same commitment)
+  // Another coordinator's quota is its own: coordinator 3 still gets answers for the same request.
+  await ask(3, attemptRange(3)[0]);
+  expect(await shares.get(2)!.store.count(session, lo, attemptRange(1)[1])).toBe(MAX_NONCES_PER_COORDINATOR);
+  for (const s of shares.values()) await s.store.close();
+}, 60_000);

@@ -20,11 +20,10 @@ import { signingSessionId } from '../../../mpc/signing/session.js';
 import { startSidecar, type RunningSidecar } from '../../../mpc/sidecar/sidecar.js';
 import { MemoryHub } from '../../../mpc/sidecar/transport.js';
 import { decodeEnvelope, encodeEnvelope } from '../../../proto/mpc.js';
+import { attemptRange } from '../../../mpc/signing/session.js';
 import { FAST, FakeL2, LogCapture } from './helpers.js';
 import { RealAppChain } from './real-app-chain.js';
 
-/** Far from every honest coordinator's attempt numbers (member index * 1e6 + run * 100). */
-const ATTEMPT = 4_000_000_000;
 const point = () => secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true);
 
 test('a byzantine coordinator swaps a commitment after collecting an honest share and reports it: refused, nobody jailed, signing goes on', async () => {
@@ -57,6 +56,8 @@ test('a byzantine coordinator swaps a commitment after collecting an honest shar
     const byzVal = chain.pool.vals.findIndex((v) => equalBytes(v.pubKey, byz!.identity));
     const byzId = IdentityKey.fromSecretKey(chain.pool.vals[byzVal]!.privKey);
     const honest = [victim!, other!];
+    // In the attacker's own range (participants refuse others), past what its honest sidecar's runs use.
+    const ATTEMPT = attemptRange(byz!.index)[1];
 
     // The election's commitEpoch request becomes pending; the attack runs before the next block.
     chain.pool.setHead(9n);
