@@ -77,6 +77,8 @@ export interface ValidatorView {
   power: bigint;
   sidecarNonce: bigint;
   peer: { peerId: string; addrs: string[] } | null;
+  /** 'active', 'unlocking' or 'exited' (absent in the answer: 'active'). */
+  status: string;
 }
 
 /** The key id a session is for when the answer does not say: the pool has one key. */
@@ -189,5 +191,6 @@ export function parseValidator(v: unknown): ValidatorView {
     power: val.power,
     sidecarNonce: val.sidecarNonce ?? 0n,
     peer: val.peer ? { peerId: val.peer.peerId, addrs: val.peer.addrs } : null,
+    status: val.status ?? 'active',
   };
 }

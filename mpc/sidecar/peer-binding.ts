@@ -53,6 +53,7 @@ export class PeerBinder {
   #checkedAt: bigint | undefined;
   #checkedEpoch: number | undefined;
   #noAddrsLogged = false;
+  #inactiveLogged: string | undefined;
   #proof: Uint8Array | undefined;
 
   constructor(opts: PeerBinderOptions) {
@@ -82,6 +83,14 @@ export class PeerBinder {
     }
     this.#checkedAt = height;
     this.#checkedEpoch = keyEpoch;
+    // The app takes BindPeer from active sequencers only; an unlocking or exited one keeps the
+    // binding it has (its share serves until the reshare that removes it, decision 19).
+    if (me.status !== 'active') {
+      if (this.#inactiveLogged !== me.status) log.info({ status: me.status, onChain: me.peer }, 'validator is not active: its peer binding is left as it is');
+      this.#inactiveLogged = me.status;
+      return;
+    }
+    this.#inactiveLogged = undefined;
     if (me.peer && me.peer.peerId === peerId && JSON.stringify(me.peer.addrs) === JSON.stringify(addrs)) {
       if (!this.#current) log.info({ peerId, addrs, height: height.toString() }, 'peer binding on chain is current');
       this.#current = true;

@@ -10,6 +10,9 @@ import { peerProofProblem } from '../../../app/peer-proof.js';
 import { pubKeyToAddress } from '../../../common/secp.js';
 import { startSidecar, type RunningSidecar } from '../../../mpc/sidecar/sidecar.js';
 import { MemoryHub } from '../../../mpc/sidecar/transport.js';
+import { CONFIRM_HEIGHTS, PeerBinder, RETRY_HEIGHTS } from '../../../mpc/sidecar/peer-binding.js';
+import type { ValidatorView } from '../../../mpc/sidecar/chain-view.js';
+import { silentLogger } from '../../../common/log.js';
 import { TxBodyCodec, TxCodec, type BindPeer } from '../../../proto/seqpool.js';
 import { bindPeerMsg } from '../../app/peer-helper.js';
 import { Cluster, FAST, FakeL2, LogCapture } from './helpers.js';
@@ -115,4 +118,36 @@ test("against the real app: a byzantine validator cannot bind the victim's peer 
     for (const c of cars) await c.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
+});
+
+test('the binder waits for a sent BindPeer, backs off after a refusal, and leaves an inactive validator alone', async () => {
+  const transport = new MemoryHub().transport(new Uint8Array(33).fill(2));
+  const address = new Uint8Array(20).fill(1);
+  const sent: BindPeer[] = [];
+  let answer = { code: 0, log: '', hash: 'AB' };
+  const binder = new PeerBinder({ transport, address, logger: silentLogger(), sender: { chainId: async () => 'c', send: async (m) => (sent.push(m.bindPeer!), answer) } });
+  const me = (status: string, peer: ValidatorView['peer'] = null): ValidatorView => ({ address: 'AA', pubKey: new Uint8Array(33), power: 1n, sidecarNonce: 0n, peer, status });
+
+  await binder.onHeight(1n, me('unlocking'), 0);
+  await binder.onHeight(2n, me('exited'), 0);
+  expect(sent).toHaveLength(0); // the app refuses BindPeer from them: nothing is sent
+
+  await binder.onHeight(3n, me('active'), 0);
+  expect(sent).toHaveLength(1);
+  expect(peerProofProblem(sent[0]!.peerId, sent[0]!.peerProof, 'c', address)).toBeUndefined();
+  for (let h = 4n; h < 3n + CONFIRM_HEIGHTS; h++) await binder.onHeight(h, me('active'), 0);
+  expect(sent).toHaveLength(1); // in flight: not sent again every height
+  answer = { code: TxCode.INVALID_MESSAGE, log: 'refused', hash: '' };
+  await binder.onHeight(3n + CONFIRM_HEIGHTS, me('active'), 0); // never landed: sent again, refused
+  expect(sent).toHaveLength(2);
+  for (let h = 4n + CONFIRM_HEIGHTS; h < 3n + CONFIRM_HEIGHTS + RETRY_HEIGHTS; h++) await binder.onHeight(h, me('active'), 0);
+  expect(sent).toHaveLength(2);
+  answer = { code: 0, log: '', hash: 'CD' };
+  await binder.onHeight(3n + CONFIRM_HEIGHTS + RETRY_HEIGHTS, me('active'), 0);
+  expect(sent).toHaveLength(3);
+  await binder.onHeight(20n, me('active', { peerId: transport.peerId, addrs: transport.addrs() }), 0);
+  expect(binder.bound).toBe(true);
+  expect(binder.wantsRecord(21n, 0)).toBe(false);
+  expect(binder.wantsRecord(21n, 1)).toBe(true); // a new key epoch: read it again
+  expect(binder.wantsRecord(40n, 0)).toBe(true); // and every RECHECK_HEIGHTS
 });
