@@ -25,6 +25,13 @@ export class FileDealtLog implements DealtLog {
     } finally {
       closeSync(fd);
     }
+    // The file's directory entry too: a new file survives a power loss only once its directory does.
+    const dir = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
   }
 }
 

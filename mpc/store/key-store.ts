@@ -7,7 +7,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { MpcError } from '../errors.js';
 import { Fn, scalarBytes } from '../suite.js';
 import { SecretShare, type KeyShare, type PublicKeyPackage } from '../keys/types.js';
-import { openLevel, unlock, type BinaryLevel } from './level-db.js';
+import { DURABLE, openLevel, unlock, type BinaryLevel } from './level-db.js';
 import type { SecretBox, ScryptParams } from './secret-box.js';
 
 export interface KeyStore {
@@ -86,7 +86,7 @@ export class LevelKeyStore implements KeyStore {
   async put(share: KeyShare): Promise<void> {
     const k = recKey(share.public.keyId, share.public.epoch);
     if (await this.#db.get(k)) throw new MpcError('CONFLICT', `share for ${k} already stored`);
-    await this.#db.put(k, this.#box.seal(encode(share), k));
+    await this.#db.put(k, this.#box.seal(encode(share), k), DURABLE);
   }
   async get(keyId: string, epoch: number): Promise<KeyShare | undefined> {
     const k = recKey(keyId, epoch);
@@ -103,7 +103,7 @@ export class LevelKeyStore implements KeyStore {
   }
   async confirm(keyId: string, epoch: number): Promise<void> {
     if (!(await this.get(keyId, epoch))) throw new MpcError('NOT_FOUND', `no share for ${keyId} epoch ${epoch}`);
-    await this.#db.put(`active/${keyId}`, new TextEncoder().encode(String(epoch)));
+    await this.#db.put(`active/${keyId}`, new TextEncoder().encode(String(epoch)), DURABLE);
   }
   async #activeEpoch(keyId: string): Promise<number | undefined> {
     const v = await this.#db.get(`active/${keyId}`);
@@ -121,11 +121,11 @@ export class LevelKeyStore implements KeyStore {
   }
   async delete(keyId: string, epoch: number): Promise<void> {
     if ((await this.#activeEpoch(keyId)) === epoch) throw new MpcError('CONFLICT', 'refusing to delete the active share');
-    await this.#db.del(recKey(keyId, epoch));
+    await this.#db.del(recKey(keyId, epoch), DURABLE);
   }
   async putSession(sessionHex: string, material: Uint8Array): Promise<void> {
     const k = sessionKey(sessionHex);
-    await this.#db.put(k, this.#box.seal(material, k));
+    await this.#db.put(k, this.#box.seal(material, k), DURABLE);
   }
   async getSession(sessionHex: string): Promise<Uint8Array | undefined> {
     const k = sessionKey(sessionHex);
@@ -133,7 +133,7 @@ export class LevelKeyStore implements KeyStore {
     return v ? this.#box.open(v, k) : undefined;
   }
   async deleteSession(sessionHex: string): Promise<void> {
-    await this.#db.del(sessionKey(sessionHex));
+    await this.#db.del(sessionKey(sessionHex), DURABLE);
   }
   async close(): Promise<void> {
     await this.#db.close();

@@ -7,6 +7,13 @@ import { SecretBox, type ScryptParams } from './secret-box.js';
 
 export type BinaryLevel = Level<string, Uint8Array>;
 
+/**
+ * Write options of every key-store and nonce-store write: LevelDB's default write reaches the OS but
+ * not the disk, so a power loss could undo a nonce's tombstone (and the nonce be used again) or a
+ * share written before its Ready left. A synced write costs a few ms; these writes are rare.
+ */
+export const DURABLE = { sync: true } as const;
+
 export async function openLevel(path: string): Promise<BinaryLevel> {
   const db = new Level<string, Uint8Array>(path, { valueEncoding: 'view' });
   await db.open();
@@ -21,10 +28,13 @@ export async function unlock(db: BinaryLevel, passphrase: string, params?: Scryp
   if (!salt) {
     salt = randomBytes(16);
     const box = SecretBox.derive(passphrase, salt, params);
-    await db.batch([
-      { type: 'put', key: 'meta/salt', value: salt },
-      { type: 'put', key: 'meta/check', value: box.seal(CHECK, 'meta/check') },
-    ]);
+    await db.batch(
+      [
+        { type: 'put', key: 'meta/salt', value: salt },
+        { type: 'put', key: 'meta/check', value: box.seal(CHECK, 'meta/check') },
+      ],
+      DURABLE,
+    );
     return box;
   }
   const box = SecretBox.derive(passphrase, salt, params);

@@ -5,7 +5,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { MpcError } from '../errors.js';
 import type { SigningCommitment, SigningNonces } from '../signing/frost.js';
-import { openLevel, unlock, type BinaryLevel } from './level-db.js';
+import { DURABLE, openLevel, unlock, type BinaryLevel } from './level-db.js';
 import type { ScryptParams, SecretBox } from './secret-box.js';
 
 export type NonceRecord = { state: 'pending'; nonces: SigningNonces; commitment: SigningCommitment } | { state: 'used' };
@@ -47,7 +47,7 @@ export class NonceStore {
     if (await this.get(session, attempt)) throw new MpcError('NONCE_REUSE', 'a nonce for this attempt already exists');
     const k = key(session, attempt, 'n');
     const plain = new TextEncoder().encode(JSON.stringify({ h: bytesToHex(nonces.hiding), b: bytesToHex(nonces.binding), i: c.index, H: bytesToHex(c.hiding), B: bytesToHex(c.binding) }));
-    await this.#db.put(k, this.#box.seal(plain, k));
+    await this.#db.put(k, this.#box.seal(plain, k), DURABLE);
     plain.fill(0);
   }
   /** Atomically deletes the nonce and writes the tombstone. */
@@ -55,7 +55,7 @@ export class NonceStore {
     await this.#db.batch([
       { type: 'del', key: key(session, attempt, 'n') },
       { type: 'put', key: key(session, attempt, 'u'), value: new Uint8Array([1]) },
-    ]);
+    ], DURABLE);
   }
   /** Nonce records (pending or used) of `session` whose attempt lies in [from, to]. */
   async count(session: Uint8Array, from: number, to: number): Promise<number> {
@@ -83,7 +83,7 @@ export class NonceStore {
   async forget(sessionHex: string): Promise<void> {
     const ops: { type: 'del'; key: string }[] = [];
     for (const prefix of ['n', 'u']) for await (const k of this.#db.keys({ gt: `${prefix}/${sessionHex}/`, lt: `${prefix}/${sessionHex}/~` })) ops.push({ type: 'del', key: k });
-    if (ops.length) await this.#db.batch(ops);
+    if (ops.length) await this.#db.batch(ops, DURABLE);
   }
   async close(): Promise<void> {
     await this.#db.close();
