@@ -15,7 +15,8 @@ import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
 import type { Observation, Sequencer, ValidatorEntry } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
-import { checkTx, laneNonce, TxMemo, type CheckedTx, type TxView } from './txs.js';
+import { checkTx, laneNonce, type CheckedTx, type TxView } from './txs.js';
+import { VerifiedTxMemo } from './tx-memo.js';
 import { verify } from '../common/secp.js';
 import { applyL1Event, ethAddress } from './l1-staking.js';
 import { sortValidators, validatorUpdatesBetween } from './validator-set.js';
@@ -27,7 +28,8 @@ import type { AppEvent } from './mpc-sessions.js';
 import { applyMessage, beginBlock, blockContext, committeeSet, endBlock, messageProblem } from './pool.js';
 import type { BlockCtx } from './sign-requests.js';
 
-export const APP_VERSION = 1n;
+/** The state machine's rules (decision 34): 2 is the hardened pool (decisions 24-31). */
+export const APP_VERSION = 2n;
 export const SOFTWARE_VERSION = '0.1.0';
 
 export interface SeqpoolAppOptions {
@@ -61,7 +63,7 @@ export class SeqpoolApp implements AbciApplication {
   private mempoolView?: TxView; // built once per commit: decoding params per CheckTx showed in profiles
   private proposals = new Map<string, ve.CommitCheck>(); // verified extended commits by block hash
   private readonly signatures = new ve.VerifiedSignatures();
-  private readonly decodedTxs = new TxMemo(50_000); // > CometBFT's default mempool size (5000)
+  private readonly verifiedTxs = new VerifiedTxMemo(); // bounded in bytes; only sequencers' verified txs
   private readonly log: Logger;
 
   private constructor(private readonly opts: SeqpoolAppOptions) {
@@ -81,6 +83,13 @@ export class SeqpoolApp implements AbciApplication {
       }
       app.lastHeight = saved.height;
       app.lastAppHash = saved.appHash;
+      const version = app.state.chain('committed')?.appVersion || 1n; // unset (0) before version 2
+      if (version !== APP_VERSION) {
+        throw new Error(
+          `the state database was written by app version ${version} and this is app version ${APP_VERSION}, whose rules differ (docs/decisions.md 34): ` +
+            'start the chain again from a fresh genesis (for a localnet: seqpool localnet up --reset), or run the seqpool release that wrote it',
+        );
+      }
     }
     return app;
   }
@@ -116,7 +125,7 @@ export class SeqpoolApp implements AbciApplication {
       throw new GenesisError('genesis.json validators and app_state.sequencers differ: every sequencer must be a genesis validator with the same power');
     }
     const veHeight = req.consensusParams?.abci?.voteExtensionsEnableHeight ?? 0n;
-    this.state.setChain({ chainId: req.chainId, voteExtensionsEnableHeight: veHeight, initialHeight: req.initialHeight });
+    this.state.setChain({ chainId: req.chainId, voteExtensionsEnableHeight: veHeight, initialHeight: req.initialHeight, appVersion: APP_VERSION });
     this.state.setParams(genesis.params);
     if (genesis.l1) this.state.setL1Config(genesis.l1);
     if (genesis.l2) this.state.setL2Config(genesis.l2);
@@ -277,13 +286,17 @@ export class SeqpoolApp implements AbciApplication {
   private txView(view: View, nonces: Map<string, bigint>): TxView {
     const chainId = this.state.chain(view)!.chainId;
     // The committed view does not change until the next Commit drops it, so its sequencer records
-    // are decoded once; the working view's change as the block applies txs.
-    const memo = view === 'committed' ? new Map<string, Sequencer | undefined>() : undefined;
+    // are decoded once; the working view's change as the block applies txs. Only sequencers are
+    // remembered: a miss is a stranger's address, and strangers must not grow anything.
+    const memo = view === 'committed' ? new Map<string, Sequencer>() : undefined;
     const lookup = (a: Uint8Array): Sequencer | undefined => {
       if (!memo) return this.state.sequencer(a, view);
       const id = toHex(a);
-      if (!memo.has(id)) memo.set(id, this.state.sequencer(a, view));
-      return memo.get(id);
+      const hit = memo.get(id);
+      if (hit) return hit;
+      const s = this.state.sequencer(a, view);
+      if (s) memo.set(id, s);
+      return s;
     };
     return {
       chainId,
@@ -292,7 +305,8 @@ export class SeqpoolApp implements AbciApplication {
       expectedNonce: (s, lane) => nonces.get(nonceKey(s.address, lane)) ?? laneNonce(s, lane) + 1n,
       messageProblem: (body, s) => messageProblem(this.state, view, body, s),
       peerOwner: (p) => this.state.peerOwner(p, view),
-      decoded: (raw, decode) => this.decodedTxs.get(raw, decode),
+      parties: this.state.sequencers(view).length,
+      memo: this.verifiedTxs,
       verify,
     };
   }
@@ -331,6 +345,8 @@ export class SeqpoolApp implements AbciApplication {
     if (injectedAt !== 0 || txs.slice(1).some(ve.isInjected)) return 'txs[0] and only txs[0] must carry the extended commit';
     const check = this.checkCommit(txs[0]!, height);
     if (!check.ok) return check.reason;
+    // Kept for FinalizeBlock of the same block; rounds add proposals, so a few at most are kept.
+    if (this.proposals.size >= MAX_REMEMBERED_PROPOSALS) this.proposals.delete(this.proposals.keys().next().value!);
     this.proposals.set(toHex(hash), check);
     return undefined;
   }
@@ -376,6 +392,9 @@ export class SeqpoolApp implements AbciApplication {
   }
 }
 
+
+/** Verified extended commits kept between ProcessProposal and FinalizeBlock (one per round). */
+const MAX_REMEMBERED_PROPOSALS = 8;
 
 const nonceKey = (address: Uint8Array, lane: number): string => `${toHex(address)}/${lane}`;
 

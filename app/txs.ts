@@ -2,13 +2,14 @@
 // against replay. The same checks run in CheckTx (against committed state plus this node's mempool)
 // and again in FinalizeBlock (against the block being built), so a byzantine proposer's bad tx fails
 // there with the same code instead of corrupting state.
-import { createHash } from 'node:crypto';
 import { concatBytes, fromHex, toHex, utf8 } from '../common/bytes.js';
 import { pubKeyToAddress, sign } from '../common/secp.js';
 import { SequencerStatus, TxBodyCodec, TxCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
 import { TxCode } from './codes.js';
 import { ED25519_PEER_ID, peerProofProblem } from './peer-proof.js';
 import { isInjected } from './vote-extensions.js';
+import { maxTxBytesOf, shallowTx, type TxKind } from './tx-limits.js';
+import { VerifiedTxMemo, type VerifiedTx } from './tx-memo.js';
 
 const TX_DOMAIN = utf8('seqpool/tx/v1');
 
@@ -31,37 +32,42 @@ export interface TxView {
    * must be rejected against this view's state, or undefined. */
   messageProblem(body: TxBody, s: Sequencer): string | undefined;
   peerOwner(peerId: string): string | undefined;
-  /** Decoding a tx, deriving its signer's address and checking its signature cost ~0.5 ms (the
-   * signature through OpenSSL on the benchmark machine), and CometBFT asks about the same bytes in
-   * CheckTx, again after every block (ReCheckTx) and in FinalizeBlock. The app passes a memo keyed by
-   * the tx bytes so that work is done once per node; the result depends on the bytes alone. */
-  decoded(raw: Uint8Array, decode: () => DecodedTx | CheckFailure): DecodedTx | CheckFailure;
+  /** An upper bound on the members of any committee or MPC session (the largest valid MPC message
+   * grows with it: app/tx-limits.ts). */
+  parties: number;
+  /** Decoded, signature-checked txs (app/tx-memo.ts): CometBFT asks about the same bytes in CheckTx,
+   * ReCheckTx and FinalizeBlock. Holds only what the bytes alone decide; every state check runs
+   * again on a hit. */
+  memo?: VerifiedTxMemo;
   verify(pubKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
-/** What a tx's bytes alone say: its body, its signer's address, whether the signature holds. */
-export interface DecodedTx {
-  body: TxBody;
-  address: Uint8Array;
+/** What a tx's bytes alone say: its kind, body, signer's address, the bytes its signature covers. */
+export interface DecodedTx extends VerifiedTx {
   signBytes: Uint8Array;
   signature: Uint8Array;
-  /** Set once the signature verified; a bad one is never cached as good. */
-  verified: boolean;
 }
 export interface CheckFailure {
   code: Exclude<TxCode, 0>;
   log: string;
 }
 
-/** The stateless part of checkTx: size, reserved prefix, encoding, signer key. */
-export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx | CheckFailure {
+/**
+ * The stateless part of checkTx: size, reserved prefix, the kind of message and the largest valid
+ * tx of that kind (both read without decoding the body), then the encoding and the signer key.
+ * `parties` bounds the committee (TxView.parties).
+ */
+export function decodeTx(raw: Uint8Array, maxTxBytes: number, parties: number): DecodedTx | CheckFailure {
   if (raw.length > maxTxBytes) return { code: TxCode.TOO_LARGE, log: `tx of ${raw.length} bytes exceeds max_tx_bytes ${maxTxBytes}` };
   if (isInjected(raw)) return { code: TxCode.RESERVED, log: 'tx starts with the prefix reserved for injected vote extensions' };
+  const shallow = shallowTx(raw);
+  if ('problem' in shallow) return { code: TxCode.MALFORMED, log: `not a seqpool tx: ${shallow.problem}` };
+  if (!shallow.kind) return { code: TxCode.UNKNOWN_MESSAGE, log: 'tx body carries no known message' };
+  const tooLarge = kindSizeProblem(shallow.kind, raw.length, parties);
+  if (tooLarge) return tooLarge;
   let body: TxBody;
-  let signature: Uint8Array;
-  let bodyBytes: Uint8Array;
+  const { signature, bodyBytes } = shallow;
   try {
-    ({ body: bodyBytes, signature } = TxCodec.decode(raw));
     body = TxBodyCodec.decode(bodyBytes);
   } catch (e) {
     return { code: TxCode.MALFORMED, log: `not a seqpool tx: ${(e as Error).message}` };
@@ -69,7 +75,12 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx | Check
   if (signature.length === 0) return { code: TxCode.BAD_SIGNATURE, log: 'tx is unsigned' };
   if (body.signer.length !== 33) return { code: TxCode.MALFORMED, log: 'signer must be a 33-byte compressed secp256k1 key' };
   if ((body.lane ?? 0) > MAX_LANE) return { code: TxCode.MALFORMED, log: `lane ${body.lane} does not exist: 0 is the node's, 1 the sidecar's` };
-  return { body, address: pubKeyToAddress(body.signer), signBytes: txSignBytes(bodyBytes), signature, verified: false };
+  return { kind: shallow.kind, body, address: pubKeyToAddress(body.signer), signBytes: txSignBytes(bodyBytes), signature };
+}
+
+function kindSizeProblem(kind: TxKind, size: number, parties: number): CheckFailure | undefined {
+  const max = maxTxBytesOf(kind, parties);
+  return size > max ? { code: TxCode.TOO_LARGE, log: `a ${kind} tx of ${size} bytes exceeds the largest valid one (${max} bytes with ${parties} sequencers)` } : undefined;
 }
 
 export const MAX_LANE = 1;
@@ -83,20 +94,41 @@ export type CheckedTx =
 
 const fail = (code: Exclude<TxCode, 0>, log: string): CheckedTx => ({ code, log });
 
-/** Every check a tx must pass before it may change state. Deterministic, never throws. */
-export function checkTx(raw: Uint8Array, view: TxView): CheckedTx {
-  const decoded = view.decoded(raw, () => decodeTx(raw, view.params.maxTxBytes));
-  if ('code' in decoded) return decoded;
-  const { body, address } = decoded;
-  if (body.chainId !== view.chainId) return fail(TxCode.WRONG_CHAIN, `tx for chain ${JSON.stringify(body.chainId)}, this is ${JSON.stringify(view.chainId)}`);
+/** The chain, and whether the signer may send this tx at all (checked before its signature). */
+function signerProblem({ body, address }: VerifiedTx, view: TxView): CheckFailure | undefined {
+  if (body.chainId !== view.chainId) return { code: TxCode.WRONG_CHAIN, log: `tx for chain ${JSON.stringify(body.chainId)}, this is ${JSON.stringify(view.chainId)}` };
   const sequencer = view.sequencer(address);
-  if (!sequencer) return fail(TxCode.UNKNOWN_SIGNER, `signer ${toHex(address).toUpperCase()} is not a sequencer of this pool`);
+  if (!sequencer) return { code: TxCode.UNKNOWN_SIGNER, log: `signer ${toHex(address).toUpperCase()} is not a sequencer of this pool` };
   const inactive = inactiveSignerProblem(sequencer, body, address);
-  if (inactive) return fail(TxCode.UNKNOWN_SIGNER, inactive);
-  if (!decoded.verified) {
-    if (!view.verify(body.signer, decoded.signBytes, decoded.signature)) return fail(TxCode.BAD_SIGNATURE, 'signature does not verify (64-byte low-S r||s over sha256("seqpool/tx/v1" || body))');
-    decoded.verified = true;
+  return inactive ? { code: TxCode.UNKNOWN_SIGNER, log: inactive } : undefined;
+}
+
+/**
+ * Every check a tx must pass before it may change state. Deterministic, never throws. A stranger's
+ * tx is refused before its signature is checked, and only a verified tx of a sequencer is memoised.
+ */
+export function checkTx(raw: Uint8Array, view: TxView): CheckedTx {
+  const key = VerifiedTxMemo.key(raw);
+  const hit = view.memo?.get(key);
+  let tx: VerifiedTx;
+  if (hit) {
+    // The bytes decided the decoding and the signature; the size limit depends on state: again.
+    const tooLarge = kindSizeProblem(hit.kind, raw.length, view.parties);
+    if (tooLarge) return tooLarge;
+    tx = hit;
+  } else {
+    const decoded = decodeTx(raw, view.params.maxTxBytes, view.parties);
+    if ('code' in decoded) return decoded;
+    const stateProblem = signerProblem(decoded, view);
+    if (stateProblem) return stateProblem;
+    if (!view.verify(decoded.body.signer, decoded.signBytes, decoded.signature)) return fail(TxCode.BAD_SIGNATURE, 'signature does not verify (64-byte low-S r||s over sha256("seqpool/tx/v1" || body))');
+    tx = { kind: decoded.kind, body: decoded.body, address: decoded.address };
+    view.memo?.put(key, raw, tx);
   }
+  const { body, address } = tx;
+  const problem = signerProblem(tx, view);
+  if (problem) return problem;
+  const sequencer = view.sequencer(address)!;
   const lane = body.lane ?? 0;
   const expected = view.expectedNonce(sequencer, lane);
   if (body.nonce !== expected) {
@@ -145,22 +177,4 @@ function bindPeerProblem(msg: BindPeer, addressHex: string, view: TxView): strin
   const owner = view.peerOwner(msg.peerId);
   if (owner !== undefined && owner !== addressHex) return `peer_id ${msg.peerId} is already bound to sequencer ${owner.toUpperCase()}; sequencer ${addressHex.toUpperCase()} may not bind it too`;
   return peerProofProblem(msg.peerId, msg.peerProof ?? new Uint8Array(0), view.chainId, fromHex(addressHex));
-}
-
-/** Memo of decodeTx results by tx bytes, bounded: cleared whole when full (a miss only costs a
- * re-decode). Keys hash the bytes with OpenSSL's SHA-256, far cheaper than decoding them. */
-export class TxMemo {
-  private entries = new Map<string, DecodedTx | CheckFailure>();
-  constructor(private readonly max: number) {}
-
-  get(raw: Uint8Array, decode: () => DecodedTx | CheckFailure): DecodedTx | CheckFailure {
-    const key = createHash('sha256').update(raw).digest('base64');
-    let hit = this.entries.get(key);
-    if (!hit) {
-      hit = decode();
-      if (this.entries.size >= this.max) this.entries.clear();
-      this.entries.set(key, hit);
-    }
-    return hit;
-  }
 }

@@ -161,7 +161,7 @@ export interface Params {
   maxBatchBlocks: bigint;
   electionLeadBlocks: bigint;
 }
-export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint }
+export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint; /** 0 on a database written before app version 2. */ appVersion: bigint }
 export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }
 export interface ValidatorSet { fromHeight: bigint; validators: ValidatorEntry[] }
 export interface AppliedObservation { digest: Uint8Array; observation: Observation; height: bigint; power: bigint; totalPower: bigint; rejected?: string }

@@ -22,7 +22,7 @@ function viewWith(status: SequencerStatus | undefined): TxView {
     expectedNonce: (s, lane) => laneNonce(s, lane) + 1n,
     messageProblem: () => undefined, // the message itself is judged elsewhere (pool.ts)
     peerOwner: () => undefined,
-    decoded: (raw, decode) => decode(),
+    parties: 4,
     verify,
   };
 }
@@ -65,7 +65,7 @@ test('an unknown signer is refused whatever it sends', () => {
   const r = checkTx(raw, viewWith(SequencerStatus.ACTIVE));
   expect(r.code).toBe(TxCode.UNKNOWN_SIGNER);
   expect('log' in r && r.log).toContain('is not a sequencer of this pool');
-  expect('code' in decodeTx(raw, DEFAULT_PARAMS.maxTxBytes) ? 'failed' : 'decoded').toBe('decoded');
+  expect('code' in decodeTx(raw, DEFAULT_PARAMS.maxTxBytes, 4) ? 'failed' : 'decoded').toBe('decoded');
 });
 
 describe('BindPeer proves possession of the peer key (decision 29)', () => {
