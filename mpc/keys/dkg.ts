@@ -13,7 +13,7 @@ import { Fn, randomScalar } from '../suite.js';
 import { thresholdFor } from '../threshold.js';
 import { buildPackage, combineCommitments, indexOf, validateCommittee } from './committee.js';
 import { SecretShare, type Member, type PublicKeyPackage } from './types.js';
-import { commitPolynomial, provePossession, randomPolynomial, verifyPossession } from './vss.js';
+import { commitPolynomial, POK_BYTES, provePossession, randomPolynomial, verifyPossession } from './vss.js';
 import { VssEngine } from './vss-engine.js';
 import { VssSession, type Fault, type Outbound } from './vss-session.js';
 
@@ -66,6 +66,7 @@ export class DkgEngine extends VssEngine {
         receivers: this.#members,
         commitmentCount: this.#t,
         offset: 0,
+        proofBytes: POK_BYTES,
         minDealers: this.#t,
         checkDealing: (dealer, cs, proof) => (verifyPossession(dealer, cs[0]!, proof) ? undefined : 'bad-proof'),
       },

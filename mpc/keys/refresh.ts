@@ -47,6 +47,7 @@ export class RefreshEngine extends VssEngine {
         receivers: p.members,
         commitmentCount: p.threshold - 1,
         offset: 1,
+        proofBytes: 0,
         minDealers: p.threshold,
         checkDealing: () => undefined,
       },

@@ -73,6 +73,7 @@ export class ReshareEngine extends VssEngine {
         receivers: this.#members,
         commitmentCount: this.#t2,
         offset: 0,
+        proofBytes: 0,
         minDealers: old.threshold,
         checkDealing: (dealer, cs) => {
           const y = old.verifyingShares[dealer];

@@ -1,5 +1,6 @@
 // What the DKG, reshare and refresh engines have in common: each drives one VssSession with its own
 // rules and its own start() and finalise(); everything else is the session's, forwarded here once.
+import type { TranscriptLimits } from './transcript-limits.js';
 import type { Fault, Outbound, VssSession } from './vss-session.js';
 
 export abstract class VssEngine {
@@ -12,6 +13,20 @@ export abstract class VssEngine {
 
   receive(envelope: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
     return this.vss.receive(envelope);
+  }
+
+  /** Throws exactly when receive() would, changing nothing (VssSession.check). */
+  check(envelope: Uint8Array): string {
+    return this.vss.check(envelope);
+  }
+
+  /** Byte caps of this session's messages and transcript (decision 28). */
+  get limits(): TranscriptLimits {
+    return this.vss.limits;
+  }
+
+  hasDealt(dealer: number): boolean {
+    return this.vss.hasDealt(dealer);
   }
 
   complain(): Outbound[] {

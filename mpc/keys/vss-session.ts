@@ -10,41 +10,16 @@ import { silentLogger } from '../../common/log.js';
 import { encodeEnvelope, type EnvelopeMsg } from '../../proto/mpc.js';
 import { MpcError } from '../errors.js';
 import { equalBytes, open, openEnvelope, seal, type Opened } from '../envelope.js';
-import type { IdentityKey } from '../identity.js';
-import { Fn, type Point, scalarBytes } from '../suite.js';
-import { type EcPoint, parsePt, toPt } from '../ecc.js';
+import { scalarBytes } from '../suite.js';
+import { type EcPoint, parsePt } from '../ecc.js';
 import { shareFor, shareMatches } from './vss.js';
 import type { Member } from './types.js';
+import type { Fault, Me, Outbound, VssRules } from './vss-types.js';
+import { transcriptLimits, type TranscriptLimits } from './transcript-limits.js';
+import { judgeShareEvidence, safeScalar } from './vss-evidence.js';
 
-/** A message to send: public ones go to the chain, private ones to `to` over the peer channel. */
-export type Outbound = { channel: 'public'; envelope: Uint8Array } | { channel: 'private'; to: Uint8Array; envelope: Uint8Array };
-
-/** A proven fault by a dealer; `evidence` are signed envelopes anyone can re-check. */
-export interface Fault {
-  dealer: number;
-  reason: 'bad-proof' | 'bad-dealing' | 'equivocation' | 'bad-share' | 'unanswered-complaint' | 'bad-justification';
-  evidence: Uint8Array[];
-}
-
-export interface VssRules {
-  session: Uint8Array;
-  dealers: readonly Member[];
-  receivers: readonly Member[];
-  /** Number of commitments in a dealing (t, or t-1 for refresh). */
-  commitmentCount: number;
-  /** 1 when C_0 is implicit (refresh: the constant term is zero). */
-  offset: 0 | 1;
-  /** Minimum number of qualified dealers for the session to succeed. */
-  minDealers: number;
-  /** Kind-specific dealing check; returns a fault reason or undefined. */
-  checkDealing(dealer: number, commitments: EcPoint[], proof: Uint8Array): Fault['reason'] | undefined;
-}
-
-export interface Me {
-  identity: IdentityKey;
-  dealerIndex?: number;
-  receiverIndex?: number;
-}
+export { judgeShareEvidence } from './vss-evidence.js';
+export type { Fault, Me, Outbound, VssRules } from './vss-types.js';
 
 interface DealingRec {
   opened: Opened;
@@ -61,6 +36,13 @@ interface ComplaintRec {
   accused: number;
   evidence?: EnvelopeMsg;
 }
+
+/** A message that passed every check receive() makes, with what its payload needs to be applied. */
+type Admitted =
+  | { kind: 'dealing'; o: Opened; dealer: number; first: { commitments: EcPoint[]; proof: Uint8Array } | undefined }
+  | { kind: 'share'; o: Opened; dealer: number; value: Uint8Array }
+  | { kind: 'complaint'; o: Opened; recipient: number; accused: number; evidence: EnvelopeMsg | undefined }
+  | { kind: 'justification'; o: Opened; dealer: number; recipient: number; value: bigint | undefined };
 
 /** What finalisation hands to the kind-specific combiner. */
 export interface VssOutcome {
@@ -82,9 +64,11 @@ export class VssSession {
   readonly #shares = new Map<number, ShareRec>(); // shares addressed to us, by dealer
   readonly #complaints = new Map<string, ComplaintRec>(); // `${recipient}:${accused}`
   readonly #justified = new Map<string, bigint>(); // `${recipient}:${dealer}` -> publicly revealed valid share
+  readonly #answered = new Set<string>(); // `${recipient}:${dealer}`: missing-share complaints with a justification
   readonly #falseComplainers = new Set<number>();
   readonly #sentShares = new Map<number, Uint8Array>(); // our signed shares by recipient, to justify
   readonly #checked = new Map<string, boolean>(); // Feldman verdicts by dealer:recipient:value
+  readonly #limits: TranscriptLimits;
   #dealt = false;
   #finalised = false;
 
@@ -92,12 +76,23 @@ export class VssSession {
     this.#rules = rules;
     this.#me = me;
     this.#log = logger;
+    this.#limits = transcriptLimits({ dealers: rules.dealers.length, receivers: rules.receivers.length, commitmentCount: rules.commitmentCount, proofBytes: rules.proofBytes });
     if (me.dealerIndex !== undefined) this.#member(rules.dealers, me.dealerIndex, me.identity.publicKey, 'dealer');
     if (me.receiverIndex !== undefined) this.#member(rules.receivers, me.receiverIndex, me.identity.publicKey, 'receiver');
   }
 
   get session(): Uint8Array {
     return this.#rules.session;
+  }
+
+  /** The byte caps of this session's messages and of its whole public transcript (decision 28). */
+  get limits(): TranscriptLimits {
+    return this.#limits;
+  }
+
+  /** Whether `dealer` has a dealing in the transcript (an equivocating or disqualified one too). */
+  hasDealt(dealer: number): boolean {
+    return this.#dealings.has(dealer);
   }
 
   /** Publishes our dealing and sends each receiver its share. `coeffs` are wiped by the caller. */
@@ -121,22 +116,88 @@ export class VssSession {
 
   /**
    * Processes one incoming envelope. Throws MpcError (and changes nothing) for malformed, unsigned,
-   * replayed, misaddressed or out-of-phase messages. Proven faults are recorded and returned.
+   * replayed, misaddressed, oversized, out-of-phase or redundant messages. Proven faults are recorded
+   * and returned.
    */
   receive(bytes: Uint8Array): { outbound: Outbound[]; fault?: Fault } {
+    const m = this.#admit(bytes);
+    let res: { outbound: Outbound[]; fault?: Fault };
+    if (m.kind === 'dealing') res = this.#onDealing(m.o, m.dealer, m.first);
+    else if (m.kind === 'share') res = this.#onShare(m.o, m.dealer, m.value);
+    else if (m.kind === 'complaint') res = this.#onComplaint(m.o, m.recipient, m.accused, m.evidence);
+    else res = this.#onJustification(m.o, m.dealer, m.recipient, m.value);
+    this.#seen.add(m.o.id);
+    return res;
+  }
+
+  /**
+   * Throws exactly when receive() would and changes nothing: the chain app's CheckTx judges a
+   * message against the engine of the committed transcript without advancing it. Returns the payload.
+   */
+  check(bytes: Uint8Array): string {
+    return this.#admit(bytes).o.body.payload;
+  }
+
+  /**
+   * Every check of receive(), before anything changes. Beyond well-formedness, what bounds the
+   * transcript (decision 28): per-kind byte caps; at most two dealings per dealer (a second one is
+   * the equivocation evidence, a third proves nothing new); a justification only for a missing-share
+   * complaint against its sender, once. Complaints are already one per (receiver, dealer).
+   */
+  #admit(bytes: Uint8Array): Admitted {
     if (this.#finalised) throw new MpcError('WRONG_PHASE', 'session already finalised');
     const o = open(bytes);
     if (!equalBytes(o.body.session, this.#rules.session)) throw new MpcError('WRONG_SESSION', 'message for another session');
     if (this.#seen.has(o.id)) throw new MpcError('REPLAY', 'message already processed');
     const b = o.body;
-    let res: { outbound: Outbound[]; fault?: Fault };
-    if ('dealing' in b && b.payload === 'dealing') res = this.#onDealing(o, b.dealing.dealer, b.dealing.commitments, b.dealing.proofOfKnowledge ?? new Uint8Array());
-    else if ('share' in b && b.payload === 'share') res = this.#onShare(o, b.share.dealer, b.share.recipient, b.share.value);
-    else if ('complaint' in b && b.payload === 'complaint') res = this.#onComplaint(o, b.complaint.recipient, b.complaint.accused, b.complaint.evidence);
-    else if ('justification' in b && b.payload === 'justification') res = this.#onJustification(o, b.justification.share);
-    else throw new MpcError('MALFORMED', `unexpected payload ${b.payload} in a VSS session`);
-    this.#seen.add(o.id);
-    return res;
+    const cap = (kind: keyof TranscriptLimits) => {
+      if (bytes.length > this.#limits[kind]) throw new MpcError('MALFORMED', `${kind} of ${bytes.length} bytes exceeds this session's cap of ${this.#limits[kind]}`);
+    };
+    if ('dealing' in b && b.payload === 'dealing') {
+      cap('dealing');
+      const { dealer, commitments: raw } = b.dealing;
+      this.#member(this.#rules.dealers, dealer, b.sender, 'dealer');
+      if (this.#dealings.has(dealer)) {
+        if (this.#faults.has(dealer)) throw new MpcError('EQUIVOCATION', `dealer ${dealer} is already disqualified; a further dealing proves nothing new`);
+        return { kind: 'dealing', o, dealer, first: undefined };
+      }
+      if (raw.length !== this.#rules.commitmentCount) throw new MpcError('MALFORMED', `dealing has ${raw.length} commitments, expected ${this.#rules.commitmentCount}`);
+      const commitments = raw.map((c, k) => parsePt(c, `commitment ${k}`));
+      return { kind: 'dealing', o, dealer, first: { commitments, proof: b.dealing.proofOfKnowledge ?? new Uint8Array() } };
+    }
+    if ('share' in b && b.payload === 'share') {
+      // An oversized share is refused like a missing one: its receiver then complains without
+      // evidence, and the dealer must reveal a share of honest size.
+      cap('share');
+      const { dealer, recipient, value } = b.share;
+      this.#member(this.#rules.dealers, dealer, b.sender, 'dealer');
+      if (recipient !== this.#me.receiverIndex) throw new MpcError('WRONG_RECIPIENT', `share for ${recipient} delivered to ${this.#me.receiverIndex}`);
+      if (this.#shares.has(dealer)) throw new MpcError('EQUIVOCATION', `second share from dealer ${dealer} ignored`);
+      return { kind: 'share', o, dealer, value };
+    }
+    if ('complaint' in b && b.payload === 'complaint') {
+      cap('complaint');
+      const { recipient, accused, evidence } = b.complaint;
+      this.#member(this.#rules.receivers, recipient, b.sender, 'receiver');
+      if (!this.#rules.dealers.some((d) => d.index === accused)) throw new MpcError('MALFORMED', `complaint against unknown dealer ${accused}`);
+      if (this.#complaints.has(`${recipient}:${accused}`)) throw new MpcError('EQUIVOCATION', `second complaint ${recipient}:${accused} ignored`);
+      return { kind: 'complaint', o, recipient, accused, evidence: evidence && evidence.body.length > 0 ? evidence : undefined };
+    }
+    if ('justification' in b && b.payload === 'justification') {
+      cap('justification');
+      const inner = openEnvelope(b.justification.share);
+      const dealer = this.#rules.dealers.find((d) => equalBytes(d.identity, b.sender));
+      if (!dealer || !equalBytes(inner.body.sender, b.sender)) throw new MpcError('UNKNOWN_SENDER', 'justification not by the share dealer');
+      const ib = inner.body;
+      if (!('share' in ib) || ib.payload !== 'share' || !equalBytes(ib.session, this.#rules.session) || ib.share.dealer !== dealer.index)
+        throw new MpcError('MALFORMED', 'justification does not carry a share of this session');
+      const key = `${ib.share.recipient}:${dealer.index}`;
+      const c = this.#complaints.get(key);
+      if (!c || c.evidence) throw new MpcError('WRONG_PHASE', `no missing-share complaint by receiver ${ib.share.recipient} against dealer ${dealer.index} to justify`);
+      if (this.#answered.has(key)) throw new MpcError('EQUIVOCATION', `complaint ${key} is already answered`);
+      return { kind: 'justification', o, dealer: dealer.index, recipient: ib.share.recipient, value: safeScalar(ib.share.value) };
+    }
+    throw new MpcError('MALFORMED', `unexpected payload ${b.payload} in a VSS session`);
   }
 
   /** The signed share envelopes addressed to us that we hold, by dealer (our own to ourselves
@@ -251,63 +312,54 @@ export class VssSession {
     return this.#faults.get(f.dealer)!;
   }
 
-  #onDealing(o: Opened, dealer: number, raw: Uint8Array[], proof: Uint8Array) {
-    this.#member(this.#rules.dealers, dealer, o.body.sender, 'dealer');
-    const prev = this.#dealings.get(dealer);
-    if (prev) return { outbound: [], fault: this.#fault({ dealer, reason: 'equivocation', evidence: [prev.opened.bytes, o.bytes] }) };
-    if (raw.length !== this.#rules.commitmentCount) throw new MpcError('MALFORMED', `dealing has ${raw.length} commitments, expected ${this.#rules.commitmentCount}`);
-    const commitments = raw.map((c, k) => parsePt(c, `commitment ${k}`));
-    this.#dealings.set(dealer, { opened: o, commitments });
-    const reason = this.#rules.checkDealing(dealer, commitments, proof);
+  #onDealing(o: Opened, dealer: number, first: { commitments: EcPoint[]; proof: Uint8Array } | undefined) {
+    if (!first) {
+      const prev = this.#dealings.get(dealer)!;
+      return { outbound: [], fault: this.#fault({ dealer, reason: 'equivocation', evidence: [prev.opened.bytes, o.bytes] }) };
+    }
+    this.#dealings.set(dealer, { opened: o, commitments: first.commitments });
+    const reason = this.#rules.checkDealing(dealer, first.commitments, first.proof);
     if (reason) return { outbound: [], fault: this.#fault({ dealer, reason, evidence: [o.bytes] }) };
     return { outbound: [] };
   }
 
-  #onShare(o: Opened, dealer: number, recipient: number, value: Uint8Array) {
-    this.#member(this.#rules.dealers, dealer, o.body.sender, 'dealer');
-    if (recipient !== this.#me.receiverIndex) throw new MpcError('WRONG_RECIPIENT', `share for ${recipient} delivered to ${this.#me.receiverIndex}`);
-    if (this.#shares.has(dealer)) throw new MpcError('EQUIVOCATION', `second share from dealer ${dealer} ignored`);
-    const v = value.length === 32 ? safeScalar(value) : undefined; // kept even if invalid: it is complaint evidence
-    this.#shares.set(dealer, { envelope: o.envelope, value: v });
+  #onShare(o: Opened, dealer: number, value: Uint8Array) {
+    // kept even if the value is invalid: it is complaint evidence
+    this.#shares.set(dealer, { envelope: o.envelope, value: safeScalar(value) });
     return { outbound: [] };
   }
 
   #onComplaint(o: Opened, recipient: number, accused: number, evidence: EnvelopeMsg | undefined) {
-    this.#member(this.#rules.receivers, recipient, o.body.sender, 'receiver');
-    if (!this.#rules.dealers.some((d) => d.index === accused)) throw new MpcError('MALFORMED', `complaint against unknown dealer ${accused}`);
-    const key = `${recipient}:${accused}`;
-    if (this.#complaints.has(key)) throw new MpcError('EQUIVOCATION', `second complaint ${key} ignored`);
-    const ev = evidence && evidence.body.length > 0 ? evidence : undefined;
-    const rec: ComplaintRec = { opened: o, recipient, accused, ...(ev ? { evidence: ev } : {}) };
-    this.#complaints.set(key, rec);
+    const rec: ComplaintRec = { opened: o, recipient, accused, ...(evidence ? { evidence } : {}) };
+    this.#complaints.set(`${recipient}:${accused}`, rec);
     const outbound: Outbound[] = [];
     // A missing-share complaint against us: reveal the signed share publicly.
-    if (!ev && accused === this.#me.dealerIndex) {
+    if (!evidence && accused === this.#me.dealerIndex) {
       const env = this.#sentShares.get(recipient);
       if (env) {
-        const j = seal(this.#me.identity, { session: this.#rules.session, justification: { share: openSealed(env) } });
-        const share = openSealed(env);
-        this.#seen.add(open(j).id); // our own public message: applied now, a REPLAY if echoed back
-        this.#onJustification(open(j), share);
-        outbound.push({ channel: 'public', envelope: j });
+        const j = seal(this.#me.identity, { session: this.#rules.session, justification: { share: open(env).envelope } });
+        try {
+          const m = this.#admit(j); // the complaint it answers is recorded just above
+          if (m.kind === 'justification') {
+            this.#seen.add(m.o.id); // our own public message: applied now, a REPLAY if echoed back
+            this.#onJustification(m.o, m.dealer, m.recipient, m.value);
+            outbound.push({ channel: 'public', envelope: j });
+          }
+        } catch (e) {
+          this.#log.error({ recipient, err: (e as Error).message }, 'our own justification does not pass our checks; not sent');
+        }
       }
     }
     const verdict = this.#judge(rec, false);
     return { outbound, ...(verdict === 'valid' ? { fault: this.#faults.get(accused)! } : {}) };
   }
 
-  #onJustification(o: Opened, shareEnv: EnvelopeMsg) {
-    const inner = openEnvelope(shareEnv);
-    const dealer = this.#rules.dealers.find((d) => equalBytes(d.identity, o.body.sender));
-    if (!dealer || !equalBytes(inner.body.sender, o.body.sender)) throw new MpcError('UNKNOWN_SENDER', 'justification not by the share dealer');
-    if (!('share' in inner.body) || inner.body.payload !== 'share' || !equalBytes(inner.body.session, this.#rules.session) || inner.body.share.dealer !== dealer.index)
-      throw new MpcError('MALFORMED', 'justification does not carry a share of this session');
-    const { recipient, value } = inner.body.share;
-    const v = value.length === 32 ? safeScalar(value) : undefined;
-    if (!this.#shareOk(dealer.index, recipient, v)) {
-      return { outbound: [], fault: this.#fault({ dealer: dealer.index, reason: 'bad-justification', evidence: [o.bytes] }) };
+  #onJustification(o: Opened, dealer: number, recipient: number, value: bigint | undefined) {
+    this.#answered.add(`${recipient}:${dealer}`);
+    if (!this.#shareOk(dealer, recipient, value)) {
+      return { outbound: [], fault: this.#fault({ dealer, reason: 'bad-justification', evidence: [o.bytes] }) };
     }
-    this.#justified.set(`${recipient}:${dealer.index}`, v!);
+    this.#justified.set(`${recipient}:${dealer}`, value!);
     return { outbound: [] };
   }
 
@@ -330,44 +382,4 @@ export class VssSession {
     else this.#falseComplainers.add(c.recipient);
     return verdict;
   }
-}
-
-function safeScalar(b: Uint8Array): bigint | undefined {
-  try {
-    return Fn.fromBytes(b);
-  } catch {
-    return undefined;
-  }
-}
-
-function openSealed(bytes: Uint8Array): EnvelopeMsg {
-  return open(bytes).envelope;
-}
-
-/**
- * Decides a complaint that carries the accused dealer's signed share: 'valid' when the evidence is a
- * genuine share from that dealer to that recipient in this session and it fails the Feldman check,
- * 'false' otherwise (forged or mismatched evidence, or a share that checks out). Pure: the chain
- * app can run it on the public transcript.
- */
-export function judgeShareEvidence(
-  rules: Pick<VssRules, 'session' | 'dealers' | 'offset'>,
-  accused: number,
-  recipient: number,
-  commitments: readonly (EcPoint | Point)[],
-  evidence: EnvelopeMsg,
-): 'valid' | 'false' {
-  let inner: Opened;
-  try {
-    inner = openEnvelope(evidence);
-  } catch {
-    return 'false';
-  }
-  const dealer = rules.dealers.find((d) => d.index === accused);
-  const b = inner.body;
-  if (!dealer || !equalBytes(b.sender, dealer.identity) || !equalBytes(b.session, rules.session)) return 'false';
-  if (!('share' in b) || b.payload !== 'share' || b.share.dealer !== accused || b.share.recipient !== recipient) return 'false';
-  const v = b.share.value.length === 32 ? safeScalar(b.share.value) : undefined;
-  if (v === undefined) return 'valid';
-  return shareMatches(commitments.map(toPt), recipient, v, rules.offset) ? 'false' : 'valid';
 }

@@ -34,6 +34,9 @@ export function shareMatches(commitments: readonly EcPoint[], x: number, share: 
 const pokChallenge = (index: number, C0: EcPoint, R: EcPoint) =>
   hashToScalar('dkg', concatBytes(scalarBytes(BigInt(index)), C0.toBytes(true), R.toBytes(true)));
 
+/** Length of a proof of knowledge: R (33-byte point) || mu (32-byte scalar). */
+export const POK_BYTES = 65;
+
 /** Schnorr proof of knowledge of a_0 for C_0 = a_0 G, bound to the dealer's identifier (R || mu). */
 export function provePossession(index: number, a0: bigint, C0: EcPoint = ecc.mulBase(a0)): Uint8Array {
   const k = randomScalar();
@@ -45,7 +48,7 @@ export function provePossession(index: number, a0: bigint, C0: EcPoint = ecc.mul
 /** Checks a proof of knowledge (R == mu G - c C_0, checked as mu G == R + c C_0); false on any malformed input. */
 export function verifyPossession(index: number, C0: EcPoint, proof: Uint8Array): boolean {
   try {
-    if (proof.length !== 65) return false;
+    if (proof.length !== POK_BYTES) return false;
     const R = parsePt(proof.subarray(0, 33));
     const mu = Fn.fromBytes(proof.subarray(33));
     const c = pokChallenge(index, C0, R);
