@@ -23,7 +23,8 @@ import {
   writeKey,
   writeSession,
 } from './mpc-state.js';
-import { judgeEnvelope, newObserver, returnObserver, takeObserver, transcriptFacts, type SessionParams } from './mpc-transcript.js';
+import { applyEnvelope, judgeEnvelope } from './mpc-judge.js';
+import { newObserver, peekObserver, returnObserver, takeObserver, transcriptFacts, type SessionParams } from './mpc-transcript.js';
 import type { State, View } from './state.js';
 
 /** An ABCI event in the shape FinalizeBlock returns. */
@@ -56,13 +57,13 @@ export function openSession(state: State, view: View = 'working'): MpcSession | 
 /**
  * Why an MpcPublic tx must be rejected (undefined: acceptable), without changing state (CheckTx).
  * `height` (optional: the height the tx would land in) adds the phase deadlines; FinalizeBlock
- * always applies them.
+ * always applies them. The engine work does not grow with the transcript (mpc-judge.ts).
  */
 export function checkMpcPublic(state: State, view: View, msg: MpcPublic, signer: Sequencer, height?: bigint): string | undefined {
   const s = readOpenSession(state, view);
   if (!s) return 'no MPC session is open';
   if (!equalBytes(msg.session, s.id)) return `session ${toHex(msg.session)} is not the open session ${toHex(s.id)}`;
-  const j = judgeEnvelope(s, readKey(state, view), msg.envelope, signer.pubKey, height, false);
+  const j = judgeEnvelope(s, readKey(state, view), msg.envelope, signer.pubKey, height);
   return j.ok ? undefined : j.reason;
 }
 
@@ -71,12 +72,14 @@ export function deliverMpcPublic(state: State, msg: MpcPublic, signer: Sequencer
   const s = readOpenSession(state, 'working');
   if (!s) return 'no MPC session is open';
   if (!equalBytes(msg.session, s.id)) return `session ${toHex(msg.session)} is not the open session ${toHex(s.id)}`;
-  const j = judgeEnvelope(s, readKey(state, 'working'), msg.envelope, signer.pubKey, ctx.height, true);
+  const key = readKey(state, 'working');
+  const j = judgeEnvelope(s, key, msg.envelope, signer.pubKey, ctx.height);
   if (!j.ok) return j.reason;
-  s.transcript.push(msg.envelope);
+  const refused = applyEnvelope(s, key, msg.envelope, j.payload);
+  if (refused) return refused;
   if (j.payload === 'ready') {
     const r = s.receivers.find((m) => equalBytes(m.identity, signer.pubKey))!.index;
-    if (!s.ready.includes(r)) s.ready = [...s.ready, r].sort((a, b) => a - b);
+    s.ready = [...s.ready, r].sort((a, b) => a - b);
   }
   writeSession(state, s);
   return undefined;
@@ -184,6 +187,8 @@ function open1(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: S
     failure: '',
     closedHeight: 0n,
     forEpoch,
+    transcriptBytes: 0,
+    transcriptDigest: new Uint8Array(0),
   };
   writeSession(state, s);
   setOpenSession(state, s.id);
@@ -198,13 +203,12 @@ function open1(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: S
  * exiting operator who switched off, a crashed sidecar) is simply out and nobody waits for it.
  */
 function isComplete(s: MpcSession, key: MpcKey | undefined, height: bigint): boolean {
+  if (s.ready.length < s.receivers.length) return false; // before decoding the transcript: most blocks stop here
   const { dealt, ready } = transcriptFacts(s);
   if (dealt.size === 0) return false;
   if (height <= s.dealDeadline && s.dealers.some((d) => !dealt.has(d.index))) return false;
   if (s.receivers.some((r) => !ready.has(r.index))) return false;
-  const engine = takeObserver(s, key);
-  const st = engine.status();
-  returnObserver(s, key, engine);
+  const st = peekObserver(s, key).status();
   if (st.unanswered.length > 0) return false;
   const faulty = new Set(st.faults.map((f) => f.dealer));
   const qualified = s.dealers.map((d) => d.index).filter((d) => dealt.has(d) && !faulty.has(d));

@@ -5,8 +5,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { toHex } from '../common/bytes.js';
-import { equalBytes, open } from '../mpc/envelope.js';
-import { MpcError } from '../mpc/errors.js';
+import { equalBytes } from '../mpc/envelope.js';
 import { IdentityKey } from '../mpc/identity.js';
 import { DkgEngine } from '../mpc/keys/dkg.js';
 import { RefreshEngine } from '../mpc/keys/refresh.js';
@@ -67,7 +66,7 @@ export function bodyOf(envelope: Uint8Array): BodyMsg & { payload: string } {
   return decodeBody(decodeEnvelope(envelope).body);
 }
 
-/** What the transcript says without running the engine: who dealt, each receiver's latest Ready. */
+/** What the transcript says without running the engine: who dealt, each receiver's Ready. */
 export function transcriptFacts(s: MpcSession): { dealt: Set<number>; ready: Map<number, number[]> } {
   const dealt = new Set<number>();
   const ready = new Map<number, number[]>();
@@ -79,6 +78,15 @@ export function transcriptFacts(s: MpcSession): { dealt: Set<number>; ready: Map
   return { dealt, ready };
 }
 
+/** Appends an accepted envelope, keeping the byte count and the running digest in step with it. */
+export function appendEntry(s: MpcSession, envelope: Uint8Array): void {
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, envelope.length);
+  s.transcriptDigest = sha256.create().update(s.transcriptDigest).update(len).update(envelope).digest();
+  s.transcriptBytes += envelope.length;
+  s.transcript.push(envelope);
+}
+
 // ---------- memo: observer engines by (session, transcript content) ----------
 
 const MEMO_SIZE = 8;
@@ -87,17 +95,16 @@ const memo = new Map<string, ObserverEngine>();
 /**
  * Content key: the session id (which binds kind, committees, threshold, attempt), the sharing the
  * session deals from (reshare/refresh: its verifying shares are what dealings are checked against)
- * and every transcript entry.
+ * and the transcript, through its running digest and length: O(1) in the transcript's length, so
+ * CheckTx finds the committed transcript's engine without rehashing the transcript.
  */
-export function contentKey(s: Pick<MpcSession, 'id' | 'transcript'>, key: MpcKey | undefined, extra?: Uint8Array): string {
+export function contentKey(s: Pick<MpcSession, 'id' | 'transcript' | 'transcriptDigest'>, key: MpcKey | undefined): string {
   const h = sha256.create();
   h.update(s.id);
   if (key) h.update(MpcKeyCodec.encode(key));
   const len = new Uint8Array(4);
-  for (const e of extra ? [...s.transcript, extra] : s.transcript) {
-    new DataView(len.buffer).setUint32(0, e.length);
-    h.update(len).update(e);
-  }
+  new DataView(len.buffer).setUint32(0, s.transcript.length);
+  h.update(len).update(s.transcriptDigest);
   return toHex(h.digest());
 }
 
@@ -123,6 +130,18 @@ export function replay(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
   return engine;
 }
 
+/**
+ * The engine for exactly this transcript, left in the memo (replayed and memoised on a miss): for
+ * judging without advancing it (check(), status reads). The caller must not change it.
+ */
+export function peekObserver(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
+  const k = contentKey(s, key);
+  let engine = memo.get(k);
+  if (!engine) engine = replay(s, key);
+  remember(k, engine);
+  return engine;
+}
+
 /** Takes the engine for exactly this transcript out of the memo (or replays); the caller owns it. */
 export function takeObserver(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
   const k = contentKey(s, key);
@@ -134,79 +153,7 @@ export function takeObserver(s: MpcSession, key: MpcKey | undefined): ObserverEn
   return replay(s, key);
 }
 
-/** Puts an engine back, keyed by the transcript it has absorbed. */
-export function returnObserver(s: MpcSession, key: MpcKey | undefined, engine: ObserverEngine, extra?: Uint8Array): void {
-  remember(contentKey(s, key, extra), engine);
-}
-
-export type Judgement = { ok: true; payload: string } | { ok: false; reason: string };
-
-/**
- * Judges one public envelope for the open session `s` as the engine does, at `height` (phase
- * rules; undefined skips them). `sender` must be the envelope's sender. With `apply` (FinalizeBlock)
- * the memo keeps the engine that absorbed it, keyed by the transcript the caller then stores.
- */
-export function judgeEnvelope(s: MpcSession, key: MpcKey | undefined, bytes: Uint8Array, sender: Uint8Array, height: bigint | undefined, apply: boolean): Judgement {
-  let opened;
-  try {
-    opened = open(bytes);
-  } catch (e) {
-    return { ok: false, reason: `envelope rejected: ${(e as Error).message}` };
-  }
-  const b = opened.body;
-  if (!equalBytes(b.session, s.id)) return { ok: false, reason: 'envelope is for another session' };
-  if (!equalBytes(b.sender, sender)) return { ok: false, reason: 'envelope sender is not the tx signer' };
-  const dealer = s.dealers.find((m) => equalBytes(m.identity, sender));
-  const receiver = s.receivers.find((m) => equalBytes(m.identity, sender));
-  if (!dealer && !receiver) return { ok: false, reason: 'sender is neither a dealer nor a receiver of the session' };
-  const late = (deadline: bigint, what: string): Judgement | undefined =>
-    height !== undefined && height > deadline ? { ok: false, reason: `${what} after height ${deadline} (now ${height})` } : undefined;
-  switch (b.payload) {
-    case 'dealing': {
-      const l = late(s.dealDeadline, 'dealing');
-      if (l) return l;
-      break;
-    }
-    case 'complaint': {
-      const l = late(s.complaintDeadline, 'complaint');
-      if (l) return l;
-      break;
-    }
-    case 'justification': {
-      const l = late(s.finalHeight, 'justification');
-      if (l) return l;
-      break;
-    }
-    case 'ready':
-      return judgeReady(s, b, receiver?.index, opened.id, height);
-    default:
-      return { ok: false, reason: `payload ${b.payload} does not belong on chain` };
-  }
-  // CheckTx (apply = false) judges against its own replay: an engine that absorbed a message the
-  // block may never carry would be useless to FinalizeBlock, so it leaves the memo alone.
-  const engine = apply ? takeObserver(s, key) : replay(s, key);
-  try {
-    engine.receive(bytes);
-  } catch (e) {
-    // The engine changes nothing when it throws, but the memo never relies on that: dropped.
-    return { ok: false, reason: e instanceof MpcError ? e.message : `envelope rejected: ${(e as Error).message}` };
-  }
-  if (apply) returnObserver(s, key, engine, bytes);
-  return { ok: true, payload: b.payload };
-}
-
-function judgeReady(s: MpcSession, b: BodyMsg & { payload: string }, receiver: number | undefined, id: string, height: bigint | undefined): Judgement {
-  if (!('ready' in b)) return { ok: false, reason: 'malformed Ready' };
-  if (height !== undefined && height > s.finalHeight) return { ok: false, reason: `Ready after height ${s.finalHeight} (now ${height})` };
-  if (receiver === undefined) return { ok: false, reason: 'Ready from a sender that is not a receiver' };
-  if (b.ready.recipient !== receiver) return { ok: false, reason: `Ready for receiver ${b.ready.recipient} sent by receiver ${receiver}` };
-  const { dealt } = transcriptFacts(s);
-  let prev = 0;
-  for (const d of b.ready.dealers) {
-    if (d <= prev) return { ok: false, reason: 'Ready dealers must be strictly increasing' };
-    if (!dealt.has(d)) return { ok: false, reason: `Ready names dealer ${d}, which has no dealing on chain` };
-    prev = d;
-  }
-  for (const e of s.transcript) if (toHex(sha256(decodeEnvelope(e).body)) === id) return { ok: false, reason: 'REPLAY: message already processed' };
-  return { ok: true, payload: 'ready' };
+/** Puts an engine back, keyed by the transcript it has absorbed (Ready entries aside). */
+export function returnObserver(s: MpcSession, key: MpcKey | undefined, engine: ObserverEngine): void {
+  remember(contentKey(s, key), engine);
 }

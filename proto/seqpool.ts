@@ -207,6 +207,8 @@ export interface MpcSession {
   failure: string;
   closedHeight: bigint;
   forEpoch: bigint;
+  transcriptBytes: number;
+  transcriptDigest: Uint8Array;
 }
 export interface MpcKey {
   keyId: string;

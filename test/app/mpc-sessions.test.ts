@@ -232,7 +232,7 @@ test('invalid MpcPublic txs are rejected with state unchanged', () => {
   expectRejected([ok], /REPLAY/);
   const ready = seal(a.identity, { session: s.id, ready: { recipient: 1, dealers: [1] } });
   expect(chain.block([{ ...ok, msg: { session: s.id, envelope: ready } }])).toEqual([undefined]);
-  expectRejected([{ ...ok, msg: { session: s.id, envelope: ready } }], /REPLAY/);
+  expectRejected([{ ...ok, msg: { session: s.id, envelope: ready } }], /receiver 1 already sent its Ready/);
 
   // late: b's dealing after the deal deadline
   for (const c of cars) c.sync(chain);
