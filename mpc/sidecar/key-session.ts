@@ -3,7 +3,7 @@
 // driver (keygen.ts) applies to it: when we are Ready, what a justification gives us.
 import type { Logger } from '../../common/log.js';
 import { equalBytes, open, openEnvelope } from '../envelope.js';
-import type { EnvelopeMsg } from '../../proto/mpc.js';
+import { decodeBody, decodeEnvelope, type EnvelopeMsg } from '../../proto/mpc.js';
 import type { IdentityKey } from '../identity.js';
 import type { EcPoint } from '../ecc.js';
 import { DkgEngine, type KeygenResult } from '../keys/dkg.js';
@@ -144,6 +144,8 @@ export function readyDealers(st: SessionState, me: Uint8Array): number[] | undef
   const engine = st.engine;
   if (!engine || st.closed || st.readySent || st.myReceiver === undefined) return undefined;
   const v = st.view;
+  // One Ready per receiver per session (decision 28): ours is on chain already (sent before a restart).
+  if (v.ready.includes(st.myReceiver)) return undefined;
   const pastDeal = st.height > v.dealDeadline;
   if (!pastDeal && !v.dealers.every((d) => st.dealings.has(d.index))) return undefined;
   const faulted = new Set(engine.status().faults.map((f) => f.dealer));
@@ -161,6 +163,33 @@ export function readyDealers(st: SessionState, me: Uint8Array): number[] | undef
     good.push(d.index);
   }
   return good.length ? good.sort((a, b) => a - b) : undefined;
+}
+
+/**
+ * The receivers whose missing-share complaint against `me` a committed justification of ours already
+ * answers. A restarted sidecar feeds the transcript to a fresh engine, which answers each complaint
+ * again; the chain takes one answer per complaint (decision 28), so those are not published twice.
+ */
+export function justifiedOnChain(transcript: readonly Uint8Array[], me: Uint8Array): Set<number> {
+  const out = new Set<number>();
+  for (const env of transcript) {
+    const r = justifiedRecipient(env, me);
+    if (r !== undefined) out.add(r);
+  }
+  return out;
+}
+
+/** The receiver a justification by `me` reveals the share of (undefined: not one). Decoded, not
+ * verified: committed entries were verified by the app, and our own need no check. */
+export function justifiedRecipient(env: Uint8Array, me: Uint8Array): number | undefined {
+  try {
+    const b = decodeBody(decodeEnvelope(env).body);
+    if (!('justification' in b) || b.payload !== 'justification' || !equalBytes(b.sender, me)) return undefined;
+    const inner = decodeBody(b.justification.share.body);
+    return 'share' in inner && inner.payload === 'share' ? inner.share.recipient : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function recipientOf(env: Uint8Array): number | undefined {

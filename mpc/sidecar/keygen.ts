@@ -22,7 +22,7 @@ import type { ChainClient } from './chain.js';
 import { parseSession, type KeyView, type SessionView } from './chain-view.js';
 import { corruptShare, type ByzantineMode } from './test-hooks.js';
 import type { DealtLog } from './dealt-log.js';
-import { blankSession, buildEngine, isDealingFrom, noteJustified, readyDealers, recipientOf, type SessionState } from './key-session.js';
+import { blankSession, buildEngine, isDealingFrom, justifiedOnChain, justifiedRecipient, noteJustified, readyDealers, recipientOf, type SessionState } from './key-session.js';
 import { forgetMaterial, loadMaterial, saveMaterial } from './session-material.js';
 
 export interface KeygenDeps {
@@ -287,6 +287,7 @@ export class KeygenDriver {
     st.height = height;
     const log = this.#log.child({ session: v.idHex.slice(0, 16), kind: v.kind });
     if (st.engine) {
+      let answered: Set<number> | undefined; // read from the transcript only if our engine justifies
       for (; st.pos < v.transcript.length; st.pos++) {
         const env = v.transcript[st.pos]!;
         let payload: string;
@@ -309,7 +310,12 @@ export class KeygenDriver {
         }
         try {
           const r = st.engine.receive(env);
-          if (r.outbound.length) await this.#emit(st, r.outbound, 'justification');
+          let out = r.outbound;
+          if (out.length) {
+            answered ??= justifiedOnChain(v.transcript, this.#d.identity.publicKey);
+            out = out.filter((o) => o.channel !== 'public' || !answered!.has(justifiedRecipient(o.envelope, this.#d.identity.publicKey) ?? -1));
+          }
+          if (out.length) await this.#emit(st, out, 'justification');
         } catch (e) {
           if (!(e instanceof MpcError && e.code === 'REPLAY')) log.debug({ pos: st.pos, payload, err: errCode(e) }, 'transcript entry refused by the engine');
         }
