@@ -52,8 +52,6 @@ export interface UpOptions extends LaunchOptions {
   anvilPorts?: { l1?: number; l2?: number };
   /** With L1: do not start sidecars (tests that start them themselves). */
   noSidecars?: boolean;
-  /** Extra environment for one validator's sidecar. */
-  sidecarEnv?: (index: number) => Record<string, string> | undefined;
   /** How long to wait for the genesis DKG (default 120 s). */
   dkgTimeoutMs?: number;
 }

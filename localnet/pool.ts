@@ -56,9 +56,9 @@ export async function batchMeta(rpcUrl: string): Promise<BatchMetaJson | undefin
 
 export function startSidecars(
   nodes: NetworkNode[],
-  opts: LaunchOptions & { sidecarEnv?: (index: number) => Record<string, string> | undefined; nodeOptions?: (index: number, home: string) => LaunchOptions } = {},
+  opts: LaunchOptions & { nodeOptions?: (index: number, home: string) => LaunchOptions } = {},
 ): ChildProcess[] {
-  return nodes.map((n, i) => launchSidecar(n, { ...opts, ...opts.nodeOptions?.(i, n.home), sidecarEnv: opts.sidecarEnv?.(i) ?? {} }));
+  return nodes.map((n, i) => launchSidecar(n, { ...opts, ...opts.nodeOptions?.(i, n.home) }));
 }
 
 /**

@@ -34,8 +34,9 @@ export interface NodeProcesses {
 export interface LaunchOptions {
   /** Let the processes outlive this one (`localnet up --detach`). */
   detach?: boolean;
-  /** Extra environment for the app process. */
+  /** Extra environment for the app process, and for the sidecar. */
   appEnv?: Record<string, string>;
+  sidecarEnv?: Record<string, string>;
   /**
    * A script run with node in place of bin/seqpool.js, with the same arguments (`node start --home
    * HOME ...`, `sidecar start --home HOME`): a program that embeds the production node or sidecar
@@ -104,7 +105,7 @@ export function launchCometbft(node: NetworkNode, opts: LaunchOptions = {}): Chi
 }
 
 /** Starts `seqpool sidecar start --home HOME` (its config is HOME/sidecar/sidecar.json). */
-export function launchSidecar(node: NetworkNode, opts: LaunchOptions & { sidecarEnv?: Record<string, string> } = {}): ChildProcess {
+export function launchSidecar(node: NetworkNode, opts: LaunchOptions = {}): ChildProcess {
   const env = { ...process.env, ...opts.sidecarEnv, SEQPOOL_LOG_LEVEL: opts.logLevel ?? process.env.SEQPOOL_LOG_LEVEL ?? 'info' };
   return spawnLogged(process.execPath, [opts.sidecarProgram ?? SEQPOOL_BIN, 'sidecar', 'start', '--home', node.home], sidecarLogFile(node.home), opts, env);
 }

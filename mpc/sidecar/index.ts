@@ -9,4 +9,3 @@ export { KeygenDriver } from './keygen.js';
 export { FileDealtLog, MemoryDealtLog, type DealtLog } from './dealt-log.js';
 export { SigningDriver, coordinatorRank } from './signing.js';
 export { TxSender, SIDECAR_LANE } from './tx-sender.js';
-export { BYZANTINE_ENV, byzantineMode, type ByzantineMode } from './test-hooks.js';

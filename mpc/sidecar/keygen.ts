@@ -20,7 +20,6 @@ import type { KeyStore } from '../store/key-store.js';
 import { Fn } from '../suite.js';
 import type { ChainClient } from './chain.js';
 import { parseSession, type KeyView, type SessionView } from './chain-view.js';
-import { corruptShare, type ByzantineMode } from './test-hooks.js';
 import type { DealtLog } from './dealt-log.js';
 import { blankSession, buildEngine, isDealingFrom, justifiedOnChain, justifiedRecipient, noteJustified, readyDealers, recipientOf, type SessionState } from './key-session.js';
 import { forgetMaterial, loadMaterial, saveMaterial } from './session-material.js';
@@ -35,7 +34,6 @@ export interface KeygenDeps {
   /** Private message over the channel. */
   sendPrivate(to: Uint8Array, envelope: Uint8Array): Promise<void>;
   logger: Logger;
-  byzantine?: ByzantineMode | undefined;
   /** Called after a new share is stored and confirmed. */
   onKeyStored?(keyId: string, epoch: number): void;
 }
@@ -253,8 +251,7 @@ export class KeygenDriver {
       if (o.channel === 'public') {
         await this.#d.publish(o.envelope, `mpc ${what}`);
       } else {
-        const env = this.#d.byzantine === 'bad-shares' ? corruptShare(this.#d.identity, o.envelope) : o.envelope;
-        void this.#sendPrivate(st, o.to, env); // in parallel; failures go to the outbox
+        void this.#sendPrivate(st, o.to, o.envelope); // in parallel; failures go to the outbox
       }
     }
   }

@@ -23,7 +23,6 @@ import { FileDealtLog, type DealtLog } from './dealt-log.js';
 import { KeygenDriver } from './keygen.js';
 import { PeerBinder } from './peer-binding.js';
 import { SigningDriver } from './signing.js';
-import { announceHooks, byzantineMode, type ByzantineMode } from './test-hooks.js';
 import type { Transport, TransportPeer } from './transport.js';
 import { TxSender } from './tx-sender.js';
 
@@ -53,8 +52,12 @@ export interface SidecarOptions {
   /** scrypt cost of the encrypted stores (tests use a cheap one). */
   scrypt?: ScryptParams;
   logger?: Logger;
-  /** Test hook (default: SEQPOOL_TEST_BYZANTINE_SIDECAR). */
-  byzantine?: ByzantineMode;
+  /**
+   * Wraps the channel (the injected one or the default): for a program that embeds the sidecar, such
+   * as the integration tests' byzantine sidecars (test/entry/). The `seqpool` command sets none, and
+   * no flag or environment variable of the shipped binary makes a sidecar misbehave (decision 32).
+   */
+  wrapTransport?: (transport: Transport) => Transport;
   now?: () => number;
   /** Keep the on-chain peer binding equal to the channel, re-binding when it is missing or differs (default true). */
   bindPeer?: boolean;
@@ -99,8 +102,6 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const identity = IdentityKey.fromSecretKey(privKey);
   const pubKey = publicKeyOf(privKey);
   const address = toHex(pubKeyToAddress(pubKey)).toUpperCase();
-  const byz = opts.byzantine ?? byzantineMode();
-  announceHooks(byz, log);
 
   const needStores = !opts.keyStore || !opts.nonceStore;
   const passphrase = needStores ? (opts.passphrase ?? sidecarPassphrase(home ?? dataDir!, cfg)) : '';
@@ -119,6 +120,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   let transport: Transport;
   try {
     transport = opts.transport ?? (await defaultTransport(dataDir!, cfg, log));
+    if (opts.wrapTransport) transport = opts.wrapTransport(transport);
   } catch (e) {
     if (!opts.keyStore) await keyStore.close();
     if (!opts.nonceStore) await nonceStore.close();
@@ -159,7 +161,6 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     publish,
     sendPrivate: (to, env) => transport.send(to, env),
     logger: log,
-    byzantine: byz,
   });
   const signing = new SigningDriver({
     identity,
@@ -171,7 +172,6 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     roundTimeoutMs: cfg.roundTimeoutMs,
     ...(opts.now ? { now: opts.now } : {}),
     logger: log,
-    byzantine: byz,
   });
 
   // Channel messages: open (signature check) and route by payload.

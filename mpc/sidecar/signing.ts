@@ -20,7 +20,6 @@ import { ATTEMPTS_PER_MEMBER, signingSessionId } from '../signing/session.js';
 import type { NonceStore } from '../store/nonce-store.js';
 import type { Approver } from './approval.js';
 import type { KeyView, SignRequestView } from './chain-view.js';
-import { corruptSignatureShare, type ByzantineMode } from './test-hooks.js';
 import type { SidecarMsg } from './tx-sender.js';
 
 export interface SigningDeps {
@@ -34,7 +33,6 @@ export interface SigningDeps {
   roundTimeoutMs: number;
   now?: () => number;
   logger: Logger;
-  byzantine?: ByzantineMode | undefined;
   tickMs?: number;
 }
 
@@ -341,8 +339,7 @@ export class SigningDriver {
     try {
       const o = open(envelope);
       if (o.body.payload === 'signRequest') return await part.p.onRequest(envelope);
-      const share = await part.p.onPackage(envelope);
-      return this.#d.byzantine === 'bad-signature-shares' ? corruptSignatureShare(this.#d.identity, share) : share;
+      return await part.p.onPackage(envelope);
     } catch (e) {
       const code = e instanceof MpcError ? e.code : (e as Error).message;
       this.#log[code === 'NOT_APPROVED' || code === 'NONCE_REUSE' ? 'warn' : 'debug']({ err: code }, 'not signing');

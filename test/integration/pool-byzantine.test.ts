@@ -9,7 +9,7 @@ import { PoolClient } from '../../client/pool-client.js';
 import { gatewayUrl } from '../../localnet/l1-chains.js';
 import { cometValidators } from '../../localnet/rpc.js';
 import { appendedBatches, sidecarLog } from '../../localnet/pool-observe.js';
-import { assertAppHashesAgree, byzantineNode, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
+import { assertAppHashesAgree, byzantineNode, byzantineSidecar, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
 
 let net: Testnet;
 let client: PoolClient;
@@ -19,8 +19,8 @@ beforeAll(async () => {
   net = await startTestnet({
     validators: 4,
     l1: true,
-    sidecarEnv: (i) => (i === BYZANTINE ? { SEQPOOL_TEST_BYZANTINE_SIDECAR: 'bad-shares' } : undefined),
-    nodeOptions: () => byzantineNode({ batchMismatch: true }),
+    // Every node asks for batches over a wrong dataHash; one sidecar deals bad shares.
+    nodeOptions: (i) => ({ ...byzantineNode({ batchMismatch: true }), ...(i === BYZANTINE ? byzantineSidecar('bad-shares') : {}) }),
   });
   client = new PoolClient(gatewayUrl(net.manifest.nodes[0]!));
 }, 240_000);

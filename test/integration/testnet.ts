@@ -63,6 +63,11 @@ export function byzantineNode(mode: { voteExtension?: 'garbage' | 'oversize'; fa
   return { appProgram: BYZANTINE_NODE, appEnv: { BYZANTINE: JSON.stringify(mode) } };
 }
 
+/** Launch options that run a validator's sidecar as a byzantine one (test/entry/byzantine-transport.mjs). */
+export function byzantineSidecar(mode: 'bad-shares' | 'bad-signature-shares'): LaunchOptions {
+  return { sidecarProgram: BYZANTINE_SIDECAR, sidecarEnv: { BYZANTINE: JSON.stringify({ sidecar: mode }) } };
+}
+
 export function writeObservations(home: string, topics: string[]): void {
   writeFileSync(observationsFile(home), JSON.stringify(topics.map((topic) => ({ topic, payload: 'it' }))));
 }

@@ -11,7 +11,6 @@ test('bad-shares: the byzantine dealer is proven faulty by a complaint with evid
   try {
     await c.start(0, 'bad-shares');
     for (let i = 1; i < 4; i++) await c.start(i);
-    expect(c.nodes[0]!.log.lines.some((l) => String(l.msg).includes('TEST HOOK ACTIVE') && l.testHook === 'bad-shares')).toBe(true);
     const s = c.chain.openDkg(3n);
     await c.until(() => c.chain.sessions.get(hex(s.id))!.status !== 'open', 15);
     const done = c.chain.sessions.get(hex(s.id))!;

@@ -11,7 +11,8 @@ import { toHex, fromHex, concatBytes } from '../../../common/bytes.js';
 import { MemoryHub } from '../../../mpc/sidecar/transport.js';
 import { startSidecar, type RunningSidecar } from '../../../mpc/sidecar/sidecar.js';
 import { BATCH_HEADER_ABI, type L2Reader } from '../../../mpc/sidecar/approval.js';
-import type { ByzantineMode } from '../../../mpc/sidecar/test-hooks.js';
+import { IdentityKey } from '../../../mpc/identity.js';
+import { byzantineTransport, type ByzantineMode } from '../../entry/byzantine-transport.mjs';
 import type { ScryptParams } from '../../../mpc/store/secret-box.js';
 import { FakeChain } from './fake-chain.js';
 import { verifySignature } from '../../../mpc/signing/frost.js';
@@ -92,7 +93,8 @@ export class Cluster {
       l2: this.l2,
       logger: x.log.logger(`sidecar-${i}`),
       config: { roundTimeoutMs: 3000 },
-      ...(byzantine ? { byzantine } : {}),
+      // Byzantine behaviour lives in test code: the channel is wrapped (test/entry/byzantine-transport.mjs).
+      ...(byzantine ? { wrapTransport: byzantineTransport(byzantine, IdentityKey.fromSecretKey(x.privKey)) } : {}),
     });
     return x.sidecar;
   }
