@@ -13,7 +13,7 @@ import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';
-import type { Observation, Sequencer, ValidatorEntry } from '../proto/seqpool.js';
+import type { Observation, Sequencer } from '../proto/seqpool.js';
 import { StateStore } from './store.js';
 import { checkTx, laneNonce, type CheckedTx, type TxView } from './txs.js';
 import { VerifiedTxMemo } from './tx-memo.js';
@@ -25,7 +25,7 @@ import { applyBatchAppended } from './batches.js';
 import { initEpochs } from './epochs.js';
 import { advanceL2Head, attestedL2Head } from './l2-head.js';
 import type { AppEvent } from './mpc-sessions.js';
-import { applyMessage, beginBlock, blockContext, committeeSet, endBlock, messageProblem } from './pool.js';
+import { applyMessage, beginBlock, blockContext, endBlock, messageProblem } from './pool.js';
 import type { BlockCtx } from './sign-requests.js';
 
 /** The state machine's rules (decision 34): 2 is the hardened pool (decisions 24-31). */
@@ -372,14 +372,12 @@ export class SeqpoolApp implements AbciApplication {
   private applyAttestations(check: Extract<ve.CommitCheck, { ok: true }>, ctx: BlockCtx): void {
     const head = attestedL2Head(check.votes.map((v) => ({ power: v.validator.power, head: v.l2Head })), check.totalPower);
     if (advanceL2Head(this.state, head, ctx.time)) this.log.debug({ height: ctx.height.toString(), l2Head: head.toString() }, 'attested L2 head advanced');
-    let set: ValidatorEntry[] | undefined; // the committee as it would be: L1 events are checked against it
     for (const a of ve.tallyAttestations(check.votes, check.totalPower)) {
       if (this.state.observation(a.digest)) continue; // settled before: idempotent
       let rejected = '';
       if (a.observation.l1Staking) {
-        const r = applyL1Event(this.state, a.observation.l1Staking, (set ??= committeeSet(this.state)));
-        if (r.ok) set = r.set;
-        else rejected = r.reason;
+        const r = applyL1Event(this.state, a.observation.l1Staking);
+        if (!r.ok) rejected = r.reason;
       } else if (a.observation.batchAppended) rejected = applyBatchAppended(this.state, a.observation.batchAppended, ctx) ?? '';
       this.state.setObservation({ digest: a.digest, observation: a.observation, height: ctx.height, power: a.power, totalPower: check.totalPower, rejected });
       const fields = { height: ctx.height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString(), l1: describeL1(a.observation) };

@@ -110,7 +110,13 @@ export function parseGenesis(appStateBytes: Uint8Array): Genesis {
     const id = toHex(pubKey);
     if (seen.has(id)) throw new GenesisError(`app_state.sequencers.${i}.pubKey: duplicate sequencer ${id}`);
     seen.add(id);
-    return { address: pubKeyToAddress(pubKey), pubKey, power: s.power, sequencerId: s.sequencerId ?? 0n, l1Nonce: s.l1Nonce ?? 0n, locked: s.locked ?? '' };
+    const sequencerId = s.sequencerId ?? 0n;
+    // A LockingPool sequencer's cursor starts at its Locked event (nonce 1), and its power may not
+    // exceed its stake (decision 26: the app never holds more power than L1 holds stake).
+    const l1Nonce = s.l1Nonce ?? (sequencerId > 0n ? 1n : 0n);
+    if (sequencerId > 0n && l1Nonce < 1n) throw new GenesisError(`app_state.sequencers.${i}.l1Nonce: a LockingPool sequencer has applied its Locked event (nonce >= 1)`);
+    if (sequencerId > 0n && s.power > BigInt(s.locked ?? '0') / 10n ** 18n) throw new GenesisError(`app_state.sequencers.${i}.power: ${s.power} exceeds the whole tokens locked (${s.locked ?? '0'} base units)`);
+    return { address: pubKeyToAddress(pubKey), pubKey, power: s.power, sequencerId, l1Nonce, locked: s.locked ?? '' };
   });
   const ids = sequencers.filter((s) => s.sequencerId > 0n).map((s) => s.sequencerId);
   if (new Set(ids).size !== ids.length) throw new GenesisError('app_state.sequencers: duplicate sequencerId');

@@ -43,6 +43,7 @@ export function sequencerJson(s: Sequencer): Record<string, unknown> {
     misses: String(s.misses ?? 0),
     jailed: s.jailed ?? false,
     jailReason: s.jailReason || null,
+    inactive: s.inactive || null,
   };
 }
 
@@ -222,13 +223,13 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       const address = fromHex(arg);
       const s = state.sequencer(address, 'committed');
       if (!s) return error(QueryCode.NOT_FOUND, `no sequencer with address ${arg.toUpperCase()}`, lastHeight);
-      return record(Keys.sequencer(address), () => sequencerJson(s));
+      return record(state.sequencerKey(address, 'committed')!, () => sequencerJson(s)); // seq/ or exited/
     }
     case 'sequencer': {
       if (!/^[1-9][0-9]{0,19}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /sequencer/{id}: a LockingPool sequencer id, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
       const s = state.sequencerById(BigInt(arg), 'committed');
       if (!s) return error(QueryCode.NOT_FOUND, `no sequencer with id ${arg}`, lastHeight);
-      return record(Keys.sequencer(s.address), () => sequencerJson(s));
+      return record(state.sequencerKeyById(BigInt(arg), 'committed')!, () => sequencerJson(s)); // a key record, or a keyless one
     }
     case 'observation': {
       if (!/^[0-9a-fA-F]{64}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /observation/{digest}: 32-byte hex, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);

@@ -2,12 +2,16 @@
 // Layout (printable ASCII keys, so string order is byte order and the Merkle tree is canonical):
 //   chain                 ChainInfo
 //   params                Params
-//   seq/<address hex>     Sequencer
+//   seq/<address hex>     Sequencer of a live key (status ACTIVE or UNLOCKING)
+//   exited/<address hex>  Sequencer of an EXITED key, kept for its tx nonces (decision 31); never
+//                         listed by sequencers(), so keys that L1 retired cost the committee nothing
 //   peer/<peer id>        address of the sequencer that bound it (uniqueness index)
 //   valset/<height:020>   ValidatorSet in force from that height
 //   obs/<digest hex>      AppliedObservation
 //   l1                    L1Config (the LockingPool followed)
-//   sid/<id:020>          address of the sequencer with that LockingPool id
+//   sid/<id:020>          address of the key record that holds that LockingPool id
+//   keyless/<id:020>      Sequencer of a LockingPool id no key record holds (decision 26): its L1
+//                         signer key is unusable, or it exited and its key locked again under a new id
 //   (issue 5, docs/pool.md "State keys") epoch/<id:020>, epochmeta, l2, sign/<id:020>, signmeta,
 //   signpending/<id:020> (index of PENDING requests), signlast (newest signature), authnonce/<hex>,
 //   batch/<index:020>, batchmeta, worksince (block time the producer's current work appeared);
@@ -41,6 +45,7 @@ import {
   type Params,
   type Sequencer,
   type ValidatorSet,
+  SequencerStatus,
 } from '../proto/seqpool.js';
 import type { StateStore } from './store.js';
 
@@ -48,11 +53,13 @@ export const Keys = {
   chain: 'chain',
   params: 'params',
   sequencer: (address: Uint8Array) => `seq/${toHex(address)}`,
+  exitedSequencer: (address: Uint8Array) => `exited/${toHex(address)}`,
   peer: (peerId: string) => `peer/${peerId}`,
   valset: (fromHeight: bigint) => `valset/${fromHeight.toString().padStart(20, '0')}`,
   observation: (digest: Uint8Array) => `obs/${toHex(digest)}`,
   l1: 'l1',
   sequencerId: (id: bigint) => `sid/${pad(id)}`,
+  keyless: (id: bigint) => `keyless/${pad(id)}`,
   epoch: (id: bigint) => `epoch/${pad(id)}`,
   epochMeta: 'epochmeta',
   l2: 'l2',
@@ -103,19 +110,53 @@ export class State {
     this.write(Keys.params, ParamsCodec, p);
   }
 
+  // Sequencer records are keyed by the key's CometBFT address and never deleted: the record carries
+  // the key's tx nonces in both lanes, which must never go backwards whatever L1 does (decision 31).
+  // A LockingPool id is held by one key record (sid/ points at it) or by a keyless record.
   sequencer(address: Uint8Array, view: View = 'working'): Sequencer | undefined {
-    return this.read(Keys.sequencer(address), SequencerCodec, view);
+    return this.read(Keys.sequencer(address), SequencerCodec, view) ?? this.read(Keys.exitedSequencer(address), SequencerCodec, view);
   }
+  /** The state key a key record is stored under (for proofs), or undefined. */
+  sequencerKey(address: Uint8Array, view: View = 'working'): string | undefined {
+    for (const key of [Keys.sequencer(address), Keys.exitedSequencer(address)]) if (this.raw(key, view) !== undefined) return key;
+    return undefined;
+  }
+  /** Write a key record (under seq/ or exited/ by its status). Its id is seated on it only when that
+   * id has no holder yet (genesis, a new lock): a key that gave its id up (signer change, exit) keeps
+   * the id number in its record, and writing that record again (a tx nonce, a jailing) must not take
+   * the id back. */
   setSequencer(s: Sequencer): void {
-    this.write(Keys.sequencer(s.address), SequencerCodec, s);
-    if (s.sequencerId) this.store.set(Keys.sequencerId(s.sequencerId), new TextEncoder().encode(toHex(s.address)));
+    const exited = s.status === SequencerStatus.EXITED;
+    this.write(exited ? Keys.exitedSequencer(s.address) : Keys.sequencer(s.address), SequencerCodec, s);
+    const other = exited ? Keys.sequencer(s.address) : Keys.exitedSequencer(s.address);
+    if (this.store.get(other) !== undefined) this.store.delete(other);
+    const id = s.sequencerId ?? 0n;
+    if (id > 0n && this.store.get(Keys.sequencerId(id)) === undefined && this.store.get(Keys.keyless(id)) === undefined) this.seat(id, s.address);
   }
-  deleteSequencer(address: Uint8Array): void {
-    this.store.delete(Keys.sequencer(address));
+  /** Write `s` as the holder of its LockingPool id (a lock or a signer change moved the id onto it). */
+  seatSequencer(s: Sequencer): void {
+    this.setSequencer(s);
+    this.seat(s.sequencerId!, s.address);
   }
+  /** Write the record of a LockingPool id that no key holds (address and pub_key empty). */
+  setKeylessSequencer(s: Sequencer): void {
+    this.write(Keys.keyless(s.sequencerId!), SequencerCodec, s);
+    if (this.store.get(Keys.sequencerId(s.sequencerId!)) !== undefined) this.store.delete(Keys.sequencerId(s.sequencerId!));
+  }
+  private seat(id: bigint, address: Uint8Array): void {
+    this.store.set(Keys.sequencerId(id), new TextEncoder().encode(toHex(address)));
+    if (this.store.get(Keys.keyless(id)) !== undefined) this.store.delete(Keys.keyless(id));
+  }
+  /** The record of LockingPool id `id`: the key record holding it, or its keyless record. */
   sequencerById(id: bigint, view: View = 'working'): Sequencer | undefined {
-    const raw = view === 'working' ? this.store.get(Keys.sequencerId(id)) : this.store.getCommitted(Keys.sequencerId(id));
-    return raw && this.sequencer(fromHex(new TextDecoder().decode(raw)), view);
+    const key = this.sequencerKeyById(id, view);
+    return key === undefined ? undefined : this.read(key, SequencerCodec, view);
+  }
+  /** The state key the record of LockingPool id `id` is stored under (for proofs), or undefined. */
+  sequencerKeyById(id: bigint, view: View = 'working'): string | undefined {
+    const seated = this.raw(Keys.sequencerId(id), view);
+    if (seated) return this.sequencerKey(fromHex(new TextDecoder().decode(seated)), view);
+    return this.raw(Keys.keyless(id), view) === undefined ? undefined : Keys.keyless(id);
   }
 
   l1Config(view: View = 'working'): L1Config | undefined {

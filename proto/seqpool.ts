@@ -139,6 +139,8 @@ export interface Sequencer {
   misses?: number;
   jailed?: boolean;
   jailReason?: string;
+  /** Why an ACTIVE sequencer holds no power (unusable key: address and pubKey empty; stake out of bounds). */
+  inactive?: string;
 }
 export interface L1Config { chainId: bigint; lockingPool: Uint8Array; batchInbox?: Uint8Array }
 export interface L2Config { chainId: bigint; sequencerSet: Uint8Array }

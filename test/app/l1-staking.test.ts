@@ -1,104 +1,46 @@
 // L1 staking events, attested by the validators, change the sequencer records at once and the
-// CometBFT validator set at the next epoch boundary (DESIGN.md flow 1, docs/pool.md).
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { buildAppState } from '../../app/genesis.js';
-import { buildVoteExtension } from '../../app/vote-extensions.js';
-import { DEFAULT_PARAMS } from '../../app/params.js';
+// CometBFT validator set at the next epoch boundary (DESIGN.md flow 1, docs/pool.md). What the app
+// cannot take as L1 sent it is in l1-outcomes.test.ts; nonces and peers in l1-keys.test.ts.
 import { QueryCode } from '../../app/codes.js';
+import { GenesisError, parseGenesis } from '../../app/genesis.js';
 import { observationDigest } from '../../app/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';
-import type { L1StakingEvent, Observation } from '../../proto/seqpool.js';
-import { initChainRequest, makeValidators, openApp, runBlock, type TestValidator } from './harness.js';
+import type { Observation } from '../../proto/seqpool.js';
+import { makeValidators } from './harness.js';
+import { TOKEN, eth, event, l1Chain, locked, relocked, signerChange, slashed, unlockInit, unlocked } from './l1-harness.js';
 
-const TOKEN = 10n ** 18n;
-const POOL = new Uint8Array(20).fill(0xaa);
 const vals = makeValidators(4);
 const newcomer = makeValidators(6)[4]!;
 const rotated = makeValidators(6)[5]!;
-
-const pub64 = (v: TestValidator) => secp256k1.Point.fromBytes(v.pubKey).toBytes(false).subarray(1);
-const eth = (v: TestValidator) => keccak_256(pub64(v)).subarray(12);
-let logIndex = 0;
-function event(sequencerId: bigint, nonce: bigint, body: Partial<L1StakingEvent>): Observation {
-  logIndex++;
-  return {
-    l1Staking: { chainId: 31337n, contract: POOL, blockHash: keccak_256(utf8(`b${logIndex}`)), blockNumber: BigInt(100 + logIndex), logIndex, txHash: keccak_256(utf8(`t${logIndex}`)), sequencerId, nonce, ...body },
-  };
-}
-const locked = (id: bigint, v: TestValidator, tokens: bigint) => event(id, 1n, { locked: { signer: eth(v), amount: (tokens * TOKEN).toString(), total: (tokens * TOKEN).toString(), signerPubkey: pub64(v) } });
-
-async function chain() {
-  const appState = buildAppState(
-    vals.map((v, i) => ({ pubKey: v.pubKey, power: 20_000n, sequencerId: BigInt(i + 1), l1Nonce: 1n, locked: (20_000n * TOKEN).toString() })),
-    { epochLength: '10', electionLeadBlocks: '2' },
-    { chainId: 31337n, lockingPool: toHex(POOL) },
-  );
-  const genesisVals = vals.map((v) => ({ ...v, power: 20_000n }));
-  const app = await openApp();
-  await app.initChain(initChainRequest(genesisVals, 2n, appState));
-  let height = 0n;
-  let lastObs: Observation[] = [];
-  let lastHead = 0n;
-  let l2 = 1n; // the L2 head the validators report
-  const known = new Map([...vals, newcomer, rotated].map((v) => [toHex(v.address), v]));
-  const stepWith = async (head: bigint, obs: Observation[]) => {
-    height++;
-    // Votes of height-1 come from the set in force then, as CometBFT's extended commit would have it.
-    const voters = height === 1n ? genesisVals : app.state.validatorSetAt(height - 1n).validators.map((e) => ({ ...known.get(toHex(e.address))!, power: e.power }));
-    const exts = voters.map(() => buildVoteExtension(lastObs, DEFAULT_PARAMS, () => false, lastHead));
-    const r = await runBlock(app, voters, height, [], height === 1n ? [] : exts);
-    expect(r.processed.status).toBe(1); // ACCEPT
-    lastObs = obs;
-    lastHead = head;
-    return r.finalized;
-  };
-  const step = (...obs: Observation[]) => stepWith(l2, obs);
-  /** Validators report an L2 head past the current epoch; the block that applies it is the epoch
-   * boundary, whose updates are returned. */
-  const boundary = async () => {
-    l2 += 10n;
-    await step();
-    return step();
-  };
-  await step();
-  await step();
-  const query = async (path: string) => {
-    const q = await app.query({ path, data: new Uint8Array(), height: 0n, prove: false });
-    return { code: q.code, value: q.value?.length ? JSON.parse(new TextDecoder().decode(q.value as Uint8Array)) : undefined };
-  };
-  return { app, step, boundary, query };
-}
+const chain = () => l1Chain({ genesis: vals.map((val, i) => ({ val, power: 20_000n, id: BigInt(i + 1) })), known: [newcomer, rotated] });
 
 test('Locked adds a validator with power = whole locked tokens; Relocked changes it; UnlockInit removes it; Unlocked ends it', async () => {
   const { step, boundary, query } = await chain();
-  const join = locked(5n, newcomer, 30_000n);
-  await step(join); // attested in the extensions of this height...
+  await step(locked(5n, newcomer, 30_000n)); // attested in the extensions of this height...
   const applied = await step(); // ...applied when the next block carries them: the record at once,
   expect(applied.validatorUpdates).toEqual([]); // the validator set at the next epoch boundary
   expect((await query('/sequencer/5')).value).toMatchObject({ status: 'active', power: '30000', l1Nonce: '1', signer: `0x${toHex(eth(newcomer))}` });
   expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: newcomer.pubKey }, power: 30_000n }]);
   expect((await query('/epoch/current')).value).toMatchObject({ id: '1', startL2: '11', endL2: '20', l2Head: '11' });
 
-  await step(event(5n, 2n, { relocked: { amount: (10_000n * TOKEN).toString(), total: (40_000n * TOKEN).toString() } }));
+  await step(relocked(5n, 2n, 10_000n, 40_000n));
   expect((await step()).validatorUpdates).toEqual([]);
   expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: newcomer.pubKey }, power: 40_000n }]);
 
-  await step(event(5n, 3n, { unlockInit: { signer: eth(newcomer), deactivationTime: 1_800_000_000n, amount: (40_000n * TOKEN).toString() } }));
+  await step(unlockInit(5n, 3n, newcomer));
   expect((await step()).validatorUpdates).toEqual([]);
   expect((await query('/sequencer/5')).value).toMatchObject({ status: 'unlocking', power: '0' });
   expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: newcomer.pubKey }, power: 0n }]);
 
-  await step(event(5n, 4n, { unlocked: { signer: eth(newcomer), amount: (40_000n * TOKEN).toString() } }));
+  await step(unlocked(5n, 4n, newcomer));
   expect((await step()).validatorUpdates).toEqual([]);
   expect((await boundary()).validatorUpdates).toEqual([]);
   expect((await query('/sequencer/5')).value).toMatchObject({ status: 'exited', locked: '0' });
 });
 
-test('SignerChange rotates the validator key: the old key leaves, the new one enters with the same power', async () => {
+test('SignerChange rotates the validator key: the old key leaves, the new one enters with the same power; the old key record stays, retired', async () => {
   const { step, boundary, query } = await chain();
-  const sc = event(2n, 2n, { signerChange: { oldSigner: eth(vals[1]!), newSigner: eth(rotated), signerPubkey: pub64(rotated) } });
-  await step(sc);
+  await step(signerChange(2n, 2n, eth(vals[1]!), rotated));
   expect((await step()).validatorUpdates).toEqual([]);
   const fin = await boundary();
   expect(fin.validatorUpdates).toEqual(
@@ -109,52 +51,68 @@ test('SignerChange rotates the validator key: the old key leaves, the new one en
   );
   expect(fin.validatorUpdates).toHaveLength(2);
   expect((await query('/sequencer/2')).value).toMatchObject({ pubKey: toHex(rotated.pubKey), power: '20000', l1Nonce: '2' });
-  expect((await query(`/validator/${toHex(vals[1]!.address)}`)).code).toBe(QueryCode.NOT_FOUND);
+  // The old key's record keeps its tx nonces (decision 31), holds no stake and no longer the id.
+  expect((await query(`/validator/${toHex(vals[1]!.address)}`)).value).toMatchObject({ status: 'exited', power: '0', locked: '0', sequencerId: '2' });
+  await step();
+  await step(); // updates of height H are in force from H + 2
+  expect((await query('/validators')).value.map((v: { address: string }) => v.address)).not.toContain(toHex(vals[1]!.address).toUpperCase());
 });
 
-test('invalid events are recorded as rejected with a reason and change nothing', async () => {
+test('only events that are not our LockingPool\'s or not next in line are rejected; they change nothing', async () => {
   const { step, query } = await chain();
-  const gap = event(1n, 5n, { relocked: { amount: '1', total: (30_000n * TOKEN).toString() } });
+  const gap = relocked(1n, 5n, 1n, 30_000n);
+  const replay = relocked(1n, 1n, 1n, 30_000n);
   const wrongContract = { l1Staking: { ...locked(7n, newcomer, 30_000n).l1Staking!, contract: new Uint8Array(20).fill(1) } };
-  const badKey = event(8n, 1n, { locked: { signer: eth(vals[0]!), amount: '1', total: (30_000n * TOKEN).toString(), signerPubkey: pub64(newcomer) } });
-  const tooSmall = locked(9n, newcomer, 10n);
-  const duplicateSigner = locked(10n, vals[0]!, 30_000n);
+  const wrongChain = { l1Staking: { ...locked(8n, newcomer, 30_000n).l1Staking!, chainId: 5n } };
+  const notLocked = relocked(9n, 1n, 1n, 30_000n);
   const cases: [Observation, RegExp][] = [
     [gap, /nonce 5, expected 2 \(gap\)/],
+    [replay, /nonce 1, expected 2 \(already applied\)/],
     [wrongContract, /not the pool's LockingPool/],
-    [badKey, /does not belong to signer/],
-    [tooSmall, /outside/],
-    [duplicateSigner, /already sequencer 1/],
+    [wrongChain, /not the pool's LockingPool/],
+    [notLocked, /unknown sequencer 9: its first event must be Locked/],
   ];
   await step(...cases.map(([o]) => o));
   const fin = await step();
   expect(fin.validatorUpdates).toEqual([]);
-  expect(fin.events!.every((e) => e!.type === 'observation_rejected')).toBe(true);
-  for (const [o, reason] of cases) {
-    const r = await query(`/observation/${toHex(observationDigest(o))}`);
-    expect(r.value.rejected).toMatch(reason);
-  }
-  expect((await query('/validators')).value).toHaveLength(4);
+  expect(fin.events!.map((e) => e!.type ?? '').filter((t) => t.startsWith('observation_'))).toEqual(cases.map(() => 'observation_rejected'));
+  for (const [o, reason] of cases) expect((await query(`/observation/${toHex(observationDigest(o))}`)).value.rejected).toMatch(reason);
+  expect((await query('/sequencer/1')).value).toMatchObject({ l1Nonce: '1', locked: (20_000n * TOKEN).toString() });
+  for (const id of [7, 8, 9]) expect((await query(`/sequencer/${id}`)).code).toBe(QueryCode.NOT_FOUND);
 });
 
-test('a removal that would empty the set is rejected; the others apply', async () => {
+test('every unlock applies, even the last sequencer\'s: the committee empties and the CometBFT set stays as it was', async () => {
   const { step, boundary, query } = await chain();
-  const exits = vals.map((v, i) => event(BigInt(i + 1), 2n, { unlockInit: { signer: eth(v), deactivationTime: 1n, amount: '1' } }));
-  await step(...exits);
+  await step(...vals.map((v, i) => unlockInit(BigInt(i + 1), 2n, v)));
   const fin = await step();
-  const rejected = fin.events!.filter((e) => e!.type === 'observation_rejected');
-  expect(rejected).toHaveLength(1);
-  expect(rejected[0]!.attributes!.find((a) => a!.key === 'rejected')!.value).toMatch(/empty/);
-  expect((await boundary()).validatorUpdates!.filter((u) => u!.power === 0n)).toHaveLength(3);
+  expect(fin.events!.filter((e) => e!.type === 'observation_rejected')).toHaveLength(0);
+  for (let id = 1; id <= 4; id++) expect((await query(`/sequencer/${id}`)).value).toMatchObject({ status: 'unlocking', power: '0', l1Nonce: '2' });
+  // CometBFT cannot run without validators: with no committee the set is kept (app/pool.ts endBlock).
+  expect((await boundary()).validatorUpdates).toEqual([]);
+  expect((await query('/validators')).value).toHaveLength(4);
+  // The cursor moved: the claims apply too.
+  await step(...vals.map((v, i) => unlocked(BigInt(i + 1), 3n, v)));
   await step();
-  await step();
-  expect((await query('/validators')).value).toHaveLength(1);
+  for (let id = 1; id <= 4; id++) expect((await query(`/sequencer/${id}`)).value).toMatchObject({ status: 'exited', l1Nonce: '3' });
 });
 
-test('Slashed lowers the stake and the power with it, without the lock minimum', async () => {
+test('Slashed lowers the stake; below the lock minimum the sequencer is inactive until a relock brings it back', async () => {
   const { step, boundary, query } = await chain();
-  await step(event(3n, 2n, { slashed: { amount: (15_000n * TOKEN).toString(), total: (5_000n * TOKEN).toString() } }));
+  await step(slashed(3n, 2n, 1_000n, 19_000n));
   expect((await step()).validatorUpdates).toEqual([]);
-  expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: vals[2]!.pubKey }, power: 5_000n }]);
-  expect((await query('/sequencer/3')).value).toMatchObject({ power: '5000', l1Nonce: '2', locked: (5_000n * TOKEN).toString() });
+  expect((await query('/sequencer/3')).value).toMatchObject({ power: '0', l1Nonce: '2', locked: (19_000n * TOKEN).toString(), inactive: expect.stringMatching(/outside/) });
+  expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: vals[2]!.pubKey }, power: 0n }]);
+  await step(relocked(3n, 3n, 6_000n, 25_000n));
+  await step();
+  expect((await query('/sequencer/3')).value).toMatchObject({ power: '25000', inactive: null });
+  expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: vals[2]!.pubKey }, power: 25_000n }]);
+});
+
+test('genesis: a LockingPool sequencer starts at L1 nonce >= 1 and has no more power than whole tokens locked', () => {
+  const parse = (s: Record<string, unknown>) => () => parseGenesis(utf8(JSON.stringify({ sequencers: [{ pubKey: toHex(vals[0]!.pubKey), power: '20000', ...s }] })));
+  expect(parse({ sequencerId: '1', locked: (20_000n * TOKEN).toString() })().sequencers[0]).toMatchObject({ sequencerId: 1n, l1Nonce: 1n });
+  expect(parse({ sequencerId: '1', l1Nonce: '0', locked: (20_000n * TOKEN).toString() })).toThrow(/l1Nonce: a LockingPool sequencer has applied its Locked event/);
+  expect(parse({ sequencerId: '1', locked: (19_999n * TOKEN).toString() })).toThrow(GenesisError);
+  expect(parse({ sequencerId: '1', locked: (19_999n * TOKEN).toString() })).toThrow(/power: 20000 exceeds the whole tokens locked/);
+  expect(parse({})().sequencers[0]).toMatchObject({ sequencerId: 0n, l1Nonce: 0n }); // no L1 lock: nothing to check
 });
