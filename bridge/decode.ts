@@ -80,7 +80,10 @@ export function decodeLockingPoolLog(chainId: bigint, log: RawLog): DecodeResult
       }
       case 'UnlockInit': {
         const x = decoded.args;
-        event = { ...base, unlockInit: { signer: fromHex(x.signer), deactivationTime: u64('deactivationTime', x.deactivationTime), amount: x.amount.toString() } };
+        // Saturated, not refused: the owner may set any exit delay, and an UnlockInit that could not
+        // be decoded would leave the sequencer's later events a gap and its power in place for ever.
+        const deactivationTime = x.deactivationTime > U64_MAX ? U64_MAX : x.deactivationTime;
+        event = { ...base, unlockInit: { signer: fromHex(x.signer), deactivationTime, amount: x.amount.toString() } };
         break;
       }
       case 'Unlocked': {

@@ -42,3 +42,11 @@ test('a log with another topic0 is not ours and is not called malformed', () => 
   const r = decodeLockingPoolLog(1n, { ...BASE, topics: [`0x${'ee'.repeat(32)}`], data: '0x' });
   expect(r).toMatchObject({ ok: false, ours: false });
 });
+
+test('an UnlockInit whose deactivation time does not fit in 64 bits (a huge exit delay) still decodes, saturated', () => {
+  const topics = encodeEventTopics({ abi: lockingPoolEventsAbi, eventName: 'UnlockInit', args: { sequencerId: 7n, signer: SIGNER } }) as Hex[];
+  const data = encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }], [2n, 2n ** 200n, 5n]);
+  const r = decodeLockingPoolLog(1n, { ...BASE, topics, data });
+  if (!r.ok) throw new Error(r.reason);
+  expect(r.event.unlockInit).toMatchObject({ deactivationTime: 2n ** 64n - 1n, amount: '5' });
+});
