@@ -5,6 +5,9 @@ import { fromHex, toHex } from '../common/bytes.js';
 import { isValidPubKey, pubKeyToAddress } from '../common/secp.js';
 import type { L1Config, L2Config, Params } from '../proto/seqpool.js';
 import { DEFAULT_PARAMS } from './params.js';
+import { MAX_TOTAL_VOTING_POWER } from './validator-set.js';
+
+const MAX_SEQUENCERS_AT_MAX_LOCK = 1_000_000n;
 
 const decimal = z.string().regex(/^[0-9]{1,78}$/, 'a non-negative decimal integer string');
 const u64 = z.union([decimal, z.number().int().nonnegative()]).transform((v) => BigInt(v)).refine((v) => v < 2n ** 64n, 'exceeds uint64');
@@ -103,6 +106,11 @@ export function parseGenesis(appStateBytes: Uint8Array): Genesis {
   }
   const params: Params = { ...DEFAULT_PARAMS, ...parsed.data.params };
   if (BigInt(params.minLock) > BigInt(params.maxLock)) throw new GenesisError('app_state.params: minLock exceeds maxLock');
+  // Power follows L1 stake without a per-event set check (decision 26), so the bound itself must keep
+  // CometBFT's total in range: a million sequencers at maxLock still fit.
+  if (BigInt(params.maxLock) / 10n ** 18n > MAX_TOTAL_VOTING_POWER / MAX_SEQUENCERS_AT_MAX_LOCK) {
+    throw new GenesisError(`app_state.params.maxLock: at most ${MAX_TOTAL_VOTING_POWER / MAX_SEQUENCERS_AT_MAX_LOCK} whole tokens, so ${MAX_SEQUENCERS_AT_MAX_LOCK} sequencers at maxLock stay within CometBFT's maximum total voting power`);
+  }
   const seen = new Set<string>();
   const sequencers = parsed.data.sequencers.map((s, i) => {
     const pubKey = fromHex(s.pubKey);

@@ -108,11 +108,15 @@ test('Slashed lowers the stake; below the lock minimum the sequencer is inactive
   expect((await boundary()).validatorUpdates).toEqual([{ pubKey: { secp256k1: vals[2]!.pubKey }, power: 25_000n }]);
 });
 
-test('genesis: a LockingPool sequencer starts at L1 nonce >= 1 and has no more power than whole tokens locked', () => {
+test('genesis: a LockingPool sequencer starts at L1 nonce >= 1 with no more power than whole tokens locked; maxLock fits CometBFT', () => {
   const parse = (s: Record<string, unknown>) => () => parseGenesis(utf8(JSON.stringify({ sequencers: [{ pubKey: toHex(vals[0]!.pubKey), power: '20000', ...s }] })));
   expect(parse({ sequencerId: '1', locked: (20_000n * TOKEN).toString() })().sequencers[0]).toMatchObject({ sequencerId: 1n, l1Nonce: 1n });
   expect(parse({ sequencerId: '1', l1Nonce: '0', locked: (20_000n * TOKEN).toString() })).toThrow(/l1Nonce: a LockingPool sequencer has applied its Locked event/);
   expect(parse({ sequencerId: '1', locked: (19_999n * TOKEN).toString() })).toThrow(GenesisError);
   expect(parse({ sequencerId: '1', locked: (19_999n * TOKEN).toString() })).toThrow(/power: 20000 exceeds the whole tokens locked/);
   expect(parse({})().sequencers[0]).toMatchObject({ sequencerId: 0n, l1Nonce: 0n }); // no L1 lock: nothing to check
+  // maxLock must keep a million sequencers at maxLock within CometBFT's total voting power (2^63-1)/8.
+  const withMax = (maxLock: bigint) => () => parseGenesis(utf8(JSON.stringify({ params: { maxLock: maxLock.toString() }, sequencers: [{ pubKey: toHex(vals[0]!.pubKey), power: '1' }] })));
+  expect(withMax(1_152_921_504_606n * TOKEN)().params.maxLock).toBe((1_152_921_504_606n * TOKEN).toString());
+  expect(withMax(1_152_921_504_607n * TOKEN)).toThrow(/maxLock: at most 1152921504606 whole tokens/);
 });
