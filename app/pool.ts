@@ -43,11 +43,6 @@ function onExpired(state: State, r: SignRequest, ctx: BlockCtx): void {
   }
 }
 
-/** The committee as the CometBFT validator set it should become. */
-export function committeeSet(state: State): ValidatorEntry[] {
-  return committee(state).map((s) => ({ address: s.address, pubKey: s.pubKey, power: s.power }));
-}
-
 /**
  * After the txs: election, failover, epoch advance (at which the validator set follows the committee
  * and the MPC sharing is reshared), then the MPC sessions. Returns the validator set after the block.

@@ -95,3 +95,20 @@ test('the peer binding follows a signer change to a usable key, and is removed o
   expect((await c.query('/sequencer/3')).value).toMatchObject({ address: '', peer: null });
   expect((await c.query(`/validator/${toHex(vals[2]!.address)}`)).value).toMatchObject({ status: 'exited', peer: null });
 });
+
+test('a key that handed its id to a new key and is then jailed (its share still signs until the reshare) jails and slashes the id\'s new holder', async () => {
+  const { jailSequencer } = await import('../../app/jail.js');
+  const { blockContext } = await import('../../app/pool.js');
+  const c = await l1Chain({ genesis: vals.map((val, i) => ({ val, power: 20_000n, id: BigInt(i + 1) })), known: [other!, third!], params: { slashAmount: (1_000n * 10n ** 18n).toString() } });
+  await c.step(signerChange(1n, 2n, eth(vals[0]!), third!));
+  await c.step();
+  const st = c.app.state;
+  expect(toHex(st.sequencerById(1n)!.address)).toBe(toHex(third!.address));
+  const ctx = blockContext(st, { height: 99n, time: 1_700_000_099n, hash: new Uint8Array(32), params: st.params(), log: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never, events: [] });
+  expect(jailSequencer(st, vals[0]!.address, 'signing-cheater', ctx)).toBe(true);
+  expect(st.sequencer(vals[0]!.address)!.jailed).toBe(true); // the old key
+  expect(st.sequencerById(1n)).toMatchObject({ jailed: true, jailReason: 'signing-cheater' }); // the id's holder: the new key
+  expect(toHex(st.sequencerById(1n)!.address)).toBe(toHex(third!.address));
+  expect(ctx.events.map((e) => e.type)).toContain('sign_requested'); // a slash of sequencer 1's stake
+  expect(st.signRequest(st.signMeta().nextId - 1n)).toMatchObject({ purpose: 'slash' });
+});
