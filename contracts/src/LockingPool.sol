@@ -57,6 +57,9 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
     mapping(uint256 sequencerId => Sequencer) public sequencers;
     /// The sequencer a signer holds (0 = none); a signer holds at most one until it is claimed.
     mapping(address signer => uint256 sequencerId) public sequencerIdOf;
+    /// The 64-byte public key of each sequencer's current signer, so the pool can rebuild its view of a
+    /// sequencer from this contract's state alone (after an L1 reorg deeper than it waited for).
+    mapping(uint256 sequencerId => bytes pubkey) public signerPubkeys;
     mapping(address account => bool allowed) public whitelist;
 
     event Locked(uint256 indexed sequencerId, address indexed signer, uint256 nonce, uint256 amount, uint256 total, bytes signerPubkey);
@@ -108,6 +111,7 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
         id = ++sequencerCount;
         sequencers[id] = Sequencer({owner: msg.sender, signer: signer, amount: amount, deactivationTime: 0, nonce: 1, status: Status.Active});
         sequencerIdOf[signer] = id;
+        signerPubkeys[id] = signerPubkey;
         totalLocked += amount;
         token.safeTransferFrom(msg.sender, address(this), amount);
         emit Locked(id, signer, 1, amount, amount, signerPubkey);
@@ -161,6 +165,7 @@ contract LockingPool is FrostAuthorized, Pausable, ReentrancyGuard {
         address oldSigner = s.signer;
         delete sequencerIdOf[oldSigner];
         sequencerIdOf[newSigner] = sequencerId;
+        signerPubkeys[sequencerId] = newSignerPubkey;
         s.signer = newSigner;
         emit SignerChange(sequencerId, ++s.nonce, oldSigner, newSigner, newSignerPubkey);
     }

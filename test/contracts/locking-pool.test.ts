@@ -52,6 +52,7 @@ describe('one sequencer through its whole life', () => {
     expect(await read<bigint>('sequencerIdOf', [signer.account.address])).toBe(1n);
     expect(await read<bigint>('totalLocked')).toBe(TOKENS(30_000));
     expect(await sequencer(f, id)).toMatchObject({ owner: f.locker.address, signer: signer.account.address, nonce: 1n, status: 1 });
+    expect(await read<Hex>('signerPubkeys', [id])).toBe(signer.pubkey);
   });
 
   test('a signer holds only one sequencer; another signer gets the next id', async () => {
@@ -85,6 +86,8 @@ describe('one sequencer through its whole life', () => {
     });
     expect(await read<bigint>('sequencerIdOf', [signer.account.address])).toBe(0n);
     expect(await read<bigint>('sequencerIdOf', [next.account.address])).toBe(id);
+    // The current signer's pubkey is kept in state: the pool rebuilds a sequencer from it (decision 38).
+    expect(await read<Hex>('signerPubkeys', [id])).toBe(next.pubkey);
     signer = next;
   });
 
