@@ -6,7 +6,7 @@ VALIDATORS ?= 4
 LOCALNET_DIR ?= .localnet
 JEST_ARGS ?=
 
-.PHONY: all deps cometbft build localnet test typecheck bench clean
+.PHONY: all deps cometbft chromium build localnet test typecheck bench clean
 
 all: build
 
@@ -22,6 +22,11 @@ $(NODE_MODULES_STAMP): package-lock.json
 cometbft:
 	@./scripts/ensure-cometbft.sh
 
+# Debian's chromium for the dashboard's browser tests (playwright-core drives it): installed with
+# apt-get when missing and we are root; otherwise a note says why and the tests say what to do.
+chromium:
+	@./scripts/ensure-chromium.sh
+
 deps: $(NODE_MODULES_STAMP) cometbft
 
 build: deps
@@ -30,7 +35,7 @@ build: deps
 localnet: build
 	node bin/seqpool.js localnet up --validators $(VALIDATORS) --dir $(LOCALNET_DIR)
 
-test: build
+test: build chromium
 	npm test -- $(JEST_ARGS)
 
 typecheck: deps

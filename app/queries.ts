@@ -3,9 +3,10 @@
 // proofOps holds a Merkle proof of it against the app hash (see docs/queries.md).
 import type { RequestQuery, ResponseQuery } from 'cosmjs-types/tendermint/abci/types';
 import { fromHex, toHex, utf8 } from '../common/bytes.js';
-import type { Batch, BatchMeta, Epoch, Sequencer, SignRequest, ValidatorSet } from '../proto/seqpool.js';
+import type { Batch, BatchMeta, Epoch, MpcSession, Sequencer, SignRequest, ValidatorSet } from '../proto/seqpool.js';
 import { epochCovering } from './epochs.js';
 import { mpcQuery } from './mpc-sessions.js';
+import { KIND_NAMES, readSession, sessionIds, STATUS_NAMES as SESSION_STATUS } from './mpc-state.js';
 import type { Partial2 } from '../abci/application.js';
 import { CODESPACE, QueryCode } from './codes.js';
 import type { MerkleProof } from './merkle.js';
@@ -14,6 +15,9 @@ import { Keys, type State } from './state.js';
 import { totalPower } from './validator-set.js';
 
 export const PROOF_OP_TYPE = 'seqpool:kv';
+
+/** Most records one list query (/epoch/recent/{n} and the like) returns. */
+export const MAX_LIST = 100;
 
 type Answer = Partial2<ResponseQuery>;
 
@@ -110,6 +114,28 @@ export function batchMetaJson(m: BatchMeta): Record<string, unknown> {
   return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString() };
 }
 
+/** An MPC session without its transcript (/mpc/sessions/recent/{n}); the whole one is /mpc/session/{id}. */
+export function sessionSummaryJson(s: MpcSession): Record<string, unknown> {
+  return {
+    id: toHex(s.id),
+    kind: KIND_NAMES[s.kind],
+    attempt: s.attempt,
+    keyEpoch: s.keyEpoch,
+    threshold: s.threshold,
+    dealers: s.dealers.length,
+    receivers: s.receivers.length,
+    openedHeight: s.openedHeight.toString(),
+    finalHeight: s.finalHeight.toString(),
+    status: SESSION_STATUS[s.status],
+    transcriptMessages: s.transcript.length,
+    ready: s.ready.length,
+    faults: s.faults.map((f) => ({ address: toHex(f.address).toUpperCase(), index: f.index, reason: f.reason })),
+    failure: s.failure,
+    closedHeight: s.closedHeight.toString(),
+    forEpoch: s.forEpoch.toString(),
+  };
+}
+
 export function encodeProof(p: MerkleProof): Uint8Array {
   return utf8(JSON.stringify({ total: p.total, index: p.index, leafHash: toHex(p.leafHash), aunts: p.aunts.map(toHex) }));
 }
@@ -145,10 +171,30 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
     };
   };
 
+  // A list of the newest records (/epoch/recent/{n} and the like): n in 1..MAX_LIST, so one query
+  // reads a bounded number of records.
+  const limit = (path: string): number | Answer =>
+    /^[1-9][0-9]{0,2}$/.test(rest[1] ?? '') && rest.length === 2 && Number(rest[1]) <= MAX_LIST
+      ? Number(rest[1])
+      : error(QueryCode.BAD_REQUEST, `expected ${path}/{n} with n from 1 to ${MAX_LIST}, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
+  const newest = (next: bigint, n: number): bigint[] => {
+    const out: bigint[] = [];
+    for (let i = next > BigInt(n) ? next - BigInt(n) : 0n; i < next; i++) out.push(i);
+    return out;
+  };
+
   const id = (what: string): bigint | Answer => (/^[0-9]{1,20}$/.test(arg) && BigInt(arg) < 2n ** 64n ? BigInt(arg) : error(QueryCode.BAD_REQUEST, `expected /${root}/{${what}}: a decimal integer, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight));
 
   switch (root) {
     case 'mpc': {
+      if (rest[0] === 'sessions' && rest[1] === 'recent') {
+        const n = /^[1-9][0-9]{0,2}$/.test(rest[2] ?? '') && rest.length === 3 && Number(rest[2]) <= MAX_LIST ? Number(rest[2]) : undefined;
+        if (n === undefined) return error(QueryCode.BAD_REQUEST, `expected /mpc/sessions/recent/{n} with n from 1 to ${MAX_LIST}, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
+        // Session ids are hashes: the newest are found by reading every session (there are a few per key epoch).
+        const all = sessionIds(state, 'committed').map((sid) => readSession(state, sid, 'committed')!);
+        all.sort((a, b) => (a.openedHeight === b.openedHeight ? (a.closedHeight < b.closedHeight ? -1 : 1) : a.openedHeight < b.openedHeight ? -1 : 1));
+        return json({ sessions: all.slice(-n).map(sessionSummaryJson) }, lastHeight);
+      }
       const a = mpcQuery(state, path.startsWith('/') ? path : `/${path}`);
       if (!a) break;
       return a.code === QueryCode.OK ? json(a.value, lastHeight) : error(a.code, a.log ?? 'MPC query failed', lastHeight);
@@ -159,6 +205,12 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
         const e = state.epoch(meta.current, 'committed');
         if (!e) return error(QueryCode.NOT_FOUND, 'no epochs: this chain began before epochs existed', lastHeight);
         return json({ ...epochJson(e), l2Head: meta.l2Head.toString(), l2HeadTime: meta.l2HeadTime.toString() }, lastHeight);
+      }
+      if (rest[0] === 'recent') {
+        const n = limit('/epoch/recent');
+        if (typeof n !== 'number') return n;
+        const epochs = newest(meta.latest + 1n, n).flatMap((i) => state.epoch(i, 'committed') ?? []);
+        return json({ current: meta.current.toString(), latest: meta.latest.toString(), epochs: epochs.map(epochJson) }, lastHeight);
       }
       const n = id('id|current');
       if (typeof n !== 'bigint') return n;
@@ -174,6 +226,12 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       return json({ l2Height: n.toString(), epochId: e.id.toString(), producer: toHex(e.producer).toUpperCase(), signer: `0x${toHex(e.signer)}` }, lastHeight);
     }
     case 'sign': {
+      if (rest[0] === 'recent') {
+        const n = limit('/sign/recent');
+        if (typeof n !== 'number') return n;
+        const next = state.signMeta('committed').nextId;
+        return json({ nextId: next.toString(), requests: newest(next, n).flatMap((i) => state.signRequest(i, 'committed') ?? []).map(signRequestJson) }, lastHeight);
+      }
       if (arg === 'pending') return json({ requests: state.pendingSignIds('committed').map((i) => signRequestJson(state.signRequest(i, 'committed')!)) }, lastHeight);
       const n = id('id|pending');
       if (typeof n !== 'bigint') return n;
@@ -182,6 +240,12 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       return record(Keys.signRequest(n), () => signRequestJson(r));
     }
     case 'batch': {
+      if (rest[0] === 'recent') {
+        const n = limit('/batch/recent');
+        if (typeof n !== 'number') return n;
+        const m = state.batchMeta('committed');
+        return json({ nextIndex: m.nextIndex.toString(), finalized: m.finalized.toString(), batches: newest(m.nextIndex, n).flatMap((i) => state.batch(i, 'committed') ?? []).map(batchJson) }, lastHeight);
+      }
       if (arg === 'meta') return record(Keys.batchMeta, () => batchMetaJson(state.batchMeta('committed')));
       const n = id('index|meta');
       if (typeof n !== 'bigint') return n;
@@ -248,5 +312,5 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       }));
     }
   }
-  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /producer/{l2Height}, /sign/{id}, /sign/pending, /batch/{index}, /batch/meta, /mpc/...`, lastHeight);
+  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /epoch/recent/{n}, /producer/{l2Height}, /sign/{id}, /sign/pending, /sign/recent/{n}, /batch/{index}, /batch/meta, /batch/recent/{n}, /mpc/...`, lastHeight);
 }

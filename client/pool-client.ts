@@ -4,29 +4,47 @@
 import {
   parseBatch,
   parseBatchMeta,
+  parseBlockTimes,
   parseCurrentEpoch,
   parseEpoch,
   parseHealth,
+  parseMissedVotes,
   parseMpcKey,
   parseMpcSession,
+  parseMpcSessions,
+  parseNodeStatus,
+  parseObservation,
+  parseParams,
   parsePendingSignRequests,
   parseProducer,
+  parseRecentBatches,
+  parseRecentEpochs,
+  parseRecentSignRequests,
   parseSignRequest,
   parseStatus,
   parseValidator,
   parseValidators,
 } from './pool-parse.js';
 import {
+  MAX_LIST,
   RestPath,
   requireUint64,
   type BatchMetaView,
   type BatchView,
+  type BlockTimesView,
   type CurrentEpoch,
   type Epoch,
   type HealthView,
+  type MissedVotesView,
   type MpcKeyView,
+  type MpcSessionSummary,
   type MpcSessionView,
+  type NodeStatusView,
+  type ObservationView,
   type ProducerAnswer,
+  type RecentBatches,
+  type RecentEpochs,
+  type RecentSignRequests,
   type SignRequestView,
   type StatusView,
   type ValidatorView,
@@ -55,6 +73,11 @@ export interface PoolClientOptions {
 export interface GatewayAnswer {
   height: bigint | null;
   result: unknown;
+}
+
+function requireLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) throw new RangeError(`limit must be an integer from 1 to ${MAX_LIST}, got ${limit}`);
+  return limit;
 }
 
 export class PoolClient {
@@ -124,13 +147,20 @@ export class PoolClient {
   }
   /** Pool parameters as the app writes them (integers as decimal strings). */
   params(): Promise<Record<string, string | number>> {
-    return this.result(RestPath.params, (v) => v as Record<string, string | number>);
+    return this.result(RestPath.params, parseParams);
   }
   validators(): Promise<ValidatorView[]> {
     return this.result(RestPath.validators, parseValidators);
   }
   validator(address: string): Promise<ValidatorView> {
     return this.result(RestPath.validator(address), parseValidator);
+  }
+  /** A sequencer by its LockingPool id (a keyless one has address ''). */
+  sequencer(id: bigint | number): Promise<ValidatorView> {
+    return this.result(`/sequencers/${requireUint64('sequencer id', id)}`, parseValidator);
+  }
+  observation(digest: string): Promise<ObservationView> {
+    return this.result(`/observations/${digest}`, parseObservation);
   }
   currentEpoch(): Promise<CurrentEpoch> {
     return this.result(RestPath.currentEpoch, parseCurrentEpoch);
@@ -161,6 +191,36 @@ export class PoolClient {
   }
   batchMeta(): Promise<BatchMetaView> {
     return this.result(RestPath.batchMeta, parseBatchMeta);
+  }
+
+  /** The newest `limit` epochs (re-spans included), id order. */
+  recentEpochs(limit = 20): Promise<RecentEpochs> {
+    return this.result(RestPath.recentEpochs(requireLimit(limit)), parseRecentEpochs);
+  }
+  /** The newest `limit` batches, index order. */
+  recentBatches(limit = 20): Promise<RecentBatches> {
+    return this.result(RestPath.recentBatches(requireLimit(limit)), parseRecentBatches);
+  }
+  /** The newest `limit` sign requests, id order. */
+  recentSignRequests(limit = 20): Promise<RecentSignRequests> {
+    return this.result(RestPath.recentSignRequests(requireLimit(limit)), parseRecentSignRequests);
+  }
+  /** The newest `limit` MPC sessions without their transcripts, opening order. */
+  recentMpcSessions(limit = 20): Promise<MpcSessionSummary[]> {
+    return this.result(RestPath.recentMpcSessions(requireLimit(limit)), parseMpcSessions);
+  }
+  /** Absent votes per validator in the last commits the node's CometBFT served (node/chain-watch.ts). */
+  missedVotes(): Promise<MissedVotesView> {
+    return this.result(RestPath.missedVotes, parseMissedVotes);
+  }
+  /** Block times (unix ms) of these heights, those the node's CometBFT knows. */
+  blockTimes(heights: readonly (bigint | number)[]): Promise<BlockTimesView> {
+    if (heights.length === 0 || heights.length > 200) throw new RangeError(`blockTimes takes 1 to 200 heights, got ${heights.length}`);
+    return this.result(RestPath.blockTimes(heights.map((h) => requireUint64('height', h))), parseBlockTimes);
+  }
+  /** The node's CometBFT: latest height, catching up, peers. */
+  nodeStatus(): Promise<NodeStatusView> {
+    return this.result(RestPath.nodeStatus, parseNodeStatus);
   }
 
   /** /health: resolves for both healthy (200) and unhealthy (503) nodes; throws only when there is no answer. */

@@ -1,348 +1,334 @@
 // The one reading of the pool's query answers (docs/pool.md "Query paths", docs/queries.md): the app's
 // JSON into the typed views of client/pool-types.ts. Both clients use it, and so do the bridge
 // (bridge/pool-view.ts) and the MPC sidecar (mpc/sidecar/chain-view.ts), which only re-shape the views.
+// Every answer is declared once below with the field kinds of client/pool-shape.ts, which give both
+// the parser and the JSON Schema of the gateway's OpenAPI document (node/openapi.ts).
 // Integers arrive as decimal strings (or safe numbers) and become bigints; bytes stay hex strings as the
 // app writes them. A parser throws PoolParseError naming the field when an answer does not have the
 // documented shape, so a version mismatch is reported, not guessed past.
 // Lenient where one of the readers this replaced was, and only there: a number whose 0 means "none /
-// not yet" may be left out, as proto3 JSON leaves out zero values (the fields read with bigOr0/numOr0),
-// and an enum value may also be spelled as in the .proto (SIGN_STATUS_SIGNED, any case) or be its number.
-// Type imports only: this file must load anywhere (jest, browsers, L2 nodes).
+// not yet" may be left out, as proto3 JSON leaves out zero values (u64Or0, countOr0), and an enum
+// value may also be spelled as in the .proto (SIGN_STATUS_SIGNED, any case) or be its number.
+// Type imports only besides pool-shape.ts: this file must load anywhere (jest, browsers, L2 nodes).
 import type {
   BatchMetaView,
-  BatchView,
   BatchStatus,
+  BatchView,
+  BlockTimesView,
   CurrentEpoch,
   Epoch,
   EpochStatus,
   HealthView,
+  MissedVotesView,
   MpcKeyView,
-  MpcSessionMember,
+  MpcSessionSummary,
   MpcSessionView,
+  NodeStatusView,
+  ObservationView,
   ProducerAnswer,
+  RecentBatches,
+  RecentEpochs,
+  RecentSignRequests,
   SignRequestView,
   SignStatus,
   StatusView,
   ValidatorView,
 } from './pool-types.js';
+import {
+  arrayOf,
+  count,
+  countOr0,
+  enumOrString,
+  extend,
+  flag,
+  flagOrFalse,
+  hexList,
+  hexListOrEmpty,
+  indexListOrEmpty,
+  listOf,
+  listOfOrEmpty,
+  nested,
+  note,
+  nullable,
+  object,
+  oneOf,
+  optional,
+  scalarMap,
+  stringList,
+  text,
+  textOrEmpty,
+  textOrNull,
+  u64,
+  u64Opt,
+  u64Or0,
+  type Answer,
+  type EnumSpec,
+} from './pool-shape.js';
 
-export class PoolParseError extends Error {
-  constructor(readonly what: string, message: string) {
-    super(`unexpected ${what} answer: ${message}`);
-    this.name = 'PoolParseError';
-  }
-}
+export { DECIMAL, fieldError, PoolParseError, readInt, readString, type Answer } from './pool-shape.js';
 
-type Json = Record<string, unknown>;
-
-/** A uint as the app writes it: decimal, no sign, no leading zeros. */
-export const DECIMAL = /^(0|[1-9][0-9]*)$/;
-
-// ---- field readers ------------------------------------------------------------------------------
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v;
-}
-
-/** The error for field `field` of a `what` answer; exported so re-shaping readers report alike. */
-export function fieldError(what: string, field: string, expected: string, got: unknown): PoolParseError {
-  return new PoolParseError(what, `field ${field}: expected ${expected}, got ${describe(got)}`);
-}
-
-function obj(v: unknown, what: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PoolParseError(what, `expected an object, got ${describe(v)}`);
-  return v as Json;
-}
-const absent = (o: Json, k: string): boolean => o[k] === undefined || o[k] === null;
-
-function big(o: Json, k: string, what: string): bigint {
-  const v = o[k];
-  if (typeof v === 'string' && DECIMAL.test(v)) return BigInt(v);
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'string' && /^-[1-9][0-9]*$/.test(v)) return BigInt(v); // int64 heights may be negative in principle
-  throw fieldError(what, k, 'a decimal integer string', v);
-}
-/** A counter or height whose 0 means "none / not yet": the app may leave it out at 0. */
-const bigOr0 = (o: Json, k: string, what: string): bigint => (absent(o, k) ? 0n : big(o, k, what));
-/** Optional bigint: absent stays absent. */
-const optBig = (o: Json, k: string, what: string): bigint | undefined => (absent(o, k) ? undefined : big(o, k, what));
-
-function num(o: Json, k: string, what: string): number {
-  const n = big(o, k, what);
-  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new PoolParseError(what, `field ${k}: ${n} is too large`);
-  return Number(n);
-}
-const numOr0 = (o: Json, k: string, what: string): number => (absent(o, k) ? 0 : num(o, k, what));
-
-function str(o: Json, k: string, what: string): string {
-  const v = o[k];
-  if (typeof v !== 'string') throw fieldError(what, k, 'a string', v);
-  return v;
-}
-/** A string the app writes as null (or empty) when there is none yet. */
-function strOrNull(o: Json, k: string, what: string): string | null {
-  const v = o[k];
-  if (v === null || v === undefined || v === '' || v === '0x') return null;
-  return str(o, k, what);
-}
-/** A string the app may leave out; absent reads as ''. */
-const strOrEmpty = (o: Json, k: string, what: string): string => (absent(o, k) ? '' : str(o, k, what));
-
-function bool(o: Json, k: string, what: string): boolean {
-  const v = o[k];
-  if (typeof v !== 'boolean') throw fieldError(what, k, 'true or false', v);
-  return v;
-}
-
-function arr(o: Json, k: string, what: string): unknown[] {
-  const v = o[k];
-  if (!Array.isArray(v)) throw fieldError(what, k, 'an array', v);
-  return v;
-}
-/** A list the app may leave out while it is empty. */
-const arrOrEmpty = (o: Json, k: string, what: string): unknown[] => (absent(o, k) ? [] : arr(o, k, what));
-
-/** Entries of a list of strings (hex, as the app writes bytes). */
-function strings(list: unknown[], k: string, what: string): string[] {
-  return list.map((s, i) => {
-    if (typeof s !== 'string') throw fieldError(what, `${k}[${i}]`, 'a hex string', s);
-    return s;
-  });
-}
+// What the app writes, for the schema's documentation (the parsers take any string).
+const ADDRESS = /^[0-9A-F]{40}$/; // a CometBFT address: upper-case hex, no 0x
+const ETH_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX = /^[0-9a-f]*$/;
+const HEX0X = /^0x[0-9a-f]*$/;
 
 // ---- enums --------------------------------------------------------------------------------------
 
-/** An enum: its names as the app writes them, in .proto order (so a number indexes them), and the prefix of its .proto value names. */
-interface EnumSpec<T extends string> {
-  readonly names: readonly T[];
-  readonly protoPrefix: string;
-}
 const EPOCH_STATUS: EnumSpec<EpochStatus> = { names: ['elected', 'committed'], protoPrefix: 'epoch_status_' };
 const SIGN_STATUS: EnumSpec<SignStatus> = { names: ['pending', 'signed', 'expired'], protoPrefix: 'sign_status_' };
 const BATCH_STATUS: EnumSpec<BatchStatus> = { names: ['signing', 'signed', 'finalized', 'expired'], protoPrefix: 'batch_status_' };
 const MPC_KIND: EnumSpec<string> = { names: ['dkg', 'reshare', 'refresh'], protoPrefix: 'mpc_kind_' };
 const MPC_SESSION_STATUS: EnumSpec<string> = { names: ['open', 'done', 'failed'], protoPrefix: 'mpc_session_' };
 
-/** The app's name of an enum value written as the app does, as its .proto name in any case, or as its number. */
-function enumName<T extends string>(v: unknown, e: EnumSpec<T>): T | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) ? e.names[v] : undefined;
-  if (typeof v !== 'string') return undefined;
-  const s = v.toLowerCase();
-  const bare = s.startsWith(e.protoPrefix) ? s.slice(e.protoPrefix.length) : s;
-  return e.names.find((n) => n === bare);
-}
-function oneOf<T extends string>(o: Json, k: string, e: EnumSpec<T>, what: string): T {
-  const name = enumName(o[k], e);
-  if (name === undefined) throw fieldError(what, k, `one of ${e.names.join(', ')}`, o[k]);
-  return name;
-}
-/** An enum typed as a string for forward compatibility: known spellings become the app's name, other strings pass. */
-const enumOrString = (o: Json, k: string, e: EnumSpec<string>, what: string): string => enumName(o[k], e) ?? str(o, k, what);
+// ---- answers ------------------------------------------------------------------------------------
 
-// ---- parsers ------------------------------------------------------------------------------------
+export const STATUS = object(
+  'status',
+  { chainId: text(), height: u64, appHash: text(/^[0-9A-F]*$/), validators: count, totalPower: u64, voteExtensionsEnableHeight: u64 },
+  { name: 'Status' },
+);
 
-export function parseEpoch(v: unknown): Epoch {
-  const w = 'epoch';
-  const o = obj(v, w);
-  return {
-    id: big(o, 'id', w),
-    startL2: big(o, 'startL2', w),
-    endL2: big(o, 'endL2', w),
-    producer: str(o, 'producer', w),
-    signer: str(o, 'signer', w),
-    seed: str(o, 'seed', w),
-    electedHeight: big(o, 'electedHeight', w),
-    signRequest: bigOr0(o, 'signRequest', w),
-    status: oneOf(o, 'status', EPOCH_STATUS, w),
-    isRespan: absent(o, 'isRespan') ? false : bool(o, 'isRespan', w),
-    respanOf: bigOr0(o, 'respanOf', w),
-  };
-}
+export const PARAMS = scalarMap('params', { name: 'Params' });
 
-export function parseCurrentEpoch(v: unknown): CurrentEpoch {
-  const w = 'current epoch';
-  const o = obj(v, w);
-  return { ...parseEpoch(o), l2Head: big(o, 'l2Head', w), l2HeadTime: big(o, 'l2HeadTime', w) };
-}
+const PEER = object('validator peer', { peerId: text(), addrs: stringList, height: u64Or0 }, { name: 'PeerBinding' });
 
-export function parseProducer(v: unknown): ProducerAnswer {
-  const w = 'producer';
-  const o = obj(v, w);
-  return { l2Height: big(o, 'l2Height', w), epochId: big(o, 'epochId', w), producer: str(o, 'producer', w), signer: str(o, 'signer', w) };
-}
+/** A sequencer record; a key rotated out of the set has only address, pubKey and power. */
+export const VALIDATOR = object(
+  'validator',
+  {
+    address: text(), // '' for a keyless sequencer (/sequencers/{id})
+    pubKey: text(HEX),
+    power: u64Or0,
+    nonce: u64Opt,
+    peer: optional(nullable(nested(PEER))),
+    sequencerId: u64Opt,
+    status: optional(text(undefined, 'active | unlocking | exited')),
+    signer: optional(textOrNull(ETH_ADDRESS)),
+    locked: u64Opt,
+    l1Nonce: u64Opt,
+    deactivationTime: u64Opt,
+    sidecarNonce: u64Opt,
+    misses: u64Opt,
+    jailed: optional(flag),
+    jailReason: optional(textOrNull()),
+    inactive: optional(textOrNull()),
+  },
+  { name: 'Validator' },
+);
+export const VALIDATORS = arrayOf('validators', VALIDATOR);
+
+export const EPOCH = object(
+  'epoch',
+  {
+    id: u64,
+    startL2: u64,
+    endL2: u64,
+    producer: text(ADDRESS),
+    signer: text(ETH_ADDRESS),
+    seed: text(HEX),
+    electedHeight: u64,
+    signRequest: u64Or0,
+    status: oneOf(EPOCH_STATUS),
+    isRespan: flagOrFalse,
+    respanOf: u64Or0,
+  },
+  { name: 'Epoch' },
+);
+export const CURRENT_EPOCH = extend(EPOCH, 'current epoch', { l2Head: u64, l2HeadTime: u64 }, { name: 'CurrentEpoch' });
+export const RECENT_EPOCHS = object('recent epochs', { current: u64, latest: u64, epochs: listOf(EPOCH) }, { name: 'RecentEpochs' });
+
+export const PRODUCER = object('producer', { l2Height: u64, epochId: u64, producer: text(ADDRESS), signer: text(ETH_ADDRESS) }, { name: 'Producer' });
 
 /** A member of a sharing or session; the address may be left out (then ''). */
-function parseMember(v: unknown, what: string): MpcSessionMember {
-  const o = obj(v, what);
-  return { index: num(o, 'index', what), address: strOrEmpty(o, 'address', what), identity: str(o, 'identity', what) };
-}
+const MEMBER = object('member', { index: count, address: textOrEmpty(ADDRESS), identity: text(HEX) }, { name: 'MpcMember' });
+const KEY_MEMBER = extend(MEMBER, 'key member', { verifyingShare: text(HEX) }, { name: 'MpcKeyMember' });
 
-export function parseMpcKey(v: unknown): MpcKeyView {
-  const w = 'mpc key';
-  const o = obj(v, w);
-  return {
-    keyId: str(o, 'keyId', w),
-    groupKey: str(o, 'groupKey', w),
-    groupKeyL1: strOrEmpty(o, 'groupKeyL1', w),
-    threshold: num(o, 'threshold', w),
-    keyEpoch: numOr0(o, 'keyEpoch', w),
-    members: arr(o, 'members', w).map((m, i) => {
-      const mw = `${w} members[${i}]`;
-      return { ...parseMember(m, mw), verifyingShare: str(obj(m, mw), 'verifyingShare', mw) };
-    }),
-    ...(absent(o, 'commitments') ? {} : { commitments: strings(arr(o, 'commitments', w), 'commitments', w) }),
-    session: str(o, 'session', w),
-    height: bigOr0(o, 'height', w),
-  };
-}
+export const MPC_KEY = object(
+  'mpc key',
+  {
+    keyId: text(),
+    groupKey: text(HEX),
+    groupKeyL1: textOrEmpty(HEX0X),
+    threshold: count,
+    keyEpoch: countOr0,
+    members: listOf(KEY_MEMBER),
+    commitments: optional(hexList),
+    session: text(HEX),
+    height: u64Or0,
+  },
+  { name: 'MpcKey' },
+);
 
-export function parseMpcSession(v: unknown): MpcSessionView {
-  const w = 'mpc session';
-  const o = obj(v, w);
-  return {
-    id: str(o, 'id', w),
-    ...(absent(o, 'keyId') ? {} : { keyId: str(o, 'keyId', w) }),
-    kind: enumOrString(o, 'kind', MPC_KIND, w),
-    attempt: numOr0(o, 'attempt', w),
-    keyEpoch: numOr0(o, 'keyEpoch', w),
-    threshold: num(o, 'threshold', w),
-    dealers: arr(o, 'dealers', w).map((m, i) => parseMember(m, `${w} dealers[${i}]`)),
-    receivers: arr(o, 'receivers', w).map((m, i) => parseMember(m, `${w} receivers[${i}]`)),
-    openedHeight: big(o, 'openedHeight', w),
-    dealDeadline: big(o, 'dealDeadline', w),
-    complaintDeadline: big(o, 'complaintDeadline', w),
-    finalHeight: big(o, 'finalHeight', w),
-    status: enumOrString(o, 'status', MPC_SESSION_STATUS, w),
-    transcript: strings(arrOrEmpty(o, 'transcript', w), 'transcript', w),
-    ready: arrOrEmpty(o, 'ready', w).map((r, i) => {
-      if (typeof r === 'number' && Number.isSafeInteger(r) && r >= 0) return r;
-      throw fieldError(w, `ready[${i}]`, 'a member index', r);
-    }),
-    faults: arrOrEmpty(o, 'faults', w).map((f, i) => {
-      const fw = `${w} faults[${i}]`;
-      const fo = obj(f, fw);
-      return { address: strOrEmpty(fo, 'address', fw), index: num(fo, 'index', fw), reason: str(fo, 'reason', fw) };
-    }),
-    failure: typeof o.failure === 'string' ? o.failure : '',
-    closedHeight: bigOr0(o, 'closedHeight', w),
-    forEpoch: bigOr0(o, 'forEpoch', w),
-  };
-}
+const FAULT = object('fault', { address: textOrEmpty(ADDRESS), index: count, reason: text() }, { name: 'MpcFault' });
 
-export function parseSignRequest(v: unknown): SignRequestView {
-  const w = 'sign request';
-  const o = obj(v, w);
-  return {
-    id: big(o, 'id', w),
-    purpose: str(o, 'purpose', w),
-    chainId: big(o, 'chainId', w),
-    verifier: str(o, 'verifier', w),
-    payload: str(o, 'payload', w),
-    digest: str(o, 'digest', w),
-    status: oneOf(o, 'status', SIGN_STATUS, w),
-    signature: strOrNull(o, 'signature', w),
-    createdHeight: big(o, 'createdHeight', w),
-    createdTime: bigOr0(o, 'createdTime', w),
-    deadlineTime: bigOr0(o, 'deadlineTime', w),
-    batchIndex: bigOr0(o, 'batchIndex', w),
-    epochId: bigOr0(o, 'epochId', w),
-    signedHeight: bigOr0(o, 'signedHeight', w),
-  };
-}
+export const MPC_SESSION = object(
+  'mpc session',
+  {
+    id: text(HEX),
+    keyId: optional(text()),
+    kind: enumOrString(MPC_KIND),
+    attempt: countOr0,
+    keyEpoch: countOr0,
+    threshold: count,
+    dealers: listOf(MEMBER),
+    receivers: listOf(MEMBER),
+    openedHeight: u64,
+    dealDeadline: u64,
+    complaintDeadline: u64,
+    finalHeight: u64,
+    status: enumOrString(MPC_SESSION_STATUS),
+    transcript: hexListOrEmpty,
+    ready: indexListOrEmpty,
+    faults: listOfOrEmpty(FAULT),
+    failure: note,
+    closedHeight: u64Or0,
+    forEpoch: u64Or0,
+  },
+  { name: 'MpcSession' },
+);
 
-export function parsePendingSignRequests(v: unknown): SignRequestView[] {
-  return arr(obj(v, 'pending sign requests'), 'requests', 'pending sign requests').map(parseSignRequest);
-}
+/** A session without its transcript (the list the dashboard shows). */
+const MPC_SESSION_SUMMARY = object(
+  'mpc session summary',
+  {
+    id: text(HEX),
+    kind: enumOrString(MPC_KIND),
+    attempt: countOr0,
+    keyEpoch: countOr0,
+    threshold: count,
+    dealers: count,
+    receivers: count,
+    openedHeight: u64,
+    finalHeight: u64,
+    status: enumOrString(MPC_SESSION_STATUS),
+    transcriptMessages: countOr0,
+    ready: countOr0,
+    faults: listOfOrEmpty(FAULT),
+    failure: note,
+    closedHeight: u64Or0,
+    forEpoch: u64Or0,
+  },
+  { name: 'MpcSessionSummary' },
+);
+export const MPC_SESSIONS = object('mpc sessions', { sessions: listOf(MPC_SESSION_SUMMARY) }, { name: 'MpcSessions' });
 
-export function parseBatch(v: unknown): BatchView {
-  const w = 'batch';
-  const o = obj(v, w);
-  return {
-    index: big(o, 'index', w),
-    prevHash: str(o, 'prevHash', w),
-    l2Start: big(o, 'l2Start', w),
-    l2End: big(o, 'l2End', w),
-    dataHash: str(o, 'dataHash', w),
-    producer: str(o, 'producer', w),
-    hash: str(o, 'hash', w),
-    status: oneOf(o, 'status', BATCH_STATUS, w),
-    signRequest: big(o, 'signRequest', w),
-    requestedHeight: bigOr0(o, 'requestedHeight', w),
-    finalizedHeight: bigOr0(o, 'finalizedHeight', w),
-    l1TxHash: strOrNull(o, 'l1TxHash', w),
-    epochId: bigOr0(o, 'epochId', w),
-  };
-}
+export const SIGN_REQUEST = object(
+  'sign request',
+  {
+    id: u64,
+    purpose: text(),
+    chainId: u64,
+    verifier: text(HEX0X),
+    payload: text(HEX0X),
+    digest: text(HEX0X),
+    status: oneOf(SIGN_STATUS),
+    signature: textOrNull(HEX0X),
+    createdHeight: u64,
+    createdTime: u64Or0,
+    deadlineTime: u64Or0,
+    batchIndex: u64Or0,
+    epochId: u64Or0,
+    signedHeight: u64Or0,
+  },
+  { name: 'SignRequest' },
+);
+export const PENDING_SIGN_REQUESTS = object('pending sign requests', { requests: listOf(SIGN_REQUEST) }, { name: 'PendingSignRequests' });
+export const RECENT_SIGN_REQUESTS = object('recent sign requests', { nextId: u64, requests: listOf(SIGN_REQUEST) }, { name: 'RecentSignRequests' });
 
-export function parseBatchMeta(v: unknown): BatchMetaView {
-  const w = 'batch meta';
-  const o = obj(v, w);
-  return {
-    nextIndex: big(o, 'nextIndex', w),
-    lastHash: str(o, 'lastHash', w),
-    nextL2Start: big(o, 'nextL2Start', w),
-    finalized: big(o, 'finalized', w),
-    lastProgressTime: big(o, 'lastProgressTime', w),
-  };
-}
+export const BATCH = object(
+  'batch',
+  {
+    index: u64,
+    prevHash: text(HEX0X),
+    l2Start: u64,
+    l2End: u64,
+    dataHash: text(HEX0X),
+    producer: text(HEX0X),
+    hash: text(HEX0X),
+    status: oneOf(BATCH_STATUS),
+    signRequest: u64,
+    requestedHeight: u64Or0,
+    finalizedHeight: u64Or0,
+    l1TxHash: textOrNull(HEX0X),
+    epochId: u64Or0,
+  },
+  { name: 'Batch' },
+);
+export const BATCH_META = object('batch meta', { nextIndex: u64, lastHash: text(HEX0X), nextL2Start: u64, finalized: u64, lastProgressTime: u64 }, { name: 'BatchMeta' });
+export const RECENT_BATCHES = object('recent batches', { nextIndex: u64, finalized: u64, batches: listOf(BATCH) }, { name: 'RecentBatches' });
 
-export function parseValidator(v: unknown): ValidatorView {
-  const w = 'validator';
-  const o = obj(v, w);
-  const out: ValidatorView = { address: str(o, 'address', w), pubKey: str(o, 'pubKey', w), power: bigOr0(o, 'power', w) };
-  const set = <K extends keyof ValidatorView>(k: K, value: ValidatorView[K] | undefined) => {
-    if (value !== undefined) out[k] = value;
-  };
-  set('nonce', optBig(o, 'nonce', w));
-  if (o.peer !== undefined) {
-    if (o.peer === null) out.peer = null;
-    else {
-      const pw = 'validator peer';
-      const p = obj(o.peer, pw);
-      out.peer = { peerId: str(p, 'peerId', pw), addrs: arr(p, 'addrs', pw).map(String), height: bigOr0(p, 'height', pw) };
-    }
-  }
-  set('sequencerId', optBig(o, 'sequencerId', w));
-  if (o.status !== undefined) out.status = str(o, 'status', w);
-  if (o.signer !== undefined) out.signer = strOrNull(o, 'signer', w);
-  set('locked', optBig(o, 'locked', w));
-  set('l1Nonce', optBig(o, 'l1Nonce', w));
-  set('deactivationTime', optBig(o, 'deactivationTime', w));
-  set('sidecarNonce', optBig(o, 'sidecarNonce', w));
-  set('misses', optBig(o, 'misses', w));
-  if (o.jailed !== undefined) out.jailed = bool(o, 'jailed', w);
-  if (o.jailReason !== undefined) out.jailReason = strOrNull(o, 'jailReason', w);
-  return out;
-}
+/** /health: the app's status plus whatever the node's health callback adds (open). */
+export const HEALTH = object(
+  'health',
+  { ok: flag, height: optional(nullable(u64)), chainId: optional(text()), appHash: optional(text()), catchingUp: optional(flag), reason: optional(text()) },
+  { name: 'Health', open: true },
+);
 
-export function parseValidators(v: unknown): ValidatorView[] {
-  if (!Array.isArray(v)) throw new PoolParseError('validators', `expected an array, got ${describe(v)}`);
-  return v.map(parseValidator);
-}
+/** An applied observation: the attested fact (one of its kinds) and the power that attested it. */
+export const OBSERVATION = object(
+  'observation',
+  {
+    digest: text(HEX),
+    height: u64,
+    power: u64,
+    totalPower: u64,
+    synthetic: optional(nested(object('synthetic observation', { topic: text(), payload: text(HEX) }, { name: 'SyntheticObservation' }))),
+    l1Staking: optional(
+      nested(object('L1 staking observation', { sequencerId: u64, nonce: u64, blockNumber: u64, blockHash: text(HEX) }, { name: 'L1StakingObservation' })),
+    ),
+    rejected: optional(textOrNull()),
+  },
+  { name: 'Observation' },
+);
 
-export function parseStatus(v: unknown): StatusView {
-  const w = 'status';
-  const o = obj(v, w);
-  return {
-    chainId: str(o, 'chainId', w),
-    height: big(o, 'height', w),
-    appHash: str(o, 'appHash', w),
-    validators: typeof o.validators === 'number' ? o.validators : num(o, 'validators', w),
-    totalPower: big(o, 'totalPower', w),
-    voteExtensionsEnableHeight: big(o, 'voteExtensionsEnableHeight', w),
-  };
-}
+// ---- what the node process sees (node/chain-watch.ts): CometBFT's commits and status --------------
 
-export function parseHealth(v: unknown): HealthView {
-  const w = 'health';
-  const o = obj(v, w);
-  return { ...o, ok: bool(o, 'ok', w), height: o.height === null || o.height === undefined ? null : big(o, 'height', w) };
-}
+const VOTE_RECORD = object('missed votes entry', { address: text(ADDRESS), missed: count, signed: count, lastMissed: u64Or0 }, { name: 'MissedVotesEntry' });
+export const MISSED_VOTES = object(
+  'missed votes',
+  { fromHeight: u64, toHeight: u64, blocks: count, validators: listOf(VOTE_RECORD) },
+  { name: 'MissedVotes', description: "absent votes per validator in the commits of the last blocks this node's CometBFT served" },
+);
+const BLOCK_TIME = object('block time', { height: u64, timeMs: u64 }, { name: 'BlockTime' });
+export const BLOCK_TIMES = object('block times', { blocks: listOf(BLOCK_TIME) }, { name: 'BlockTimes' });
+export const NODE_STATUS = object(
+  'node status',
+  { moniker: text(), network: text(), latestHeight: u64, latestBlockTimeMs: u64, catchingUp: flag, peers: count, votingPower: u64, watchedFrom: u64Or0 },
+  { name: 'NodeStatus' },
+);
 
-// ---- single fields ------------------------------------------------------------------------------
-// For readers that need a field no view above covers (the bridge's /params, or the nonce of a
-// /validator answer it does not otherwise use); they fail with the same messages.
+// ---- parsers ------------------------------------------------------------------------------------
+// Named as before; each return type is checked against the view of client/pool-types.ts.
 
-export { big as readInt, str as readString };
+export const parseEpoch = (v: unknown): Epoch => EPOCH.parse(v);
+export const parseCurrentEpoch = (v: unknown): CurrentEpoch => CURRENT_EPOCH.parse(v);
+export const parseRecentEpochs = (v: unknown): RecentEpochs => RECENT_EPOCHS.parse(v);
+export const parseProducer = (v: unknown): ProducerAnswer => PRODUCER.parse(v);
+export const parseMpcKey = (v: unknown): MpcKeyView => MPC_KEY.parse(v);
+export const parseMpcSession = (v: unknown): MpcSessionView => MPC_SESSION.parse(v);
+export const parseMpcSessions = (v: unknown): MpcSessionSummary[] => MPC_SESSIONS.parse(v).sessions;
+export const parseSignRequest = (v: unknown): SignRequestView => SIGN_REQUEST.parse(v);
+export const parsePendingSignRequests = (v: unknown): SignRequestView[] => PENDING_SIGN_REQUESTS.parse(v).requests;
+export const parseRecentSignRequests = (v: unknown): RecentSignRequests => RECENT_SIGN_REQUESTS.parse(v);
+export const parseBatch = (v: unknown): BatchView => BATCH.parse(v);
+export const parseBatchMeta = (v: unknown): BatchMetaView => BATCH_META.parse(v);
+export const parseRecentBatches = (v: unknown): RecentBatches => RECENT_BATCHES.parse(v);
+export const parseValidator = (v: unknown): ValidatorView => VALIDATOR.parse(v);
+export const parseValidators = (v: unknown): ValidatorView[] => VALIDATORS.parse(v);
+export const parseStatus = (v: unknown): StatusView => STATUS.parse(v);
+export const parseParams = (v: unknown): Record<string, string | number> => PARAMS.parse(v);
+export const parseHealth = (v: unknown): HealthView => {
+  const h = HEALTH.parse(v);
+  return { ...h, height: h.height ?? null };
+};
+export const parseObservation = (v: unknown): ObservationView => OBSERVATION.parse(v);
+export const parseMissedVotes = (v: unknown): MissedVotesView => MISSED_VOTES.parse(v);
+export const parseBlockTimes = (v: unknown): BlockTimesView => BLOCK_TIMES.parse(v);
+export const parseNodeStatus = (v: unknown): NodeStatusView => NODE_STATUS.parse(v);
+
+/** Every answer shape by name (the OpenAPI document's components). */
+export const ANSWERS: readonly Answer<unknown>[] = [
+  STATUS, PARAMS, VALIDATOR, VALIDATORS, EPOCH, CURRENT_EPOCH, RECENT_EPOCHS, PRODUCER, MPC_KEY, MPC_SESSION, MPC_SESSIONS,
+  SIGN_REQUEST, PENDING_SIGN_REQUESTS, OBSERVATION, RECENT_SIGN_REQUESTS, BATCH, BATCH_META, RECENT_BATCHES, HEALTH, MISSED_VOTES, BLOCK_TIMES, NODE_STATUS,
+] as Answer<unknown>[];

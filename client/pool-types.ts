@@ -3,12 +3,12 @@
 // SeqpoolClient (CometBFT RPC abci_query). Integers arrive as decimal strings and become bigints; bytes
 // stay hex strings as the app writes them. The parsers live in client/pool-parse.ts (also used by the
 // bridge and the MPC sidecar).
-// Imports only client/pool-parse.ts, which imports nothing at run time: this must load anywhere
+// Imports only client/pool-shape.ts, which imports nothing at run time: this must load anywhere
 // (jest, browsers, L2 nodes).
-import { DECIMAL } from './pool-parse.js';
+import { DECIMAL } from './pool-shape.js';
 
 // Callers catch this one by name; the parsers themselves are imported from pool-parse.js.
-export { PoolParseError } from './pool-parse.js';
+export { PoolParseError } from './pool-shape.js';
 
 /** abci_query paths of the pool (docs/pool.md, docs/queries.md). Ids are validated by the caller. */
 export const AbciPath = {
@@ -28,7 +28,14 @@ export const AbciPath = {
   pendingSignRequests: '/sign/pending',
   batch: (index: bigint | number | string) => `/batch/${index}`,
   batchMeta: '/batch/meta',
+  recentEpochs: (limit: bigint | number | string) => `/epoch/recent/${limit}`,
+  recentBatches: (limit: bigint | number | string) => `/batch/recent/${limit}`,
+  recentSignRequests: (limit: bigint | number | string) => `/sign/recent/${limit}`,
+  recentMpcSessions: (limit: bigint | number | string) => `/mpc/sessions/recent/${limit}`,
 } as const;
+
+/** Most entries a list query returns (/epoch/recent/{n} and the like): the query cost stays bounded. */
+export const MAX_LIST = 100;
 
 /** REST routes of the gateway (node/gateway.ts, docs/api.md). */
 export const RestPath = {
@@ -47,6 +54,14 @@ export const RestPath = {
   pendingSignRequests: '/sign/pending',
   batch: (index: bigint | number | string) => `/batches/${index}`,
   batchMeta: '/batches/meta',
+  recentEpochs: (limit: bigint | number | string) => `/epochs/recent?limit=${limit}`,
+  recentBatches: (limit: bigint | number | string) => `/batches/recent?limit=${limit}`,
+  recentSignRequests: (limit: bigint | number | string) => `/sign/recent?limit=${limit}`,
+  recentMpcSessions: (limit: bigint | number | string) => `/mpc/sessions?limit=${limit}`,
+  missedVotes: '/node/votes',
+  blockTimes: (heights: readonly (bigint | number)[]) => `/node/block-times?heights=${heights.join(',')}`,
+  nodeStatus: '/node/status',
+  openapi: '/openapi.json',
 } as const;
 
 // ---- shapes -------------------------------------------------------------------------------------
@@ -70,6 +85,13 @@ export interface Epoch {
 export interface CurrentEpoch extends Epoch {
   l2Head: bigint; // attested L2 head
   l2HeadTime: bigint; // unix s
+}
+
+/** The last epochs up to the newest record, in id order (re-spans are epochs of their own). */
+export interface RecentEpochs {
+  current: bigint; // epoch covering the attested L2 head
+  latest: bigint; // newest epoch record
+  epochs: Epoch[];
 }
 
 export interface ProducerAnswer {
@@ -127,6 +149,26 @@ export interface MpcSessionView {
   forEpoch: bigint;
 }
 
+/** An MPC session without its transcript. */
+export interface MpcSessionSummary {
+  id: string;
+  kind: string;
+  attempt: number;
+  keyEpoch: number;
+  threshold: number;
+  dealers: number; // how many
+  receivers: number;
+  openedHeight: bigint;
+  finalHeight: bigint;
+  status: string;
+  transcriptMessages: number;
+  ready: number; // receivers that posted Ready
+  faults: { address: string; index: number; reason: string }[];
+  failure: string;
+  closedHeight: bigint;
+  forEpoch: bigint;
+}
+
 export type SignStatus = 'pending' | 'signed' | 'expired';
 
 export interface SignRequestView {
@@ -144,6 +186,12 @@ export interface SignRequestView {
   batchIndex: bigint;
   epochId: bigint;
   signedHeight: bigint;
+}
+
+/** The last sign requests, in id order. */
+export interface RecentSignRequests {
+  nextId: bigint;
+  requests: SignRequestView[];
 }
 
 export type BatchStatus = 'signing' | 'signed' | 'finalized' | 'expired';
@@ -172,6 +220,13 @@ export interface BatchMetaView {
   lastProgressTime: bigint; // unix s
 }
 
+/** The last batches, in index order. */
+export interface RecentBatches {
+  nextIndex: bigint;
+  finalized: bigint;
+  batches: BatchView[];
+}
+
 export interface ValidatorView {
   address: string; // upper-case hex
   pubKey: string;
@@ -188,6 +243,7 @@ export interface ValidatorView {
   misses?: bigint;
   jailed?: boolean;
   jailReason?: string | null;
+  inactive?: string | null;
 }
 
 export interface StatusView {
@@ -206,6 +262,42 @@ export interface HealthView {
   catchingUp?: boolean;
   reason?: string;
   [field: string]: unknown;
+}
+
+/** An applied observation (/observations/{digest}). */
+export interface ObservationView {
+  digest: string;
+  height: bigint;
+  power: bigint; // power that attested it
+  totalPower: bigint;
+  synthetic?: { topic: string; payload: string };
+  l1Staking?: { sequencerId: bigint; nonce: bigint; blockNumber: bigint; blockHash: string };
+  rejected?: string | null; // why the app refused to apply it
+}
+
+/** Absent votes per validator in the commits the node watched (node/chain-watch.ts), [fromHeight, toHeight]. */
+export interface MissedVotesView {
+  fromHeight: bigint;
+  toHeight: bigint;
+  blocks: number;
+  validators: { address: string; missed: number; signed: number; lastMissed: bigint }[];
+}
+
+/** Block times (unix ms) of the heights asked for that the node's CometBFT knows. */
+export interface BlockTimesView {
+  blocks: { height: bigint; timeMs: bigint }[];
+}
+
+/** The node's CometBFT as it reports itself. */
+export interface NodeStatusView {
+  moniker: string;
+  network: string;
+  latestHeight: bigint;
+  latestBlockTimeMs: bigint;
+  catchingUp: boolean;
+  peers: number;
+  votingPower: bigint;
+  watchedFrom: bigint; // first height whose commit the node has read (0: none yet)
 }
 
 // ---- argument checks shared by the gateway, the clients and the CLI ------------------------------

@@ -1,11 +1,16 @@
 // REST/JSON gateway for Metis-layer (L2) clients, the seqpool counterpart of Themis's REST server
 // (port 1317). It reads the node's own app through abci_query paths (node/gateway-routes.ts) and
 // answers `{height, result}` JSON; read-only, GET only. Routes, codes and examples: docs/api.md.
+// It also serves what the node sees of its CometBFT (/node/*, when the node gives it a NodeView),
+// its OpenAPI description (/openapi.json, node/openapi.ts) and the operator dashboard (/).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/log.js';
 import { toJson } from '../client/pool-types.js';
-import { matchRoute, routeList } from './gateway-routes.js';
+import { matchRoute, routeList, type NodeRequest, type NodeView } from './gateway-routes.js';
+import { DASHBOARD_CSP, isDashboardPath, loadDashboardAssets } from './dashboard-assets.js';
+import { openApiDocument } from './openapi.js';
+import { ChainWatch } from './chain-watch.js';
 
 import type { QueryAnswer, QueryFn } from '../common/app-query.js';
 export { appQuery, type QueryAnswer, type QueryFn } from '../common/app-query.js';
@@ -25,6 +30,10 @@ export interface GatewayOptions {
   port: number;
   logger?: Logger;
   health?: () => Promise<HealthInfo>;
+  /** What the node sees of its CometBFT, for /node/*; without it (and without cometRpc) those are 404. */
+  node?: NodeView;
+  /** CometBFT RPC of this node: the gateway follows it (node/chain-watch.ts) for /node/* and, unless `health` is given, /health. */
+  cometRpc?: string;
   /** Longest wait for the app (or the health callback) before answering 504; default 10 s. */
   timeoutMs?: number;
 }
@@ -96,6 +105,37 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   };
 
+  const watch = !opts.node && opts.cometRpc ? new ChainWatch({ rpcUrl: opts.cometRpc, ...(log ? { log } : {}) }) : undefined;
+  const healthCheck = opts.health ?? (watch ? () => watch.health() : undefined);
+  const askNode = async (r: NodeRequest): Promise<{ ok: true; result: unknown } | { ok: false; status: number; message: string }> => {
+    const view = opts.node ?? watch;
+    if (!view) return { ok: false, status: 404, message: "this gateway has no view of its node's CometBFT (the node did not give it one)" };
+    try {
+      const p = r.kind === 'missedVotes' ? view.missedVotes() : r.kind === 'status' ? view.status() : view.blockTimes(r.heights);
+      return { ok: true, result: await withTimeout(p, timeoutMs) };
+    } catch (e) {
+      if (e instanceof Timeout) return { ok: false, status: 504, message: `the node's CometBFT did not answer within ${timeoutMs} ms` };
+      log?.warn({ kind: r.kind, err: (e as Error).message }, 'gateway node view failed');
+      return { ok: false, status: 502, message: `the node's CometBFT could not be asked (${r.kind})` };
+    }
+  };
+
+  const assets = await loadDashboardAssets();
+  if (!assets.ok) log?.warn({ reason: assets.reason }, 'the dashboard cannot be served');
+  const openapi = toJson(openApiDocument()) + '\n';
+
+  const sendRaw = (req: IncomingMessage, res: ServerResponse, body: Buffer | string, type: string, extra: Record<string, string> = {}) => {
+    res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', ...extra });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const dashboard = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    if (!assets.ok) return fail(req, res, 500, assets.reason);
+    const a = assets.files.get(pathname === '/dashboard' ? '/' : pathname);
+    if (!a) return fail(req, res, 404, `no dashboard file ${JSON.stringify(pathname.slice(0, 120))}`);
+    // The page changes with the package, not per request: a short cache; never framed, never elsewhere.
+    sendRaw(req, res, a.body, a.type, { 'cache-control': 'max-age=60', 'content-security-policy': DASHBOARD_CSP, 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+  };
+
   const health = async (req: IncomingMessage, res: ServerResponse) => {
     const r = await ask('/status');
     if (!r.ok) return send(req, res, 503, { ok: false, height: null, reason: r.message });
@@ -109,10 +149,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const height = typeof status.height === 'string' ? status.height : (r.answer.height?.toString() ?? null);
     if (height === null || height === '0') return send(req, res, 503, { ok: false, height, reason: 'the app has not committed a block yet' });
     const base = { ok: true, height, chainId: status.chainId, appHash: status.appHash };
-    if (!opts.health) return send(req, res, 200, base);
+    if (!healthCheck) return send(req, res, 200, base);
     let info: HealthInfo;
     try {
-      info = await withTimeout(opts.health(), timeoutMs);
+      info = await withTimeout(healthCheck(), timeoutMs);
     } catch (e) {
       const reason = e instanceof Timeout ? `the node health check did not answer within ${timeoutMs} ms` : 'the node health check failed';
       if (!(e instanceof Timeout)) log?.warn({ err: (e as Error).message }, 'gateway health callback failed');
@@ -150,10 +190,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (pathname === '') pathname = '/';
     if (pathname === '/health') return health(req, res);
+    if (pathname === '/openapi.json') return sendRaw(req, res, openapi, 'application/json; charset=utf-8', { 'cache-control': 'max-age=60', 'access-control-allow-origin': '*' });
+    if (isDashboardPath(pathname)) return dashboard(req, res, pathname);
     const m = matchRoute(pathname);
     if (!m) return fail(req, res, 404, `no route ${JSON.stringify(pathname.slice(0, 120))}`, { routes: routeList() });
     const target = m.route.resolve(m.params, url.searchParams);
     if ('badRequest' in target) return fail(req, res, 400, target.badRequest, { route: m.route.pattern });
+    if ('node' in target) {
+      const n = await askNode(target.node);
+      return n.ok ? send(req, res, 200, { height: null, result: n.result }) : fail(req, res, n.status, n.message);
+    }
     const r = await ask(target.path);
     if (!r.ok) return fail(req, res, r.status, r.message);
     const { code, value, log: appLog, height } = r.answer;
@@ -202,14 +248,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const host = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   log?.info({ url }, 'gateway listening');
+  watch?.start();
 
   let closing: Promise<void> | undefined;
   return {
     url,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+      (closing ??= Promise.all([
+        watch?.stop(),
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+      ]).then(() => undefined)),
   };
 }

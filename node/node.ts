@@ -19,6 +19,7 @@ import type { L2BlockReader } from '../bridge/batcher.js';
 import type { ObservationSource } from '../app/observations.js';
 import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
+import { readRpcUrl } from './chain-watch.js';
 import { startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
 
 export interface NodeOptions {
@@ -127,7 +128,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     bound = await server.listen(address);
     if (config.gateway) {
       const [host, port] = splitHostPort(config.gateway.listen);
-      gateway = await startGateway({ query: appQuery(app), host, port, logger: log.child({ component: 'gateway' }) });
+      const cometRpc = readRpcUrl(opts.home); // for the dashboard's missed votes, block times and node health
+      gateway = await startGateway({ query: appQuery(app), host, port, logger: log.child({ component: 'gateway' }), ...(cometRpc ? { cometRpc } : {}) });
       log.info({ url: gateway.url }, 'REST gateway listening');
     }
   } catch (e) {
