@@ -1,7 +1,7 @@
 // Starting and stopping one validator's processes: `seqpool node` (the app) and `cometbft`. The app
 // starts first so that CometBFT's handshake finds it; each process logs to a file in its home.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,14 +115,47 @@ export async function launchValidator(node: NetworkNode, opts: LaunchOptions = {
   return { name: node.name, node: app, cometbft: launchCometbft(node, opts) };
 }
 
+/**
+ * Whether `pid` runs. A zombie does not: a process started by a command that has exited (`up
+ * --detach`, `localnet restart`) is re-parented to pid 1, and a pid 1 that never reaps (a container's
+ * init) leaves it a zombie after it dies, which `kill(pid, 0)` still finds, so that stopPid waited
+ * for it for ever and the localnet's supervisor never saw the death.
+ */
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  return procState(pid) !== 'Z';
+}
+
+/** The state letter of /proc/PID/stat (R, S, Z...), or undefined where /proc cannot tell. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) S ...": comm may hold spaces and parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `pid` if it is alive and still the process recorded for `home`: every process of a validator runs
+ * with `--home HOME` (anvil with `--state FILE`), so a recorded pid the kernel has since handed to
+ * another program is not signalled. Where /proc is missing (not Linux), liveness alone decides.
+ */
+export function ownedPid(pid: number | undefined, marker: string): number | undefined {
+  if (!isAlive(pid)) return undefined;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return existsSync('/proc/self/cmdline') ? undefined : pid;
+  }
+  return cmdline.split('\0').includes(marker) ? pid : undefined;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
