@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { buildAppState } from '../app/genesis.js';
 import { generateNetwork } from '../cometbft-config/network.js';
 import { createLogger } from '../common/log.js';
-import { chainsStatus, localnetDown, localnetStatus, localnetUp } from '../localnet/localnet.js';
+import { chainsStatus, localnetDown, localnetStatus, localnetUp, readLocalnet } from '../localnet/localnet.js';
+import { processStates } from '../localnet/drill.js';
 import { registerJoinCommand } from './join-command.js';
 import { stopPid } from '../localnet/processes.js';
-import { tryNodeStatus } from '../localnet/rpc.js';
-import { poolLine } from '../localnet/pool.js';
+import { poolLine, validatorNames } from '../localnet/pool.js';
+import { LocalnetSupervisor } from '../localnet/supervisor.js';
+import { registerDrillCommands } from './localnet-drill-commands.js';
 import { action, intInRange } from './util.js';
 
 
@@ -35,39 +37,34 @@ export function registerLocalnetCommands(program: Command): void {
         for (const c of net.record.chains ?? []) say(`  ${c.name.toUpperCase()}     RPC ${c.url}  chain id ${c.chainId}  log ${c.logFile}`);
         if (net.record.chains) say(`  contracts: ${opts.dir}/deployment.json; L1 vs pool: seqpool l1 status --dir ${opts.dir}; add a validator: seqpool localnet join --dir ${opts.dir}`);
         for (const n of net.record.nodes) if (n.gatewayUrl) say(`  ${n.name}  REST gateway ${n.gatewayUrl} (try ${n.gatewayUrl}/epochs/current)`);
-        say(`  details: ${opts.dir}/localnet.json; logs: HOME/cometbft.log, HOME/seqpool/node.log, HOME/sidecar/sidecar.log`);
+        say(`  details: ${opts.dir}/localnet.json; logs: HOME/cometbft.log, HOME/seqpool/node.log, HOME/sidecar/sidecar.log (seqpool localnet logs NODE [--process P] [--follow])`);
         say(`  try: curl -s '${net.manifest.nodes[0]!.rpcUrl}/abci_query?path="/status"'`);
         if (opts.detach) {
           say(`detached; stop it with: seqpool localnet down --dir ${opts.dir}`);
           return;
         }
-        say('press Ctrl-C to stop everything');
-        const first = net.manifest.nodes[0]!;
-        const ticker = setInterval(() => {
-          void tryNodeStatus(first.rpcUrl).then(async (s) => {
-            if (!s) return;
-            const pool = net.record.chains ? `  ${await poolLine(first.rpcUrl)}` : '';
-            say(`height ${s.height}  app hash ${s.appHash.slice(0, 16)}…  peers ${s.peers}${pool}`);
-          });
-        }, 5000);
-        const exited = net.processes.flatMap((p) => [p.node, p.cometbft, ...(p.sidecar ? [p.sidecar] : [])]).map((c) => new Promise<string>((r) => c.once('exit', (code) => r(`process ${c.pid} exited with ${code}`))));
-        const reason = await Promise.race([
-          new Promise<string>((r) => process.once('SIGINT', () => r('Ctrl-C'))),
-          new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM'))),
-          ...exited,
-        ]);
+        say(`press Ctrl-C to stop everything. Failure drills from another shell: seqpool localnet kill|restart|logs NODE --dir ${opts.dir}`);
+        // A death is reported and the rest keep running (the supervisor); only a signal stops it all.
+        const sup = new LocalnetSupervisor(opts.dir, { say, children: net.processes.flatMap((p) => [p.node, p.cometbft, ...(p.sidecar ? [p.sidecar] : [])]) }).start();
+        const ticker = setInterval(() => void sup.statusLine().then(say), 5000);
+        const reason = await new Promise<string>((r) => {
+          // SIGHUP: the terminal (or the tmux session) went away; stop cleanly rather than orphan everything.
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => r(sig === 'SIGINT' ? 'Ctrl-C' : sig));
+        });
         clearInterval(ticker);
+        sup.stop();
         say(`${reason}: stopping the localnet...`);
-        await Promise.all(net.processes.map((p) => stopPid(p.sidecar?.pid)));
-        await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
-        await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
+        // What localnet.json records, which includes processes `localnet restart` started from another
+        // shell (not children of this one), and the anvils; then any child of ours it did not name.
         await localnetDown(opts.dir);
-        // localnetDown also stops the anvils recorded in localnet.json.
+        const own = net.processes.flatMap((p) => [p.sidecar, p.cometbft, p.node]).filter((c) => c && c.exitCode === null && c.signalCode === null);
+        await Promise.all(own.map((c) => stopPid(c!.pid)));
         say('stopped');
       }),
     );
 
   registerJoinCommand(localnet, say);
+  registerDrillCommands(localnet, say);
 
   localnet
     .command('down')
@@ -99,9 +96,14 @@ export function registerLocalnetCommands(program: Command): void {
           return;
         }
         for (const c of chains) say(c.head !== undefined ? `${c.name.toUpperCase()}     chain ${c.chainId}  head ${c.head}  ${c.url}` : `${c.name.toUpperCase()}     down (no answer at ${c.url})`);
-        if (chains.length > 0 && rows[0]?.status) say(await poolLine(rows[0].rpcUrl));
+        const answering = rows.find((r) => r.status);
+        if (chains.length > 0 && answering) say(await poolLine(answering.rpcUrl, validatorNames(opts.dir)));
+        const rec = readLocalnet(opts.dir);
         for (const r of rows) {
-          say(r.status ? `${r.name}  height ${r.status.height}  app hash ${r.status.appHash}  peers ${r.status.peers}${r.status.catchingUp ? '  (catching up)' : ''}` : `${r.name}  down (no answer at ${r.rpcUrl})`);
+          const node = rec.nodes.find((n) => n.name === r.name);
+          const dead = node ? processStates(node).filter((s) => !s.alive).map((s) => s.process) : [];
+          const procs = dead.length > 0 ? `  not running: ${dead.join(', ')} (seqpool localnet restart ${r.name} --dir ${opts.dir})` : '';
+          say((r.status ? `${r.name}  height ${r.status.height}  app hash ${r.status.appHash}  peers ${r.status.peers}${r.status.catchingUp ? '  (catching up)' : ''}` : `${r.name}  down (no answer at ${r.rpcUrl})`) + procs);
         }
       }),
     );

@@ -3,7 +3,7 @@
 // pool's signature can change it), and a one-screen view of the pool at work (epochs, producers,
 // signatures, batches on L1) for `localnet up` and `localnet status`.
 import type { Hex } from 'viem';
-import type { NetworkNode } from '../cometbft-config/manifest.js';
+import { readManifest, type NetworkNode } from '../cometbft-config/manifest.js';
 import { initializeGroupKey, readDeployment } from '../contracts/deploy.js';
 import { LOCALNET_DEPLOYER_KEY } from './l1-chains.js';
 import { launchSidecar, type LaunchOptions } from './processes.js';
@@ -85,11 +85,24 @@ export async function awaitGroupKey(dir: string, rpcUrl: string, opts: { timeout
   return key;
 }
 
-/** One line of pool state: epoch, producer, batches. */
-export async function poolLine(rpcUrl: string): Promise<string> {
+/**
+ * One line of pool state: epoch, producer, batches. `names` (validator address, upper-case hex, to
+ * node name) names the producer's node, the one a failure drill kills.
+ */
+export async function poolLine(rpcUrl: string, names?: Map<string, string>): Promise<string> {
   const [epoch, meta] = await Promise.all([currentEpoch(rpcUrl), batchMeta(rpcUrl)]);
   if (!epoch) return 'pool: no epoch yet';
-  const e = `epoch ${epoch.id} (L2 ${epoch.startL2}-${epoch.endL2}${epoch.isRespan ? ', re-span' : ''}) producer ${epoch.producer.slice(0, 12)} ${epoch.status}`;
+  const node = names?.get(epoch.producer.toUpperCase());
+  const e = `epoch ${epoch.id} (L2 ${epoch.startL2}-${epoch.endL2}${epoch.isRespan ? ', re-span' : ''}) producer ${epoch.producer.slice(0, 12)}${node ? ` (${node})` : ''} ${epoch.status}`;
   const b = meta ? `batches: ${meta.nextIndex} signed or in flight, ${meta.finalized} final on L1, next L2 block ${meta.nextL2Start}` : 'no batches';
   return `L2 head ${epoch.l2Head ?? '?'} | ${e} | ${b}`;
+}
+
+/** Validator address (upper-case hex) to node name, from DIR/network.json (empty if unreadable). */
+export function validatorNames(dir: string): Map<string, string> {
+  try {
+    return new Map(readManifest(dir).nodes.map((n) => [n.validatorAddress.toUpperCase(), n.name]));
+  } catch {
+    return new Map();
+  }
 }
