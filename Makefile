@@ -6,7 +6,7 @@ VALIDATORS ?= 4
 LOCALNET_DIR ?= .localnet
 JEST_ARGS ?=
 
-.PHONY: all deps cometbft chromium build localnet test typecheck bench clean
+.PHONY: all deps cometbft chromium prom2json build localnet test typecheck bench clean
 
 all: build
 
@@ -27,6 +27,10 @@ cometbft:
 chromium:
 	@./scripts/ensure-chromium.sh
 
+# Prometheus's prom2json: the metrics tests parse every /metrics endpoint with it.
+prom2json:
+	@./scripts/ensure-prom2json.sh
+
 deps: $(NODE_MODULES_STAMP) cometbft
 
 build: deps
@@ -35,7 +39,7 @@ build: deps
 localnet: build
 	node bin/seqpool.js localnet up --validators $(VALIDATORS) --dir $(LOCALNET_DIR)
 
-test: build chromium
+test: build prom2json chromium
 	npm test -- $(JEST_ARGS)
 
 typecheck: deps

@@ -58,7 +58,14 @@ export interface EvmTxSenderOptions {
   /** Never pay more than this maxFeePerGas (wei; default 500 gwei). */
   maxFeeCapWei?: bigint;
   logger?: Logger;
+  /** Told what happens to this sender's txs (node/metrics.ts); never required. */
+  observe?: (e: TxSenderEvent) => void;
 }
+
+/** Why a job's tx did not land, or will not be sent, as metrics label it. */
+export type TxFailure = 'would_revert' | 'funds' | 'rpc_refused' | 'reverted' | 'superseded' | 'reorged';
+
+export type TxSenderEvent = { kind: 'sent'; nonce: number } | { kind: 'bumped'; nonce: number } | { kind: 'mined'; nonce: number } | { kind: 'failed'; reason: TxFailure };
 
 /** The account cannot pay for gas: an operator must fund it. */
 export class FundsError extends Error {
@@ -95,6 +102,14 @@ export class EvmTxSender {
     this.bumpAfter = BigInt(o.bumpAfterBlocks ?? 3);
     this.bumpPercent = BigInt(o.bumpPercent ?? 25);
     this.feeCap = o.maxFeeCapWei ?? 500n * 10n ** 9n;
+  }
+
+  private note(e: TxSenderEvent): void {
+    try {
+      this.o.observe?.(e);
+    } catch {
+      // metrics must never stop a tx
+    }
   }
 
   get address(): Hex {
@@ -149,6 +164,7 @@ export class EvmTxSender {
     if (!j || j.status !== 'mined') return;
     j.status = 'superseded';
     await this.save(j);
+    this.note({ kind: 'failed', reason: 'reorged' });
     this.log.warn({ job: id, what: j.what, tx: j.minedHash, block: j.minedBlock }, `${this.o.label} tx was mined but the chain no longer shows its effect (reorg); submitting again`);
   }
 
@@ -181,6 +197,7 @@ export class EvmTxSender {
       } catch (e) {
         const msg = errorLine(e);
         if (/insufficient funds/i.test(msg)) throw await this.fundsError(0n);
+        this.note({ kind: 'failed', reason: 'would_revert' });
         throw new WouldRevertError(`${what} would revert on ${this.o.label}: ${msg}`);
       }
       gas = (gas * 12n) / 10n + 10_000n;
@@ -203,6 +220,7 @@ export class EvmTxSender {
         status: 'pending',
       };
       await this.signAndSend(rec, fees);
+      this.note({ kind: 'sent', nonce });
       this.log.info({ job: id, what, nonce, attempt: rec.attempt, tx: rec.txs[0]!.hash, maxFeeGwei: gwei(fees.maxFeePerGas) }, `${this.o.label} tx sent`);
       return rec;
     });
@@ -223,6 +241,7 @@ export class EvmTxSender {
           j.minedBlock = receipt.blockNumber.toString();
           j.minedHash = receipt.transactionHash;
           await this.save(j);
+          this.note(j.status === 'mined' ? { kind: 'mined', nonce: j.nonce } : { kind: 'failed', reason: 'reverted' });
           if (j.status === 'mined') this.log.info({ job: j.id, what: j.what, tx: j.minedHash, block: j.minedBlock }, `${this.o.label} tx mined`);
           else this.log.error({ job: j.id, what: j.what, tx: j.minedHash, block: j.minedBlock }, `${this.o.label} tx reverted on chain (state changed after simulation?); it is retried as a new attempt if still needed`);
           continue;
@@ -233,6 +252,7 @@ export class EvmTxSender {
           if (await this.receiptOf(j)) continue;
           j.status = 'superseded';
           await this.save(j);
+          this.note({ kind: 'failed', reason: 'superseded' });
           this.log.warn({ job: j.id, what: j.what, nonce: j.nonce }, `${this.o.label} nonce ${j.nonce} was used by a tx this node did not send for the job (another process signs with the validator key?); the job is retried if still needed`);
           continue;
         }
@@ -273,6 +293,7 @@ export class EvmTxSender {
     if (balance < BigInt(j.gas) * maxFeePerGas) throw await this.fundsError(BigInt(j.gas) * maxFeePerGas, balance);
     j.sentAtBlock = head.toString();
     await this.signAndSend(j, { maxFeePerGas, maxPriorityFeePerGas });
+    this.note({ kind: 'bumped', nonce: j.nonce });
     this.log.warn(
       { job: j.id, what: j.what, nonce: j.nonce, replacement: j.txs.length - 1, tx: j.txs[j.txs.length - 1]!.hash, maxFeeGwei: gwei(maxFeePerGas), tipGwei: gwei(maxPriorityFeePerGas) },
       `${this.o.label} tx unmined for ${this.bumpAfter} blocks: replaced with higher fees (same nonce)`,
@@ -308,6 +329,7 @@ export class EvmTxSender {
       const msg = errorLine(e);
       if (/insufficient funds/i.test(msg)) throw await this.fundsError(BigInt(rec.gas) * fees.maxFeePerGas);
       // Recorded anyway: the next tick rebroadcasts or bumps it; the nonce stays reserved for this job.
+      this.note({ kind: 'failed', reason: 'rpc_refused' });
       this.log.warn({ job: rec.id, nonce: rec.nonce, tx: sent.hash, error: msg }, `${this.o.label} RPC refused the tx; it is retried with the same nonce`);
     }
   }
@@ -344,6 +366,7 @@ export class EvmTxSender {
   }
 
   private async fundsError(need: bigint, has?: bigint): Promise<FundsError> {
+    this.note({ kind: 'failed', reason: 'funds' });
     const balance = has ?? (await this.client.getBalance({ address: this.address }).catch(() => undefined));
     return new FundsError(
       `validator ${this.address} has ${balance === undefined ? 'too little' : `${formatEther(balance)}`} ETH on ${this.o.label} (chain ${this.o.chainId}) for gas` +

@@ -24,6 +24,7 @@ import { L1BatchSubmitter } from '../bridge/l1-submitter.js';
 import { Relayer } from '../bridge/relayer.js';
 import type { StakingStateView } from '../bridge/state-view.js';
 import type { NodeConfig } from './node-config.js';
+import type { NodeMetrics } from './metrics.js';
 
 /** The L2 head source for SeqpoolApp's `l2Head`, started (it polls once before returning). */
 export async function startL2Head(config: NodeConfig, log: Logger): Promise<L2HeadSource | undefined> {
@@ -58,6 +59,8 @@ export interface BridgeWiringOptions {
   log: Logger;
   /** Wraps the batcher's L2 reader (NodeSeams.batcherL2). */
   batcherL2?: (l2: L2BlockReader) => L2BlockReader;
+  /** Where the EVM tx senders report (node.json metrics). */
+  metrics?: NodeMetrics;
 }
 
 export interface RunningBridge {
@@ -67,6 +70,8 @@ export interface RunningBridge {
   relayer?: Relayer;
   /** This validator's Ethereum address (L1 and L2 signer), when a validator key was found. */
   ethAddress?: Hex;
+  /** The EVM tx senders (L1: batches, rewards, slashes; L2: epochs), for their pending txs. */
+  senders: { chain: 'L1' | 'L2'; sender: EvmTxSender }[];
   stop(): Promise<void>;
 }
 
@@ -89,7 +94,7 @@ export function wakeOnCommit(b: RunningBridge): CommitListener {
 export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge> {
   const { config, log } = o;
   const stops: (() => Promise<void>)[] = [];
-  const running: RunningBridge = { stop: async () => {
+  const running: RunningBridge = { senders: [], stop: async () => {
     // Reverse start order: loops before the databases they write.
     for (const s of stops.reverse()) await s().catch((e: unknown) => log.error({ err: (e as Error).message }, 'bridge task did not stop cleanly'));
     stops.length = 0;
@@ -115,15 +120,17 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
     let l1Sender: EvmTxSender | undefined;
     let l2Sender: EvmTxSender | undefined;
     if (config.l1) {
-      const s = new EvmTxSender({ label: 'L1', rpcUrl: config.l1.rpcUrl, chainId: config.l1.chainId, privateKey, dbPath: join(o.dataDir, 'l1-tx'), logger: log.child({ component: 'l1-tx' }) });
+      const s = new EvmTxSender({ label: 'L1', rpcUrl: config.l1.rpcUrl, chainId: config.l1.chainId, privateKey, dbPath: join(o.dataDir, 'l1-tx'), logger: log.child({ component: 'l1-tx' }), ...(o.metrics ? { observe: o.metrics.txSender('L1') } : {}) });
       await s.open();
       stops.push(() => s.close());
+      running.senders.push({ chain: 'L1', sender: s });
       l1Sender = s;
     }
     if (config.l2) {
-      const s = new EvmTxSender({ label: 'L2', rpcUrl: config.l2.rpcUrl, chainId: config.l2.chainId, privateKey, dbPath: join(o.dataDir, 'l2-tx'), logger: log.child({ component: 'l2-tx' }) });
+      const s = new EvmTxSender({ label: 'L2', rpcUrl: config.l2.rpcUrl, chainId: config.l2.chainId, privateKey, dbPath: join(o.dataDir, 'l2-tx'), logger: log.child({ component: 'l2-tx' }), ...(o.metrics ? { observe: o.metrics.txSender('L2') } : {}) });
       await s.open();
       stops.push(() => s.close());
+      running.senders.push({ chain: 'L2', sender: s });
       l2Sender = s;
 
       const l2Client: L2BlockReader = createPublicClient({ transport: http(config.l2.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;

@@ -1,7 +1,7 @@
 // HOME/seqpool/node.json: per-node settings that are not consensus (so not in genesis.json) and not
 // CometBFT's (so not in config.toml): where this node's bridge reads L1 (LockingPool and BatchInbox)
-// and L2, which CometBFT RPC it sends its own txs to, and where the query gateway listens
-// (docs/operators.md). Validated with zod so a typo is reported with its path instead of surfacing
+// and L2, which CometBFT RPC it sends its own txs to, and where the query gateway and the metrics
+// endpoint listen (docs/operators.md). Validated with zod so a typo is reported with its path instead of surfacing
 // later as a silent listener that never attests anything.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +39,12 @@ const GatewaySchema = z
   })
   .strict();
 
+const MetricsSchema = z
+  .object({
+    listen: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'metrics.listen must be host:port, e.g. 127.0.0.1:26663'),
+  })
+  .strict();
+
 const NodeConfigSchema = z
   .object({
     l1: L1Schema.optional(),
@@ -46,6 +52,8 @@ const NodeConfigSchema = z
     /** This node's CometBFT RPC (default: config.toml [rpc] laddr). */
     cometRpcUrl: z.string().url('cometRpcUrl must be an http(s) URL of the node\'s CometBFT RPC').optional(),
     gateway: GatewaySchema.optional(),
+    /** Prometheus /metrics of this node (docs/operators.md "Metrics"); none without it. */
+    metrics: MetricsSchema.optional(),
   })
   .strict();
 

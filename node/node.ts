@@ -1,7 +1,8 @@
 // `seqpool node start`: one app process for one CometBFT home. It opens the state database in
 // HOME/seqpool/, serves ABCI where config.toml's proxy_app points, runs the bridge tasks node.json
 // asks for (node/bridge-wiring.ts) and shuts down cleanly on SIGINT/SIGTERM (the last Commit is
-// already on disk, so a kill -9 loses nothing either).
+// already on disk, so a kill -9 loses nothing either). With node.json metrics, it serves Prometheus
+// /metrics on its own port (node/metrics.ts) and times the app's ABCI methods (node/abci-metrics.ts).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -12,7 +13,7 @@ import { createLogger, type Logger } from '../common/log.js';
 import { LevelPersistence } from './level-persistence.js';
 import { FileObservationSource } from './observation-file.js';
 import { CombinedObservationSource } from './combined-observations.js';
-import { readNodeConfig } from './node-config.js';
+import { nodeConfigFile, readNodeConfig } from './node-config.js';
 import type { L1Listener } from '../bridge/listener.js';
 import type { L2HeadSource } from '../bridge/l2-head.js';
 import type { L2BlockReader } from '../bridge/batcher.js';
@@ -21,6 +22,10 @@ import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { readRpcUrl } from './chain-watch.js';
 import { startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
+import { NodeMetrics } from './metrics.js';
+import { meteredApp } from './abci-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../common/metrics-server.js';
+import { loadValidatorKey, PRIV_VALIDATOR_KEY_FILE } from '../cometbft-config/keys.js';
 
 export interface NodeOptions {
   home: string;
@@ -59,6 +64,8 @@ export interface RunningNode {
   bridge?: RunningBridge;
   /** The REST gateway, when node.json has a gateway section. */
   gateway?: Gateway;
+  /** http://host:port/metrics, when node.json has a metrics section. */
+  metricsUrl?: string;
   address: string;
   stop(): Promise<void>;
 }
@@ -78,6 +85,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const log = opts.logger ?? createLogger('node');
   const address = opts.abciAddress ?? readProxyApp(opts.home);
   const config = readNodeConfig(opts.home); // before opening anything: a bad file fails fast
+  const metrics = config.metrics ? new NodeMetrics({ l1: config.l1 !== undefined, l2: config.l2 !== undefined }) : undefined;
   const dataDir = join(opts.home, 'seqpool');
   mkdirSync(dataDir, { recursive: true });
   const persistence = new LevelPersistence(join(dataDir, 'state'));
@@ -111,9 +119,21 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stakingView: { ...app.stakingView(), nextBatchIndex: () => committedApp.state.batchMeta('committed').finalized },
       log,
       ...(opts.seams?.batcherL2 ? { batcherL2: opts.seams.batcherL2 } : {}),
+      ...(metrics ? { metrics } : {}),
     });
     if (bridge.listener) observations.add('l1', bridge.listener);
     app.onCommit(wakeOnCommit(bridge));
+    if (metrics) {
+      const running = bridge;
+      const keyFile = join(opts.home, PRIV_VALIDATOR_KEY_FILE);
+      metrics.sources = {
+        app,
+        listener: () => running.listener?.status(),
+        l2Head: () => head?.current(),
+        txPending: () => running.senders.map(({ chain, sender }) => ({ chain, pending: sender.pendingJobs().length })),
+        ...(existsSync(keyFile) ? { self: toHex(loadValidatorKey(opts.home).address).toUpperCase() } : {}),
+      };
+    }
   } catch (e) {
     await bridge?.stop();
     await l2Head?.stop();
@@ -121,9 +141,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     throw e;
   }
   log.info({ home: opts.home, height: app.height.toString(), appHash: toHex(app.appHash) }, 'state loaded');
-  const server = new AbciServer({ app, logger: log.child({ component: 'abci' }), maxFrameSize: opts.maxFrameSize });
+  const server = new AbciServer({ app: metrics ? meteredApp(app, metrics) : app, logger: log.child({ component: 'abci' }), maxFrameSize: opts.maxFrameSize });
   let bound: string;
   let gateway: Gateway | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     bound = await server.listen(address);
     if (config.gateway) {
@@ -132,7 +153,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       gateway = await startGateway({ query: appQuery(app), host, port, logger: log.child({ component: 'gateway' }), ...(cometRpc ? { cometRpc } : {}) });
       log.info({ url: gateway.url }, 'REST gateway listening');
     }
+    if (metrics && config.metrics) {
+      metricsServer = await startMetricsServer({ registry: metrics.registry, listen: config.metrics.listen, what: 'node', configFile: nodeConfigFile(opts.home), logger: log.child({ component: 'metrics' }) });
+      log.info({ url: metricsServer.url }, 'metrics listening');
+    }
   } catch (e) {
+    await gateway?.close();
     await server.close().catch(() => undefined);
     await bridge.stop();
     await l2Head?.stop();
@@ -146,13 +172,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       // The bridge first: its stores must close before the process exits, and nothing needs it once
       // ABCI stops asking for extensions.
       await gateway?.close();
+      await metricsServer?.close();
       await bridge?.stop();
       await l2Head?.stop();
       await server.close();
       await persistence.close();
       log.info('node stopped');
     })());
-  return { app, server, listener: bridge?.listener, l2Head, bridge, gateway, address: bound, stop };
+  return { app, server, listener: bridge?.listener, l2Head, bridge, gateway, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), address: bound, stop };
 }
 
 function splitHostPort(listen: string): [string, number] {

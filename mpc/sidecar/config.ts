@@ -31,6 +31,8 @@ export const SidecarConfigSchema = z
     pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000),
     /** Largest envelope accepted on the channel, bytes. */
     maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1 << 20),
+    /** Prometheus /metrics of this sidecar (docs/operators.md "Metrics"); none without it. */
+    metrics: z.object({ listen: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected host:port such as 127.0.0.1:26664') }).strict().optional(),
   })
   .strict();
 
@@ -41,7 +43,7 @@ export function parseSidecarConfig(raw: unknown, source = CONFIG_FILE): z.infer<
   const r = SidecarConfigSchema.safeParse(raw ?? {});
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-    throw new Error(`invalid ${source}:\n${lines.join('\n')}\n(fields: cometRpcUrl, listen, announce, l2RpcUrl, passphraseFile, roundTimeoutMs, pollIntervalMs, maxMessageBytes; see docs/operators.md "Running the sidecar")`);
+    throw new Error(`invalid ${source}:\n${lines.join('\n')}\n(fields: cometRpcUrl, listen, announce, l2RpcUrl, passphraseFile, roundTimeoutMs, pollIntervalMs, maxMessageBytes, metrics; see docs/operators.md "Running the sidecar")`);
   }
   return r.data;
 }

@@ -36,7 +36,15 @@ export interface KeygenDeps {
   logger: Logger;
   /** Called after a new share is stored and confirmed. */
   onKeyStored?(keyId: string, epoch: number): void;
+  /** A session we took part in closed (mpc/sidecar/metrics.ts): ms since we opened it, undefined
+   * when it was opened before a restart. */
+  onSessionClosed?(kind: string, outcome: KeySessionOutcome, ms: number | undefined): void;
 }
+
+/** stored: our share of the new key epoch is stored; not_holder: done, we hold no share of it (an
+ * outgoing dealer); failed: the app failed the session; error: done on chain, but our engine could
+ * not finalise it or disagrees with /mpc/key. */
+export type KeySessionOutcome = 'stored' | 'not_holder' | 'failed' | 'error';
 
 const MAX_BUFFERED_SESSIONS = 8;
 const MAX_BUFFERED_PER_SESSION = 1024;
@@ -50,6 +58,7 @@ export class KeygenDriver {
   readonly #pending = new Map<string, Uint8Array[]>(); // private shares of sessions not built yet
   readonly #ignored = new Set<string>(); // sessions we are not part of
   readonly #recoveryTried = new Set<string>(); // key sessions we checked for a missing share
+  readonly #openedAt = new Map<string, number>(); // sessions we take part in -> when we opened them
   #retryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -151,6 +160,7 @@ export class KeygenDriver {
     }
     const st = blankSession(v, myDealer, myReceiver);
     this.#sessions.set(v.idHex, st);
+    this.#openedAt.set(v.idHex, Date.now());
     log.info({ keyEpoch: v.keyEpoch, threshold: v.threshold, dealers: v.dealers.length, receivers: v.receivers.length, dealer: myDealer ?? null, receiver: myReceiver ?? null }, 'mpc session opened');
     try {
       ({ engine: st.engine, old: st.old } = await buildEngine(v, key, myDealer, { identity: this.#d.identity, keyStore: this.#d.keyStore, logger: this.#log }));
@@ -321,13 +331,14 @@ export class KeygenDriver {
     if (v.status === 'failed') {
       st.closed = true;
       st.engine = undefined;
+      this.#closed(v, 'failed');
       await forgetMaterial(this.#d.keyStore, st, this.#log);
       log.warn({ attempt: v.attempt }, 'mpc session failed; dropped (the app opens a new attempt)');
       return;
     }
     if (v.status === 'done') {
       st.closed = true;
-      if (st.engine) await this.#finalise(st, key, log);
+      this.#closed(v, st.engine ? await this.#finalise(st, key, log) : 'error');
       st.engine = undefined;
       await forgetMaterial(this.#d.keyStore, st, this.#log);
       return;
@@ -345,6 +356,16 @@ export class KeygenDriver {
     }
   }
 
+  #closed(v: SessionView, outcome: KeySessionOutcome): void {
+    const at = this.#openedAt.get(v.idHex);
+    this.#openedAt.delete(v.idHex);
+    try {
+      this.#d.onSessionClosed?.(v.kind, outcome, at === undefined ? undefined : Date.now() - at);
+    } catch {
+      // metrics must never stop a session
+    }
+  }
+
   async #maybeReady(st: SessionState, log: Logger): Promise<void> {
     const dealers = readyDealers(st, this.#d.identity.publicKey);
     if (!dealers) return;
@@ -355,17 +376,17 @@ export class KeygenDriver {
     log.info({ receiver: st.myReceiver, dealers: dealers.length, of: st.view.dealers.length }, 'ready');
   }
 
-  async #finalise(st: SessionState, key: KeyView | undefined, log: Logger): Promise<void> {
+  async #finalise(st: SessionState, key: KeyView | undefined, log: Logger): Promise<KeySessionOutcome> {
     let res: KeygenResult;
     try {
       res = st.engine!.finalise();
     } catch (e) {
       log.error({ err: (e as Error).message }, 'the session is DONE on chain but our engine cannot finalise it; we hold no share of the new key epoch');
-      return;
+      return 'error';
     }
     if (!res.secret) {
       log.info({ keyEpoch: st.view.keyEpoch, qualified: res.qualified }, 'mpc session finalised; we are not a holder of the new key');
-      return;
+      return 'not_holder';
     }
     const pub = res.public;
     const myIndex = res.secret.index;
@@ -373,7 +394,7 @@ export class KeygenDriver {
       const onChain = key.members.find((m) => m.index === myIndex);
       if (!equalBytes(key.groupKey, pub.groupKey) || !onChain || !equalBytes(onChain.identity, this.#d.identity.publicKey) || !equalBytes(onChain.verifyingShare, pub.verifyingShares[myIndex]!)) {
         log.error({ keyEpoch: pub.epoch, index: myIndex }, 'our finalised verifying share differs from the one in /mpc/key: not storing this share (app and sidecar disagree on the qualified set)');
-        return;
+        return 'error';
       }
     } else {
       log.warn({ keyEpoch: pub.epoch, chainKeyEpoch: key?.keyEpoch ?? null }, '/mpc/key does not show this key epoch yet; storing the share unconfirmed-by-comparison');
@@ -387,5 +408,6 @@ export class KeygenDriver {
     await this.#d.keyStore.confirm(pub.keyId, pub.epoch);
     log.info({ keyId: pub.keyId, keyEpoch: pub.epoch, index: myIndex, threshold: pub.threshold, members: pub.members.length, groupKey: Buffer.from(pub.groupKey).toString('hex'), qualified: res.qualified }, 'finalised: key share stored');
     this.#d.onKeyStored?.(pub.keyId, pub.epoch);
+    return 'stored';
   }
 }

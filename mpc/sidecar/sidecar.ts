@@ -18,9 +18,11 @@ import type { ScryptParams } from '../store/secret-box.js';
 import { Approver, CATCH_UP_MS, ViemL2Reader, type L2Reader } from './approval.js';
 import { CometFollower, CometRpc, type ChainClient, type HeightSource } from './chain.js';
 import { keyPackage, parseKey, parsePending, parseSession, parseValidator, type KeyView, type SessionView, type ValidatorView } from './chain-view.js';
-import { loadSidecarConfig, parseSidecarConfig, SIDECAR_DIR, sidecarPassphrase, type SidecarConfig } from './config.js';
+import { CONFIG_FILE, loadSidecarConfig, parseSidecarConfig, SIDECAR_DIR, sidecarPassphrase, type SidecarConfig } from './config.js';
 import { FileDealtLog, type DealtLog } from './dealt-log.js';
 import { KeygenDriver } from './keygen.js';
+import { SidecarMetrics } from './metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../common/metrics-server.js';
 import { PeerBinder } from './peer-binding.js';
 import { SigningDriver } from './signing.js';
 import type { Transport, TransportPeer } from './transport.js';
@@ -118,10 +120,19 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const l2 = opts.l2 ?? (cfg.l2RpcUrl ? new ViemL2Reader(cfg.l2RpcUrl) : undefined);
   if (!l2) log.warn('no l2RpcUrl in sidecar.json: appendBatch sign requests will be refused (they cannot be checked against L2)');
   let transport: Transport;
+  let channel: Transport | undefined;
+  let metricsServer: MetricsServer | undefined;
+  const metrics = cfg.metrics ? new SidecarMetrics() : undefined;
   try {
-    transport = opts.transport ?? (await defaultTransport(dataDir!, cfg, log));
+    transport = channel = opts.transport ?? (await defaultTransport(dataDir!, cfg, log));
     if (opts.wrapTransport) transport = opts.wrapTransport(transport);
+    if (metrics && cfg.metrics) {
+      const configFile = home ? join(home, SIDECAR_DIR, CONFIG_FILE) : CONFIG_FILE;
+      metricsServer = await startMetricsServer({ registry: metrics.registry, listen: cfg.metrics.listen, what: 'sidecar', configFile, logger: log });
+      log.info({ url: metricsServer.url }, 'metrics listening');
+    }
   } catch (e) {
+    if (!opts.transport) await channel?.stop().catch(() => undefined);
     if (!opts.keyStore) await keyStore.close();
     if (!opts.nonceStore) await nonceStore.close();
     throw e;
@@ -161,6 +172,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     publish,
     sendPrivate: (to, env) => transport.send(to, env),
     logger: log,
+    ...(metrics ? { onSessionClosed: (kind: string, outcome: Parameters<SidecarMetrics['sessionClosed']>[1], ms: number | undefined) => metrics.sessionClosed(kind, outcome, ms) } : {}),
   });
   const signing = new SigningDriver({
     identity,
@@ -172,6 +184,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     roundTimeoutMs: cfg.roundTimeoutMs,
     ...(opts.now ? { now: opts.now } : {}),
     logger: log,
+    ...(metrics ? { observe: metrics.signing() } : {}),
   });
 
   // Channel messages: open (signature check) and route by payload.
@@ -291,6 +304,15 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     pump();
   });
   log.info({ address, peerId: transport.peerId, rpc: opts.chain ? '(injected)' : cfg.cometRpcUrl, listen: cfg.listen, l2: l2 ? (cfg.l2RpcUrl ?? '(injected)') : null }, 'sidecar started');
+  if (metrics) {
+    const stats = channel && 'stats' in channel && typeof channel.stats === 'function' ? () => (channel as MpcChannel).stats() : undefined;
+    metrics.sources = {
+      status: () => ({ height: processed, keyEpoch, sessions: keygen.active.length }),
+      suspects: () => signing.suspects,
+      ...(stats ? { peers: stats } : {}),
+      nonceSessions: async () => (stopped ? 0 : (await nonceStore.sessions()).size),
+    };
+  }
 
   return {
     address,
@@ -305,6 +327,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       signing.stop();
       keygen.stop();
       await running;
+      await metricsServer?.close();
       await transport.stop();
       if (!opts.keyStore) await keyStore.close();
       if (!opts.nonceStore) await nonceStore.close();

@@ -34,6 +34,17 @@ export interface SigningDeps {
   now?: () => number;
   logger: Logger;
   tickMs?: number;
+  /** Told how runs we coordinate end (mpc/sidecar/metrics.ts); never required. */
+  observe?: SigningObserver;
+}
+
+/** A coordinated run's outcome for metrics; stage times in ms (wait: seen committed to our run's
+ * start; network: waiting on other signers; local: our own work; total: seen to aggregated). */
+export interface SigningObserver {
+  aggregated?(purpose: string, ms: { wait: number; network: number; local: number; total: number }): void;
+  failed?(purpose: string): void;
+  /** A member let a round of ours pass unanswered. */
+  missedRound?(): void;
 }
 
 interface Run {
@@ -161,6 +172,13 @@ export class SigningDriver {
       .finally(() => (this.#sweeping = false));
   }
 
+  /** Members currently suspected unreachable. */
+  get suspects(): number {
+    let n = 0;
+    for (const id of this.#suspects.keys()) if (this.#isSuspectHex(id)) n++;
+    return n;
+  }
+
   #isSuspect(identity: Uint8Array): boolean {
     return this.#isSuspectHex(bytesToHex(identity));
   }
@@ -241,6 +259,7 @@ export class SigningDriver {
       this.#awaiting.delete(id);
       if (!this.#isSuspectHex(id)) this.#log.info({ member: id.slice(0, 16) }, 'member missed a signing round; suspected unreachable until heard from');
       this.#suspects.set(id, now);
+      this.#d.observe?.missedRound?.();
     }
   }
 
@@ -292,14 +311,16 @@ export class SigningDriver {
       run.finished = true;
       const at = this.#now();
       this.signed++;
+      const ms = { wait: run.startedAt - run.seenAt, network: run.networkMs, local: Math.max(0, at - run.startedAt - run.networkMs), total: at - run.seenAt };
+      this.#d.observe?.aggregated?.(run.req.purpose, ms);
       this.#log.info(
         {
           requestId: run.req.id.toString(),
           purpose: run.req.purpose,
-          ms: at - run.seenAt,
-          networkMs: run.networkMs,
-          localMs: Math.max(0, at - run.startedAt - run.networkMs),
-          waitMs: run.startedAt - run.seenAt,
+          ms: ms.total,
+          networkMs: ms.network,
+          localMs: ms.local,
+          waitMs: ms.wait,
           attempts: c.attempt - run.base,
           signers: c.signers,
           excluded: Object.fromEntries(c.excluded),
@@ -312,6 +333,7 @@ export class SigningDriver {
     } else if (c.phase === 'failed') {
       run.finished = true;
       this.#failedAt.set(run.req.id, -1n);
+      this.#d.observe?.failed?.(run.req.purpose);
       this.#log.warn({ requestId: run.req.id.toString(), purpose: run.req.purpose, err: c.error?.message, excluded: Object.fromEntries(c.excluded) }, 'signing failed; the next coordinator rank takes over');
     }
   }
