@@ -60,6 +60,7 @@ export async function addNode(dir: string, opts: AddNodeOptions = {}): Promise<{
       p2pLaddr: `tcp://127.0.0.1:${ports!.p2p}`,
       externalAddress: node.p2pAddress,
       rpcLaddr: `tcp://127.0.0.1:${ports!.rpc}`,
+      prometheusListen: `127.0.0.1:${ports!.cometMetrics}`,
       persistentPeers: peers,
       ...(opts.logLevel && { logLevel: opts.logLevel }),
       ...(opts.consensus && { consensus: opts.consensus }),

@@ -35,6 +35,8 @@ interface Placement {
   p2pLaddr: string;
   rpcLaddr: string;
   rpcUrl: string;
+  /** CometBFT's Prometheus listen address (host:port). */
+  prometheusListen: string;
 }
 
 async function place(o: GenerateNetworkOptions): Promise<Placement[]> {
@@ -49,6 +51,8 @@ async function place(o: GenerateNetworkOptions): Promise<Placement[]> {
       p2pLaddr: `tcp://0.0.0.0:${ports.p2p}`,
       rpcLaddr: `tcp://${formatHostPort({ host: rpcHost, port: ports.rpc })}`,
       rpcUrl: `http://${formatHostPort({ host: rpcUrlHost, port: ports.rpc })}`,
+      // Scraped from where the RPC is reachable: the same listen host.
+      prometheusListen: formatHostPort({ host: rpcHost, port: ports.cometMetrics }),
     }));
   }
   const blocks = await allocateLoopbackPorts(o.validators, o.basePort ?? 'auto', o.portSearchFrom);
@@ -58,6 +62,7 @@ async function place(o: GenerateNetworkOptions): Promise<Placement[]> {
     p2pLaddr: `tcp://127.0.0.1:${ports.p2p}`,
     rpcLaddr: `tcp://127.0.0.1:${ports.rpc}`,
     rpcUrl: `http://127.0.0.1:${ports.rpc}`,
+    prometheusListen: `127.0.0.1:${ports.cometMetrics}`,
   }));
 }
 
@@ -155,6 +160,7 @@ export async function generateNetwork(opts: GenerateNetworkOptions): Promise<Net
         p2pLaddr: placements[i]!.p2pLaddr,
         externalAddress: node.p2pAddress,
         rpcLaddr: placements[i]!.rpcLaddr,
+        prometheusListen: placements[i]!.prometheusListen,
         persistentPeers: nodes.filter((_, j) => j !== i).map((peer) => `${peer.nodeId}@${peer.p2pAddress}`),
         ...(o.logLevel && { logLevel: o.logLevel }),
         ...(o.consensus && { consensus: o.consensus }),

@@ -1,9 +1,12 @@
 // Port layout for a network. Each node owns one contiguous block of PORTS_PER_NODE ports so that a
-// node's ports can be read off its index, and the three not yet used by CometBFT are reserved now so
-// that the REST gateway and the MPC sidecar added later never collide with another node's p2p port.
+// node's ports can be read off its index, and the ones CometBFT does not use are reserved in it so
+// that the REST gateway, the MPC sidecar and the Prometheus endpoints never collide with another
+// node's p2p port. Roles are only ever appended: a role's offset in the block never changes.
+// cometMetrics is CometBFT's own Prometheus ([instrumentation]), nodeMetrics and sidecarMetrics the
+// seqpool node's and sidecar's /metrics (docs/operators.md "Metrics").
 import { createServer } from 'node:net';
 
-export const PORT_ROLES = ['p2p', 'rpc', 'abci', 'rest', 'mpc', 'spare'] as const;
+export const PORT_ROLES = ['p2p', 'rpc', 'abci', 'rest', 'mpc', 'spare', 'cometMetrics', 'nodeMetrics', 'sidecarMetrics'] as const;
 export type PortRole = (typeof PORT_ROLES)[number];
 export type NodePorts = Record<PortRole, number>;
 export const PORTS_PER_NODE = PORT_ROLES.length;

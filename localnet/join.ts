@@ -9,7 +9,7 @@ import { addNode } from '../cometbft-config/add-node.js';
 import type { NetworkNode } from '../cometbft-config/manifest.js';
 import { readDeployment } from '../contracts/deploy.js';
 import { blockNumber } from './anvil.js';
-import { fundAccounts, gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, writeLocalnetNodeConfig } from './l1-chains.js';
+import { fundAccounts, gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, metricsUrls, writeLocalnetNodeConfig } from './l1-chains.js';
 import { readLocalnet, recordNode } from './localnet.js';
 import { launchSidecar, launchValidator, type NodeProcesses } from './processes.js';
 import { mpcKey } from './pool.js';
@@ -68,7 +68,7 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   // The pool runs sidecars: the new validator's must be up to receive its share at the reshare.
   const pool = rec.nodes.some((n) => n.pids.sidecar);
   if (pool) processes.sidecar = launchSidecar(node, { detach: opts.detach, logLevel: opts.logLevel });
-  recordNode(rec.dir, { name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, gatewayUrl: gatewayUrl(node), pids: { node: processes.node.pid, cometbft: processes.cometbft.pid, sidecar: processes.sidecar?.pid } });
+  recordNode(rec.dir, { name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, gatewayUrl: gatewayUrl(node), metrics: metricsUrls(node, { node: true, sidecar: pool }), pids: { node: processes.node.pid, cometbft: processes.cometbft.pid, sidecar: processes.sidecar?.pid } });
   say(`syncing: app${pool ? ', sidecar' : ''} and cometbft started as a full node, peers ${rec.nodes.map((n) => n.name).join(', ')}`);
   const synced = await poll('the new node to catch up', deadline, async () => {
     const [mine, theirs] = await Promise.all([tryNodeStatus(node.rpcUrl), tryNodeStatus(peer.rpcUrl)]);

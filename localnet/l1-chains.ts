@@ -156,7 +156,9 @@ export const LOCALNET_SIDECAR_PASSPHRASE = 'seqpool-localnet-passphrase';
 /**
  * HOME/seqpool/node.json and HOME/sidecar/sidecar.json for one node: its bridge follows the
  * localnet's LockingPool and BatchInbox and its L2, its gateway listens on the node's `rest` port and
- * its sidecar on the `mpc` port (cometbft-config reserves both per node).
+ * its sidecar on the `mpc` port, and the node's and the sidecar's Prometheus /metrics on their
+ * `nodeMetrics` and `sidecarMetrics` ports (cometbft-config reserves all of them per node; a network
+ * generated before the metrics ports existed gets no metrics sections).
  */
 export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl' | 'ports'>, deployment: Deployment): void {
   const l1 = deployment.l1!;
@@ -166,13 +168,43 @@ export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl
     l2: { rpcUrl: l2.rpcUrl, chainId: l2.chainId, sequencerSet: l2.sequencerSet, pollIntervalMs: 250 },
     cometRpcUrl: node.rpcUrl,
     gateway: { listen: `127.0.0.1:${node.ports.rest}` },
+    ...(node.ports.nodeMetrics ? { metrics: { listen: `127.0.0.1:${node.ports.nodeMetrics}` } } : {}),
   });
   const dir = join(node.home, 'sidecar');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'passphrase'), LOCALNET_SIDECAR_PASSPHRASE + '\n', { mode: 0o600 });
-  const sidecar = { cometRpcUrl: node.rpcUrl, listen: [`/ip4/127.0.0.1/tcp/${node.ports.mpc}`], l2RpcUrl: l2.rpcUrl, passphraseFile: 'passphrase', roundTimeoutMs: 2_000, pollIntervalMs: 500 };
+  const sidecar = {
+    cometRpcUrl: node.rpcUrl,
+    listen: [`/ip4/127.0.0.1/tcp/${node.ports.mpc}`],
+    l2RpcUrl: l2.rpcUrl,
+    passphraseFile: 'passphrase',
+    roundTimeoutMs: 2_000,
+    pollIntervalMs: 500,
+    ...(node.ports.sidecarMetrics ? { metrics: { listen: `127.0.0.1:${node.ports.sidecarMetrics}` } } : {}),
+  };
   writeFileSync(join(dir, 'sidecar.json'), JSON.stringify(parseSidecarConfig(sidecar), null, 2) + '\n');
 }
 
 /** The gateway URL of a localnet node. */
 export const gatewayUrl = (node: Pick<NetworkNode, 'ports'>): string => `http://127.0.0.1:${node.ports.rest}`;
+
+/** Prometheus endpoints of a localnet node's processes, for localnet.json (docs/operators.md "Metrics"). */
+export interface MetricsUrls {
+  cometbft?: string;
+  node?: string;
+  sidecar?: string;
+}
+
+/** The /metrics URLs of a localnet node: CometBFT's always (its config.toml turns them on), the
+ * node's and the sidecar's when they run with a node.json/sidecar.json (a localnet with L1). */
+export function metricsUrls(node: Pick<NetworkNode, 'ports'>, running: { node?: boolean; sidecar?: boolean }): MetricsUrls {
+  const url = (port: number | undefined) => (port ? `http://127.0.0.1:${port}/metrics` : undefined);
+  const out: MetricsUrls = {};
+  const comet = url(node.ports.cometMetrics);
+  const mine = running.node ? url(node.ports.nodeMetrics) : undefined;
+  const sidecar = running.sidecar ? url(node.ports.sidecarMetrics) : undefined;
+  if (comet) out.cometbft = comet;
+  if (mine) out.node = mine;
+  if (sidecar) out.sidecar = sidecar;
+  return out;
+}

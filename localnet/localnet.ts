@@ -10,7 +10,7 @@ import { hasManifest, readManifest, type NetworkManifest } from '../cometbft-con
 import { launchValidator, ownedPid, stopPid, type LaunchOptions, type NodeProcesses } from './processes.js';
 import { tryNodeStatus, waitForHeight, type NodeStatus } from './rpc.js';
 import { blockNumber, type AnvilRecord } from './anvil.js';
-import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_CONFIRMATIONS, LOCALNET_POOL_PARAMS, LOCALNET_POWER, gatewayUrl, predictedL1, predictedL2, resumeChains, startFreshChains, writeLocalnetNodeConfig, type Chains } from './l1-chains.js';
+import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_CONFIRMATIONS, LOCALNET_POOL_PARAMS, LOCALNET_POWER, gatewayUrl, metricsUrls, predictedL1, predictedL2, resumeChains, startFreshChains, writeLocalnetNodeConfig, type Chains, type MetricsUrls } from './l1-chains.js';
 import { genesisProducer } from '../app/election.js';
 import { awaitGroupKey, startSidecars } from './pool.js';
 
@@ -19,7 +19,7 @@ export const LOCALNET_FILE = 'localnet.json';
 export interface LocalnetRecord {
   chainId: string;
   dir: string;
-  nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; gatewayUrl?: string; pids: { node?: number; cometbft?: number; sidecar?: number } }[];
+  nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; gatewayUrl?: string; metrics?: MetricsUrls; pids: { node?: number; cometbft?: number; sidecar?: number } }[];
   /** The L1 and L2 anvils, when the localnet runs with L1. */
   chains?: AnvilRecord[];
 }
@@ -149,7 +149,7 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
       say(`starting ${node.name}: app on ${node.abciAddress}, cometbft RPC ${node.rpcUrl}`);
       const p = await launchValidator(node, { ...opts, ...opts.nodeOptions?.(i, node.home) });
       processes.push(p);
-      record.nodes.push({ name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, pids: { node: p.node.pid, cometbft: p.cometbft.pid } });
+      record.nodes.push({ name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, metrics: metricsUrls(node, { node: chains !== undefined }), pids: { node: p.node.pid, cometbft: p.cometbft.pid } });
       writeLocalnet(record);
     }
     if (chains && !opts.noSidecars) {
@@ -160,6 +160,7 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         processes[i]!.sidecar = c;
         record.nodes[i]!.pids.sidecar = c.pid;
         record.nodes[i]!.gatewayUrl = gatewayUrl(manifest.nodes[i]!);
+        record.nodes[i]!.metrics = metricsUrls(manifest.nodes[i]!, { node: true, sidecar: true });
       });
       writeLocalnet(record);
     }

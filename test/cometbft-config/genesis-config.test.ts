@@ -93,6 +93,14 @@ describe('config.toml', () => {
     expect(t.mempool).toEqual((base as Record<string, unknown>).mempool);
   });
 
+  test('CometBFT\'s Prometheus is on, at the given address, only when the node has a metrics port', async () => {
+    const base = await defaultConfigToml();
+    const t = parse(renderConfigToml(base, { ...node, prometheusListen: '127.0.0.1:30006' }, 2)) as Record<string, Record<string, unknown>>;
+    expect(t.instrumentation!.prometheus).toBe(true);
+    expect(t.instrumentation!.prometheus_listen_addr).toBe('127.0.0.1:30006');
+    expect(t.instrumentation!.namespace).toBe('cometbft'); // docs/operators.md names its series cometbft_*
+  });
+
   test('timeouts, log level and extra keys are overridable; unknown keys fail loudly', async () => {
     const base = await defaultConfigToml();
     const text = renderConfigToml(base, { ...node, logLevel: 'debug', consensus: { timeout_commit: '1s' }, extra: { 'mempool.size': 77, log_format: 'json' } }, 2);

@@ -15,8 +15,9 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const logger = silentLogger();
+// Whole blocks: `validators: 2.5` is one of the refused options, and half a port is no port.
 const gen = async (o: Partial<GenerateNetworkOptions>) =>
-  generateNetwork({ dir: join(root, 'net'), validators: 1, portSearchFrom: await freePortBlock(PORTS_PER_NODE * (o.validators ?? 1)), logger, ...o });
+  generateNetwork({ dir: join(root, 'net'), validators: 1, portSearchFrom: await freePortBlock(PORTS_PER_NODE * Math.ceil(o.validators ?? 1)), logger, ...o });
 type Toml = Record<string, Record<string, unknown>> & Record<string, unknown>;
 const toml = (home: string): Toml => parse(readFileSync(join(home, 'config', 'config.toml'), 'utf8')) as Toml;
 
@@ -39,6 +40,9 @@ test('four nodes: homes, manifest, peers and genesis agree with each other', asy
     expect(t.moniker).toBe(n.name);
     expect(t.proxy_app).toBe(`tcp://127.0.0.1:${n.ports.abci}`);
     expect(n.abciAddress).toBe(t.proxy_app);
+    // CometBFT's own Prometheus on the node's cometMetrics port, loopback like the RPC.
+    expect(t.instrumentation!.prometheus).toBe(true);
+    expect(t.instrumentation!.prometheus_listen_addr).toBe(`127.0.0.1:${n.ports.cometMetrics}`);
     expect(n.rpcUrl).toBe(`http://127.0.0.1:${n.ports.rpc}`);
     expect(t.rpc!.laddr).toBe(`tcp://127.0.0.1:${n.ports.rpc}`);
     expect(t.p2p!.laddr).toBe(`tcp://127.0.0.1:${n.ports.p2p}`);
@@ -46,7 +50,7 @@ test('four nodes: homes, manifest, peers and genesis agree with each other', asy
     expect(peers).toEqual(m.nodes.filter((o) => o !== n).map((o) => `${o.nodeId}@127.0.0.1:${o.ports.p2p}`).sort());
   }
   const ports = m.nodes.flatMap((n) => Object.values(n.ports));
-  expect(new Set(ports).size).toBe(24);
+  expect(new Set(ports).size).toBe(4 * PORTS_PER_NODE);
   // The manifest on disk reads back to what was returned.
   expect(readManifest(join(root, 'net'))).toEqual(m);
 });
@@ -130,12 +134,13 @@ test('multi-host mode advertises each host and dials peers there', async () => {
   const hosts = ['val0.example.org:26656', '10.1.2.3:27000', '[fd00::5]:26656'];
   const m = await gen({ validators: 3, hosts, power: [1n, 2n, 3n] });
   expect(m.nodes.map((n) => n.p2pAddress)).toEqual(hosts);
-  expect(m.nodes[1]!.ports).toEqual({ p2p: 27000, rpc: 27001, abci: 27002, rest: 27003, mpc: 27004, spare: 27005 });
+  expect(m.nodes[1]!.ports).toEqual({ p2p: 27000, rpc: 27001, abci: 27002, rest: 27003, mpc: 27004, spare: 27005, cometMetrics: 27006, nodeMetrics: 27007, sidecarMetrics: 27008 });
   const t = toml(m.nodes[0]!.home);
   expect(t.p2p!.laddr).toBe('tcp://0.0.0.0:26656');
   expect(t.p2p!.external_address).toBe('val0.example.org:26656');
   expect(String(t.p2p!.persistent_peers).split(',')).toEqual([`${m.nodes[1]!.nodeId}@10.1.2.3:27000`, `${m.nodes[2]!.nodeId}@[fd00::5]:26656`]);
   expect(t.rpc!.laddr).toBe('tcp://127.0.0.1:26657');
+  expect(t.instrumentation!.prometheus_listen_addr).toBe('127.0.0.1:26662');
   const genesis = JSON.parse(readFileSync(join(m.nodes[2]!.home, 'config', 'genesis.json'), 'utf8'));
   expect(genesis.validators.map((v: { power: string }) => v.power)).toEqual(['1', '2', '3']);
 });
