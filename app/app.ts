@@ -22,6 +22,7 @@ import { applyL1Event, ethAddress } from './l1-staking.js';
 import { sortValidators, validatorUpdatesBetween } from './validator-set.js';
 import * as ve from './vote-extensions.js';
 import { applyBatchAppended } from './batches.js';
+import { applyL1Correction } from './l1-correction.js';
 import { initEpochs } from './epochs.js';
 import { advanceL2Head, attestedL2Head } from './l2-head.js';
 import type { AppEvent } from './mpc-sessions.js';
@@ -379,6 +380,10 @@ export class SeqpoolApp implements AbciApplication {
         const r = applyL1Event(this.state, a.observation.l1Staking);
         if (!r.ok) rejected = r.reason;
       } else if (a.observation.batchAppended) rejected = applyBatchAppended(this.state, a.observation.batchAppended, ctx) ?? '';
+      else if (a.observation.l1Correction) {
+        const r = applyL1Correction(this.state, a.observation.l1Correction, ctx);
+        if (!r.ok) rejected = r.reason;
+      }
       this.state.setObservation({ digest: a.digest, observation: a.observation, height: ctx.height, power: a.power, totalPower: check.totalPower, rejected });
       const fields = { height: ctx.height.toString(), digest: toHex(a.digest), power: a.power.toString(), total: check.totalPower.toString(), l1: describeL1(a.observation) };
       if (rejected) this.log.warn({ ...fields, reason: rejected }, 'attested observation rejected');
@@ -400,6 +405,7 @@ const nonceKey = (address: Uint8Array, lane: number): string => `${toHex(address
 function describeL1(o: Observation): string | undefined {
   const b = o.batchAppended;
   if (b) return `BatchAppended batch ${b.batchIndex} L2 ${b.l2Start}-${b.l2End} at L1 block ${b.blockNumber}`;
+  if (o.l1Correction) return `L1 state correction at L1 block ${o.l1Correction.blockNumber} (${o.l1Correction.sequencers.length} sequencers, next batch ${o.l1Correction.nextBatchIndex})`;
   const e = o.l1Staking;
   if (!e) return undefined;
   const kind = e.locked ? 'Locked' : e.relocked ? 'Relocked' : e.unlockInit ? 'UnlockInit' : e.unlocked ? 'Unlocked' : e.slashed ? 'Slashed' : 'SignerChange';

@@ -119,16 +119,24 @@ export function applyBatchAppended(state: State, ev: L1BatchAppended, ctx: Block
   if (!equalBytes(b.hash, ev.batchHash) || b.l2Start !== ev.l2Start || b.l2End !== ev.l2End || !equalBytes(b.dataHash, ev.dataHash) || !equalBytes(b.producer, ev.producer)) {
     return `batch ${ev.batchIndex} on L1 (hash ${toHex(ev.batchHash)}) differs from the approved one (${toHex(b.hash)})`;
   }
-  state.setBatch({ ...b, status: BatchStatus.FINALIZED, finalizedHeight: ctx.height, l1TxHash: ev.txHash });
+  const finalized = { ...b, status: BatchStatus.FINALIZED, finalizedHeight: ctx.height, l1TxHash: ev.txHash, l1Block: ev.blockNumber };
   state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n });
   ctx.events.push(event('batch_finalized', { index: b.index.toString() }));
-  // Rewards: rewardPerL2BlockGwei * 1e9 per L2 block to the producer's LockingPool sequencer id.
+  // Rewards: rewardPerL2BlockGwei * 1e9 per L2 block to the producer's LockingPool sequencer id, once
+  // per batch: a batch finalized again after an L1 correction (decision 38) already has its request,
+  // whose signed authorization is relayed again if L1 lost it.
   const amount = BigInt(ctx.params.rewardPerL2BlockGwei || '0') * GWEI * (b.l2End - b.l2Start + 1n);
   const producer = state.epoch(b.epochId) && state.sequencer(state.epoch(b.epochId)!.producer);
   const id = producer?.sequencerId ?? 0n;
-  if (amount > 0n && id > 0n) {
+  if ((b.rewardRequest ?? 0n) > 0n) {
+    state.setBatch(finalized);
+  } else if (amount > 0n && id > 0n) {
     const nonce = takeAuthNonce(state, l1.lockingPool);
-    createSignRequest(state, ctx, { purpose: 'distributeRewards', chainId: l1.chainId, verifier: l1.lockingPool, payload: encodeDistributeRewards([id], [amount], nonce), batchIndex: b.index });
-  } else if (amount > 0n) ctx.log.warn({ batch: b.index.toString() }, 'batch producer has no LockingPool sequencer id: no reward request');
+    const r = createSignRequest(state, ctx, { purpose: 'distributeRewards', chainId: l1.chainId, verifier: l1.lockingPool, payload: encodeDistributeRewards([id], [amount], nonce), batchIndex: b.index });
+    state.setBatch({ ...finalized, rewardRequest: r.id });
+  } else {
+    state.setBatch(finalized);
+    if (amount > 0n) ctx.log.warn({ batch: b.index.toString() }, 'batch producer has no LockingPool sequencer id: no reward request');
+  }
   return undefined;
 }

@@ -69,12 +69,12 @@ function withStanding(s: Sequencer, params: Params): Sequencer {
   return { ...s, power: problem ? 0n : BigInt(s.locked!) / TOKEN, inactive: problem ?? '' };
 }
 
-type Key = { pubKey: Uint8Array; address: Uint8Array; record?: Sequencer } | { problem: string };
+export type Key = { pubKey: Uint8Array; address: Uint8Array; record?: Sequencer } | { problem: string };
 
 /** The key a Locked or SignerChange names, with the record that key already has (its nonces), or why
  * the pool cannot seat it. A key another live sequencer holds is unusable (L1 refuses it, but a genesis
  * sequencer without a LockingPool id is unknown to L1). */
-function usableKey(state: State, pubkey64: Uint8Array, signer: Uint8Array, self?: Sequencer): Key {
+export function usableKey(state: State, pubkey64: Uint8Array, signer: Uint8Array, self?: Sequencer): Key {
   const key = signerKey(pubkey64, signer);
   if ('problem' in key) return key;
   const address = pubKeyToAddress(key.pubKey);
@@ -89,20 +89,20 @@ function usableKey(state: State, pubkey64: Uint8Array, signer: Uint8Array, self?
 
 /** A key record being reused under another id: if it still holds its own (exited) id, that id's record
  * becomes keyless, so its cursor outlives the key's new life. */
-function releaseExitedId(state: State, record: Sequencer): void {
+export function releaseExitedId(state: State, record: Sequencer): void {
   const id = record.sequencerId ?? 0n;
   if (id === 0n || !equalBytes(state.sequencerById(id)?.address ?? NONE, record.address)) return;
   state.setKeylessSequencer({ ...record, address: NONE, pubKey: NONE, power: 0n, nonce: 0n, sidecarNonce: 0n, peer: undefined });
 }
 
 /** The sequencer's libp2p binding is removed from the peer index (and the record). */
-function unbindPeer(state: State, s: Sequencer): Sequencer {
+export function unbindPeer(state: State, s: Sequencer): Sequencer {
   if (s.peer && state.peerOwner(s.peer.peerId) === toHex(s.address)) state.deletePeer(s.peer.peerId);
   return { ...s, peer: undefined };
 }
 
 /** Write a record as its id's holder: a key record, or a keyless one. */
-function store(state: State, s: Sequencer, params: Params): void {
+export function store(state: State, s: Sequencer, params: Params): void {
   const r = withStanding(s, params);
   if (r.pubKey.length === 0) state.setKeylessSequencer(r);
   else state.seatSequencer(r);
@@ -133,7 +133,7 @@ export function applyL1Event(state: State, ev: L1StakingEvent): L1Outcome {
   }
   if (ev.locked) return reject(`sequencer ${ev.sequencerId} already exists`); // unreachable: genesis ids have l1Nonce >= 1
 
-  const next: Sequencer = { ...current, l1Nonce: ev.nonce };
+  const next: Sequencer = { ...current, l1Nonce: ev.nonce, l1Block: ev.blockNumber };
   if (ev.relocked) store(state, { ...next, locked: ev.relocked.total }, params);
   else if (ev.slashed) store(state, { ...next, locked: ev.slashed.total }, params);
   else if (ev.unlockInit) store(state, { ...next, status: SequencerStatus.UNLOCKING, deactivationTime: ev.unlockInit.deactivationTime }, params);
@@ -144,7 +144,7 @@ export function applyL1Event(state: State, ev: L1StakingEvent): L1Outcome {
 
 function lock(state: State, ev: L1StakingEvent, params: Params): void {
   const l = ev.locked!;
-  const base: Sequencer = { address: NONE, pubKey: NONE, power: 0n, nonce: 0n, sequencerId: ev.sequencerId, l1Nonce: ev.nonce, locked: l.total, status: SequencerStatus.ACTIVE, signer: l.signer };
+  const base: Sequencer = { address: NONE, pubKey: NONE, power: 0n, nonce: 0n, sequencerId: ev.sequencerId, l1Nonce: ev.nonce, l1Block: ev.blockNumber, locked: l.total, status: SequencerStatus.ACTIVE, signer: l.signer };
   const key = usableKey(state, l.signerPubkey, l.signer);
   if ('problem' in key) return store(state, { ...base, inactive: key.problem }, params);
   if (key.record) releaseExitedId(state, key.record);
@@ -158,7 +158,7 @@ function lock(state: State, ev: L1StakingEvent, params: Params): void {
  * it comes back, and it may still hold a share of the pool key until the next reshare (decision 19).
  * The peer binding follows the sequencer to its new key; with an unusable new key it is removed.
  */
-function changeSigner(state: State, next: Sequencer, sc: NonNullable<L1StakingEvent['signerChange']>, params: Params): void {
+export function changeSigner(state: State, next: Sequencer, sc: NonNullable<L1StakingEvent['signerChange']>, params: Params): void {
   const key = usableKey(state, sc.signerPubkey, sc.newSigner, next);
   if (!('problem' in key) && equalBytes(key.address, next.address)) return store(state, { ...next, signer: sc.newSigner }, params);
   if (next.pubKey.length > 0) state.setSequencer({ ...next, status: SequencerStatus.EXITED, power: 0n, locked: '0', peer: undefined, inactive: '' });

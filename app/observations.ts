@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex, utf8 } from '../common/bytes.js';
 import { ObservationCodec, type L1BatchAppended, type Observation } from '../proto/seqpool.js';
 import { l1EventProblem } from './l1-staking.js';
+import { l1CorrectionProblem } from './l1-correction.js';
 
 const DIGEST_DOMAIN = utf8('seqpool/observation/v1');
 const MAX_SYNTHETIC_PAYLOAD = 1024;
@@ -25,6 +26,7 @@ export function observationProblem(obs: Observation): string | undefined {
   }
   if (obs.l1Staking) return l1EventProblem(obs.l1Staking);
   if (obs.batchAppended) return batchAppendedProblem(obs.batchAppended);
+  if (obs.l1Correction) return l1CorrectionProblem(obs.l1Correction);
   return 'unknown observation kind';
 }
 

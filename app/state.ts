@@ -15,6 +15,7 @@
 //   (issue 5, docs/pool.md "State keys") epoch/<id:020>, epochmeta, l2, sign/<id:020>, signmeta,
 //   signpending/<id:020> (index of PENDING requests), signlast (newest signature), authnonce/<hex>,
 //   batch/<index:020>, batchmeta, worksince (block time the producer's current work appeared);
+//   l1correction (L1CorrectionMeta: the last L1 state correction applied, decision 38);
 //   mpc/* belongs to app/mpc-sessions.ts
 import { fromHex, toHex } from '../common/bytes.js';
 import {
@@ -35,6 +36,8 @@ import {
   type SignMeta,
   type SignRequest,
   L1ConfigCodec,
+  L1CorrectionMetaCodec,
+  type L1CorrectionMeta,
   ParamsCodec,
   SequencerCodec,
   ValidatorSetCodec,
@@ -72,6 +75,7 @@ export const Keys = {
   batchMeta: 'batchmeta',
   workSince: 'worksince',
   absentSince: 'absentsince',
+  l1Correction: 'l1correction',
 };
 
 function pad(n: bigint): string {
@@ -282,6 +286,29 @@ export class State {
   }
   setBatchMeta(m: BatchMeta): void {
     this.write(Keys.batchMeta, BatchMetaCodec, m);
+  }
+  l1CorrectionMeta(view: View = 'working'): L1CorrectionMeta {
+    return this.read(Keys.l1Correction, L1CorrectionMetaCodec, view) ?? { lastBlock: 0n, applied: 0n };
+  }
+  setL1CorrectionMeta(m: L1CorrectionMeta): void {
+    this.write(Keys.l1Correction, L1CorrectionMetaCodec, m);
+  }
+  /** Stop holding LockingPool id `id` (L1 no longer has it, decision 38): no key record nor keyless
+   * record answers for it any more, so a later Locked of that id starts it afresh. */
+  unseatSequencerId(id: bigint): void {
+    for (const key of [Keys.sequencerId(id), Keys.keyless(id)]) if (this.store.get(key) !== undefined) this.store.delete(key);
+  }
+  /** The highest LockingPool id the pool holds a record for (0: none). Scans the id index. */
+  maxSequencerId(view: View = 'working'): bigint {
+    let max = 0n;
+    for (const prefix of ['sid/', 'keyless/']) {
+      const keys = view === 'working' ? this.store.keys(prefix) : this.store.committedKeys(prefix);
+      for (const k of keys) {
+        const id = BigInt(k.slice(prefix.length));
+        if (id > max) max = id;
+      }
+    }
+    return max;
   }
   /** Block time at which the stalled-producer clock started (undefined: the producer has no work). */
   workSince(view: View = 'working'): bigint | undefined {

@@ -117,7 +117,18 @@ export interface L1BatchAppended {
   dataHash: Uint8Array;
   producer: Uint8Array;
 }
-export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1StakingEvent; batchAppended?: L1BatchAppended }
+export interface L1SequencerState { id: bigint; status: number; signer: Uint8Array; signerPubkey: Uint8Array; amount: string; deactivationTime: bigint; nonce: bigint }
+export interface L1StateCorrection {
+  chainId: bigint;
+  lockingPool: Uint8Array;
+  batchInbox: Uint8Array;
+  blockNumber: bigint;
+  blockHash: Uint8Array;
+  sequencers: L1SequencerState[];
+  nextBatchIndex: bigint;
+}
+export interface L1CorrectionMeta { lastBlock: bigint; applied: bigint }
+export interface Observation { synthetic?: SyntheticObservation; l1Staking?: L1StakingEvent; batchAppended?: L1BatchAppended; l1Correction?: L1StateCorrection }
 export interface VoteExtension { observations: Observation[]; l2Head?: bigint }
 export interface InjectedVoteExtensions { extendedCommitInfo: Uint8Array }
 export interface PeerBinding { peerId: string; addrs: string[]; height: bigint }
@@ -141,6 +152,8 @@ export interface Sequencer {
   jailReason?: string;
   /** Why an ACTIVE sequencer holds no power (unusable key: address and pubKey empty; stake out of bounds). */
   inactive?: string;
+  /** L1 block of the last event or correction applied to this id. */
+  l1Block?: bigint;
 }
 export interface L1Config { chainId: bigint; lockingPool: Uint8Array; batchInbox?: Uint8Array }
 export interface L2Config { chainId: bigint; sequencerSet: Uint8Array }
@@ -258,6 +271,10 @@ export interface Batch {
   finalizedHeight: bigint;
   l1TxHash: Uint8Array;
   epochId: bigint;
+  /** L1 block of the BatchAppended that finalized it (0: not final). */
+  l1Block?: bigint;
+  /** The distributeRewards request created for it (0: none yet): a batch is rewarded once. */
+  rewardRequest?: bigint;
 }
 export interface BatchMeta { nextIndex: bigint; lastHash: Uint8Array; nextL2Start: bigint; finalized: bigint; lastProgressTime: bigint }
 export interface SignMeta { nextId: bigint }
@@ -283,3 +300,4 @@ export const BatchCodec = codec<Batch>('Batch');
 export const BatchMetaCodec = codec<BatchMeta>('BatchMeta');
 export const SignMetaCodec = codec<SignMeta>('SignMeta');
 export const L1BatchAppendedCodec = codec<L1BatchAppended>('L1BatchAppended');
+export const L1CorrectionMetaCodec = codec<L1CorrectionMeta>('L1CorrectionMeta');
