@@ -51,7 +51,7 @@ browserTest('the dashboard goes live and shows the pool: validators, producer, b
   await page.goto(`${gw.url}/`);
   await page.waitForSelector('body[data-state="live"]', { timeout: 15_000 });
   // The latencies need the block times of /node/block-times: wait until both charts have points.
-  await page.waitForFunction(() => Number(document.getElementById('batch-chart')?.dataset.points ?? 0) >= 3 && Number(document.getElementById('sign-chart')?.dataset.points ?? 0) >= 3, undefined, { timeout: 15_000 });
+  await page.waitForFunction("Number(document.getElementById('batch-chart')?.dataset.points ?? 0) >= 3 && Number(document.getElementById('sign-chart')?.dataset.points ?? 0) >= 3", undefined, { timeout: 15_000 });
 
   const pool = new PoolClient(gw.url);
   const epoch = await pool.currentEpoch();

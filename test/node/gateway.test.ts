@@ -1,6 +1,7 @@
 // The REST gateway over a real HTTP socket (ephemeral port): status mapping, parameter checks, 404,
 // 405, CORS, timeouts and /health with a scripted query function; then the same routes in front of a
 // real in-process SeqpoolApp.
+import { request } from 'node:http';
 import { appQuery, httpStatusFor, startGateway, type Gateway, type QueryAnswer } from '../../node/gateway.js';
 import { routeList } from '../../node/gateway-routes.js';
 import { utf8, toHex } from '../../common/bytes.js';
@@ -70,6 +71,11 @@ describe('gateway with a scripted app', () => {
       ['/sign/pending', '/sign/pending'],
       ['/batches/meta', '/batch/meta'],
       ['/batches/18446744073709551615', '/batch/18446744073709551615'],
+      ['/epochs/recent', '/epoch/recent/20'],
+      ['/epochs/recent?limit=5', '/epoch/recent/5'],
+      ['/batches/recent?limit=100', '/batch/recent/100'],
+      ['/sign/recent', '/sign/recent/20'],
+      ['/mpc/sessions?limit=3', '/mpc/sessions/recent/3'],
     ];
     for (const [route, path] of cases) {
       answers = { [path]: ok({ route }, 41n) };
@@ -111,6 +117,13 @@ describe('gateway with a scripted app', () => {
       ['/mpc/sessions/1234', /32 bytes of hex/],
       ['/sign/0x10', /sign request id must be/],
       ['/batches/%zz', /malformed URL/],
+      ['/epochs/recent?limit=0', /limit must be an integer from 1 to 100/],
+      ['/batches/recent?limit=101', /limit must be/],
+      ['/sign/recent?limit=abc', /limit must be/],
+      ['/node/block-times', /heights must be 1 to 200 comma-separated block heights.*got nothing/],
+      ['/node/block-times?heights=1,x', /heights must be/],
+      ['/node/block-times?heights=0', /heights must be/],
+      [`/node/block-times?heights=${Array.from({ length: 201 }, (_, i) => i + 1).join(',')}`, /heights must be/],
     ];
     for (const [route, msg] of bad) {
       const r = await get(gw, route);
@@ -142,6 +155,46 @@ describe('gateway with a scripted app', () => {
     answers = { '/status': ok({ a: 1 }) };
     const head = await fetch(gw.url + '/status', { method: 'HEAD' });
     expect([head.status, await head.text()]).toEqual([200, '']);
+  });
+
+  test('the dashboard: its page and files with a CSP that allows only this gateway; nothing else of the disk is reachable', async () => {
+    const res = await fetch(`${gw.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'; .*connect-src 'self'/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    const html = await res.text();
+    // Relative URLs only, so the page works on any node's gateway (and behind a path prefix); no CDN.
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    for (const [path, type, has] of [
+      ['/dashboard/app.js', 'text/javascript; charset=utf-8', 'snapshot'],
+      ['/dashboard/vendor/uPlot.esm.js', 'text/javascript; charset=utf-8', 'uPlot'],
+      ['/dashboard/vendor/uPlot.min.css', 'text/css; charset=utf-8', '.uplot'],
+    ] as const) {
+      const r = await fetch(gw.url + path);
+      expect([path, r.status, r.headers.get('content-type')]).toEqual([path, 200, type]);
+      expect(await r.text()).toContain(has);
+    }
+    const head = await fetch(`${gw.url}/dashboard/app.js`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+    // Raw paths (fetch would normalise the dots): an asset list, never the file system.
+    for (const raw of ['/dashboard/../package.json', '/dashboard/%2e%2e/%2e%2e/package.json', '/dashboard/vendor/../../node/gateway.ts', '/dashboard/nope.js']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${gw.url}${raw}`, (r) => (r.resume(), resolve(r.statusCode ?? 0)));
+        req.on('error', reject);
+        req.end();
+      });
+      expect({ raw, status }).toEqual({ raw, status: 404 });
+    }
+    expect(asked).toEqual([]);
+  });
+
+  test('/openapi.json is served as JSON; /node/* without a view of CometBFT is a 404 saying so', async () => {
+    const r = await get(gw, '/openapi.json');
+    expect([r.status, r.body?.openapi]).toEqual([200, '3.1.0']);
+    const n = await get(gw, '/node/votes');
+    expect([n.status, n.body?.error]).toEqual([404, "this gateway has no view of its node's CometBFT (the node did not give it one)"]);
+    expect(asked).toEqual([]);
   });
 
   test('a throwing query is a 502 without its message or stack; a slow one a 504', async () => {

@@ -5,7 +5,7 @@
 // method for the route must parse it to what the route's own parser gives. Then the schema and the
 // parsers must agree on which keys are required: without a required key the parser throws and the
 // schema refuses; without an optional one both accept.
-import Ajv2020Module from 'ajv/dist/2020.js';
+import Ajv2020Module, { type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import { PoolClient } from '../../client/pool-client.js';
 import { asObject, inline, type JsonSchema } from '../../client/pool-shape.js';
 import { PoolParseError } from '../../client/pool-parse.js';
@@ -18,7 +18,9 @@ import { poolChain } from '../app/pool-harness.js';
 import { freePort } from '../ports.js';
 import { fakeComet, poolScenario, type FakeComet, type PoolScenario } from './pool-scenario.js';
 
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as typeof Ajv2020Module;
+// ajv is CommonJS: under jest's ESM mode its class may arrive as the default export's default.
+type AjvClass = new (opts: Options) => { compile(schema: object): ValidateFunction };
+const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as AjvClass;
 
 type Doc = { openapi: string; paths: Record<string, { get: Operation }>; components: { schemas: Record<string, JsonSchema> } };
 type Operation = { operationId: string; 'x-pool-client'?: string; parameters: { name: string; in: string; required: boolean }[]; responses: Record<string, { content: Record<string, { schema: JsonSchema }> }> };

@@ -34,7 +34,7 @@ export async function poolScenario(): Promise<PoolScenario> {
   await c.step();
   c.setHead(4n);
   await c.step();
-  let prev = new Uint8Array(32);
+  let prev: Uint8Array = new Uint8Array(32);
   let digest = '';
   for (let i = 0n; i < 3n; i++) {
     const l2Start = i + 1n;
