@@ -36,13 +36,25 @@ const ROUTES = {
   signs: '/sign/recent?limit=40',
 };
 
+/** Read every SLOW_EVERY refreshes only: the session list costs the app a read of every session record. */
+const SLOW = new Set(['sessions', 'key']);
+const SLOW_EVERY = 5;
+let tick = 0;
+const kept = {};
+
 async function snapshot() {
-  const names = Object.keys(ROUTES);
+  const slowTurn = tick++ % SLOW_EVERY === 0;
+  const names = Object.keys(ROUTES).filter((k) => slowTurn || !SLOW.has(k) || !(k in kept));
   const settled = await Promise.allSettled(names.map((k) => get(ROUTES[k])));
   const d = { errors: {}, times };
+  for (const k of SLOW) if (k in kept) d[k] = kept[k];
   settled.forEach((r, i) => {
     if (r.status === 'fulfilled') d[names[i]] = r.value;
     else d.errors[names[i]] = r.reason?.message ?? String(r.reason);
+    if (SLOW.has(names[i])) {
+      if (r.status === 'fulfilled') kept[names[i]] = r.value;
+      else delete kept[names[i]], delete d[names[i]];
+    }
   });
   if (d.sessions) d.sessions = d.sessions.sessions;
   // Heights whose times give the latencies (requested -> final, created -> signed).
