@@ -24,6 +24,12 @@ export interface NodeMetricSources {
   txPending?: () => { chain: string; pending: number }[];
 }
 
+export interface MetricParts {
+  l1?: boolean;
+  l2?: boolean;
+  confirmations?: number;
+}
+
 /** A committed block as the ABCI wrapper saw it. */
 export interface CommittedBlock {
   height: bigint;
@@ -91,8 +97,10 @@ export class NodeMetrics {
   readonly #requestedAt = new Map<string, number>(); // batch index -> block time it was requested
 
   /** `l1`/`l2`: whether node.json has those sections; their gauges exist only then (an unlabelled
-   * gauge always shows a value, and a bridge lag of 0 on a node without a bridge would mislead). */
-  constructor(parts: { l1?: boolean; l2?: boolean } = {}) {
+   * gauge always shows a value, and a bridge lag of 0 on a node without a bridge would mislead).
+   * `confirmations`: l1.confirmations, the safe block's distance to the head when the listener
+   * does not report a safe block of its own. */
+  constructor(parts: MetricParts = {}) {
     const registers = [this.registry];
     // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_* (unprefixed, as every
     // Node.js exporter names them; the scrape job tells node and sidecar apart).
@@ -117,7 +125,7 @@ export class NodeMetrics {
   }
 
   /** Gauges read from committed state and the bridge when Prometheus scrapes. */
-  #stateGauges(registers: Registry[], parts: { l1?: boolean; l2?: boolean }): void {
+  #stateGauges(registers: Registry[], parts: MetricParts): void {
     const src = () => this.sources;
     const committed = () => src().app?.state;
     const gauge = (name: string, help: string, read: () => number | undefined) =>
@@ -165,9 +173,25 @@ export class NodeMetrics {
       const l1 = () => src().listener?.();
       gauge('seqpool_bridge_l1_head_block', 'L1 head the bridge saw last', () => (l1()?.head === undefined ? undefined : Number(l1()!.head)));
       gauge('seqpool_bridge_l1_confirmed_block', 'Last L1 block the bridge scanned with its confirmations (its cursor)', () => (l1() ? Number(l1()!.cursor) : undefined));
-      gauge('seqpool_bridge_lag_blocks', 'L1 head minus the bridge\'s confirmed cursor (the confirmations K when in step)', () => {
+      gauge('seqpool_bridge_lag_blocks', 'L1 head minus the bridge\'s confirmed cursor (K, or the distance to L1\'s finalized block, when in step)', () => {
         const s = l1();
         return s?.head === undefined ? undefined : Number(s.head - s.cursor);
+      });
+      // The listener may follow L1's finalized block instead of K confirmations: it then reports
+      // the block it may act on; else that block is head - K.
+      const safe = (): bigint | undefined => {
+        const s = l1() as (L1ListenerStatus & { safe?: bigint }) | undefined;
+        if (s?.safe !== undefined) return s.safe;
+        return s?.head === undefined ? undefined : s.head - BigInt(parts.confirmations ?? 0);
+      };
+      gauge('seqpool_bridge_l1_safe_block', 'Highest L1 block the bridge may act on: L1\'s finalized block, or the head minus K confirmations', () => {
+        const b = safe();
+        return b === undefined ? undefined : Number(b);
+      });
+      gauge('seqpool_bridge_behind_safe_blocks', 'Safe L1 block minus the bridge\'s cursor: 0 when in step, growing when it cannot keep up', () => {
+        const b = safe();
+        const s = l1();
+        return b === undefined || !s ? undefined : Math.max(0, Number(b - s.cursor));
       });
       gauge('seqpool_bridge_l1_rpc_failures', 'Consecutive failed polls of the L1 RPC (0: following)', () => l1()?.consecutiveFailures);
       gauge('seqpool_bridge_pending_events', 'Confirmed L1 events the bridge holds until the app settles them', () => l1()?.storedEvents);

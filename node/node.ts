@@ -85,7 +85,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const log = opts.logger ?? createLogger('node');
   const address = opts.abciAddress ?? readProxyApp(opts.home);
   const config = readNodeConfig(opts.home); // before opening anything: a bad file fails fast
-  const metrics = config.metrics ? new NodeMetrics({ l1: config.l1 !== undefined, l2: config.l2 !== undefined }) : undefined;
+  const metrics = config.metrics ? new NodeMetrics({ l1: config.l1 !== undefined, l2: config.l2 !== undefined, confirmations: config.l1?.confirmations }) : undefined;
   const dataDir = join(opts.home, 'seqpool');
   mkdirSync(dataDir, { recursive: true });
   const persistence = new LevelPersistence(join(dataDir, 'state'));

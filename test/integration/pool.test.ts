@@ -12,6 +12,9 @@ import { launchSidecar } from '../../localnet/processes.js';
 import { tryNodeStatus } from '../../localnet/rpc.js';
 import { appendedBatches, chainsOf, expectContiguous, l1GroupKeys, l2CurrentEpochId, owingProducerWithWorkAhead, sidecarLog } from '../../localnet/pool-observe.js';
 import { assertAppHashesAgree, eventually, rpcQuery, runCli, startTestnet, type Testnet } from './testnet.js';
+import { readLocalnet } from '../../localnet/localnet.js';
+import { LOCALNET_CONFIRMATIONS } from '../../localnet/l1-chains.js';
+import { family, histogramCount, scrape, total, value } from '../prom-scrape.js';
 import { browserUnavailable, launchChromium } from '../node/browser.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +66,74 @@ test('genesis DKG; L2 blocks become batches on L1 that the contract verified; ea
   await eventually('an epoch committed on L2', async () => ((await l2CurrentEpochId(net.dir)) >= 1n ? true : undefined), 60_000);
   await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
 }, 180_000);
+
+// Prometheus metrics (issue 14 item 1): every node's, sidecar's and CometBFT's /metrics as
+// localnet.json records them, parsed by Prometheus's own prom2json (test/prom-scrape.ts), while the
+// pool is 4 validators that batch to L1: the listed series exist, and what must move moves.
+test('node, sidecar and CometBFT metrics parse as Prometheus text with the listed series and sane values', async () => {
+  const urls = readLocalnet(net.dir).nodes.map((n) => n.metrics!);
+  for (const u of urls) expect(u.node && u.sidecar && u.cometbft).toBeTruthy();
+  const node0 = urls[0]!;
+  await eventually('a batch finalized in node0\'s metrics', async () => (value(await scrape(node0.node!), 'seqpool_batches', { state: 'finalized' }) >= 1 ? true : undefined), 120_000);
+  const [n1, c1] = await Promise.all([scrape(node0.node!), scrape(node0.cometbft!)]);
+  await new Promise((r) => setTimeout(r, 2_000));
+  const [n2, c2, s0] = await Promise.all([scrape(node0.node!), scrape(node0.cometbft!), scrape(node0.sidecar!)]);
+  // Height grows, in the app's count and in CometBFT's.
+  expect(value(n2, 'seqpool_app_committed_height')).toBeGreaterThan(value(n1, 'seqpool_app_committed_height'));
+  expect(value(c2, 'cometbft_consensus_height')).toBeGreaterThan(value(c1, 'cometbft_consensus_height'));
+  expect(value(c2, 'cometbft_consensus_validators')).toBe(4);
+  expect(value(c2, 'cometbft_p2p_peers')).toBe(3);
+  expect(value(c2, 'cometbft_consensus_missing_validators')).toBeGreaterThanOrEqual(0);
+  // The app's ABCI methods, batches and their latency, attested L1 events, the epoch and its producer.
+  for (const method of ['finalize_block', 'commit', 'extend_vote', 'process_proposal', 'check_tx']) expect(histogramCount(n2, 'seqpool_abci_method_duration_seconds', { method })).toBeGreaterThan(0);
+  expect(value(n2, 'seqpool_batches', { state: 'finalized' })).toBeGreaterThanOrEqual(1);
+  const latency = family(n2, 'seqpool_batch_latency_seconds', 'HISTOGRAM').metrics[0]!;
+  expect(Number(latency.count)).toBeGreaterThanOrEqual(1);
+  expect(Number(latency.sum) / Number(latency.count)).toBeGreaterThan(0);
+  expect(Number(latency.sum) / Number(latency.count)).toBeLessThan(600);
+  expect(value(n2, 'seqpool_l1_events_attested_total', { kind: 'batch_appended' }, 'COUNTER')).toBeGreaterThanOrEqual(1);
+  const validators = net.manifest.nodes.map((n) => n.validatorAddress);
+  const producers = family(n2, 'seqpool_epoch_producer_info', 'GAUGE').metrics;
+  expect(producers).toHaveLength(1);
+  expect(validators).toContain(producers[0]!.labels!.producer);
+  expect(value(n2, 'seqpool_epoch_current')).toBeGreaterThanOrEqual(0);
+  expect([0, 1]).toContain(value(n2, 'seqpool_epoch_is_producer'));
+  expect(value(n2, 'seqpool_validators_jailed')).toBe(0);
+  expect(value(n2, 'seqpool_respans_total', {}, 'COUNTER')).toBeGreaterThanOrEqual(0);
+  // The bridge keeps up with the L1 block it may act on (K confirmations or L1's finalized block,
+  // which the lag to the head includes); L2 is attested close to this node's own head.
+  const head = value(n2, 'seqpool_bridge_l1_head_block');
+  expect(value(n2, 'seqpool_bridge_lag_blocks')).toBe(head - value(n2, 'seqpool_bridge_l1_confirmed_block'));
+  expect(value(n2, 'seqpool_bridge_lag_blocks')).toBeGreaterThanOrEqual(LOCALNET_CONFIRMATIONS);
+  expect(value(n2, 'seqpool_bridge_l1_safe_block')).toBeLessThanOrEqual(head - LOCALNET_CONFIRMATIONS);
+  expect(value(n2, 'seqpool_bridge_behind_safe_blocks')).toBeLessThan(5);
+  expect(value(n2, 'seqpool_bridge_l1_rpc_failures')).toBe(0);
+  expect(value(n2, 'seqpool_l2_head_attested_block')).toBeGreaterThan(0);
+  expect(Math.abs(value(n2, 'seqpool_l2_attestation_lag_blocks'))).toBeLessThan(10);
+  expect(value(n2, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  expect(value(n2, 'process_cpu_seconds_total', {}, 'COUNTER')).toBeGreaterThan(0);
+  // Some node submitted the batches to L1: its sender counted them, with their nonces.
+  const all = await Promise.all(urls.map((u) => scrape(u.node!)));
+  expect(all.reduce((a, m) => a + total(m, 'seqpool_tx_sender_sent_total', { chain: 'L1' }), 0)).toBeGreaterThanOrEqual(1);
+  expect(all.reduce((a, m) => a + total(m, 'seqpool_tx_sender_mined_total', { chain: 'L1' }), 0)).toBeGreaterThanOrEqual(1);
+  // The sidecar: its share of the genesis DKG, its peers, its nonces, and signatures it coordinated.
+  expect(value(s0, 'seqpool_mpc_key_sessions_total', { kind: 'dkg', outcome: 'stored' }, 'COUNTER')).toBe(1);
+  expect(histogramCount(s0, 'seqpool_mpc_key_session_duration_seconds', { kind: 'dkg' })).toBe(1);
+  expect(value(s0, 'seqpool_mpc_peers_connected')).toBe(3);
+  expect(value(s0, 'seqpool_mpc_suspects')).toBe(0);
+  expect(value(s0, 'seqpool_mpc_nonce_store_sessions')).toBeGreaterThanOrEqual(1);
+  expect(value(s0, 'seqpool_sidecar_height')).toBeGreaterThan(0);
+  expect(value(s0, 'seqpool_mpc_key_epoch')).toBeGreaterThanOrEqual(0);
+  // Coordinators rotate with the request id, so node0's sidecar soon has a signature of its own.
+  await eventually('a signature coordinated by node0\'s sidecar', async () => (histogramCount(await scrape(node0.sidecar!), 'seqpool_mpc_signing_duration_seconds', { stage: 'total' }) >= 1 ? true : undefined), 60_000);
+  const signed = await scrape(node0.sidecar!);
+  for (const stage of ['wait', 'network', 'local']) expect(histogramCount(signed, 'seqpool_mpc_signing_duration_seconds', { stage })).toBeGreaterThanOrEqual(1);
+  const mean = (m: typeof n2, name: string, labels: Record<string, string> = {}) => {
+    const x = family(m, name, 'HISTOGRAM').metrics.filter((h) => Object.entries(labels).every(([k, v]) => h.labels?.[k] === v));
+    return x.reduce((a, h) => a + Number(h.sum), 0) / x.reduce((a, h) => a + Number(h.count), 0);
+  };
+  process.stdout.write(`metrics: batch latency ${mean(n2, 'seqpool_batch_latency_seconds').toFixed(1)} s mean over ${latency.count}, signing ${(mean(signed, 'seqpool_mpc_signing_duration_seconds', { stage: 'total' }) * 1000).toFixed(0)} ms mean, bridge lag ${value(n2, 'seqpool_bridge_lag_blocks')} blocks (${value(n2, 'seqpool_bridge_behind_safe_blocks')} behind its safe block), finalize_block ${(mean(n2, 'seqpool_abci_method_duration_seconds', { method: 'finalize_block' }) * 1000).toFixed(2)} ms mean\n`);
+}, 240_000);
 
 // The operator dashboard (issue 14 item 2) of node0's gateway in Debian's chromium (playwright-core),
 // while the pool is 4 validators: it goes live, shows 4 validators, the producer /epochs/current

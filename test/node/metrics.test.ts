@@ -68,9 +68,10 @@ test('bridge and L2 gauges read the listener and the L2 source when Prometheus s
   const app = await openApp();
   await app.initChain(initChainRequest(vals));
   await runBlock(app, vals, 1n, [], []);
-  const metrics = new NodeMetrics({ l1: true, l2: true });
+  const metrics = new NodeMetrics({ l1: true, l2: true, confirmations: 2 });
   let head = 120n;
-  metrics.sources = { app, l2Head: () => head, listener: () => ({ running: true, cursor: 95n, head: 100n, sweepFrom: 0n, storedEvents: 3, consecutiveFailures: 2, lastError: 'x' }) };
+  let safe: bigint | undefined;
+  metrics.sources = { app, l2Head: () => head, listener: () => ({ running: true, cursor: 95n, head: 100n, sweepFrom: 0n, storedEvents: 3, consecutiveFailures: 2, lastError: 'x', ...(safe === undefined ? {} : { safe }) }) as never };
   const url = await serve(metrics);
   let m = await scrape(url);
   expect(value(m, 'seqpool_bridge_l1_head_block')).toBe(100);
@@ -78,11 +79,16 @@ test('bridge and L2 gauges read the listener and the L2 source when Prometheus s
   expect(value(m, 'seqpool_bridge_lag_blocks')).toBe(5);
   expect(value(m, 'seqpool_bridge_l1_rpc_failures')).toBe(2);
   expect(value(m, 'seqpool_bridge_pending_events')).toBe(3);
+  expect(value(m, 'seqpool_bridge_l1_safe_block')).toBe(98); // head - K
+  expect(value(m, 'seqpool_bridge_behind_safe_blocks')).toBe(3);
   const attested = value(m, 'seqpool_l2_head_attested_block');
   expect(value(m, 'seqpool_l2_attestation_lag_blocks')).toBe(120 - attested);
   head = 130n;
+  safe = 60n; // a listener that follows L1's finalized block reports it
   m = await scrape(url);
   expect(value(m, 'seqpool_l2_head_local_block')).toBe(130);
+  expect(value(m, 'seqpool_bridge_l1_safe_block')).toBe(60);
+  expect(value(m, 'seqpool_bridge_behind_safe_blocks')).toBe(0);
 });
 
 test('an ABCI method that throws is counted and still throws; a block that never commits counts nothing', async () => {
