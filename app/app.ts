@@ -26,6 +26,7 @@ import { applyL1Correction } from './l1-correction.js';
 import { initEpochs } from './epochs.js';
 import { advanceL2Head, attestedL2Head } from './l2-head.js';
 import type { AppEvent } from './mpc-sessions.js';
+import type { StakingStateView } from '../bridge/state-view.js';
 import { applyMessage, beginBlock, blockContext, endBlock, messageProblem } from './pool.js';
 import type { BlockCtx } from './sign-requests.js';
 
@@ -95,11 +96,16 @@ export class SeqpoolApp implements AbciApplication {
     return app;
   }
 
-  /** Committed staking state for the bridge: which L1 event nonce comes next, what is settled. */
-  stakingView(): { nextNonce(sequencerId: bigint): bigint; isSettled(digest: Uint8Array): boolean } {
+  /** Committed staking state for the bridge: which L1 event nonce comes next, what is settled, and
+   * the records it compares with L1 after a deep reorg (decision 38). */
+  stakingView(): Required<StakingStateView> {
     return {
       nextNonce: (id) => (this.state.sequencerById(id, 'committed')?.l1Nonce ?? 0n) + 1n,
       isSettled: (digest) => this.state.observation(digest, 'committed') !== undefined,
+      nextBatchIndex: () => this.state.batchMeta('committed').finalized,
+      sequencerById: (id) => this.state.sequencerById(id, 'committed'),
+      maxSequencerId: () => this.state.maxSequencerId('committed'),
+      batchL1Block: (index) => this.state.batch(index, 'committed')?.l1Block,
     };
   }
 

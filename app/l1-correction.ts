@@ -76,16 +76,35 @@ function sameAsL1(s: Sequencer, r: L1SequencerState): boolean {
   );
 }
 
+/**
+ * Whether the pool's record of an id (`current`, undefined: none) disagrees with L1's record at
+ * `block`: the one rule the app applies and the bridge and `seqpool l1 status` report by. A record
+ * the pool updated from a later block cannot be judged at `block` and never disagrees.
+ */
+export function sequencerDisagrees(current: Sequencer | undefined, r: L1SequencerState, block: bigint): boolean {
+  if (current && (current.l1Block ?? 0n) > block) return false;
+  // A genesis record never updated from L1 (no block known): its lock may simply come after the block.
+  if (current && (current.l1Block ?? 0n) === 0n && r.nonce < (current.l1Nonce ?? 0n)) return false;
+  if (r.status === L1Status.NONE) return current !== undefined;
+  return !current || !sameAsL1(current, r);
+}
+
+/** How many batches the pool counts final that L1 does not have at `block` (0: none, or not judgeable
+ * there: the first of them was finalized from a later block). */
+export function batchesDisagreeing(finalized: bigint, firstMissingL1Block: bigint | undefined, c: Pick<L1StateCorrection, 'batchInbox' | 'nextBatchIndex' | 'blockNumber'>): bigint {
+  if (c.batchInbox.length === 0 || c.nextBatchIndex >= finalized) return 0n;
+  if (!firstMissingL1Block || firstMissingL1Block > c.blockNumber) return 0n;
+  return finalized - c.nextBatchIndex;
+}
+
 /** Sets id `r.id` to L1's record at `block`; false when it already matched or cannot be judged there. */
 function correctSequencer(state: State, r: L1SequencerState, block: bigint, params: Params): boolean {
   const current = state.sequencerById(r.id);
-  if (current && (current.l1Block ?? 0n) > block) return false; // applied from a later block: not judged here
+  if (!sequencerDisagrees(current, r, block)) return false;
   if (r.status === L1Status.NONE) {
-    if (!current) return false;
-    removeId(state, current);
+    removeId(state, current!);
     return true;
   }
-  if (current && sameAsL1(current, r)) return false;
   const status = statusOf(r.status);
   const fields: Partial<Sequencer> = { l1Nonce: r.nonce, l1Block: block, locked: r.amount, status, deactivationTime: r.deactivationTime, signer: r.signer };
   if (!current) {
@@ -125,16 +144,14 @@ function removeId(state: State, s: Sequencer): void {
  * at or before the checkpoint (a later BatchAppended cannot be judged there).
  */
 function correctBatches(state: State, c: L1StateCorrection, ctx: BlockCtx): bigint {
-  if (c.batchInbox.length === 0) return 0n;
   const meta = state.batchMeta();
-  if (c.nextBatchIndex >= meta.finalized) return 0n; // L1 has everything the pool finalized (or more, still to attest)
-  const first = state.batch(c.nextBatchIndex);
-  if (!first || (first.l1Block ?? 0n) === 0n || first.l1Block! > c.blockNumber) return 0n;
+  const missing = batchesDisagreeing(meta.finalized, state.batch(c.nextBatchIndex)?.l1Block, c);
+  if (missing === 0n) return 0n;
   for (let i = c.nextBatchIndex; i < meta.finalized; i++) {
     const b = state.batch(i)!;
     state.setBatch({ ...b, status: BatchStatus.SIGNED, finalizedHeight: 0n, l1TxHash: NONE, l1Block: 0n });
     ctx.events.push(event('batch_unfinalized', { index: i.toString() }));
   }
   state.setBatchMeta({ ...meta, finalized: c.nextBatchIndex });
-  return meta.finalized - c.nextBatchIndex;
+  return missing;
 }

@@ -11,6 +11,12 @@ export const listenerOptionsSchema = z.object({
   batchInbox: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'batchInbox must be a 0x-prefixed 20-byte address').optional(),
   startBlock: z.union([z.bigint(), z.number().int()]).transform((v) => BigInt(v)).refine((v) => v >= 0n, 'startBlock must be >= 0'),
   confirmations: z.number().int().min(0).default(6),
+  /** 'auto': L1's finalized block when the RPC serves one, else K confirmations (decision 38). */
+  finality: z.enum(['auto', 'finalized', 'confirmations']).default('auto'),
+  /** How often the pool is compared with L1 when nothing called for it (a self-heal sweep). */
+  reconcileIntervalMs: z.number().int().positive().default(300_000),
+  /** Corrections are read at multiples of this many blocks, so validators read the same block. */
+  checkpointBlocks: z.number().int().positive().default(32),
   pollIntervalMs: z.number().int().positive().default(2_000),
   sweepIntervalMs: z.number().int().positive().default(300_000),
   maxBlockRange: z.number().int().positive().default(1_000),
@@ -28,9 +34,15 @@ export type L1ListenerOptions = z.input<typeof listenerOptionsSchema> & {
 
 export interface L1ListenerStatus {
   running: boolean;
-  /** Highest block scanned (every block up to it was read at K confirmations). */
+  /** Highest block scanned (every block up to it was read once it was safe). */
   cursor: bigint;
   head: bigint | undefined;
+  /** What the bridge follows: L1's finalized block, or K confirmations (undefined before the first head). */
+  finality: 'finalized' | 'confirmations' | undefined;
+  /** The highest block it may act on. */
+  safe: bigint | undefined;
+  /** The last comparison of the pool with L1 (decision 38): sequencer ids and how many batches disagree. */
+  disagreement: { block: bigint; sequencers: bigint[]; batches: bigint } | undefined;
   sweepFrom: bigint;
   storedEvents: number;
   consecutiveFailures: number;

@@ -1,8 +1,11 @@
-// The L1 listener (flows 1 and 3): follows LockingPool (and, when configured, BatchInbox) to K
-// confirmations and offers each confirmed event to ExtendVote: staking events per sequencer strictly
-// in nonce order, BatchAppended events in batch index order. One serialized loop owns the store: poll the head,
-// check the last scanned block's hash (reorg), drop what the app settled, scan forward to head-K in
-// bounded ranges, and now and then sweep old ranges again for logs an RPC failed to return.
+// The L1 listener (flows 1 and 3): follows LockingPool (and, when configured, BatchInbox) up to the
+// safe block (L1's finalized block, or K confirmations on chains without finality: bridge/finality.ts)
+// and offers each safe event to ExtendVote: staking events per sequencer strictly in nonce order,
+// BatchAppended events in batch index order. One serialized loop owns the store: poll the head,
+// check the last scanned block's hash (reorg), drop what the app settled, scan forward to the safe
+// block in bounded ranges, now and then sweep old ranges again for logs an RPC failed to return, and
+// compare the pool with L1 (after a reorg below the safe block, and now and then), offering an L1
+// state correction when they disagree (bridge/reconcile.ts, decision 38).
 import { createPublicClient, http, type Hex } from 'viem';
 import type { z } from 'zod';
 import { equalBytes, toHex } from '../common/bytes.js';
@@ -15,6 +18,8 @@ import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } f
 import { BridgeStore, eventId, located } from './store.js';
 import type { StakingStateView } from './state-view.js';
 import { Sweeper } from './sweep.js';
+import { FinalityConfigError, SafeHead } from './finality.js';
+import { Reconciler } from './reconcile.js';
 
 export type { L1ListenerOptions, L1ListenerStatus };
 
@@ -33,6 +38,8 @@ export class L1Listener implements ObservationSource {
   private readonly stateView: StakingStateView;
   private readonly store: BridgeStore;
   private readonly sweeper: Sweeper;
+  private readonly safeHead: SafeHead;
+  private readonly reconciler: Reconciler | undefined;
   private readonly hashWindow: bigint;
   private readonly K: bigint;
   /** Confirmed, unsettled staking events by (block hash, log index), with their digests. */
@@ -43,6 +50,7 @@ export class L1Listener implements ObservationSource {
   private readonly malformedSeen = new Set<string>();
   private cursor = 0n;
   private head: bigint | undefined;
+  private safe: bigint | undefined;
   private chainChecked = false;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -60,6 +68,20 @@ export class L1Listener implements ObservationSource {
     this.store = new BridgeStore(this.o.dbPath);
     this.K = BigInt(this.o.confirmations);
     this.hashWindow = BigInt(this.o.hashWindow ?? Math.max(64, 8 * this.o.confirmations));
+    this.safeHead = new SafeHead(this.client, this.o.finality, this.K, this.log);
+    const client = this.client;
+    const readContract = client.readContract?.bind(client);
+    this.reconciler = readContract
+      ? new Reconciler({
+          reader: { getBlock: (a) => client.getBlock(a), readContract },
+          contracts: { chainId: this.o.chainId, lockingPool: this.o.lockingPool as Hex, ...(this.o.batchInbox ? { batchInbox: this.o.batchInbox as Hex } : {}) },
+          view: this.stateView,
+          checkpointBlocks: BigInt(this.o.checkpointBlocks),
+          intervalMs: this.o.reconcileIntervalMs,
+          startBlock: this.o.startBlock,
+          log: this.log,
+        })
+      : undefined;
     this.sweeper = new Sweeper({
       startBlock: this.o.startBlock,
       intervalMs: this.o.sweepIntervalMs,
@@ -109,7 +131,7 @@ export class L1Listener implements ObservationSource {
   /** ExtendVote's view: per sequencer, the unsettled event with the nonce the app expects next; then
    * every unsettled BatchAppended in batch index order. */
   pending(): Observation[] {
-    return [...this.pendingStaking(), ...this.pendingBatches()];
+    return [...this.pendingStaking(), ...this.pendingBatches(), ...(this.reconciler?.pending() ?? [])];
   }
 
   /** The app accepts BatchAppended only in L1 order (the batch BatchMeta.finalized names), so only that
@@ -165,6 +187,9 @@ export class L1Listener implements ObservationSource {
       running: this.running,
       cursor: this.cursor,
       head: this.head,
+      finality: this.safeHead.inUse,
+      safe: this.safe,
+      disagreement: this.reconciler?.latest,
       sweepFrom: this.sweeper.from,
       storedEvents: this.events.size + this.batches.size,
       consecutiveFailures: this.failures,
@@ -196,7 +221,7 @@ export class L1Listener implements ObservationSource {
         delay = Math.min(this.o.pollIntervalMs * 2 ** Math.min(this.failures, 16), this.o.maxBackoffMs);
         const fields = { error: this.lastError, attempt: this.failures, retryInMs: delay };
         if (e instanceof ChainMovedError) this.log.info(fields, 'L1 changed while a range was read; nothing kept, reading it again');
-        else if (e instanceof ConfigError) this.log.error(fields, 'L1 listener misconfigured; fix the setting, it keeps retrying');
+        else if (e instanceof ConfigError || e instanceof FinalityConfigError) this.log.error(fields, 'L1 listener misconfigured; fix the setting, it keeps retrying');
         else this.log.warn({ ...fields, rpc: this.rpcLabel() }, 'L1 RPC request failed; backing off and retrying');
       }
       if (!this.running) break; // stop() during the step: no wake was armed yet
@@ -225,15 +250,23 @@ export class L1Listener implements ObservationSource {
     }
     const head = await this.client.getBlockNumber({ cacheTime: 0 });
     this.head = head;
+    const safe = await this.safeHead.safe(head);
+    this.safe = safe;
     await this.checkReorg(head);
     await this.pruneSettled();
-    const safe = head - this.K;
     while (this.running && this.cursor < safe) {
       const from = this.cursor + 1n;
       const to = from + BigInt(this.o.maxBlockRange) - 1n < safe ? from + BigInt(this.o.maxBlockRange) - 1n : safe;
       await this.ingest(from, to, 'scan');
     }
     await this.sweeper.run(false);
+    const corrected = await this.reconciler?.check(safe);
+    if (corrected !== undefined && corrected < this.cursor) {
+      // While the pool was wrong, events it had "already applied" were dropped as superseded: read the
+      // blocks after the correction again against the corrected pool.
+      await this.rewindTo(corrected);
+      this.log.info({ rescanFrom: (corrected + 1n).toString() }, 'L1 re-read from the corrected block');
+    }
     const keep = new Set([...this.events.values(), ...this.batches.values()].map((e) => e.ev.blockNumber));
     keep.add(this.cursor);
     await this.store.pruneHashes(this.cursor - this.hashWindow, keep);
@@ -244,9 +277,9 @@ export class L1Listener implements ObservationSource {
    * and moves the cursor in the same batch; a sweep only adds events it had missed. Returns how many.
    */
   private async ingest(from: bigint, to: bigint, source: 'scan' | 'sweep'): Promise<number> {
-    // Keep every block's hash near the confirmed head (where reorgs happen); while catching up from
+    // Keep every block's hash near the safe head (where reorgs happen); while catching up from
     // far behind, the range end and the event blocks are enough and cost far fewer requests.
-    const recent = (this.head ?? to) - this.K - this.hashWindow;
+    const recent = (this.safe ?? (this.head ?? to) - this.K) - this.hashWindow;
     const snap = await readRange(this.client, { lockingPool: this.o.lockingPool as Hex, batchInbox: this.o.batchInbox as Hex | undefined }, from, to, (n) => source === 'scan' && n > recent);
     if (source === 'sweep') {
       // A sweep reads blocks the scan already passed: if one no longer has the stored hash, the
@@ -364,18 +397,13 @@ export class L1Listener implements ObservationSource {
     if (found === undefined) {
       this.log.error({ checkedBlocks: checked, rescanFrom: this.o.startBlock.toString() }, 'L1 reorg deeper than every stored block hash; re-scanning from the start block');
     }
-    const dropped: Observation[] = [
-      ...[...this.events.values()].filter((e) => e.ev.blockNumber > fork).map((e) => ({ l1Staking: e.ev })),
-      ...[...this.batches.values()].filter((e) => e.ev.blockNumber > fork).map((e) => ({ batchAppended: e.ev })),
-    ];
-    const sweepFrom = this.sweeper.rewound(fork);
-    await this.store.rewind(fork, sweepFrom);
     const from = this.cursor;
-    this.cursor = fork;
+    const dropped = await this.rewindTo(fork);
     for (const obs of dropped) {
-      this.forget(obs);
       this.log.warn(obs.l1Staking ? describeEvent(obs.l1Staking) : describeBatchAppended(obs.batchAppended!), 'L1 event dropped before attestation: a reorg orphaned its block; it is offered again only if the new chain has it');
     }
+    // Blocks the bridge had taken as safe changed: what the pool applied from them may be gone.
+    this.reconciler?.callFor(from);
     this.log.warn(
       {
         block: from.toString(),
@@ -386,7 +414,21 @@ export class L1Listener implements ObservationSource {
         droppedEvents: dropped.length,
         confirmations: this.o.confirmations,
       },
-      'L1 reorg below the confirmation depth: rewound the cursor to the fork point and re-scanning; events already applied from orphaned blocks cannot be undone, raise confirmations if this repeats',
+      `L1 reorg below the safe block (${this.safeHead.inUse === 'finalized' ? 'L1 finality' : 'the confirmation depth'}): rewound the cursor to the fork point and re-scanning; the pool is compared with L1 and corrected if it applied events from orphaned blocks`,
     );
+  }
+
+  /** Moves the cursor back to `block`: stored events above it are dropped (a rescan finds them again
+   * if the chain still has them). Returns the dropped events. */
+  private async rewindTo(block: bigint): Promise<Observation[]> {
+    const dropped: Observation[] = [
+      ...[...this.events.values()].filter((e) => e.ev.blockNumber > block).map((e) => ({ l1Staking: e.ev })),
+      ...[...this.batches.values()].filter((e) => e.ev.blockNumber > block).map((e) => ({ batchAppended: e.ev })),
+    ];
+    const sweepFrom = this.sweeper.rewound(block);
+    await this.store.rewind(block, sweepFrom);
+    this.cursor = block;
+    for (const obs of dropped) this.forget(obs);
+    return dropped;
   }
 }

@@ -8,7 +8,9 @@ import { isBatchAppendedLog, isLockingPoolLog, type RawLog } from './decode.js';
 export interface L1Client {
   getChainId(): Promise<number>;
   getBlockNumber(args?: { cacheTime?: number }): Promise<bigint>;
-  getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
+  getBlock(args: { blockNumber: bigint } | { blockTag: 'finalized' }): Promise<{ hash: Hex | null; number: bigint | null }>;
+  /** Contract state at a block (reconciling with L1, decision 38); without it the listener never reconciles. */
+  readContract?(args: { address: Hex; abi: readonly unknown[]; functionName: string; args?: readonly unknown[]; blockNumber: bigint }): Promise<unknown>;
   getLogs(args: { address: Hex | Hex[]; fromBlock: bigint; toBlock: bigint }): Promise<
     { address: Hex; topics: readonly Hex[] | [] | Hex[]; data: Hex; blockHash: Hex | null; blockNumber: bigint | null; logIndex: number | null; transactionHash: Hex | null; removed?: boolean }[]
   >;

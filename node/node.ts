@@ -107,7 +107,6 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       // ExtendVote reports this node's L2 head (docs/pool.md "L2 head"); undefined = unknown.
       l2Head: head ? () => head.current() : undefined,
     });
-    const committedApp = app;
     // The bridge reads committed app state (which nonce comes next, what is settled, who produces),
     // so it is built after the app opened; until there is work, it simply offers and sends nothing.
     bridge = await startBridge({
@@ -116,7 +115,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       config,
       query: appQuery(app),
       // BatchMeta.finalized: BatchAppended observations are offered in the app's L1 order.
-      stakingView: { ...app.stakingView(), nextBatchIndex: () => committedApp.state.batchMeta('committed').finalized },
+      stakingView: app.stakingView(),
       log,
       ...(opts.seams?.batcherL2 ? { batcherL2: opts.seams.batcherL2 } : {}),
       ...(metrics ? { metrics } : {}),

@@ -90,3 +90,11 @@ test('a malformed correction is refused before it touches state', async () => {
   expect(l1CorrectionProblem({ ...good, sequencers: [{ ...genesisRecords()[0]!, status: 9 }] })).toMatch(/not a LockingPool status/);
   expect(l1CorrectionProblem({ ...good, blockHash: new Uint8Array(3) })).toMatch(/32-byte hash/);
 });
+
+test('a genesis sequencer (no L1 block known) is not removed by a checkpoint from before its lock', async () => {
+  const c = await chain();
+  const early = correction(5n, [active(1n, vals[0]!, 20_000n), none(2n), none(3n), none(4n)]);
+  await c.step(early);
+  await c.step();
+  for (let i = 1; i <= 4; i++) expect((await c.query(`/sequencer/${i}`)).value).toMatchObject({ status: 'active', power: '20000' });
+});

@@ -189,7 +189,7 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
     const settled = new Set<string>();
     let finalized = 0n;
     const view: StakingStateView = { nextNonce: () => 1n, isSettled: (d) => settled.has(toHex(d)), nextBatchIndex: () => finalized };
-    const listener = new L1Listener({ chainId: CHAIN_ID, lockingPool: dep.lockingPool, batchInbox: dep.batchInbox, startBlock: dep.startBlock, confirmations: 2, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge`, rpcUrl: anvil.url, stateView: view });
+    const listener = new L1Listener({ finality: 'confirmations', chainId: CHAIN_ID, lockingPool: dep.lockingPool, batchInbox: dep.batchInbox, startBlock: dep.startBlock, confirmations: 2, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge`, rpcUrl: anvil.url, stateView: view });
     await listener.start();
     try {
       await rpc.mine({ blocks: 2 });
@@ -238,7 +238,7 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
 
   test('adding l1.batchInbox to an existing bridge database re-reads L1 for the BatchAppended events it passed', async () => {
     const view: StakingStateView = { nextNonce: () => 1n, isSettled: () => false, nextBatchIndex: () => 0n };
-    const opts = { chainId: CHAIN_ID, lockingPool: dep.lockingPool, startBlock: dep.startBlock, confirmations: 1, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge-upgrade`, rpcUrl: anvil.url, stateView: view };
+    const opts = { finality: 'confirmations' as const, chainId: CHAIN_ID, lockingPool: dep.lockingPool, startBlock: dep.startBlock, confirmations: 1, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge-upgrade`, rpcUrl: anvil.url, stateView: view };
     const before = new L1Listener(opts);
     await before.start();
     await before.syncNow();
@@ -260,7 +260,7 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
 
   test('a reorg deeper than K that orphans a BatchAppended block drops the event: the old block hash is never offered', async () => {
     const view: StakingStateView = { nextNonce: () => 1n, isSettled: () => false, nextBatchIndex: () => 4n };
-    const listener = new L1Listener({ chainId: CHAIN_ID, lockingPool: dep.lockingPool, batchInbox: dep.batchInbox, startBlock: dep.startBlock, confirmations: 1, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge-reorg`, rpcUrl: anvil.url, stateView: view });
+    const listener = new L1Listener({ finality: 'confirmations', chainId: CHAIN_ID, lockingPool: dep.lockingPool, batchInbox: dep.batchInbox, startBlock: dep.startBlock, confirmations: 1, pollIntervalMs: 60_000, dbPath: `${dir.path}/bridge-reorg`, rpcUrl: anvil.url, stateView: view });
     await listener.start();
     const s = sender(v.privHex, `${dir.path}/l1-tx`);
     await s.open();

@@ -40,7 +40,7 @@ beforeAll(async () => {
     lockingPool: fromHex(f.pool.slice(2)),
     chainId: BigInt(f.chain.chainId),
   });
-  listener = new L1Listener({ client: f.chain.pub, chainId: f.chain.chainId, lockingPool: f.pool, startBlock: 0n, confirmations: 1, pollIntervalMs: 3_600_000, dbPath: dir.path, stateView: c.app.stakingView() });
+  listener = new L1Listener({ finality: 'confirmations', client: f.chain.pub, chainId: f.chain.chainId, lockingPool: f.pool, startBlock: 0n, confirmations: 1, pollIntervalMs: 3_600_000, dbPath: dir.path, stateView: c.app.stakingView() });
   await listener.start();
 }, 60_000);
 

@@ -26,7 +26,7 @@ afterAll(async () => {
 async function listener(state: FakeState, extra: Partial<L1ListenerOptions> = {}, dbPath?: string) {
   const dir = dbPath ?? (dirs.push(tempDir()), dirs[dirs.length - 1]!.path);
   const logs = captureLogs();
-  const l = new L1Listener({
+  const l = new L1Listener({ finality: 'confirmations',
     rpcUrl: chain.url,
     chainId: 31337,
     lockingPool: chain.emitter,
@@ -196,6 +196,6 @@ test('a database made for another contract is refused with a clear message', asy
   const state = new FakeState();
   const first = await listener(state);
   await first.l.stop();
-  const other = new L1Listener({ rpcUrl: chain.url, chainId: 31337, lockingPool: SIGNER, startBlock: 0n, dbPath: first.dir, stateView: state });
+  const other = new L1Listener({ finality: 'confirmations', rpcUrl: chain.url, chainId: 31337, lockingPool: SIGNER, startBlock: 0n, dbPath: first.dir, stateView: state });
   await expect(other.start()).rejects.toThrow(/follows chain 31337 contract .* not chain 31337 contract 0x0+a1/);
 });

@@ -26,7 +26,7 @@ test('the followed events have the same topics in bridge/locking-pool-abi.ts and
 
 test('lockFor, relock and updateSigner on the real LockingPool are offered in nonce order', async () => {
   const state = new FakeState();
-  const l = new L1Listener({ client: f.chain.pub, chainId: f.chain.chainId, lockingPool: f.pool, startBlock: 0n, confirmations: K, pollIntervalMs: 3_600_000, dbPath: dir.path, stateView: state });
+  const l = new L1Listener({ finality: 'confirmations', client: f.chain.pub, chainId: f.chain.chainId, lockingPool: f.pool, startBlock: 0n, confirmations: K, pollIntervalMs: 3_600_000, dbPath: dir.path, stateView: state });
   await l.start();
   try {
     const s = await newSigner(f.chain);
@@ -49,7 +49,7 @@ test('lockFor, relock and updateSigner on the real LockingPool are offered in no
 test('Locked carries the signer and its 64-byte pubkey as lockFor took them', async () => {
   const state = new FakeState();
   const d = tempDir();
-  const l = new L1Listener({ client: f.chain.pub, chainId: f.chain.chainId, lockingPool: f.pool, startBlock: 0n, confirmations: K, pollIntervalMs: 3_600_000, dbPath: d.path, stateView: state });
+  const l = new L1Listener({ finality: 'confirmations', client: f.chain.pub, chainId: f.chain.chainId, lockingPool: f.pool, startBlock: 0n, confirmations: K, pollIntervalMs: 3_600_000, dbPath: d.path, stateView: state });
   await l.start();
   try {
     const s = await newSigner(f.chain);

@@ -28,7 +28,7 @@ async function listener(state: FakeState) {
   const dir = tempDir();
   dirs.push(dir);
   const logs = captureLogs();
-  const l = new L1Listener({
+  const l = new L1Listener({ finality: 'confirmations',
     rpcUrl: chain.url,
     chainId: 31337,
     lockingPool: chain.emitter,
@@ -89,7 +89,7 @@ test('a reorg deeper than K before attestation drops the orphaned event; its rep
   await reorg(chain, depth, [[lockTx(712n), depth - 1]]);
   await l.syncNow();
 
-  const reorgLine = logs.lines.find((x) => String(x.msg).startsWith('L1 reorg below the confirmation depth'));
+  const reorgLine = logs.lines.find((x) => String(x.msg).startsWith('L1 reorg below the safe block (the confirmation depth)'));
   expect(reorgLine).toMatchObject({ level: 40, droppedEvents: 2, forkPoint: (gone.block - 1n).toString() });
   expect(logs.lines.filter((x) => String(x.msg).startsWith('L1 event dropped before attestation')).map((x) => x.sequencerId).sort()).toEqual(['711', '712']);
 

@@ -46,7 +46,7 @@ async function listener(state: FakeState, client: L1Client, extra: Partial<L1Lis
   const dir = tempDir();
   dirs.push(dir);
   const logs = captureLogs();
-  const l = new L1Listener({
+  const l = new L1Listener({ finality: 'confirmations',
     client,
     chainId: 31337,
     lockingPool: chain.emitter,

@@ -63,8 +63,8 @@ export interface Chain {
 }
 
 /** An anvil on a port from the test allocator, stopped at the end of the test file whatever happens. */
-export async function startChain(chainId = 31337): Promise<Chain> {
-  const anvil = track(await startAnvil({ port: await freePort(), chainId }));
+export async function startChain(chainId = 31337, extraArgs: string[] = []): Promise<Chain> {
+  const anvil = track(await startAnvil({ port: await freePort(), chainId, extraArgs }));
   const transport = http(anvil.url);
   const pub = createPublicClient({ transport }) as PublicClient;
   const accounts = DEV_KEYS.map((k) => privateKeyToAccount(k));

@@ -24,8 +24,9 @@ export async function newSigner(chain: Chain): Promise<{ account: PrivateKeyAcco
   return { account, pubkey: `0x${account.publicKey.slice(4)}` };
 }
 
-export async function deployPool(opts: { groupKey?: Hex } = {}): Promise<PoolFixture> {
-  const chain = await startChain();
+/** `anvilArgs`: e.g. ['--slots-in-an-epoch', '1'] for an L1 whose finalized block trails the head by two. */
+export async function deployPool(opts: { groupKey?: Hex; anvilArgs?: string[] } = {}): Promise<PoolFixture> {
+  const chain = await startChain(31337, opts.anvilArgs);
   const [owner, locker, stranger] = chain.accounts as [PrivateKeyAccount, PrivateKeyAccount, PrivateKeyAccount];
   const key = new PoolKey(4, 3);
   const token = await chain.deploy('StakeToken', [owner.address]);

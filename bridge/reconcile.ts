@@ -1,0 +1,168 @@
+// Reconciling the pool with L1 (decision 38). The listener waits for L1 finality (or K
+// confirmations) before it offers an event, but a reorg may still reach below that. Then the pool
+// holds state made from events L1 no longer has, and no later event can repair it. So the listener
+// reads what the pool's contracts hold at a checkpoint block (a multiple of `checkpointBlocks`, so
+// that every honest validator reads the same block and attests the same digest) and, when the pool
+// disagrees with it by the app's own rule (app/l1-correction.ts), offers it as an L1StateCorrection.
+import { parseAbi, type Hex } from 'viem';
+import { batchesDisagreeing, L1Status, sequencerDisagrees } from '../app/l1-correction.js';
+import { observationDigest } from '../app/observations.js';
+import { equalBytes, fromHex } from '../common/bytes.js';
+import type { Logger } from '../common/log.js';
+import type { L1SequencerState, L1StateCorrection, Observation } from '../proto/seqpool.js';
+import type { StakingStateView } from './state-view.js';
+
+/** What reading contract state at a block needs of the L1 client (viem's PublicClient has it). */
+export interface L1StateReader {
+  getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
+  readContract(args: { address: Hex; abi: readonly unknown[]; functionName: string; args?: readonly unknown[]; blockNumber: bigint }): Promise<unknown>;
+}
+
+const lockingPoolStateAbi = parseAbi([
+  'function sequencerCount() view returns (uint256)',
+  'function sequencers(uint256) view returns (address owner, address signer, uint256 amount, uint256 deactivationTime, uint256 nonce, uint8 status)',
+  'function signerPubkeys(uint256) view returns (bytes)',
+]);
+const batchInboxStateAbi = parseAbi(['function nextBatchIndex() view returns (uint256)']);
+
+const READ_CONCURRENCY = 8;
+const U64_MAX = 2n ** 64n - 1n;
+
+export interface Contracts {
+  chainId: bigint;
+  lockingPool: Hex;
+  batchInbox?: Hex;
+}
+
+/** The checkpoint block a correction is read at: the highest multiple of `every` at or below `safe`. */
+export const checkpointAt = (safe: bigint, every: bigint): bigint => safe - (safe % every);
+
+/**
+ * The pool contracts' record at `block`: every sequencer id from 1 to max(L1's count, `minIds`)
+ * (ids only the pool holds are listed as L1 has them: None) and BatchInbox.nextBatchIndex.
+ */
+export async function readL1State(client: L1StateReader, c: Contracts, block: bigint, minIds: bigint): Promise<L1StateCorrection> {
+  const header = await client.getBlock({ blockNumber: block });
+  if (!header.hash) throw new Error(`L1 block ${block} has no hash`);
+  const read = (address: Hex, abi: readonly unknown[], functionName: string, args?: readonly unknown[]) => client.readContract({ address, abi, functionName, ...(args ? { args } : {}), blockNumber: block });
+  const count = (await read(c.lockingPool, lockingPoolStateAbi, 'sequencerCount')) as bigint;
+  const n = count > minIds ? count : minIds;
+  const ids = Array.from({ length: Number(n) }, (_, i) => BigInt(i + 1));
+  const out: L1SequencerState[] = new Array(ids.length);
+  const queue = [...ids.keys()];
+  const worker = async (): Promise<void> => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      const id = ids[i]!;
+      const [, signer, amount, deactivationTime, nonce, status] = (await read(c.lockingPool, lockingPoolStateAbi, 'sequencers', [id])) as [Hex, Hex, bigint, bigint, bigint, number];
+      if (status === L1Status.NONE) {
+        out[i] = { id, status, signer: new Uint8Array(0), signerPubkey: new Uint8Array(0), amount: '0', deactivationTime: 0n, nonce: 0n };
+        continue;
+      }
+      const pubkey = (await read(c.lockingPool, lockingPoolStateAbi, 'signerPubkeys', [id])) as Hex;
+      // As the event decoder does: a deactivation time beyond 64 bits is saturated, not refused.
+      out[i] = { id, status, signer: fromHex(signer), signerPubkey: fromHex(pubkey), amount: amount.toString(), deactivationTime: deactivationTime > U64_MAX ? U64_MAX : deactivationTime, nonce };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
+  const nextBatchIndex = c.batchInbox ? ((await read(c.batchInbox, batchInboxStateAbi, 'nextBatchIndex')) as bigint) : 0n;
+  return {
+    chainId: c.chainId,
+    lockingPool: fromHex(c.lockingPool),
+    batchInbox: c.batchInbox ? fromHex(c.batchInbox) : new Uint8Array(0),
+    blockNumber: block,
+    blockHash: fromHex(header.hash),
+    sequencers: out,
+    nextBatchIndex,
+  };
+}
+
+/** Where the pool disagrees with L1's record: the sequencer ids, and how many batches L1 lacks. */
+export interface Disagreement {
+  sequencers: bigint[];
+  batches: bigint;
+}
+
+export function disagreement(c: L1StateCorrection, pool: Required<Pick<StakingStateView, 'sequencerById' | 'nextBatchIndex' | 'batchL1Block'>>): Disagreement {
+  const sequencers = c.sequencers.filter((r) => sequencerDisagrees(pool.sequencerById(r.id), r, c.blockNumber)).map((r) => r.id);
+  const batches = batchesDisagreeing(pool.nextBatchIndex(), pool.batchL1Block(c.nextBatchIndex), c);
+  return { sequencers, batches };
+}
+
+export const agrees = (d: Disagreement): boolean => d.sequencers.length === 0 && d.batches === 0n;
+
+export interface ReconcilerOptions {
+  reader: L1StateReader;
+  contracts: Contracts;
+  view: StakingStateView;
+  /** Checkpoints are multiples of this many blocks (every validator must pick the same one). */
+  checkpointBlocks: bigint;
+  /** How often the pool is compared with L1 when nothing called for it (a self-heal sweep). */
+  intervalMs: number;
+  /** The lowest block worth reading (the listener's start block). */
+  startBlock: bigint;
+  log: Logger;
+}
+
+/**
+ * Compares the pool with L1 at a checkpoint when called for (after a reorg below the safe head, at
+ * start, and every `intervalMs`), and keeps the correction to offer while they disagree. Once the app
+ * settles the correction, `check` reports its block: events after it must be read again (the listener
+ * may have dropped some as superseded while the pool was wrong).
+ */
+export class Reconciler {
+  private correction: { obs: Observation; digest: Uint8Array; block: bigint } | undefined;
+  /** Compare at every step until a checkpoint at or above this block was compared (0: once, at start). */
+  private dueUntil: bigint | undefined = 0n;
+  private last = 0;
+  /** The last comparison's result (undefined before the first). */
+  latest: (Disagreement & { block: bigint }) | undefined;
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /** A reorg reached below the safe head, where the pool may have applied events up to block
+   * `upTo`: compare at every step until a checkpoint at or above it (one that can judge them all). */
+  callFor(upTo: bigint): void {
+    this.dueUntil = this.dueUntil === undefined || upTo > this.dueUntil ? upTo : this.dueUntil;
+  }
+
+  /** What to offer in ExtendVote. */
+  pending(): Observation[] {
+    return this.correction && !this.o.view.isSettled(this.correction.digest) ? [this.correction.obs] : [];
+  }
+
+  /** One step at safe head `safe`: returns the block of a correction the app just settled, if any. */
+  async check(safe: bigint): Promise<bigint | undefined> {
+    const v = this.o.view;
+    if (!v.sequencerById || !v.maxSequencerId || !v.batchL1Block || !v.nextBatchIndex) return undefined;
+    let settled: bigint | undefined;
+    if (this.correction && v.isSettled(this.correction.digest)) {
+      settled = this.correction.block;
+      this.o.log.info({ l1Block: settled.toString() }, 'L1 state correction settled by the app; reading L1 again from its block');
+      this.correction = undefined;
+      this.callFor(settled);
+    }
+    if (this.dueUntil === undefined && !this.correction && Date.now() - this.last < this.o.intervalMs) return settled;
+    const block = checkpointAt(safe, this.o.checkpointBlocks);
+    if (block < this.o.startBlock || block <= 0n) return settled;
+    if (this.dueUntil !== undefined && block >= this.dueUntil) this.dueUntil = undefined;
+    this.last = Date.now();
+    const c = await readL1State(this.o.reader, this.o.contracts, block, v.maxSequencerId());
+    const d = disagreement(c, { sequencerById: v.sequencerById.bind(v), nextBatchIndex: v.nextBatchIndex.bind(v), batchL1Block: v.batchL1Block.bind(v) });
+    this.latest = { ...d, block };
+    if (agrees(d)) {
+      if (this.correction) this.o.log.info({ l1Block: block.toString() }, 'the pool agrees with L1 again; the correction offered is withdrawn');
+      this.correction = undefined;
+      return settled;
+    }
+    const obs: Observation = { l1Correction: c };
+    const digest = observationDigest(obs);
+    if (!this.correction || !equalBytes(this.correction.digest, digest)) {
+      this.o.log.warn(
+        { l1Block: block.toString(), sequencers: d.sequencers.map(String), batchesL1Lacks: d.batches.toString() },
+        'the pool disagrees with L1 (a reorg deeper than the bridge waited for): offering an L1 state correction for attestation',
+      );
+    }
+    this.correction = { obs, digest, block };
+    return settled;
+  }
+}
