@@ -42,6 +42,7 @@ export function sequencerJson(s: Sequencer): Record<string, unknown> {
     signer: s.signer?.length ? `0x${toHex(s.signer)}` : null,
     locked: s.locked || '0',
     l1Nonce: (s.l1Nonce ?? 0n).toString(),
+    l1Block: (s.l1Block ?? 0n).toString(),
     deactivationTime: (s.deactivationTime ?? 0n).toString(),
     sidecarNonce: (s.sidecarNonce ?? 0n).toString(),
     misses: String(s.misses ?? 0),
@@ -107,6 +108,8 @@ export function batchJson(b: Batch): Record<string, unknown> {
     finalizedHeight: b.finalizedHeight.toString(),
     l1TxHash: b.l1TxHash.length ? hex0x(b.l1TxHash) : null,
     epochId: b.epochId.toString(),
+    l1Block: (b.l1Block ?? 0n).toString(),
+    rewardRequest: (b.rewardRequest ?? 0n).toString(),
   };
 }
 

@@ -58,6 +58,7 @@ export class L1Listener implements ObservationSource {
   private wake: (() => void) | undefined;
   private failures = 0;
   private lastError: string | undefined;
+  private reconcileError: string | undefined;
 
   constructor(opts: L1ListenerOptions) {
     this.o = listenerOptionsSchema.parse(opts);
@@ -260,7 +261,7 @@ export class L1Listener implements ObservationSource {
       await this.ingest(from, to, 'scan');
     }
     await this.sweeper.run(false);
-    const corrected = await this.reconciler?.check(safe);
+    const corrected = await this.reconcile(safe);
     if (corrected !== undefined && corrected < this.cursor) {
       // While the pool was wrong, events it had "already applied" were dropped as superseded: read the
       // blocks after the correction again against the corrected pool.
@@ -416,6 +417,19 @@ export class L1Listener implements ObservationSource {
       },
       `L1 reorg below the safe block (${this.safeHead.inUse === 'finalized' ? 'L1 finality' : 'the confirmation depth'}): rewound the cursor to the fork point and re-scanning; the pool is compared with L1 and corrected if it applied events from orphaned blocks`,
     );
+  }
+
+  /** One reconciliation step; its failures (an RPC that cannot read state at a block, a contract
+   * without signerPubkeys) are logged and never stop the events from being followed. */
+  private async reconcile(safe: bigint): Promise<bigint | undefined> {
+    try {
+      return await this.reconciler?.check(safe);
+    } catch (e) {
+      const line = errorLine(e);
+      if (line !== this.reconcileError) this.log.warn({ error: line }, 'comparing the pool with L1 failed; events are still followed, and the comparison is tried again');
+      this.reconcileError = line;
+      return undefined;
+    }
   }
 
   /** Moves the cursor back to `block`: stored events above it are dropped (a rescan finds them again

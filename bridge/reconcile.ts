@@ -111,9 +111,12 @@ export interface ReconcilerOptions {
  */
 export class Reconciler {
   private correction: { obs: Observation; digest: Uint8Array; block: bigint } | undefined;
-  /** Compare at every step until a checkpoint at or above this block was compared (0: once, at start). */
-  private dueUntil: bigint | undefined = 0n;
+  /** Compare at every step until a checkpoint at or above this block was compared. */
+  private dueUntil: bigint | undefined;
   private last = 0;
+  /** A disagreement a periodic comparison found: offered only if the next one finds it again (a
+   * pool merely behind L1, events not attested yet, is not a reason to correct it). */
+  private suspect: string | undefined;
   /** The last comparison's result (undefined before the first). */
   latest: (Disagreement & { block: bigint }) | undefined;
 
@@ -144,6 +147,7 @@ export class Reconciler {
     if (this.dueUntil === undefined && !this.correction && Date.now() - this.last < this.o.intervalMs) return settled;
     const block = checkpointAt(safe, this.o.checkpointBlocks);
     if (block < this.o.startBlock || block <= 0n) return settled;
+    const forced = this.dueUntil !== undefined || this.correction !== undefined;
     if (this.dueUntil !== undefined && block >= this.dueUntil) this.dueUntil = undefined;
     this.last = Date.now();
     const c = await readL1State(this.o.reader, this.o.contracts, block, v.maxSequencerId());
@@ -152,6 +156,13 @@ export class Reconciler {
     if (agrees(d)) {
       if (this.correction) this.o.log.info({ l1Block: block.toString() }, 'the pool agrees with L1 again; the correction offered is withdrawn');
       this.correction = undefined;
+      this.suspect = undefined;
+      return settled;
+    }
+    const what = `${d.sequencers.join(',')}/${d.batches}`;
+    if (!forced && this.suspect !== what) {
+      this.suspect = what;
+      this.o.log.debug({ l1Block: block.toString(), sequencers: d.sequencers.map(String), batchesL1Lacks: d.batches.toString() }, 'the pool differs from L1 at a checkpoint; checked again at the next comparison before anything is offered');
       return settled;
     }
     const obs: Observation = { l1Correction: c };

@@ -44,6 +44,11 @@ interface AuthRequest {
   signature: string | null;
 }
 
+/** Landed authorizations remembered, for relaying again after an L1 reorg. */
+const AUTH_HISTORY = 256n;
+/** Blocks after which a mined tx whose effect L1 does not show is taken as reorganised away. */
+const REORG_DEPTH = 12n;
+
 const sig96 = (sig: string): Hex => `0x${toHex(encodeL1Signature(fromHex(sig)))}`;
 
 export class Relayer {
@@ -162,7 +167,9 @@ export class Relayer {
     await s.tick();
     const onChain = (await s.client.readContract({ address: l1.lockingPool, abi: this.poolAbi, functionName: 'authNonce' })) as bigint;
     await this.scanRequests(l1.lockingPool);
-    for (const n of this.auth.keys()) if (n < onChain) this.auth.delete(n);
+    // Landed nonces are kept a while: an L1 reorg can take them back (authNonce goes down), and the
+    // signed authorization is then relayed again (decision 38). Bounded: the newest AUTH_HISTORY.
+    for (const n of this.auth.keys()) if (n + AUTH_HISTORY < onChain) this.auth.delete(n);
     // Finished jobs of long-landed nonces are history: keep the database small (one reward per batch).
     const oldest = [...this.auth.values()].reduce((m, a) => (a.id < m ? a.id : m), this.scanNext);
     await s.forget((j) => j.id.startsWith('auth/') && BigInt(j.id.slice(5)) < oldest - 256n);
@@ -180,7 +187,14 @@ export class Relayer {
     if (!this.dueFor({ id: r.id } as PoolSignRequest, mine)) return;
     const job = `auth/${r.id}`;
     const prev = s.job(job);
-    if (prev?.status === 'pending' || prev?.status === 'mined') return;
+    if (prev?.status === 'pending') return;
+    if (prev?.status === 'mined') {
+      // Mined, yet L1's authNonce says it has not landed: a reorg took it (once the receipt is old
+      // enough that the RPC cannot merely be lagging), so it is submitted again.
+      const head = await s.client.getBlockNumber({ cacheTime: 0 });
+      if (head - BigInt(prev.minedBlock!) < REORG_DEPTH) return;
+      await s.lost(job);
+    }
     let call: ContractCall;
     if (r.purpose === 'distributeRewards') {
       const [ids, amounts] = decodeAbiParameters(REWARDS, r.payload);

@@ -2,14 +2,14 @@
 // localnet's DIR/deployment.json (--dir) or from --rpc/--pool; the paying account is --from-key, or
 // the localnet deployer with --dir (devnet key, never for a real network).
 import type { Command } from 'commander';
-import { formatUnits, parseUnits, type Address, type Hex } from 'viem';
-import { L1_STATUS, l1Session, lockFor, readSequencers, unlock } from '../client/l1-staking.js';
+import { parseUnits, type Address, type Hex } from 'viem';
+import { l1Session, lockFor, unlock } from '../client/l1-staking.js';
 import { loadValidatorKey } from '../cometbft-config/keys.js';
 import { readDeployment } from '../contracts/deploy.js';
 import { LOCALNET_DEPLOYER_KEY } from '../localnet/l1-chains.js';
 import { readLocalnet } from '../localnet/localnet.js';
-import { abciQueryJson } from '../localnet/rpc.js';
 import { action } from './util.js';
+import { printL1Status } from './l1-status.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -74,30 +74,22 @@ export function registerL1Commands(program: Command): void {
     );
 
   l1.command('status')
-    .description('every LockingPool sequencer next to its record in seqpool state')
-    .option('--dir <dir>', 'a localnet directory (L1 from deployment.json, node RPC from localnet.json)')
+    .description('every LockingPool sequencer as L1 has it (at its finalized block) next to its record in seqpool state, with every disagreement flagged')
+    .option('--dir <dir>', 'a localnet directory (L1 and BatchInbox from deployment.json, node RPC from localnet.json)')
     .option('--rpc <url>', 'L1 JSON-RPC URL')
     .option('--pool <address>', 'LockingPool address')
+    .option('--inbox <address>', 'BatchInbox address (compares the batches the pool counts final with L1)')
     .option('--node <url>', 'CometBFT RPC of a seqpool node')
+    .option('--block <n>', 'compare at this L1 block (default: the finalized block, or the head on a chain without finality)')
+    .option('--check', 'exit with status 1 when L1 and the pool disagree (for scripts and alerts)')
     .action(
-      action(async (opts: TargetOpts & { node?: string }) => {
+      action(async (opts: TargetOpts & { node?: string; inbox?: string; block?: string; check?: boolean }) => {
         const { rpcUrl, pool } = target(opts);
+        const inbox = opts.inbox ?? (opts.dir ? readDeployment(opts.dir).l1?.batchInbox : undefined);
         const nodeRpc = opts.node ?? (opts.dir ? readLocalnet(opts.dir).nodes[0]?.rpcUrl : undefined);
-        const s = await l1Session(rpcUrl, LOCALNET_DEPLOYER_KEY); // read-only; the key signs nothing
-        const head = await s.pub.getBlockNumber();
-        const rows = await readSequencers(s.pub, pool);
-        say(`L1 ${rpcUrl} head ${head}, LockingPool ${pool}; seqpool node ${nodeRpc ?? '(none: pass --node)'}`);
-        say('id  L1: status     tokens   nonce signer                                      | seqpool: status     power  l1Nonce');
-        for (const r of rows) {
-          let pool = 'not queried';
-          if (nodeRpc) {
-            const q = await abciQueryJson<{ status: string; power: string; l1Nonce: string }>(nodeRpc, `/sequencer/${r.sequencerId}`).catch((e: Error) => ({ code: -1, value: undefined, error: e.message }));
-            pool = q.value ? `${q.value.status.padEnd(10)} ${q.value.power.padStart(6)}  ${q.value.l1Nonce}` : 'not in state (not yet attested)';
-          }
-          const tokens = formatUnits(r.amount, 18).padStart(8);
-          say(`${String(r.sequencerId).padEnd(3)} ${(L1_STATUS[r.status] ?? '?').padEnd(12)} ${tokens} ${String(r.nonce).padStart(5)} ${r.signer} | ${pool}`);
-        }
-        if (rows.length === 0) say('(no sequencers on L1)');
+        if (opts.block !== undefined && !/^[0-9]{1,19}$/.test(opts.block)) throw new Error(`--block must be an L1 block number, got ${JSON.stringify(opts.block)}`);
+        const n = await printL1Status({ rpcUrl, pool, ...(inbox ? { inbox: inbox as Address } : {}), ...(nodeRpc ? { nodeRpc } : {}), ...(opts.block !== undefined ? { block: BigInt(opts.block) } : {}) }, say);
+        if (opts.check && n > 0) process.exitCode = 1;
       }),
     );
 }

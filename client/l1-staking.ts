@@ -97,26 +97,3 @@ export async function unlock(s: L1Session, pool: Address, sequencerId: bigint): 
 export async function updateSigner(s: L1Session, pool: Address, sequencerId: bigint, newPubKey33: Uint8Array): Promise<PoolEvent> {
   return poolEvent(await s.send(pool, 'LockingPool', 'updateSigner', [sequencerId, signerOf(newPubKey33).pubkey64]), pool, 'SignerChange');
 }
-
-export interface L1Sequencer {
-  sequencerId: bigint;
-  owner: Address;
-  signer: Address;
-  amount: bigint;
-  deactivationTime: bigint;
-  nonce: bigint;
-  status: number;
-}
-
-/** LockingPool's status enum as words, for `seqpool l1 status`. */
-export const L1_STATUS = ['none', 'active', 'unlocking', 'unlocked'] as const;
-
-export async function readSequencers(pub: PublicClient, pool: Address): Promise<L1Sequencer[]> {
-  const count = (await pub.readContract({ abi: poolAbi, address: pool, functionName: 'sequencerCount' })) as bigint;
-  const out: L1Sequencer[] = [];
-  for (let id = 1n; id <= count; id++) {
-    const [owner, signer, amount, deactivationTime, nonce, status] = (await pub.readContract({ abi: poolAbi, address: pool, functionName: 'sequencers', args: [id] })) as [Address, Address, bigint, bigint, bigint, number];
-    out.push({ sequencerId: id, owner, signer, amount, deactivationTime, nonce, status });
-  }
-  return out;
-}

@@ -107,6 +107,7 @@ export const VALIDATOR = object(
     signer: optional(textOrNull(ETH_ADDRESS)),
     locked: u64Opt,
     l1Nonce: u64Opt,
+    l1Block: u64Opt,
     deactivationTime: u64Opt,
     sidecarNonce: u64Opt,
     misses: u64Opt,
@@ -252,6 +253,8 @@ export const BATCH = object(
     finalizedHeight: u64Or0,
     l1TxHash: textOrNull(HEX0X),
     epochId: u64Or0,
+    l1Block: u64Or0,
+    rewardRequest: u64Or0,
   },
   { name: 'Batch' },
 );

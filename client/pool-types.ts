@@ -210,6 +210,10 @@ export interface BatchView {
   finalizedHeight: bigint;
   l1TxHash: string | null;
   epochId: bigint;
+  /** L1 block of the BatchAppended that finalized it (0: not final). */
+  l1Block: bigint;
+  /** Its distributeRewards sign request (0: none). */
+  rewardRequest: bigint;
 }
 
 export interface BatchMetaView {
@@ -238,6 +242,8 @@ export interface ValidatorView {
   signer?: string | null;
   locked?: bigint;
   l1Nonce?: bigint;
+  /** L1 block of the last event (or correction) applied to this id. */
+  l1Block?: bigint;
   deactivationTime?: bigint;
   sidecarNonce?: bigint;
   misses?: bigint;

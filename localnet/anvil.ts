@@ -20,6 +20,10 @@ export interface AnvilRecord {
 
 export const L1_CHAIN_ID = 31337;
 export const L2_CHAIN_ID = 31338;
+/** anvil's `finalized` block trails its head by two epochs of this many slots (its default, 32,
+ * would make the bridge wait 64 blocks): the localnet's L1 finalizes two blocks behind its head, so
+ * the bridge follows finality (decision 38) as fast as it used to follow K = 2 confirmations. */
+export const L1_SLOTS_PER_EPOCH = 1;
 
 
 export function anvilRecord(dir: string, name: 'l1' | 'l2', port: number): AnvilRecord {
@@ -33,6 +37,7 @@ export function anvilRecord(dir: string, name: 'l1' | 'l2', port: number): Anvil
 export async function launchAnvil(rec: AnvilRecord, opts: { blockTime?: number; detach?: boolean; timeoutMs?: number } = {}): Promise<number> {
   if ((await chainIdAt(rec.url)) !== undefined) throw new Error(`${rec.name}: something already answers on ${rec.url}; stop it or run \`seqpool localnet down\``);
   const args = ['--port', String(rec.port), '--host', '127.0.0.1', '--chain-id', String(rec.chainId), '--state', rec.stateFile, '--state-interval', '1'];
+  if (rec.name === 'l1') args.push('--slots-in-an-epoch', String(L1_SLOTS_PER_EPOCH));
   if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime));
   mkdirSync(dirname(rec.logFile), { recursive: true });
   const fd = openSync(rec.logFile, 'a');

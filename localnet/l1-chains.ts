@@ -164,7 +164,9 @@ export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl
   const l1 = deployment.l1!;
   const l2 = deployment.l2!;
   writeNodeConfig(node.home, {
-    l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, batchInbox: l1.batchInbox, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, pollIntervalMs: 500 },
+    // L1 finality (two blocks behind the head on the localnet's anvil), K confirmations as the
+    // fallback; the pool is compared with L1 every 30 s at checkpoints of 8 blocks (decision 38).
+    l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, batchInbox: l1.batchInbox, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, finality: 'auto', reconcileIntervalMs: 30_000, checkpointBlocks: 8, pollIntervalMs: 500 },
     l2: { rpcUrl: l2.rpcUrl, chainId: l2.chainId, sequencerSet: l2.sequencerSet, pollIntervalMs: 250 },
     cometRpcUrl: node.rpcUrl,
     gateway: { listen: `127.0.0.1:${node.ports.rest}` },

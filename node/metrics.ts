@@ -177,10 +177,9 @@ export class NodeMetrics {
         const s = l1();
         return s?.head === undefined ? undefined : Number(s.head - s.cursor);
       });
-      // The listener may follow L1's finalized block instead of K confirmations: it then reports
-      // the block it may act on; else that block is head - K.
+      // The listener follows L1's finalized block, or K confirmations: it reports the block it may act on.
       const safe = (): bigint | undefined => {
-        const s = l1() as (L1ListenerStatus & { safe?: bigint }) | undefined;
+        const s = l1();
         if (s?.safe !== undefined) return s.safe;
         return s?.head === undefined ? undefined : s.head - BigInt(parts.confirmations ?? 0);
       };
@@ -195,6 +194,14 @@ export class NodeMetrics {
       });
       gauge('seqpool_bridge_l1_rpc_failures', 'Consecutive failed polls of the L1 RPC (0: following)', () => l1()?.consecutiveFailures);
       gauge('seqpool_bridge_pending_events', 'Confirmed L1 events the bridge holds until the app settles them', () => l1()?.storedEvents);
+      gauge('seqpool_l1_disagreeing_sequencers', 'LockingPool sequencers the pool holds differently from L1 at the last checkpoint compared (decision 38)', () => {
+        const d = l1()?.disagreement;
+        return d ? d.sequencers.length : undefined;
+      });
+      gauge('seqpool_l1_disagreeing_batches', 'Batches the pool counts final that L1 lacks at the last checkpoint compared (decision 38)', () => {
+        const d = l1()?.disagreement;
+        return d ? Number(d.batches) : undefined;
+      });
     }
     new Gauge({
       name: 'seqpool_tx_sender_pending',

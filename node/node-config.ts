@@ -20,6 +20,12 @@ const L1Schema = z
     batchInbox: address('l1.batchInbox').optional(),
     startBlock: z.number().int().nonnegative().default(0),
     confirmations: z.number().int().min(0).default(6),
+    /** 'auto': L1's finalized block when the RPC serves one, else `confirmations` (decision 38). */
+    finality: z.enum(['auto', 'finalized', 'confirmations']).default('auto'),
+    /** How often the pool is compared with L1's contract state when nothing called for it. */
+    reconcileIntervalMs: z.number().int().positive().default(300_000),
+    /** Comparisons read L1 at multiples of this many blocks (every validator must read the same). */
+    checkpointBlocks: z.number().int().positive().default(32),
     pollIntervalMs: z.number().int().positive().default(2_000),
   })
   .strict();
