@@ -1,7 +1,9 @@
-// Flow 1 under attack and under reorgs, on real processes (4 validators, L1 and L2 anvils, K = 2):
-// a byzantine validator attesting a Locked event that never happened is outvoted; a lock removed by
-// an L1 reorg before it was confirmed is never applied; a reorg shallower than K leaves a confirmed
-// lock applied exactly once. Ports 27200-27229 (nodes) and 27300-27301 (anvils), below the ephemeral range.
+// Flow 1 under attack and under reorgs, on real processes (4 validators, L1 and L2 anvils; the L1
+// finalizes two blocks behind its head and the bridges follow its finalized block): a byzantine
+// validator attesting a Locked event that never happened is outvoted; a lock removed by an L1 reorg
+// before it was final is never applied; a reorg shallower than finality leaves a final lock applied
+// exactly once; a reorg deeper than finality that removes an applied lock is reconciled (decision 38):
+// the pool drops it, and the id L1 then gives to another key is applied afresh.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Address } from 'viem';
@@ -13,7 +15,7 @@ import { toHex } from '../../common/bytes.js';
 import { LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
 import { appLogFile } from '../../localnet/processes.js';
 import { cometValidators, nodeStatus, waitForHeight } from '../../localnet/rpc.js';
-import { assertAppHashesAgree, byzantineNode, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
+import { assertAppHashesAgree, byzantineNode, eventually, rpcQuery, runCli, startTestnet, type Testnet } from './testnet.js';
 
 const FAKE_ID = '77';
 let net: Testnet;
@@ -60,8 +62,8 @@ async function lockWithManualMining(blocks: number) {
   return { key, locked, address: toHex(key.address) };
 }
 
-test('a lock removed by an L1 reorg before K confirmations is never applied', async () => {
-  const { address, locked } = await lockWithManualMining(1); // the lock is the head: 0 confirmations
+test('a lock removed by an L1 reorg before it was final is never applied', async () => {
+  const { address, locked } = await lockWithManualMining(1); // the lock is the head: not final
   await anvil('anvil_reorg', [1, []]); // replace the head block, without the lock
   await anvil('anvil_dropAllTransactions');
   await anvil('evm_setIntervalMining', [1]);
@@ -73,9 +75,9 @@ test('a lock removed by an L1 reorg before K confirmations is never applied', as
   expect((await rpcQuery(rpc(), `/sequencer/${locked.sequencerId}`)).code).toBe(QueryCode.NOT_FOUND);
 }, 90_000);
 
-test('a reorg shallower than K leaves a confirmed lock applied exactly once', async () => {
-  const { address, locked } = await lockWithManualMining(3); // lock block + 2 on top: confirmed
-  await anvil('anvil_reorg', [1, []]); // depth 1 < K: the lock's block stays canonical
+test('a reorg shallower than finality leaves a final lock applied exactly once', async () => {
+  const { address, locked } = await lockWithManualMining(3); // lock block + 2 on top: final
+  await anvil('anvil_reorg', [1, []]); // depth 1: the lock's block stays canonical
   await anvil('evm_setIntervalMining', [1]);
   const s = await eventually('the sequencer in state', async () => (await rpcQuery<{ sequencerId: string; l1Nonce: string; power: string }>(rpc(), `/validator/${address}`)).value, 60_000);
   expect(s).toMatchObject({ sequencerId: locked.sequencerId.toString(), l1Nonce: '1', power: '30000' });
@@ -84,3 +86,26 @@ test('a reorg shallower than K leaves a confirmed lock applied exactly once', as
   expect((await rpcQuery<{ l1Nonce: string }>(rpc(), `/validator/${address}`)).value).toMatchObject({ l1Nonce: '1' });
   await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
 }, 120_000);
+
+test('a reorg deeper than finality that removes an applied lock is reconciled: the pool drops it, and the id L1 gives to another key is applied', async () => {
+  const { address, locked } = await lockWithManualMining(3);
+  await anvil('evm_setIntervalMining', [1]);
+  await eventually('the lock applied', async () => (await rpcQuery(rpc(), `/sequencer/${locked.sequencerId}`)).value, 60_000);
+  // L1 drops every block from the lock's on, though the bridges had it as final.
+  const head = await l1.pub.getBlockNumber();
+  await anvil('anvil_reorg', [Number(head - locked.blockNumber + 1n), []]);
+  expect(await l1.pub.readContract({ address: pool, abi: [{ type: 'function', name: 'sequencerCount', stateMutability: 'view', inputs: [], outputs: [{ type: 'uint256' }] }], functionName: 'sequencerCount' })).toBe(locked.sequencerId - 1n);
+  await eventually('the pool corrected to L1', async () => ((await rpcQuery(rpc(), `/sequencer/${locked.sequencerId}`)).code === QueryCode.NOT_FOUND ? true : undefined), 90_000);
+  expect((await rpcQuery<{ status: string; sequencerId: string }>(rpc(), `/validator/${address}`)).value).toMatchObject({ status: 'exited', sequencerId: '0' });
+  const corrections = readFileSync(appLogFile(net.manifest.nodes[0]!.home), 'utf8').split('\n').filter((l) => l.includes('pool state corrected to L1'));
+  expect(corrections.length).toBeGreaterThanOrEqual(1);
+  // Another key locks: on L1 it gets the same id, and the pool applies it as a new sequencer.
+  const next = generateValidatorKey();
+  const again = await lockFor(l1, pool, next.pubKey, 25_000n * TOKEN);
+  expect(again.sequencerId).toBe(locked.sequencerId);
+  const s = await eventually('the new lock applied', async () => (await rpcQuery<{ address: string; power: string; status: string }>(rpc(), `/sequencer/${again.sequencerId}`)).value, 60_000);
+  expect(s).toMatchObject({ address: toHex(next.address).toUpperCase(), power: '25000', status: 'active' });
+  const status = await runCli(['l1', 'status', '--dir', net.dir]);
+  expect(status).toMatch(/L1 and the pool agree\./);
+  await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
+}, 240_000);
