@@ -16,7 +16,8 @@ import { readLocalnet } from '../../localnet/localnet.js';
 import { LOCALNET_CONFIRMATIONS } from '../../localnet/l1-chains.js';
 import { family, histogramCount, scrape, total, value } from '../prom-scrape.js';
 import { browserUnavailable, launchChromium } from '../node/browser.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { abiOf } from '../../contracts/artifacts.js';
 import { fileURLToPath } from 'node:url';
 
 let net: Testnet;
@@ -245,3 +246,58 @@ test('the producer dies (node and sidecar): another producer takes its unbatched
   expect((await tryNodeStatus(live[0]!))!.height).toBeGreaterThan(0n);
   await assertAppHashesAgree(live);
 }, 260_000);
+
+test('a reorg deeper than L1 finality takes finalized batches and paid rewards back: the pool un-finalizes them, they land again, no reward is paid twice, and l1 status agrees', async () => {
+  const { l1, inbox, pool } = chainsOf(net.dir);
+  const inboxAbi = abiOf('BatchInbox');
+  const poolAbi = abiOf('LockingPool');
+  const anvil = (method: string, params: unknown[] = []) => l1.request({ method: method as never, params: params as never });
+  const read = async () => ({
+    next: (await l1.readContract({ abi: inboxAbi, address: inbox, functionName: 'nextBatchIndex' })) as bigint,
+    authNonce: (await l1.readContract({ abi: poolAbi, address: pool, functionName: 'authNonce' })) as bigint,
+  });
+  const DEPTH = 8n;
+  // Wait until the last DEPTH blocks hold both a batch appended and a reward paid.
+  await eventually('a batch appended and a reward paid in the last blocks', async () => {
+    const from = (await l1.getBlockNumber()) - DEPTH + 2n;
+    const [appended, paid] = await Promise.all([
+      l1.getContractEvents({ abi: inboxAbi, address: inbox, eventName: 'BatchAppended', fromBlock: from }),
+      l1.getContractEvents({ abi: poolAbi, address: pool, eventName: 'RewardPaid', fromBlock: from }),
+    ]);
+    return appended.length > 0 && paid.length > 0 ? true : undefined;
+  }, 120_000);
+  const before = await read();
+  const finalizedBefore = (await client.batchMeta()).finalized;
+  await anvil('anvil_reorg', [Number(DEPTH), []]);
+  await anvil('anvil_dropAllTransactions'); // the orphaned txs do not come back by themselves
+  const lost = await read();
+  expect(lost.next).toBeLessThan(before.next);
+  expect(lost.authNonce).toBeLessThan(before.authNonce);
+  // The bridges compare the pool with L1, the pool un-finalizes what L1 lost, the producer appends it
+  // again and the relayer pays the rewards L1 lost again, in nonce order.
+  await eventually('L1 back where it was, and the pool past it', async () => {
+    const now = await read();
+    const meta = await client.batchMeta();
+    return now.next >= before.next && now.authNonce >= before.authNonce && meta.finalized >= finalizedBefore ? true : undefined;
+  }, 180_000);
+  const corrected = net.manifest.nodes.some((n) => readFileSync(`${n.home}/seqpool/node.log`, 'utf8').includes('pool state corrected to L1'));
+  expect(corrected).toBe(true);
+  expectContiguous(await appendedBatches(net.dir));
+  // Nothing paid twice: every reward L1 paid has its own auth nonce, and the pool issued one reward per batch.
+  const paid = await l1.getContractEvents({ abi: poolAbi, address: pool, eventName: 'RewardPaid', fromBlock: 0n });
+  const nonces = paid.map((e) => (e as unknown as { args: { authNonce: bigint } }).args.authNonce);
+  expect(new Set(nonces).size).toBe(nonces.length);
+  const meta = await client.batchMeta();
+  const rewardRequests: bigint[] = [];
+  for (let i = 0n; i < meta.finalized; i++) {
+    const b = await rpcQuery<{ rewardRequest: string }>(rpcUrls()[0]!, `/batch/${i}`);
+    if (b.value && b.value.rewardRequest !== '0') rewardRequests.push(BigInt(b.value.rewardRequest));
+  }
+  expect(new Set(rewardRequests).size).toBe(rewardRequests.length);
+  const status = await eventually('l1 status with no disagreement', async () => {
+    const out = await runCli(['l1', 'status', '--dir', net.dir, '--node', rpcUrls()[0]!]);
+    return out.includes('L1 and the pool agree.') ? out : undefined;
+  }, 60_000);
+  expect(status).toMatch(/batches: BatchInbox.nextBatchIndex \d+/);
+  await assertAppHashesAgree(rpcUrls());
+}, 420_000);
