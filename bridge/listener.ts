@@ -12,12 +12,13 @@ import { equalBytes, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { listenerOptionsSchema, type L1ListenerOptions, type L1ListenerStatus } from './listener-options.js';
 import { observationDigest, type ObservationSource } from '../app/observations.js';
-import type { L1BatchAppended, L1StakingEvent, Observation } from '../proto/seqpool.js';
+import type { Observation } from '../proto/seqpool.js';
 import { decodeBatchAppendedLog, decodeLockingPoolLog, describeBatchAppended, describeEvent, isBatchAppendedLog } from './decode.js';
 import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';
 import { BridgeStore, eventId, located } from './store.js';
 import type { StakingStateView } from './state-view.js';
 import { Sweeper } from './sweep.js';
+import { EventBook } from './event-book.js';
 import { FinalityConfigError, SafeHead } from './finality.js';
 import { Reconciler } from './reconcile.js';
 
@@ -42,11 +43,8 @@ export class L1Listener implements ObservationSource {
   private readonly reconciler: Reconciler | undefined;
   private readonly hashWindow: bigint;
   private readonly K: bigint;
-  /** Confirmed, unsettled staking events by (block hash, log index), with their digests. */
-  private readonly events = new Map<string, { ev: L1StakingEvent; digest: Uint8Array }>();
-  /** Confirmed, unsettled BatchAppended events by (block hash, log index). */
-  private readonly batches = new Map<string, { ev: L1BatchAppended; digest: Uint8Array }>();
-  private readonly offered = new Set<string>();
+  /** Safe, unsettled events (and what ExtendVote is offered of them). */
+  private readonly book: EventBook;
   private readonly malformedSeen = new Set<string>();
   private cursor = 0n;
   private head: bigint | undefined;
@@ -69,6 +67,7 @@ export class L1Listener implements ObservationSource {
     this.store = new BridgeStore(this.o.dbPath);
     this.K = BigInt(this.o.confirmations);
     this.hashWindow = BigInt(this.o.hashWindow ?? Math.max(64, 8 * this.o.confirmations));
+    this.book = new EventBook(this.stateView, this.log);
     this.safeHead = new SafeHead(this.client, this.o.finality, this.K, this.log);
     const client = this.client;
     const readContract = client.readContract?.bind(client);
@@ -91,8 +90,8 @@ export class L1Listener implements ObservationSource {
       stateView: this.stateView,
       store: this.store,
       cursor: () => this.cursor,
-      events: () => [...this.events.values()].map((e) => e.ev),
-      otherBlocks: () => [...this.batches.values()].map((e) => e.ev.blockNumber),
+      events: () => this.book.stakingEvents(),
+      otherBlocks: () => this.book.batchBlocks(),
       ingest: (from, to) => this.ingest(from, to, 'sweep'),
     });
   }
@@ -102,7 +101,7 @@ export class L1Listener implements ObservationSource {
     const stored = await this.store.open({ chainId: this.o.chainId.toString(), contract: this.o.lockingPool, batchInbox: this.o.batchInbox });
     this.cursor = stored.cursor ?? this.o.startBlock - 1n;
     this.sweeper.load(stored.sweepFrom ?? this.o.startBlock);
-    for (const obs of stored.events) this.remember(obs);
+    for (const obs of stored.events) this.book.remember(obs);
     if (stored.batchInboxChanged && stored.cursor !== undefined) {
       // Blocks below the cursor were read without this BatchInbox: read them again (stored and
       // settled staking events are recognised and skipped).
@@ -113,7 +112,7 @@ export class L1Listener implements ObservationSource {
     }
     this.running = true;
     this.log.info(
-      { chainId: this.o.chainId.toString(), lockingPool: this.o.lockingPool, batchInbox: this.o.batchInbox ?? null, resumeFrom: (this.cursor + 1n).toString(), confirmations: this.o.confirmations, storedEvents: this.events.size + this.batches.size },
+      { chainId: this.o.chainId.toString(), lockingPool: this.o.lockingPool, batchInbox: this.o.batchInbox ?? null, resumeFrom: (this.cursor + 1n).toString(), confirmations: this.o.confirmations, storedEvents: this.book.size },
       stored.cursor === undefined ? 'L1 listener starting at its start block' : 'L1 listener resuming from its persisted cursor',
     );
     this.loop = this.runLoop();
@@ -129,45 +128,10 @@ export class L1Listener implements ObservationSource {
     this.log.info({ cursor: this.cursor.toString() }, 'L1 listener stopped');
   }
 
-  /** ExtendVote's view: per sequencer, the unsettled event with the nonce the app expects next; then
-   * every unsettled BatchAppended in batch index order. */
+  /** ExtendVote's view: the events the app takes next (EventBook), then a state correction if one is
+   * being offered (decision 38). */
   pending(): Observation[] {
-    return [...this.pendingStaking(), ...this.pendingBatches(), ...(this.reconciler?.pending() ?? [])];
-  }
-
-  /** The app accepts BatchAppended only in L1 order (the batch BatchMeta.finalized names), so only that
-   * one is offered: one attested early would be rejected for good. */
-  private pendingBatches(): Observation[] {
-    const want = this.stateView.nextBatchIndex?.();
-    let best: { id: string; ev: L1BatchAppended } | undefined;
-    for (const [id, { ev, digest }] of this.batches) {
-      if (this.stateView.isSettled(digest)) continue;
-      if (want !== undefined ? ev.batchIndex !== want : best && best.ev.batchIndex <= ev.batchIndex) continue;
-      best = { id, ev };
-    }
-    if (!best) return [];
-    if (!this.offered.has(best.id)) {
-      this.offered.add(best.id);
-      this.log.info(describeBatchAppended(best.ev), 'L1 BatchAppended offered for attestation');
-    }
-    return [{ batchAppended: best.ev }];
-  }
-
-  private pendingStaking(): Observation[] {
-    const out: L1StakingEvent[] = [];
-    const next = new Map<bigint, bigint>();
-    for (const [id, { ev, digest }] of this.events) {
-      let want = next.get(ev.sequencerId);
-      if (want === undefined) next.set(ev.sequencerId, (want = this.stateView.nextNonce(ev.sequencerId)));
-      if (ev.nonce !== want || this.stateView.isSettled(digest)) continue;
-      out.push(ev);
-      if (!this.offered.has(id)) {
-        this.offered.add(id);
-        this.log.info(describeEvent(ev), 'L1 event offered for attestation');
-      }
-    }
-    out.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
-    return out.map((ev) => ({ l1Staking: ev }));
+    return [...this.book.pending(), ...(this.reconciler?.pending() ?? [])];
   }
 
   /** One poll step now (serialized with the loop); throws what the step hit. */
@@ -192,7 +156,7 @@ export class L1Listener implements ObservationSource {
       safe: this.safe,
       disagreement: this.reconciler?.latest,
       sweepFrom: this.sweeper.from,
-      storedEvents: this.events.size + this.batches.size,
+      storedEvents: this.book.size,
       consecutiveFailures: this.failures,
       lastError: this.lastError,
     };
@@ -268,7 +232,7 @@ export class L1Listener implements ObservationSource {
       await this.rewindTo(corrected);
       this.log.info({ rescanFrom: (corrected + 1n).toString() }, 'L1 re-read from the corrected block');
     }
-    const keep = new Set([...this.events.values(), ...this.batches.values()].map((e) => e.ev.blockNumber));
+    const keep = new Set(this.book.blocks());
     keep.add(this.cursor);
     await this.store.pruneHashes(this.cursor - this.hashWindow, keep);
   }
@@ -291,7 +255,7 @@ export class L1Listener implements ObservationSource {
       }
     }
     const fresh: Observation[] = [];
-    const known = (id: string) => this.events.has(id) || this.batches.has(id) || fresh.some((f) => eventId(located(f)) === id);
+    const known = (id: string) => this.book.has(id) || fresh.some((f) => eventId(located(f)) === id);
     for (const raw of snap.logs) {
       if (isBatchAppendedLog(raw)) {
         const b = decodeBatchAppendedLog(this.o.chainId, raw);
@@ -340,46 +304,15 @@ export class L1Listener implements ObservationSource {
     }
     await this.store.commitRange(fresh, source === 'scan' ? snap.hashes : new Map(), source === 'scan' ? to : undefined);
     if (source === 'scan') this.cursor = to;
-    for (const ev of fresh) this.remember(ev);
+    for (const ev of fresh) this.book.remember(ev);
     return fresh.length;
-  }
-
-  private remember(obs: Observation): void {
-    if (obs.batchAppended) this.batches.set(eventId(obs.batchAppended), { ev: obs.batchAppended, digest: observationDigest(obs) });
-    else if (obs.l1Staking) this.events.set(eventId(obs.l1Staking), { ev: obs.l1Staking, digest: observationDigest(obs) });
   }
 
   /** Drops what the app settled (applied or rejected), and what it moved past under another block hash. */
   private async pruneSettled(): Promise<void> {
-    const gone: Observation[] = [];
-    const finalized = this.stateView.nextBatchIndex?.();
-    for (const { ev, digest } of this.batches.values()) {
-      if (this.stateView.isSettled(digest)) {
-        this.log.info(describeBatchAppended(ev), 'L1 BatchAppended settled by the app (applied or rejected); dropped from the bridge store');
-        gone.push({ batchAppended: ev });
-      } else if (finalized !== undefined && ev.batchIndex < finalized) {
-        this.log.warn(describeBatchAppended(ev), 'L1 BatchAppended superseded: the app finalized this batch from another block hash; dropped');
-        gone.push({ batchAppended: ev });
-      }
-    }
-    for (const { ev, digest } of this.events.values()) {
-      if (this.stateView.isSettled(digest)) {
-        this.log.info(describeEvent(ev), 'L1 event settled by the app (applied or rejected); dropped from the bridge store');
-        gone.push({ l1Staking: ev });
-      } else if (ev.nonce < this.stateView.nextNonce(ev.sequencerId)) {
-        this.log.warn(describeEvent(ev), 'L1 event superseded: the app settled this nonce from another block hash (this node saw another fork); dropped');
-        gone.push({ l1Staking: ev });
-      }
-    }
+    const gone = this.book.settled();
     await this.store.deleteEvents(gone);
-    for (const ev of gone) this.forget(ev);
-  }
-
-  private forget(obs: Observation): void {
-    const id = eventId(located(obs));
-    this.events.delete(id);
-    this.batches.delete(id);
-    this.offered.delete(id);
+    for (const ev of gone) this.book.forget(ev);
   }
 
   /**
@@ -435,14 +368,11 @@ export class L1Listener implements ObservationSource {
   /** Moves the cursor back to `block`: stored events above it are dropped (a rescan finds them again
    * if the chain still has them). Returns the dropped events. */
   private async rewindTo(block: bigint): Promise<Observation[]> {
-    const dropped: Observation[] = [
-      ...[...this.events.values()].filter((e) => e.ev.blockNumber > block).map((e) => ({ l1Staking: e.ev })),
-      ...[...this.batches.values()].filter((e) => e.ev.blockNumber > block).map((e) => ({ batchAppended: e.ev })),
-    ];
+    const dropped = this.book.above(block);
     const sweepFrom = this.sweeper.rewound(block);
     await this.store.rewind(block, sweepFrom);
     this.cursor = block;
-    for (const obs of dropped) this.forget(obs);
+    for (const obs of dropped) this.book.forget(obs);
     return dropped;
   }
 }
