@@ -18,7 +18,7 @@ test('codecs round-trip 64-bit integers as bigint, bytes, oneofs and nested mess
   expect(back).toEqual(obs);
   expect(back.synthetic).toBeUndefined();
   const s = SequencerCodec.decode(SequencerCodec.encode({ address: new Uint8Array(20), pubKey: new Uint8Array(33), power: 10n, nonce: 0n }));
-  expect(s).toEqual({ address: new Uint8Array(20), pubKey: new Uint8Array(33), power: 10n, nonce: 0n, sequencerId: 0n, l1Nonce: 0n, locked: '', status: 0, signer: new Uint8Array(0), deactivationTime: 0n, sidecarNonce: 0n, misses: 0, jailed: false, jailReason: '', inactive: '' });
+  expect(s).toEqual({ address: new Uint8Array(20), pubKey: new Uint8Array(33), power: 10n, nonce: 0n, sequencerId: 0n, l1Nonce: 0n, locked: '', status: 0, signer: new Uint8Array(0), deactivationTime: 0n, sidecarNonce: 0n, misses: 0, jailed: false, jailReason: '', inactive: '', l1Block: 0n });
 });
 
 test('decode refuses bytes that are not the message', () => {
