@@ -3,7 +3,7 @@
 // so only the holder of that key can bind the peer id, only to that validator and only on this
 // chain (a proof seen on chain cannot be replayed by another validator or on another network).
 //
-// Only Ed25519 peer ids ("12D3KooW…", the key type our sidecars use, mpc/net/peer-key.ts) are
+// Only Ed25519 peer ids ("12D3KooW…", the key type our sidecars use, sidecar/net/peer-key.ts) are
 // accepted: their id is an identity multihash that embeds the public key, so the app verifies from
 // the id alone. RSA ("Qm…", a SHA-256 of the key) and secp256k1 ("16Uiu2…") ids are refused rather
 // than given a second verification path nothing uses.

@@ -1,6 +1,6 @@
 // The one reading of the pool's query answers (docs/pool.md "Query paths", docs/queries.md): the app's
 // JSON into the typed views of client/pool-types.ts. Both clients use it, and so do the bridge
-// (bridge/pool-view.ts) and the MPC sidecar (mpc/sidecar/chain-view.ts), which only re-shape the views.
+// (bridge/pool-view.ts) and the MPC sidecar (sidecar/chain-view.ts), which only re-shape the views.
 // Every answer is declared once below with the field kinds of client/pool-shape.ts, which give both
 // the parser and the JSON Schema of the gateway's OpenAPI document (node/openapi.ts).
 // Integers arrive as decimal strings (or safe numbers) and become bigints; bytes stay hex strings as the

@@ -13,7 +13,7 @@ import { getContractAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ensureAllowance, lockFor, l1Session, TOKEN } from '../client/l1-staking.js';
 import type { NetworkManifest, NetworkNode } from '../cometbft-config/manifest.js';
-import { parseSidecarConfig } from '../mpc/sidecar/config.js';
+import { parseSidecarConfig } from '../sidecar/config.js';
 import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment } from '../contracts/deploy.js';
 import { ANVIL_DEV_KEY } from '../contracts/devnet.js';
 import { isPortFree } from '../cometbft-config/ports.js';

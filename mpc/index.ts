@@ -1,4 +1,6 @@
-// Public entry points of the MPC library (transport-agnostic: messages in, messages out).
+// Public entry points of the MPC library: pure and transport-agnostic (messages in, messages out), no
+// I/O. What keeps shares and nonces on disk and what carries messages between sidecars are the
+// sidecar's (sidecar/store/, sidecar/net/).
 export { thresholdFor } from './threshold.js';
 export { MpcError, type MpcErrorCode } from './errors.js';
 export { IdentityKey, verifyIdentitySignature } from './identity.js';
@@ -23,9 +25,6 @@ export {
   type SigningNonces,
 } from './signing/frost.js';
 export { SigningCoordinator, isProvenCheater, type CheaterEvidence, type CoordinatorConfig, type SigningOutbound } from './signing/coordinator.js';
-export { SigningParticipant, type ParticipantConfig } from './signing/participant.js';
+export { SigningParticipant, type ParticipantConfig, type NonceStore, type NonceRecord } from './signing/participant.js';
 export { signingSessionId } from './signing/session.js';
 export { L1_DOMAIN, encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Challenge, l1Digest, verifyL1, type L1DigestInput } from './l1.js';
-export { LevelKeyStore, type KeyStore } from './store/key-store.js';
-export { NonceStore, type NonceRecord } from './store/nonce-store.js';
-export { SecretBox, loadPassphrase, DEFAULT_SCRYPT, type ScryptParams } from './store/secret-box.js';

@@ -13,9 +13,26 @@ import { MpcError } from '../errors.js';
 import { equalBytes, open, openEnvelope, seal } from '../envelope.js';
 import type { IdentityKey } from '../identity.js';
 import type { KeyShare } from '../keys/types.js';
-import type { NonceStore } from '../store/nonce-store.js';
-import { commitNonces, signShare, type SigningCommitment } from './frost.js';
+import { commitNonces, signShare, type SigningCommitment, type SigningNonces } from './frost.js';
 import { attemptOwner, attemptRange, MAX_NONCES_PER_COORDINATOR, signingPackageHash } from './session.js';
+
+export type NonceRecord = { state: 'pending'; nonces: SigningNonces; commitment: SigningCommitment } | { state: 'used' };
+
+/**
+ * Where a participant keeps its nonces so that each is used at most once, across crashes too: a nonce
+ * is written before its commitment leaves, and tombstoned before the share that uses it leaves. The
+ * sidecar's encrypted LevelDB store (sidecar/store/nonce-store.ts) implements it; this library does
+ * no I/O of its own.
+ */
+export interface NonceStore {
+  get(session: Uint8Array, attempt: number): Promise<NonceRecord | undefined>;
+  /** Persists a fresh nonce pair; refuses (NONCE_REUSE) if this attempt already has one. */
+  put(session: Uint8Array, attempt: number, nonces: SigningNonces, commitment: SigningCommitment): Promise<void>;
+  /** Deletes the nonce and writes its tombstone, atomically. */
+  consume(session: Uint8Array, attempt: number): Promise<void>;
+  /** Nonce records (pending or used) of `session` whose attempt lies in [from, to]. */
+  count(session: Uint8Array, from: number, to: number): Promise<number>;
+}
 
 export interface ParticipantConfig {
   identity: IdentityKey;

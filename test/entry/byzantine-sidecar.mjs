@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // A byzantine validator's MPC sidecar, for the integration tests only: the production sidecar
-// (dist/mpc/sidecar/sidecar.js, started as `seqpool sidecar start` starts it) whose channel is
+// (dist/sidecar/sidecar.js, started as `seqpool sidecar start` starts it) whose channel is
 // wrapped to tamper with what it sends, as the BYZANTINE environment variable (JSON) asks:
 //   {"sidecar": "bad-shares" | "bad-signature-shares"}   (byzantine-transport.mjs)
 // The localnet runs it through LaunchOptions.sidecarProgram; no flag or environment variable of the
 // shipped `seqpool` binary can make a sidecar misbehave.
 import { parseArgs } from 'node:util';
-import { startSidecar } from '../../dist/mpc/sidecar/sidecar.js';
+import { startSidecar } from '../../dist/sidecar/sidecar.js';
 import { IdentityKey } from '../../dist/mpc/identity.js';
 import { loadValidatorKey } from '../../dist/cometbft-config/keys.js';
 import { createLogger } from '../../dist/common/log.js';

@@ -1,6 +1,6 @@
 // Types of byzantine-transport.mjs for the TypeScript tests that use it.
 import type { IdentityKey } from '../../mpc/identity.js';
-import type { Transport } from '../../mpc/sidecar/transport.js';
+import type { Transport } from '../../sidecar/transport.js';
 
 export type ByzantineMode = 'bad-shares' | 'bad-signature-shares';
 export declare const BYZANTINE_MODES: readonly ByzantineMode[];

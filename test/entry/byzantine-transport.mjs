@@ -3,7 +3,7 @@
 // (a complaint with evidence; a ReportSigningCheater) exactly as against a real attacker.
 //   bad-shares            private Share envelopes carry their value + 1 (DKG, reshare, refresh)
 //   bad-signature-shares  SignatureShare envelopes carry a random share
-// Shared by the in-process sidecar tests (test/mpc/sidecar) and the process entry
+// Shared by the in-process sidecar tests (test/sidecar) and the process entry
 // (byzantine-sidecar.mjs); it runs on the built dist/ (`make test` builds first).
 import { randomBytes } from 'node:crypto';
 import { open, seal } from '../../dist/mpc/envelope.js';

@@ -6,7 +6,7 @@ import { observationDigest } from '../../app/observations.js';
 import { TxCode, QueryCode } from '../../app/codes.js';
 import { signTx } from '../../app/txs.js';
 import { ed25519PeerId, peerProofMessage } from '../../app/peer-proof.js';
-import { loadOrCreatePeerKey } from '../../mpc/net/peer-key.js';
+import { loadOrCreatePeerKey } from '../../sidecar/net/peer-key.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { launchApp, launchCometbft, launchValidator, isAlive } from '../../localnet/processes.js';

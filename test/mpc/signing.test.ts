@@ -6,9 +6,9 @@ import { SigningCoordinator, isProvenCheater } from '../../mpc/signing/coordinat
 import { cheaterEvidenceProblem } from '../../mpc/signing/evidence.js';
 import { attemptRange, MAX_NONCES_PER_COORDINATOR, signingPackageHash, signingSessionId } from '../../mpc/signing/session.js';
 import { SigningParticipant } from '../../mpc/signing/participant.js';
-import { NonceStore } from '../../mpc/store/nonce-store.js';
-import { LevelKeyStore } from '../../mpc/store/key-store.js';
-import { loadPassphrase, type ScryptParams } from '../../mpc/store/secret-box.js';
+import { LevelNonceStore } from '../../sidecar/store/nonce-store.js';
+import { LevelKeyStore } from '../../sidecar/store/key-store.js';
+import { loadPassphrase, type ScryptParams } from '../../sidecar/store/secret-box.js';
 import { encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Digest, verifyL1 } from '../../mpc/l1.js';
 import { commitNonces, verifySignature } from '../../mpc/signing/frost.js';
 import { seal } from '../../mpc/envelope.js';
@@ -31,11 +31,11 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 async function setup(n: number) {
   const parties = makeParties(n);
   const res = runDkg(parties);
-  const shares = new Map<number, { party: (typeof parties)[0]; key: KeyShare; store: NonceStore; path: string }>();
+  const shares = new Map<number, { party: (typeof parties)[0]; key: KeyShare; store: LevelNonceStore; path: string }>();
   for (const p of parties) {
     const r = res.get(hex(p.identity.publicKey))!;
     const path = tmp();
-    shares.set(p.member.index, { party: p, key: { public: r.public, secret: r.secret! }, store: await NonceStore.open(path, 'pw', FAST), path });
+    shares.set(p.member.index, { party: p, key: { public: r.public, secret: r.secret! }, store: await LevelNonceStore.open(path, 'pw', FAST), path });
   }
   const pkg = [...res.values()][0]!.public;
   return { parties, shares, pkg };
@@ -218,13 +218,13 @@ test('nonce safety: persisted before the commitment, recovered after a crash, re
   // crash of signer 1: close and reopen its store, new process object
   const s1 = shares.get(1)!;
   await s1.store.close();
-  s1.store = await NonceStore.open(s1.path, 'pw', FAST);
+  s1.store = await LevelNonceStore.open(s1.path, 'pw', FAST);
   const revived = new SigningParticipant({ identity: s1.party.identity, key: s1.key, nonces: s1.store, approve: () => true });
   const env1 = pkgOut.find((o) => hex(o.to) === hex(s1.party.identity.publicKey))!.envelope;
   const share1 = await revived.onPackage(env1);
   await expect(revived.onPackage(env1)).rejects.toMatchObject({ code: 'NONCE_REUSE' });
   await s1.store.close();
-  s1.store = await NonceStore.open(s1.path, 'pw', FAST);
+  s1.store = await LevelNonceStore.open(s1.path, 'pw', FAST);
   const again = new SigningParticipant({ identity: s1.party.identity, key: s1.key, nonces: s1.store, approve: () => true });
   await expect(again.onPackage(env1)).rejects.toMatchObject({ code: 'NONCE_REUSE' });
   const other = new SigningCoordinator({ identity: parties[0]!.identity, pkg, requestId: 'z', message: msg, now: () => 0, roundTimeoutMs: 1000, expiresAt: 10_000 });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NodeMetrics } from '../../node/metrics.js';
-import { SidecarMetrics } from '../../mpc/sidecar/metrics.js';
+import { SidecarMetrics } from '../../sidecar/metrics.js';
 
 const doc = readFileSync(fileURLToPath(new URL('../../docs/operators.md', import.meta.url)), 'utf8');
 const section = doc.slice(doc.indexOf('\n## Metrics'));

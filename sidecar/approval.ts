@@ -1,0 +1,209 @@
+// Decision 8: sign only what consensus approved, and check the content. A signing session is
+// approved when a PENDING request in committed state has that session id and that digest, the
+// digest is the l1Digest of the request's own fields, and, for appendBatch, the header's dataHash is
+// keccak256 of the L2 block hashes l2Start..l2End as read from OUR OWN L2 RPC.
+import { createPublicClient, decodeAbiParameters, http, keccak256, type PublicClient } from 'viem';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { concatBytes, fromHex } from '../common/bytes.js';
+import type { Logger } from '../common/log.js';
+import { equalBytes } from '../mpc/envelope.js';
+import { l1Digest } from '../mpc/l1.js';
+import { signingSessionId } from '../mpc/signing/session.js';
+import type { PublicKeyPackage } from '../mpc/keys/types.js';
+import type { SignRequestView } from './chain-view.js';
+
+/** Block hashes of the L2 chain, from the sidecar's own L2 RPC. */
+export interface L2Reader {
+  /** 32-byte hash of block `n`; throws when the block is not available (yet). */
+  blockHash(n: bigint): Promise<Uint8Array>;
+}
+
+export class ViemL2Reader implements L2Reader {
+  readonly #client: PublicClient;
+  constructor(url: string) {
+    this.#client = createPublicClient({ transport: http(url, { timeout: 10_000, retryCount: 1 }) });
+  }
+  async blockHash(n: bigint): Promise<Uint8Array> {
+    const b = await this.#client.getBlock({ blockNumber: n });
+    if (!b.hash) throw new Error(`L2 block ${n} has no hash (pending)`);
+    return fromHex(b.hash);
+  }
+}
+
+import { BATCH_HEADER_ABI } from '../app/abi.js';
+export { BATCH_HEADER_ABI };
+
+/** Largest L2 range a sidecar re-derives for one batch (far above maxBatchBlocks). */
+export const MAX_BATCH_RANGE = 100_000n;
+
+/** keccak256(concat(blockHash(start) .. blockHash(end))) from `l2`, 16 reads in flight. */
+export async function deriveDataHash(l2: L2Reader, start: bigint, end: bigint): Promise<Uint8Array> {
+  if (end < start || end - start + 1n > MAX_BATCH_RANGE) throw new Error(`bad L2 range ${start}..${end}`);
+  const n = Number(end - start + 1n);
+  const hashes: Uint8Array[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      hashes[i] = await l2.blockHash(start + BigInt(i));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, n) }, worker));
+  return fromHex(keccak256(concatBytes(...hashes)));
+}
+
+export interface ApproverDeps {
+  /** Committed PENDING requests and the current key package (fresh reads from the chain). */
+  readPending(): Promise<{ pkg: PublicKeyPackage; requests: SignRequestView[] } | undefined>;
+  l2: L2Reader | undefined;
+  logger: Logger;
+  /** How long to wait for our node to commit a request the coordinator already saw (default
+   * CATCH_UP_MS; keep it well inside the coordinator's round timeout). */
+  catchUpMs?: number;
+  /** Resolves when our node reports its next committed block: the catch-up re-reads then instead
+   * of on the next poll (without it, only the CATCH_UP_POLL_MS poll). */
+  nextCommit?: () => Promise<void>;
+  /** Re-read interval of the catch-up when no commit is reported (default CATCH_UP_POLL_MS). */
+  pollMs?: number;
+}
+
+export const CATCH_UP_MS = 1200;
+const CATCH_UP_POLL_MS = 150;
+
+export class Approver {
+  readonly #d: ApproverDeps;
+  #bySession = new Map<string, SignRequestView>();
+  readonly #verdicts = new Map<string, true>(); // `${id}:${digest}` already checked against L2
+  readonly #checking = new Map<string, Promise<boolean>>(); // checks in flight, by the same key
+  #refreshing: Promise<void> | undefined;
+
+  constructor(deps: ApproverDeps) {
+    this.#d = deps;
+  }
+
+  /** Installs the pending set read at a committed height, and starts checking new appendBatch
+   * requests against our L2 at once: the coordinator's SignRequest then finds the verdict ready
+   * instead of waiting for a dozen L2 RPC reads (the bulk of a participant's reply time). */
+  update(pkg: PublicKeyPackage, requests: SignRequestView[]): void {
+    const m = new Map<string, SignRequestView>();
+    for (const r of requests) if (r.status === 'pending') m.set(bytesToHex(signingSessionId(pkg, String(r.id))), r);
+    this.#bySession = m;
+    const live = new Set(requests.map((r) => `${r.id}:${bytesToHex(r.digest)}`));
+    for (const k of this.#verdicts.keys()) if (!live.has(k)) this.#verdicts.delete(k);
+    for (const k of this.#checking.keys()) if (!live.has(k)) this.#checking.delete(k);
+    for (const r of requests) if (r.status === 'pending' && r.purpose === 'appendBatch') void this.#checkBatch(r, true);
+  }
+
+  /**
+   * The pending request behind a signing session, if any. When unknown, the coordinator has likely
+   * seen the block before our node committed it: re-read committed state as soon as our node commits
+   * its next block (or every CATCH_UP_POLL_MS) for up to `catchUpMs` rather than refuse at once and
+   * be excluded as unresponsive (on a loaded 7-validator localnet nodes commit the same block up to
+   * 250 ms apart, 140 ms at the median).
+   */
+  async request(session: Uint8Array): Promise<SignRequestView | undefined> {
+    const key = bytesToHex(session);
+    const deadline = Date.now() + (this.#d.catchUpMs ?? CATCH_UP_MS);
+    let r = this.#bySession.get(key);
+    while (!r) {
+      this.#refreshing ??= this.#d
+        .readPending()
+        .then((p) => {
+          if (p) this.update(p.pkg, p.requests);
+        })
+        .catch((e: unknown) => this.#d.logger.warn({ err: (e as Error).message }, 'cannot read pending sign requests'))
+        .finally(() => (this.#refreshing = undefined));
+      await this.#refreshing;
+      r = this.#bySession.get(key);
+      const pollMs = this.#d.pollMs ?? CATCH_UP_POLL_MS;
+      if (r || Date.now() + pollMs > deadline) break;
+      let timer: NodeJS.Timeout | undefined;
+      const poll = new Promise<void>((resolve) => (timer = setTimeout(resolve, pollMs)));
+      await Promise.race([poll, ...(this.#d.nextCommit ? [this.#d.nextCommit()] : [])]);
+      clearTimeout(timer);
+    }
+    return r;
+  }
+
+  /**
+   * The `approve` callback of a SigningParticipant holding a share of `share` (its public package):
+   * the session must also be one of that sharing. At a reshare or refresh the committed key moves on
+   * before the participant switches shares (or the other way round); a share of one epoch in a
+   * session of another is invalid there, and the coordinator would report us as a cheater.
+   */
+  approveFor = (share: PublicKeyPackage) => (session: Uint8Array, message: Uint8Array) => this.approve(session, message, share);
+
+  /** Approval of `message` in `session` (and, given `share`, for a signer holding that sharing). */
+  approve = async (session: Uint8Array, message: Uint8Array, share?: PublicKeyPackage): Promise<boolean> => {
+    const r = await this.request(session);
+    const log = this.#d.logger;
+    if (!r) {
+      log.warn({ session: bytesToHex(session).slice(0, 16) }, 'refusing to sign: no PENDING request with this session in committed state');
+      return false;
+    }
+    if (share && !equalBytes(signingSessionId(share, String(r.id)), session)) {
+      log.info({ requestId: r.id.toString(), ourKeyEpoch: share.epoch }, 'not signing: the session is of another sharing than our share (key epoch switching)');
+      return false;
+    }
+    if (!equalBytes(r.digest, message)) {
+      log.warn({ requestId: r.id.toString() }, 'refusing to sign: message differs from the committed request digest');
+      return false;
+    }
+    let digest: Uint8Array;
+    try {
+      digest = l1Digest({ chainId: r.chainId, verifier: r.verifier, purpose: r.purpose, payload: r.payload });
+    } catch (e) {
+      log.warn({ requestId: r.id.toString(), err: (e as Error).message }, 'refusing to sign: request fields do not form an L1 digest');
+      return false;
+    }
+    if (!equalBytes(digest, r.digest)) {
+      log.warn({ requestId: r.id.toString() }, 'refusing to sign: committed digest is not l1Digest of the request fields');
+      return false;
+    }
+    if (r.purpose === 'appendBatch') return this.#checkBatch(r);
+    return true;
+  };
+
+  /** One check per request at a time; a failed prefetch is simply redone when the signer asks. */
+  #checkBatch(r: SignRequestView, prefetch = false): Promise<boolean> {
+    const vk = `${r.id}:${bytesToHex(r.digest)}`;
+    if (this.#verdicts.has(vk)) return Promise.resolve(true);
+    let p = this.#checking.get(vk);
+    if (!p) {
+      p = this.#deriveAndCompare(r, vk).finally(() => this.#checking.delete(vk));
+      this.#checking.set(vk, p);
+    }
+    return prefetch ? p.catch(() => false) : p;
+  }
+
+  async #deriveAndCompare(r: SignRequestView, vk: string): Promise<boolean> {
+    const log = this.#d.logger;
+    if (!this.#d.l2) {
+      log.warn({ requestId: r.id.toString() }, 'refusing to sign appendBatch: no l2RpcUrl configured, so the batch cannot be checked');
+      return false;
+    }
+    let header: { l2StartBlock: bigint; l2EndBlock: bigint; dataHash: `0x${string}`; batchIndex: bigint };
+    try {
+      [header] = decodeAbiParameters(BATCH_HEADER_ABI, `0x${bytesToHex(r.payload)}`);
+    } catch (e) {
+      log.warn({ requestId: r.id.toString(), err: (e as Error).message }, 'refusing to sign appendBatch: payload is not an ABI-encoded BatchHeader');
+      return false;
+    }
+    let ours: Uint8Array;
+    try {
+      ours = await deriveDataHash(this.#d.l2, header.l2StartBlock, header.l2EndBlock);
+    } catch (e) {
+      log.warn({ requestId: r.id.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), err: (e as Error).message }, 'refusing to sign appendBatch for now: cannot read the L2 blocks from our L2 RPC');
+      return false;
+    }
+    if (!equalBytes(ours, fromHex(header.dataHash))) {
+      log.error(
+        { requestId: r.id.toString(), batchIndex: header.batchIndex.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), dataHash: header.dataHash, ours: `0x${bytesToHex(ours)}` },
+        'refusing to sign appendBatch: dataHash differs from the L2 blocks our own L2 RPC serves',
+      );
+      return false;
+    }
+    this.#verdicts.set(vk, true);
+    return true;
+  }
+}

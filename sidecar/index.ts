@@ -1,0 +1,17 @@
+// The MPC sidecar process (docs/operators.md "Running the sidecar"; protocol in docs/pool.md): what
+// other folders may use of it (the CLI starts it, the localnet writes its config).
+export { startSidecar, bindableAddrs, type SidecarOptions, type RunningSidecar, type SidecarStatus } from './sidecar.js';
+export { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase, SidecarConfigSchema, PASSPHRASE_ENV, type SidecarConfig } from './config.js';
+export { CometRpc, CometFollower, QueryFailed, websocketUrl, type ChainClient, type HeightSource, type QueryAnswer, type BroadcastResult } from './chain.js';
+export { parseKey, parseSession, parseSignRequest, parsePending, parseValidator, keyPackage, type KeyView, type SessionView, type SignRequestView, type ValidatorView } from './chain-view.js';
+export { MemoryHub, MemoryTransport, type Transport, type TransportPeer } from './transport.js';
+export { Approver, ViemL2Reader, deriveDataHash, BATCH_HEADER_ABI, type L2Reader } from './approval.js';
+export { KeygenDriver } from './keygen.js';
+export { FileDealtLog, MemoryDealtLog, type DealtLog } from './dealt-log.js';
+export { SigningDriver, coordinatorRank } from './signing.js';
+export { TxSender, SIDECAR_LANE } from './tx-sender.js';
+// The sidecar's encrypted LevelDB stores: key shares, signing nonces (decision 40: they moved here from
+// mpc/, which does no I/O).
+export { LevelKeyStore, type KeyStore } from './store/key-store.js';
+export { LevelNonceStore, type NonceRecord } from './store/nonce-store.js';
+export { SecretBox, loadPassphrase, DEFAULT_SCRYPT, type ScryptParams } from './store/secret-box.js';

@@ -1,0 +1,134 @@
+// Shared setup for the sidecar tests: N sidecars on a FakeChain and a MemoryHub, real encrypted
+// stores in temp dirs (cheap scrypt), a fake L2, and a captured log per sidecar.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak256, encodeAbiParameters } from 'viem';
+import { pino } from 'pino';
+import { toHex, fromHex, concatBytes } from '../../common/bytes.js';
+import { MemoryHub } from '../../sidecar/transport.js';
+import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
+import { BATCH_HEADER_ABI, type L2Reader } from '../../sidecar/approval.js';
+import { IdentityKey } from '../../mpc/identity.js';
+import { byzantineTransport, type ByzantineMode } from '../entry/byzantine-transport.mjs';
+import type { ScryptParams } from '../../sidecar/store/secret-box.js';
+import { FakeChain } from './fake-chain.js';
+import { verifySignature } from '../../mpc/signing/frost.js';
+
+export const FAST: ScryptParams = { N: 1 << 10, r: 8, p: 1 };
+
+export class FakeL2 implements L2Reader {
+  constructor(readonly head: bigint) {}
+  reads = 0;
+  async blockHash(n: bigint): Promise<Uint8Array> {
+    this.reads++;
+    if (n < 1n || n > this.head) throw new Error(`block ${n} not found`);
+    return fromHex(keccak256(new TextEncoder().encode(`l2 block ${n}`)));
+  }
+  async dataHash(start: bigint, end: bigint): Promise<Uint8Array> {
+    const hs: Uint8Array[] = [];
+    for (let n = start; n <= end; n++) hs.push(await this.blockHash(n));
+    return fromHex(keccak256(concatBytes(...hs)));
+  }
+}
+
+export function batchPayload(h: { batchIndex: bigint; l2Start: bigint; l2End: bigint; dataHash: Uint8Array }): Uint8Array {
+  return fromHex(
+    encodeAbiParameters(BATCH_HEADER_ABI, [
+      { batchIndex: h.batchIndex, prevBatchHash: `0x${'00'.repeat(32)}`, l2StartBlock: h.l2Start, l2EndBlock: h.l2End, dataHash: `0x${toHex(h.dataHash)}`, producer: '0x1111111111111111111111111111111111111111' },
+    ]),
+  );
+}
+
+export class LogCapture {
+  readonly lines: Record<string, unknown>[] = [];
+  logger(name: string) {
+    const stream = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        for (const l of chunk.toString().split('\n')) if (l.trim()) this.lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    return pino({ name, level: 'debug' }, stream);
+  }
+  find(msg: string): Record<string, unknown>[] {
+    return this.lines.filter((l) => l.msg === msg);
+  }
+}
+
+export interface Node {
+  privKey: Uint8Array;
+  pubKey: Uint8Array;
+  dir: string;
+  sidecar: RunningSidecar | undefined;
+  log: LogCapture;
+}
+
+export class Cluster {
+  readonly hub = new MemoryHub();
+  readonly nodes: Node[];
+  readonly chain: FakeChain;
+  readonly l2 = new FakeL2(1000n);
+
+  constructor(n: number) {
+    this.nodes = Array.from({ length: n }, () => {
+      const privKey = secp256k1.utils.randomSecretKey();
+      return { privKey, pubKey: secp256k1.getPublicKey(privKey, true), dir: mkdtempSync(join(tmpdir(), 'seqpool-sidecar-')), sidecar: undefined, log: new LogCapture() };
+    });
+    this.chain = new FakeChain(this.nodes.map((x) => x.pubKey));
+  }
+
+  async start(i: number, byzantine?: ByzantineMode): Promise<RunningSidecar> {
+    const x = this.nodes[i]!;
+    x.sidecar = await startSidecar({
+      privKey: x.privKey,
+      dataDir: x.dir,
+      passphrase: 'test passphrase',
+      scrypt: FAST,
+      chain: this.chain,
+      heights: this.chain.heightSource(),
+      transport: this.hub.transport(x.pubKey),
+      l2: this.l2,
+      logger: x.log.logger(`sidecar-${i}`),
+      config: { roundTimeoutMs: 3000 },
+      // Byzantine behaviour lives in test code: the channel is wrapped (test/entry/byzantine-transport.mjs).
+      ...(byzantine ? { wrapTransport: byzantineTransport(byzantine, IdentityKey.fromSecretKey(x.privKey)) } : {}),
+    });
+    return x.sidecar;
+  }
+
+  async stop(i: number): Promise<void> {
+    await this.nodes[i]!.sidecar?.stop();
+    this.nodes[i]!.sidecar = undefined;
+  }
+
+  /** Commits one block and waits until every running sidecar processed it and the channel is quiet. */
+  async block(settleMs = 30): Promise<bigint> {
+    const h = this.chain.commit();
+    await Promise.all(this.nodes.map((x) => x.sidecar?.waitForHeight(h)));
+    await new Promise((r) => setTimeout(r, settleMs));
+    return h;
+  }
+
+  /** Commits blocks until `done()` or `max` blocks. */
+  async until(done: () => boolean, max = 30, settleMs = 30): Promise<void> {
+    for (let i = 0; i < max && !done(); i++) await this.block(settleMs);
+  }
+
+  /** Adds a commitEpoch request and commits blocks until it is signed; throws unless it was, with a
+   * signature that verifies against the group key. */
+  async signsCommitEpoch(fill: number, max: number, settleMs: number): Promise<void> {
+    const r = this.chain.addRequest('commitEpoch', new Uint8Array(128).fill(fill));
+    await this.until(() => this.chain.requests.get(r.id)!.status === 'signed', max, settleMs);
+    const req = this.chain.requests.get(r.id)!;
+    if (req.status !== 'signed') throw new Error(`request ${r.id} still ${req.status} after ${max} blocks`);
+    if (!verifySignature(req.signature!, req.digest, this.chain.key!.result.public.groupKey)) throw new Error(`request ${r.id}: the signature does not verify`);
+  }
+
+  async close(): Promise<void> {
+    for (let i = 0; i < this.nodes.length; i++) await this.stop(i);
+    for (const x of this.nodes) rmSync(x.dir, { recursive: true, force: true });
+  }
+}
