@@ -7,7 +7,7 @@ import { ResponseProcessProposal_ProposalStatus as ProposalStatus, ResponseVerif
 import type { AbciApplication, Partial2 } from '../abci/application.js';
 import { equalBytes, toHex, uvarint } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
-import { CODESPACE, TxCode } from './codes.js';
+import { CODESPACE, TxCode } from '../protocol/codes.js';
 import { GenesisError, parseGenesis } from './genesis.js';
 import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';

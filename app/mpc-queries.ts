@@ -2,7 +2,7 @@
 import { toHex } from '../common/bytes.js';
 import { encodeL1GroupKey } from '../mpc/l1.js';
 import type { MpcKey, MpcMember, MpcSession } from '../proto/seqpool.js';
-import { QueryCode } from './codes.js';
+import { QueryCode } from '../protocol/codes.js';
 import { KIND_NAMES, readKey, readOpenSession, readSession, sessionIds, STATUS_NAMES } from './mpc-state.js';
 import type { State } from './state.js';
 

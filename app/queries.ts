@@ -8,7 +8,7 @@ import { epochCovering } from './epochs.js';
 import { mpcQuery } from './mpc-sessions.js';
 import { KIND_NAMES, readSession, sessionIds, STATUS_NAMES as SESSION_STATUS } from './mpc-state.js';
 import type { Partial2 } from '../abci/application.js';
-import { CODESPACE, QueryCode } from './codes.js';
+import { CODESPACE, QueryCode } from '../protocol/codes.js';
 import type { MerkleProof } from './merkle.js';
 import { paramsToJson } from './params.js';
 import { Keys, type State } from './state.js';

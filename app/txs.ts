@@ -5,7 +5,7 @@
 import { concatBytes, fromHex, toHex, utf8 } from '../common/bytes.js';
 import { pubKeyToAddress, sign } from '../common/secp.js';
 import { SequencerStatus, TxBodyCodec, TxCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
-import { TxCode } from './codes.js';
+import { TxCode } from '../protocol/codes.js';
 import { ED25519_PEER_ID, peerProofProblem } from './peer-proof.js';
 import { isInjected } from './vote-extensions.js';
 import { maxTxBytesOf, shallowTx, type TxKind } from './tx-limits.js';

@@ -11,7 +11,7 @@
 import { concat, keccak256, type Hex } from 'viem';
 import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
-import { TxCode } from '../app/codes.js';
+import { TxCode } from '../protocol/codes.js';
 import { signTx } from '../app/txs.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddress } from '../app/l1-staking.js';

@@ -3,7 +3,7 @@
 // pass a fake. The JSON is read by the client's parsers (client/pool-parse.ts); this file only checks
 // and normalises hex the way the bridge compares it: 0x lower hex, except a CometBFT address (an
 // epoch's or L2 height's producer), which is upper hex without 0x as the app writes it.
-import { QueryCode } from '../app/codes.js';
+import { QueryCode } from '../protocol/codes.js';
 import {
   fieldError,
   parseBatch,

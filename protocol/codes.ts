@@ -1,5 +1,6 @@
-// Result codes of CheckTx, FinalizeBlock tx results and queries. Each failure has its own code so
-// that a client can tell what to fix without parsing the log. Codes are part of the public API.
+// Result codes of CheckTx, FinalizeBlock tx results and queries (docs/queries.md). Each failure has its
+// own code so that a client can tell what to fix without parsing the log. Codes are part of the public
+// API: the app answers with them, and the bridge, the sidecar and the clients act on them.
 export const TxCode = {
   OK: 0,
   INTERNAL: 1,

@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import type { Logger } from '../common/log.js';
 import { silentLogger } from '../common/log.js';
+import { QueryCode } from '../protocol/codes.js';
 
 /** What the sidecar needs from a node (the real RPC or a test's fake chain). */
 export interface ChainClient {
@@ -43,7 +44,6 @@ export class QueryFailed extends Error {
   }
 }
 
-const NOT_FOUND = 22; // app/codes.ts QueryCode.NOT_FOUND
 
 interface RpcResponse<T> {
   result?: T;
@@ -77,7 +77,7 @@ export class CometRpc implements ChainClient {
   async query(path: string): Promise<QueryAnswer | undefined> {
     const r = await this.call<{ response: { code?: number; log?: string; value?: string | null; height?: string } }>('abci_query', { path, data: '', height: '0', prove: false });
     const code = r.response.code ?? 0;
-    if (code === NOT_FOUND) return undefined;
+    if (code === QueryCode.NOT_FOUND) return undefined;
     if (code !== 0) throw new QueryFailed(path, code, r.response.log ?? '');
     const text = r.response.value ? Buffer.from(r.response.value, 'base64').toString('utf8') : 'null';
     return { value: JSON.parse(text) as unknown, height: BigInt(r.response.height ?? '0') };

@@ -6,11 +6,11 @@ import type { Logger } from '../common/log.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { signTx } from '../app/txs.js';
 import type { TxBody } from '../proto/seqpool.js';
+import { TxCode } from '../protocol/codes.js';
 import type { BroadcastResult, ChainClient } from './chain.js';
 import { parseValidator } from './chain-view.js';
 
 export const SIDECAR_LANE = 1;
-const BAD_NONCE = 6;
 
 export type SidecarMsg = Omit<TxBody, 'chainId' | 'signer' | 'nonce' | 'lane'>;
 
@@ -68,7 +68,7 @@ export class TxSender {
         this.#log.debug({ tx: what, nonce: nonce.toString(), hash: r.hash }, 'tx sent');
         return r;
       }
-      if (r.code !== BAD_NONCE) break;
+      if (r.code !== TxCode.BAD_NONCE) break;
       // The app's log says which nonce it expects (committed + this node's mempool); else re-read state.
       const m = /expects (\d+)/.exec(r.log);
       this.#next = m ? BigInt(m[1]!) : await this.#committedNext();

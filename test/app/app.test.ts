@@ -1,5 +1,5 @@
 import { ResponseProcessProposal_ProposalStatus as PS, ResponseVerifyVoteExtension_VerifyStatus as VS } from 'cosmjs-types/tendermint/abci/types';
-import { TxCode, QueryCode } from '../../app/codes.js';
+import { TxCode, QueryCode } from '../../protocol/codes.js';
 import { MemoryObservationSource, observationDigest } from '../../app/observations.js';
 import { MemoryPersistence } from '../../app/persistence.js';
 import { decodeProof } from '../../app/queries.js';

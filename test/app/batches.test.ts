@@ -5,7 +5,7 @@ import { decodeAbiParameters } from 'viem';
 import { batchHeaderHash, encodeBatchHeader } from '../../app/abi.js';
 import { MAX_BATCHES_IN_FLIGHT } from '../../app/batches.js';
 import { wakeOnCommit, type RunningBridge } from '../../node/bridge-wiring.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { genesisProducer } from '../../app/election.js';
 import { ethAddress } from '../../app/l1-staking.js';
 import { toHex, utf8 } from '../../common/bytes.js';

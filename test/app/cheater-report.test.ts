@@ -3,7 +3,7 @@
 // request and attempt. A coordinator that collects an honest share and swaps its own commitment in
 // the package afterwards must not get the honest signer jailed (and, with slashAmount > 0, slashed).
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { genesisProducer } from '../../app/election.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { seal } from '../../mpc/envelope.js';

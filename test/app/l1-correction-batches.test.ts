@@ -3,7 +3,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { genesisProducer } from '../../app/election.js';
 import { L1Status } from '../../app/l1-correction.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { utf8 } from '../../common/bytes.js';
 import type { L1BatchAppended, Observation } from '../../proto/seqpool.js';
 import { CHAIN_ID } from './harness.js';

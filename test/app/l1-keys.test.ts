@@ -2,7 +2,7 @@
 // backwards across exits, re-locks and signer changes (its old txs stay replays), an exited id keeps
 // its own record and cursor when its key locks again, and an exit removes the peer binding.
 // Nonces and bindings are written into state directly: the rules under test are the L1 ones.
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { signTx } from '../../app/txs.js';
 import { toHex } from '../../common/bytes.js';
 import { CHAIN_ID, makeValidators, type TestValidator } from './harness.js';

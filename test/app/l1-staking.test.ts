@@ -1,7 +1,7 @@
 // L1 staking events, attested by the validators, change the sequencer records at once and the
 // CometBFT validator set at the next epoch boundary (DESIGN.md flow 1, docs/pool.md). What the app
 // cannot take as L1 sent it is in l1-outcomes.test.ts; nonces and peers in l1-keys.test.ts.
-import { QueryCode } from '../../app/codes.js';
+import { QueryCode } from '../../protocol/codes.js';
 import { GenesisError, parseGenesis } from '../../app/genesis.js';
 import { observationDigest } from '../../app/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';

@@ -7,7 +7,7 @@ import { Fn, scalarBytes } from '../../mpc/suite.js';
 import { encodeL1GroupKey } from '../../mpc/l1.js';
 import { MpcKind, MpcSessionStatus } from '../../proto/seqpool.js';
 import { currentKey, deliverMpcPublic, mpcQuery, openSession } from '../../app/mpc-sessions.js';
-import { QueryCode } from '../../app/codes.js';
+import { QueryCode } from '../../protocol/codes.js';
 import { makeSidecars, runUntilClosed, SimChain, type Sidecar, type Tx } from './mpc-harness.js';
 import { signWith, verifySignature } from '../mpc/helpers.js';
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 // Issue 5 app core: tx lanes, the attested L2 head, epochs and election (docs/pool.md).
 import { decodeAbiParameters } from 'viem';
-import { TxCode, QueryCode } from '../../app/codes.js';
+import { TxCode, QueryCode } from '../../protocol/codes.js';
 import { electProducer, genesisProducer } from '../../app/election.js';
 import { attestedL2Head } from '../../app/l2-head.js';
 import { verifyKvProof } from '../../app/merkle.js';

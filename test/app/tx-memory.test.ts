@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { maxTxBytesOf, shallowTx } from '../../app/tx-limits.js';
 import { VerifiedTxMemo } from '../../app/tx-memo.js';
 import { checkTx, laneNonce, signTx, type TxView } from '../../app/txs.js';

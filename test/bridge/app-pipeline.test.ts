@@ -4,7 +4,7 @@
 // the L1 submitter builds the exact header the app signed.
 import { describe, expect, test } from '@jest/globals';
 import { keccak256, toHex as viemHex, type Hex } from 'viem';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { CHAIN_ID } from '../app/harness.js';
 import { indexOf, poolChain } from '../app/pool-harness.js';
 import { toHex } from '../../common/bytes.js';

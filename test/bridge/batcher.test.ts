@@ -7,7 +7,7 @@ import { concat, createPublicClient, createTestClient, http, keccak256, type Hex
 import { foundry } from 'viem/chains';
 import type { Anvil } from '../../contracts/devnet.js';
 import { startTestAnvil } from '../anvil.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { txSignBytes } from '../../app/txs.js';
 import { toHex } from '../../common/bytes.js';
 import { verify } from '../../common/secp.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { encodeAbiParameters, type Hex } from 'viem';
-import { QueryCode } from '../../app/codes.js';
+import { QueryCode } from '../../protocol/codes.js';
 import { toHex } from '../../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../../common/secp.js';
 import { l1Digest, type KeyShare } from '../../mpc/index.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { maxTxBytesOf } from '../../app/tx-limits.js';
 import { signTx } from '../../app/txs.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { publicKeyOf } from '../../common/secp.js';
 import { waitForHeight } from '../../localnet/rpc.js';
 import { startTestnet, type Testnet } from './testnet.js';

@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { observationDigest } from '../../app/observations.js';
-import { TxCode, QueryCode } from '../../app/codes.js';
+import { TxCode, QueryCode } from '../../protocol/codes.js';
 import { signTx } from '../../app/txs.js';
 import { ed25519PeerId, peerProofMessage } from '../../app/peer-proof.js';
 import { loadOrCreatePeerKey } from '../../sidecar/net/peer-key.js';

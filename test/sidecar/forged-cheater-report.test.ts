@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { currentKey } from '../../app/mpc-sessions.js';
 import { publicKeyPackage } from '../../app/sign-requests.js';
 import { toHex } from '../../common/bytes.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TxCode } from '../../app/codes.js';
+import { TxCode } from '../../protocol/codes.js';
 import { peerProofProblem } from '../../app/peer-proof.js';
 import { pubKeyToAddress } from '../../common/secp.js';
 import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
