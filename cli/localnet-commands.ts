@@ -6,7 +6,8 @@ import { chainsStatus, localnetDown, localnetStatus, localnetUp, readLocalnet } 
 import { processStates } from '../localnet/drill.js';
 import { registerJoinCommand } from './join-command.js';
 import { stopPid } from '../localnet/processes.js';
-import { poolLine, validatorNames } from '../localnet/pool.js';
+import { awaitGroupKey, poolLine, validatorNames } from '../localnet/pool.js';
+import { generateHostsDevnet } from '../localnet/hosts.js';
 import { LocalnetSupervisor } from '../localnet/supervisor.js';
 import { registerDrillCommands } from './localnet-drill-commands.js';
 import { action, intInRange } from './util.js';
@@ -111,33 +112,60 @@ export function registerLocalnetCommands(program: Command): void {
 
 /** `seqpool network generate`: homes for a real multi-host network (one validator per machine). */
 export function registerNetworkCommands(program: Command): void {
-  program
-    .command('network')
-    .description('generate CometBFT homes for a network')
+  const network = program.command('network').description('generate CometBFT homes for a network');
+  network
     .command('generate')
-    .description('write one home per validator (keys, genesis.json, config.toml) to copy to each machine')
+    .description('write one home per validator (keys, genesis.json, config.toml) to copy to each machine; with --l1-rpc/--l2-rpc also deploy the pool on devnet chains and write node.json and sidecar.json (docs/operators.md "Across hosts")')
     .requiredOption('--dir <dir>', 'output directory (homes go to DIR/node0..)')
     .option('--validators <n>', 'number of validators (default: one per --hosts entry, else 4)', intInRange('--validators', 1, 64))
     .option('--hosts <host:port,...>', 'p2p address of each validator, comma-separated (multi-host mode); default: loopback ports')
+    .option('--rpc-listen-host <host>', 'multi-host: where CometBFT RPC and Prometheus (and with --l1-rpc the gateway and metrics) listen on each machine, e.g. 0.0.0.0 (default 127.0.0.1)')
+    .option('--l1-rpc <url>', 'multi-host: a fresh L1 devnet (anvil) every machine reaches: deploy the pool\'s contracts, lock every validator\'s stake, write HOME/seqpool/node.json and HOME/sidecar/sidecar.json')
+    .option('--l2-rpc <url>', 'with --l1-rpc: the fresh L2 devnet every machine reaches (SequencerSet)')
     .option('--chain-id <id>', 'chain id', 'seqpool-localnet')
     .option('--overwrite', 'replace a network previously generated in --dir', false)
     .action(
-      action(async (opts: { dir: string; validators?: number; hosts?: string; chainId: string; overwrite: boolean }) => {
+      action(async (opts: { dir: string; validators?: number; hosts?: string; rpcListenHost?: string; l1Rpc?: string; l2Rpc?: string; chainId: string; overwrite: boolean }) => {
         const hosts = opts.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
         const validators = opts.validators ?? hosts?.length ?? 4;
         if (hosts && hosts.length !== validators) throw new Error(`--hosts lists ${hosts.length} addresses for ${validators} validators; give one per validator`);
-        const manifest = await generateNetwork({
-          dir: opts.dir,
-          validators,
-          hosts,
-          chainId: opts.chainId,
-          overwrite: opts.overwrite,
-          appState: (vals) => buildAppState(vals),
-          logger: createLogger('cometbft-config', { level: 'warn' }),
-        });
+        if ((opts.l1Rpc === undefined) !== (opts.l2Rpc === undefined)) throw new Error('--l1-rpc and --l2-rpc go together: the pool needs both chains');
+        if (opts.l1Rpc && !hosts) throw new Error('--l1-rpc is for a network across hosts (--hosts); on one machine run `seqpool localnet up`');
+        if (opts.rpcListenHost !== undefined && !/^[A-Za-z0-9.-]+$/.test(opts.rpcListenHost)) throw new Error(`--rpc-listen-host ${opts.rpcListenHost}: give an IPv4 address or a host name (0.0.0.0 for every interface)`);
+        const manifest =
+          hosts && opts.l1Rpc && opts.l2Rpc
+            ? (await generateHostsDevnet({ dir: opts.dir, hosts, chainId: opts.chainId, overwrite: opts.overwrite, rpcListenHost: opts.rpcListenHost, l1Rpc: opts.l1Rpc, l2Rpc: opts.l2Rpc, say })).manifest
+            : await generateNetwork({
+                dir: opts.dir,
+                validators,
+                hosts,
+                ...(opts.rpcListenHost !== undefined && { rpcListenHost: opts.rpcListenHost }),
+                chainId: opts.chainId,
+                overwrite: opts.overwrite,
+                appState: (vals) => buildAppState(vals),
+                logger: createLogger('cometbft-config', { level: 'warn' }),
+              });
         say(`generated ${manifest.nodes.length} homes for chain ${manifest.chainId} in ${opts.dir}:`);
         for (const n of manifest.nodes) say(`  ${n.name}  p2p ${n.p2pAddress}  validator ${n.validatorAddress}  app at ${n.abciAddress}`);
-        say('on each machine: `seqpool node start --home HOME`, then `cometbft start --home HOME`');
+        if (!opts.l1Rpc) {
+          say('on each machine: `seqpool node start --home HOME`, then `cometbft start --home HOME`');
+          return;
+        }
+        say('wrote HOME/seqpool/node.json and HOME/sidecar/sidecar.json for every node, and DIR/deployment.json');
+        say('on each machine: `seqpool node start --home HOME`, then `cometbft start --home HOME`, then `seqpool sidecar start --home HOME`');
+        say(`once they run: \`seqpool network group-key --dir ${opts.dir} --rpc http://NODE:RPC_PORT\` hands the genesis DKG's key to the contracts`);
+      }),
+    );
+
+  network
+    .command('group-key')
+    .description('wait for the genesis DKG of a network generated with --l1-rpc and hand its group key to the contracts (the devnet deployer\'s one-time initializeGroupKey)')
+    .requiredOption('--dir <dir>', 'the directory `network generate` wrote (its deployment.json)')
+    .requiredOption('--rpc <url>', 'CometBFT RPC of any validator')
+    .option('--timeout <s>', 'how long to wait for the DKG, seconds', intInRange('--timeout', 1, 3600), 120)
+    .action(
+      action(async (opts: { dir: string; rpc: string; timeout: number }) => {
+        await awaitGroupKey(opts.dir, opts.rpc, { timeoutMs: opts.timeout * 1000, say });
       }),
     );
 }

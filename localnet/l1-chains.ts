@@ -119,7 +119,7 @@ export async function fundAccounts(url: string, addresses: Address[], wei: bigin
 export const genesisLockFields = (i: number) => ({ sequencerId: BigInt(i + 1), l1Nonce: 1n, locked: LOCALNET_LOCK.toString() });
 
 /** Deploys both chains' contracts and locks for every genesis validator; writes deployment.json last. */
-export async function deployAndSeed(dir: string, chains: Chains, manifest: NetworkManifest, epoch0: { signer: Address; endBlock: bigint }, say: (line: string) => void): Promise<Deployment> {
+export async function deployAndSeed(dir: string, chains: { l1: Pick<AnvilRecord, 'url'>; l2: Pick<AnvilRecord, 'url'> }, manifest: NetworkManifest, epoch0: { signer: Address; endBlock: bigint }, say: (line: string) => void): Promise<Deployment> {
   const deployer = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
   say(`deploying StakeToken, LockingPool (exit delay ${LOCALNET_EXIT_DELAY} s) and BatchInbox on L1 ${chains.l1.url}`);
   const l1 = await deployL1({ rpcUrl: chains.l1.url, deployerKey: LOCALNET_DEPLOYER_KEY, exitDelay: LOCALNET_EXIT_DELAY, whitelist: [deployer], mint: [{ to: deployer, amount: DEPLOYER_FUNDS }] });
@@ -150,6 +150,24 @@ export async function deployAndSeed(dir: string, chains: Chains, manifest: Netwo
   return deployment;
 }
 
+/**
+ * Where a node's services listen and how the other hosts reach it. Default (a localnet): everything on
+ * 127.0.0.1. `listenHost`: the gateway's and both metrics endpoints' listen host (the RPC's, e.g.
+ * 0.0.0.0, so monitoring reaches them). `peerHost`: this node's host as the others dial it (its
+ * --hosts entry): the sidecar then listens on 0.0.0.0 and announces this host on chain.
+ */
+export interface NodeReach {
+  listenHost?: string;
+  peerHost?: string;
+}
+
+/** A libp2p TCP multiaddr for a host (IPv4, IPv6 or DNS name) and port. */
+export function hostMultiaddr(host: string, port: number): string {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return `/ip4/${host}/tcp/${port}`;
+  if (host.includes(':')) return `/ip6/${host}/tcp/${port}`;
+  return `/dns/${host}/tcp/${port}`;
+}
+
 /** The passphrase of every localnet sidecar's key store (a devnet: written in the clear, 0600). */
 export const LOCALNET_SIDECAR_PASSPHRASE = 'seqpool-localnet-passphrase';
 
@@ -158,31 +176,36 @@ export const LOCALNET_SIDECAR_PASSPHRASE = 'seqpool-localnet-passphrase';
  * localnet's LockingPool and BatchInbox and its L2, its gateway listens on the node's `rest` port and
  * its sidecar on the `mpc` port, and the node's and the sidecar's Prometheus /metrics on their
  * `nodeMetrics` and `sidecarMetrics` ports (cometbft-config reserves all of them per node; a network
- * generated before the metrics ports existed gets no metrics sections).
+ * generated before the metrics ports existed gets no metrics sections). All on 127.0.0.1 unless
+ * `reach` says otherwise (a network across hosts, localnet/hosts.ts).
  */
-export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl' | 'ports'>, deployment: Deployment): void {
+export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl' | 'ports'>, deployment: Deployment, reach: NodeReach = {}): void {
   const l1 = deployment.l1!;
   const l2 = deployment.l2!;
+  const host = reach.listenHost ?? '127.0.0.1';
   writeNodeConfig(node.home, {
     // L1 finality (two blocks behind the head on the localnet's anvil), K confirmations as the
     // fallback; the pool is compared with L1 every 30 s at checkpoints of 8 blocks (decision 38).
     l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, batchInbox: l1.batchInbox, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, finality: 'auto', reconcileIntervalMs: 30_000, checkpointBlocks: 8, pollIntervalMs: 500 },
     l2: { rpcUrl: l2.rpcUrl, chainId: l2.chainId, sequencerSet: l2.sequencerSet, pollIntervalMs: 250 },
     cometRpcUrl: node.rpcUrl,
-    gateway: { listen: `127.0.0.1:${node.ports.rest}` },
-    ...(node.ports.nodeMetrics ? { metrics: { listen: `127.0.0.1:${node.ports.nodeMetrics}` } } : {}),
+    gateway: { listen: `${host}:${node.ports.rest}` },
+    ...(node.ports.nodeMetrics ? { metrics: { listen: `${host}:${node.ports.nodeMetrics}` } } : {}),
   });
   const dir = join(node.home, 'sidecar');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'passphrase'), LOCALNET_SIDECAR_PASSPHRASE + '\n', { mode: 0o600 });
   const sidecar = {
     cometRpcUrl: node.rpcUrl,
-    listen: [`/ip4/127.0.0.1/tcp/${node.ports.mpc}`],
+    // Across hosts the MPC channel, like CometBFT's p2p, listens on every interface and binds on
+    // chain the address the other hosts dial.
+    listen: [`/ip4/${reach.peerHost ? '0.0.0.0' : '127.0.0.1'}/tcp/${node.ports.mpc}`],
+    ...(reach.peerHost ? { announce: [hostMultiaddr(reach.peerHost, node.ports.mpc)] } : {}),
     l2RpcUrl: l2.rpcUrl,
     passphraseFile: 'passphrase',
     roundTimeoutMs: 2_000,
     pollIntervalMs: 500,
-    ...(node.ports.sidecarMetrics ? { metrics: { listen: `127.0.0.1:${node.ports.sidecarMetrics}` } } : {}),
+    ...(node.ports.sidecarMetrics ? { metrics: { listen: `${host}:${node.ports.sidecarMetrics}` } } : {}),
   };
   writeFileSync(join(dir, 'sidecar.json'), JSON.stringify(parseSidecarConfig(sidecar), null, 2) + '\n');
 }
