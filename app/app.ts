@@ -8,6 +8,7 @@ import type { AbciApplication, Partial2 } from '../abci/application.js';
 import { equalBytes, toHex, uvarint } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { CODESPACE, TxCode } from '../protocol/codes.js';
+import { Lane } from '../protocol/tx.js';
 import { GenesisError, parseGenesis } from './genesis.js';
 import type { ObservationSource } from './observations.js';
 import type { StatePersistence } from './persistence.js';
@@ -339,7 +340,7 @@ export class SeqpoolApp implements AbciApplication {
     }
     // The message may have changed the signer's record (a jailing): bump the nonce on the fresh one.
     const fresh = this.state.sequencer(checked.sequencer.address)!;
-    this.state.setSequencer(lane === 1 ? { ...fresh, sidecarNonce: body.nonce } : { ...fresh, nonce: body.nonce });
+    this.state.setSequencer(lane === Lane.SIDECAR ? { ...fresh, sidecarNonce: body.nonce } : { ...fresh, nonce: body.nonce });
     nonces.set(nonceKey(checked.sequencer.address, lane), body.nonce + 1n);
     return { code: TxCode.OK, events: [{ type, attributes }] };
   }

@@ -2,24 +2,15 @@
 // against replay. The same checks run in CheckTx (against committed state plus this node's mempool)
 // and again in FinalizeBlock (against the block being built), so a byzantine proposer's bad tx fails
 // there with the same code instead of corrupting state.
-import { concatBytes, fromHex, toHex, utf8 } from '../common/bytes.js';
-import { pubKeyToAddress, sign } from '../common/secp.js';
-import { SequencerStatus, TxBodyCodec, TxCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
+import { fromHex, toHex } from '../common/bytes.js';
+import { pubKeyToAddress } from '../common/secp.js';
+import { SequencerStatus, TxBodyCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
 import { TxCode } from '../protocol/codes.js';
+import { Lane, MAX_LANE, txSignBytes } from '../protocol/tx.js';
 import { ED25519_PEER_ID, peerProofProblem } from './peer-proof.js';
 import { isInjected } from './vote-extensions.js';
 import { maxTxBytesOf, shallowTx, type TxKind } from './tx-limits.js';
 import { VerifiedTxMemo, type VerifiedTx } from './tx-memo.js';
-
-const TX_DOMAIN = utf8('seqpool/tx/v1');
-
-export const txSignBytes = (body: Uint8Array): Uint8Array => concatBytes(TX_DOMAIN, body);
-
-/** Build and sign a transaction (client side). */
-export function signTx(privKey: Uint8Array, body: TxBody): Uint8Array {
-  const bodyBytes = TxBodyCodec.encode(body);
-  return TxCodec.encode({ body: bodyBytes, signature: sign(privKey, txSignBytes(bodyBytes)) });
-}
 
 export interface TxView {
   chainId: string;
@@ -83,10 +74,8 @@ function kindSizeProblem(kind: TxKind, size: number, parties: number): CheckFail
   return size > max ? { code: TxCode.TOO_LARGE, log: `a ${kind} tx of ${size} bytes exceeds the largest valid one (${max} bytes with ${parties} sequencers)` } : undefined;
 }
 
-export const MAX_LANE = 1;
-
 /** The last committed nonce of a signer's lane. */
-export const laneNonce = (s: Sequencer, lane: number): bigint => (lane === 1 ? (s.sidecarNonce ?? 0n) : s.nonce);
+export const laneNonce = (s: Sequencer, lane: number): bigint => (lane === Lane.SIDECAR ? (s.sidecarNonce ?? 0n) : s.nonce);
 
 export type CheckedTx =
   | { code: typeof TxCode.OK; body: TxBody; sequencer: Sequencer; lane: number }

@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildAppState } from '../app/genesis.js';
-import { signTx } from '../app/txs.js';
+import { signTx } from '../protocol/tx.js';
 import { ed25519Peer } from '../app/peer-proof.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createLogger } from '../common/log.js';

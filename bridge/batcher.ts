@@ -12,7 +12,7 @@ import { concat, keccak256, type Hex } from 'viem';
 import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { TxCode } from '../protocol/codes.js';
-import { signTx } from '../app/txs.js';
+import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddress } from '../app/l1-staking.js';
 import { MAX_BATCHES_IN_FLIGHT } from '../app/batches.js';
@@ -121,7 +121,7 @@ export class Batcher {
       chainId,
       signer: this.pubKey,
       nonce,
-      lane: 0,
+      lane: Lane.NODE,
       requestBatch: { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2Start: tip.start, l2End: end, dataHash: fromHex(dataHash) },
     });
     const res = await this.o.broadcast(tx);

@@ -5,7 +5,7 @@
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import { toHex } from '../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
-import { signTx } from '../app/txs.js';
+import { signTx } from '../protocol/tx.js';
 import type { TxBody } from '../proto/seqpool.js';
 import {
   parseBatch,

@@ -9,7 +9,7 @@ export { Approver, ViemL2Reader, deriveDataHash, BATCH_HEADER_ABI, type L2Reader
 export { KeygenDriver } from './keygen.js';
 export { FileDealtLog, MemoryDealtLog, type DealtLog } from './dealt-log.js';
 export { SigningDriver, coordinatorRank } from './signing.js';
-export { TxSender, SIDECAR_LANE } from './tx-sender.js';
+export { TxSender } from './tx-sender.js';
 // The sidecar's encrypted LevelDB stores: key shares, signing nonces (decision 40: they moved here from
 // mpc/, which does no I/O).
 export { LevelKeyStore, type KeyStore } from './store/key-store.js';

@@ -4,13 +4,12 @@
 import { toHex } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
-import { signTx } from '../app/txs.js';
+import { Lane, signTx } from '../protocol/tx.js';
 import type { TxBody } from '../proto/seqpool.js';
 import { TxCode } from '../protocol/codes.js';
 import type { BroadcastResult, ChainClient } from './chain.js';
 import { parseValidator } from './chain-view.js';
 
-export const SIDECAR_LANE = 1;
 
 export type SidecarMsg = Omit<TxBody, 'chainId' | 'signer' | 'nonce' | 'lane'>;
 
@@ -61,7 +60,7 @@ export class TxSender {
     let r: BroadcastResult = { code: -1, log: 'not sent', hash: '' };
     for (let attempt = 0; attempt < 3; attempt++) {
       const nonce = this.#next;
-      const tx = signTx(this.#privKey, { chainId, signer: this.#pubKey, nonce, lane: SIDECAR_LANE, ...msg });
+      const tx = signTx(this.#privKey, { chainId, signer: this.#pubKey, nonce, lane: Lane.SIDECAR, ...msg });
       r = await this.#chain.broadcastTx(tx);
       if (r.code === 0) {
         this.#next = nonce + 1n;

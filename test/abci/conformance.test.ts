@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AbciServer } from '../../abci/server.js';
 import { silentLogger } from '../../common/log.js';
-import { signTx } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { toHex } from '../../common/bytes.js';
 import { CHAIN_ID, initChainRequest, makeValidators, openApp } from '../app/harness.js';
 import { bindPeerMsg } from '../app/peer-helper.js';

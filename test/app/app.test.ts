@@ -4,7 +4,7 @@ import { MemoryObservationSource, observationDigest } from '../../app/observatio
 import { MemoryPersistence } from '../../app/persistence.js';
 import { decodeProof } from '../../app/queries.js';
 import { verifyKvProof } from '../../app/merkle.js';
-import { signTx } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { buildVoteExtension, encodeInjected } from '../../app/vote-extensions.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { VoteExtensionCodec, type Observation } from '../../proto/seqpool.js';

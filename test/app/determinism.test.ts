@@ -3,7 +3,7 @@
 import { buildVoteExtension } from '../../app/vote-extensions.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { MemoryPersistence } from '../../app/persistence.js';
-import { signTx } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { CHAIN_ID, initChainRequest, makeValidators, openApp, runBlock } from './harness.js';
 import { bindPeerMsg } from './peer-helper.js';

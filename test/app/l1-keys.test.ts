@@ -3,7 +3,7 @@
 // its own record and cursor when its key locks again, and an exit removes the peer binding.
 // Nonces and bindings are written into state directly: the rules under test are the L1 ones.
 import { TxCode } from '../../protocol/codes.js';
-import { signTx } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { toHex } from '../../common/bytes.js';
 import { CHAIN_ID, makeValidators, type TestValidator } from './harness.js';
 import { badSignerChange, eth, l1Chain, locked, signerChange, unlockInit, unlocked, type L1Chain } from './l1-harness.js';

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { pubKeyToAddress, publicKeyOf, verify } from '../../common/secp.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
-import { checkTx, decodeTx, laneNonce, signTx, type TxView } from '../../app/txs.js';
+import { checkTx, decodeTx, laneNonce, type TxView } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { TxCode } from '../../protocol/codes.js';
 import { SequencerStatus, type Sequencer, type TxBody } from '../../proto/seqpool.js';
 import { ed25519Peer } from '../../app/peer-proof.js';

@@ -8,7 +8,7 @@ import { foundry } from 'viem/chains';
 import type { Anvil } from '../../contracts/devnet.js';
 import { startTestAnvil } from '../anvil.js';
 import { TxCode } from '../../protocol/codes.js';
-import { txSignBytes } from '../../app/txs.js';
+import { txSignBytes } from '../../protocol/tx.js';
 import { toHex } from '../../common/bytes.js';
 import { verify } from '../../common/secp.js';
 import { TxBodyCodec, TxCodec, type TxBody } from '../../proto/seqpool.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { maxTxBytesOf } from '../../app/tx-limits.js';
-import { signTx } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { TxCode } from '../../protocol/codes.js';
 import { publicKeyOf } from '../../common/secp.js';
 import { waitForHeight } from '../../localnet/rpc.js';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { observationDigest } from '../../app/observations.js';
 import { TxCode, QueryCode } from '../../protocol/codes.js';
-import { signTx } from '../../app/txs.js';
+import { signTx } from '../../protocol/tx.js';
 import { ed25519PeerId, peerProofMessage } from '../../app/peer-proof.js';
 import { loadOrCreatePeerKey } from '../../sidecar/net/peer-key.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';

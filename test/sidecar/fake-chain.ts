@@ -5,7 +5,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { toHex } from '../../common/bytes.js';
 import { pubKeyToAddress, verify as secpVerify } from '../../common/secp.js';
-import { txSignBytes } from '../../app/txs.js';
+import { txSignBytes } from '../../protocol/tx.js';
 import { TxBodyCodec, TxCodec, type TxBody } from '../../proto/seqpool.js';
 import { equalBytes, open } from '../../mpc/envelope.js';
 import { IdentityKey } from '../../mpc/identity.js';
