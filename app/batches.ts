@@ -4,7 +4,7 @@
 // back to the last batch that did not expire.
 import { equalBytes, toHex } from '../common/bytes.js';
 import { BatchStatus, type Batch, type L1BatchAppended, type RequestBatchSignature, type Sequencer, type SignRequest } from '../proto/seqpool.js';
-import { batchHeaderHash, encodeBatchHeader, encodeDistributeRewards, type BatchHeader } from './abi.js';
+import { batchHeaderHash, encodeBatchHeader, encodeDistributeRewards, type BatchHeader } from '../protocol/signed-payloads.js';
 import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, takeAuthNonce, type BlockCtx } from './sign-requests.js';
 import type { State, View } from './state.js';

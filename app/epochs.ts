@@ -4,7 +4,7 @@
 // never decrease with the id (as in SequencerSet), so the epoch of a block is a binary search.
 import { toHex } from '../common/bytes.js';
 import { EpochStatus, type Epoch, type Sequencer } from '../proto/seqpool.js';
-import { encodeCommitEpoch } from './abi.js';
+import { encodeCommitEpoch } from '../protocol/signed-payloads.js';
 import { committee, electionSeed, electProducer, genesisSeed } from './election.js';
 import { ethAddress } from './l1-staking.js';
 import { createSignRequest, event, type BlockCtx } from './sign-requests.js';

@@ -5,7 +5,7 @@
 // appending after the latest epoch or replacing the latest one; the app asks only for that.
 import { equalBytes, toHex } from '../common/bytes.js';
 import { EpochStatus, type Epoch } from '../proto/seqpool.js';
-import { encodeRecommitEpoch } from './abi.js';
+import { encodeRecommitEpoch } from '../protocol/signed-payloads.js';
 import { committee, electionSeed, electProducer } from './election.js';
 import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, type BlockCtx } from './sign-requests.js';

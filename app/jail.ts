@@ -2,7 +2,7 @@
 // set, MPC key, candidates) at the next epoch boundary; with slashAmount > 0 and an L1 LockingPool,
 // a threshold-signed slash(sequencerId, amount, authNonce) request is created.
 import { equalBytes, toHex } from '../common/bytes.js';
-import { encodeSlash } from './abi.js';
+import { encodeSlash } from '../protocol/signed-payloads.js';
 import { createSignRequest, event, takeAuthNonce, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';
 

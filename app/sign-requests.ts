@@ -13,6 +13,7 @@ import { decodeEnvelope } from '../proto/mpc.js';
 import { SignStatus, type MpcKey, type ReportSigningCheater, type SignRequest, type SubmitSignature } from '../proto/seqpool.js';
 import { currentKey, type MpcBlockContext } from './mpc-sessions.js';
 import type { State, View } from './state.js';
+import type { Purpose as SignedPurpose } from '../protocol/signed-payloads.js';
 
 /** What a block hands the pool modules: height, time, params, logger, jail, event sink, hash. */
 export interface BlockCtx extends MpcBlockContext {
@@ -23,7 +24,8 @@ export interface BlockCtx extends MpcBlockContext {
   absent?: ReadonlySet<string>;
 }
 
-export type Purpose = 'appendBatch' | 'commitEpoch' | 'recommitEpoch' | 'distributeRewards' | 'slash';
+/** What the app asks the pool to sign (protocol/signed-payloads.ts; it never asks for rotateGroupKey). */
+export type Purpose = Exclude<SignedPurpose, 'rotateGroupKey'>;
 
 export interface SignSpec {
   purpose: Purpose;

@@ -17,7 +17,7 @@ import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddress } from '../app/l1-staking.js';
 import { MAX_BATCHES_IN_FLIGHT } from '../app/batches.js';
 import type { Broadcast } from './comet-rpc.js';
-import { batchHeaderHash } from './l1-submitter.js';
+import { batchHeaderHash } from '../protocol/signed-payloads.js';
 import { Loop } from './loop.js';
 import type { PoolView } from './pool-view.js';
 
@@ -113,7 +113,7 @@ export class Batcher {
     if ((await this.inFlight(meta.nextIndex)) >= (this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT)) return this.wait(`${this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT} batches in flight`);
 
     const dataHash = await this.dataHash(tip.start, end);
-    const header = { batchIndex: tip.index, prevBatchHash: tip.prevHash, l2StartBlock: tip.start, l2EndBlock: end, dataHash, producer: this.l1Address };
+    const header = { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2StartBlock: tip.start, l2EndBlock: end, dataHash: fromHex(dataHash), producer: fromHex(this.l1Address) };
     const nonce = await this.nonce();
     const chainId = (this.chainId ??= (await pool.status())?.chainId);
     if (!chainId) return this.wait('no chain status yet');
@@ -140,7 +140,7 @@ export class Batcher {
       return false;
     }
     this.nextNonce = nonce + 1n;
-    this.sent.push({ index: tip.index, hash: batchHeaderHash(header), prevHash: tip.prevHash, l2Start: tip.start, l2End: end, nonce, at: Date.now() });
+    this.sent.push({ index: tip.index, hash: `0x${toHex(batchHeaderHash(header))}`, prevHash: tip.prevHash, l2Start: tip.start, l2End: end, nonce, at: Date.now() });
     this.lastWait = '';
     this.log.info({ ...fields, tx: res.hash }, 'batch signature requested');
     return true;

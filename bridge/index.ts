@@ -27,6 +27,6 @@ export { PoolView, PoolQueryError, appQuery, type PoolQuery, type QueryAnswer } 
 export { cometBroadcaster, type Broadcast, type BroadcastResult } from './comet-rpc.js';
 export { Batcher, ethAddressOf, type BatcherOptions, type L2BlockReader } from './batcher.js';
 export { EvmTxSender, FundsError, WouldRevertError, type EvmTxSenderOptions, type JobRecord, type ContractCall } from './tx-sender.js';
-export { L1BatchSubmitter, batchHeaderHash, headerOf, BATCH_HEADER_ABI, type BatchHeader, type L1BatchSubmitterOptions } from './l1-submitter.js';
+export { L1BatchSubmitter, headerOf, type L1BatchSubmitterOptions } from './l1-submitter.js';
 export { Relayer, type RelayerOptions } from './relayer.js';
 export { Loop } from './loop.js';

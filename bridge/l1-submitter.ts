@@ -4,29 +4,15 @@
 // batch (so none is skipped), and each batch index is one job of the EvmTxSender, whose LevelDB
 // record survives restarts (so none is sent twice). Batches go one at a time: appendBatch checks the
 // chain of batches, so the next one can only be simulated once the previous one is on chain.
-import { encodeAbiParameters, keccak256, type Abi, type Hex } from 'viem';
+import type { Abi, Hex } from 'viem';
 import { artifact } from '../contracts/artifacts.js';
 import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { encodeL1Signature } from '../mpc/l1.js';
+import { batchHeaderHash, batchHeaderTuple, type BatchHeader } from '../protocol/signed-payloads.js';
 import { Loop, errorLine } from './loop.js';
 import type { PoolBatch, PoolView } from './pool-view.js';
 import { FundsError, WouldRevertError, type EvmTxSender } from './tx-sender.js';
-
-import { BATCH_HEADER_ABI } from '../app/abi.js';
-export { BATCH_HEADER_ABI };
-
-export interface BatchHeader {
-  batchIndex: bigint;
-  prevBatchHash: Hex;
-  l2StartBlock: bigint;
-  l2EndBlock: bigint;
-  dataHash: Hex;
-  producer: Hex;
-}
-
-/** keccak256(abi.encode(header)): the batch hash BatchInbox and the app compute. */
-export const batchHeaderHash = (h: BatchHeader): Hex => keccak256(encodeAbiParameters(BATCH_HEADER_ABI, [h]));
 
 export interface L1BatchSubmitterOptions {
   sender: EvmTxSender;
@@ -103,13 +89,14 @@ export class L1BatchSubmitter {
     const req = await this.o.pool.signRequest(b.signRequest);
     if (!req?.signature) throw new Error(`batch ${next} is ${b.status} but sign request ${b.signRequest} has no signature in committed state`);
     const header = headerOf(b);
-    if (batchHeaderHash(header) !== b.hash) throw new Error(`batch ${next}: header hash ${batchHeaderHash(header)} differs from the pool's ${b.hash}; this node and the app disagree on the header encoding`);
+    const hash = `0x${toHex(batchHeaderHash(header))}`;
+    if (hash !== b.hash) throw new Error(`batch ${next}: header hash ${hash} differs from the pool's ${b.hash}; this node and the app disagree on the header encoding`);
     const last = (await s.client.readContract({ address: this.o.batchInbox, abi: this.abi, functionName: 'lastBatchHash' })) as Hex;
     if (last.toLowerCase() !== b.prevHash) {
       throw new Error(`batch ${next} continues ${b.prevHash} but BatchInbox's last batch hash is ${last}: L1 and the pool disagree; check l1.batchInbox in node.json`);
     }
     const sig96 = `0x${toHex(encodeL1Signature(fromHex(req.signature)))}` as Hex;
-    const sent = await s.submit(id, `appendBatch(${next})`, { address: this.o.batchInbox, abi: this.abi, functionName: 'appendBatch', args: [header, sig96] });
+    const sent = await s.submit(id, `appendBatch(${next})`, { address: this.o.batchInbox, abi: this.abi, functionName: 'appendBatch', args: [batchHeaderTuple(header), sig96] });
     this.log.info({ batch: next.toString(), l2: `${b.l2Start}-${b.l2End}`, nonce: sent.nonce, tx: sent.txs[sent.txs.length - 1]!.hash, asProducer: mine }, 'appendBatch submitted to L1');
   }
 
@@ -128,6 +115,7 @@ export class L1BatchSubmitter {
   }
 }
 
+/** The header of a batch as the pool records it. */
 export function headerOf(b: PoolBatch): BatchHeader {
-  return { batchIndex: b.index, prevBatchHash: b.prevHash as Hex, l2StartBlock: b.l2Start, l2EndBlock: b.l2End, dataHash: b.dataHash as Hex, producer: b.producer as Hex };
+  return { batchIndex: b.index, prevBatchHash: fromHex(b.prevHash), l2StartBlock: b.l2Start, l2EndBlock: b.l2End, dataHash: fromHex(b.dataHash), producer: fromHex(b.producer) };
 }

@@ -6,11 +6,12 @@
 //     order, the app assigns nonces in creation order): authNonce() on L1 says which one is next. The
 //     current epoch's producer submits at once, others after the same fallback delay.
 // Both use the EvmTxSender (one job per sign request id), so a restart never resends a landed tx.
-import { decodeAbiParameters, parseAbiParameters, type Abi, type Hex } from 'viem';
+import type { Abi, Hex } from 'viem';
 import { artifact } from '../contracts/artifacts.js';
 import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { encodeL1Signature } from '../mpc/l1.js';
+import { decodeCommitEpoch, decodeDistributeRewards, decodeRecommitEpoch, decodeSlash } from '../protocol/signed-payloads.js';
 import { Loop, errorLine } from './loop.js';
 import type { PoolSignRequest, PoolView } from './pool-view.js';
 import { FundsError, WouldRevertError, type ContractCall, type EvmTxSender } from './tx-sender.js';
@@ -30,11 +31,6 @@ export interface RelayerOptions {
   logger?: Logger;
 }
 
-const COMMIT = parseAbiParameters('uint256 epochId, uint256 startBlock, uint256 endBlock, address signer');
-const RECOMMIT = parseAbiParameters('uint256 oldEpochId, uint256 newEpochId, uint256 startBlock, uint256 endBlock, address signer');
-const REWARDS = parseAbiParameters('uint256[] sequencerIds, uint256[] amounts, uint256 authNonce');
-const SLASH = parseAbiParameters('uint256 sequencerId, uint256 amount, uint256 authNonce');
-
 interface AuthRequest {
   id: bigint;
   authNonce: bigint;
@@ -50,6 +46,7 @@ const AUTH_HISTORY = 256n;
 const REORG_DEPTH = 12n;
 
 const sig96 = (sig: string): Hex => `0x${toHex(encodeL1Signature(fromHex(sig)))}`;
+const hex = (b: Uint8Array): Hex => `0x${toHex(b)}`;
 
 export class Relayer {
   private readonly log: Logger;
@@ -130,21 +127,21 @@ export class Relayer {
       let call: ContractCall;
       let want: { signer: string; start: bigint };
       if (req.purpose === 'commitEpoch') {
-        const [epochId, start, end, signer] = decodeAbiParameters(COMMIT, req.payload as Hex);
+        const { epochId, startBlock: start, endBlock: end, signer } = decodeCommitEpoch(fromHex(req.payload));
         if (epochId !== latest + 1n) continue; // landed already (id <= latest) or not next yet
-        want = { signer, start };
-        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'commitEpoch', args: [epochId, start, end, signer, sig96(req.signature)] };
+        want = { signer: hex(signer), start };
+        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'commitEpoch', args: [epochId, start, end, hex(signer), sig96(req.signature)] };
       } else if (req.purpose === 'recommitEpoch') {
-        const [oldId, newId, start, end, signer] = decodeAbiParameters(RECOMMIT, req.payload as Hex);
+        const { oldEpochId: oldId, newEpochId: newId, startBlock: start, endBlock: end, signer } = decodeRecommitEpoch(fromHex(req.payload));
         const append = oldId === latest && newId === latest + 1n;
         const replace = oldId + 1n === latest && newId === latest;
-        want = { signer, start };
+        want = { signer: hex(signer), start };
         if (newId <= latest) {
           const onChain = (await read('epochs', [newId])) as { signer: Hex; startBlock: bigint };
-          if (onChain.signer.toLowerCase() === signer.toLowerCase() && onChain.startBlock === start) continue; // landed
+          if (onChain.signer.toLowerCase() === want.signer && onChain.startBlock === start) continue; // landed
         }
         if (!append && !replace) continue;
-        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'recommitEpoch', args: [oldId, newId, start, end, signer, sig96(req.signature)] };
+        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'recommitEpoch', args: [oldId, newId, start, end, hex(signer), sig96(req.signature)] };
       } else {
         this.once(`purpose/${req.id}`, () => this.log.error({ epoch: id.toString(), request: req.id.toString(), purpose: req.purpose }, 'epoch sign request has an unknown purpose; not relayed'));
         continue;
@@ -197,11 +194,11 @@ export class Relayer {
     }
     let call: ContractCall;
     if (r.purpose === 'distributeRewards') {
-      const [ids, amounts] = decodeAbiParameters(REWARDS, r.payload);
-      call = { address: l1.lockingPool, abi: this.poolAbi, functionName: 'distributeRewards', args: [ids, amounts, sig96(r.signature)] };
+      const { sequencerIds, amounts } = decodeDistributeRewards(fromHex(r.payload));
+      call = { address: l1.lockingPool, abi: this.poolAbi, functionName: 'distributeRewards', args: [sequencerIds, amounts, sig96(r.signature)] };
     } else {
-      const [id, amount] = decodeAbiParameters(SLASH, r.payload);
-      call = { address: l1.lockingPool, abi: this.poolAbi, functionName: 'slash', args: [id, amount, sig96(r.signature)] };
+      const { sequencerId, amount } = decodeSlash(fromHex(r.payload));
+      call = { address: l1.lockingPool, abi: this.poolAbi, functionName: 'slash', args: [sequencerId, amount, sig96(r.signature)] };
     }
     const sent = await s.submit(job, `${r.purpose}(authNonce ${onChain})`, call);
     this.log.info({ request: r.id.toString(), purpose: r.purpose, authNonce: onChain.toString(), tx: sent.txs.at(-1)!.hash }, `${r.purpose} submitted to L1`);
@@ -212,7 +209,7 @@ export class Relayer {
     const take = (req: PoolSignRequest): void => {
       if (req.verifier !== lockingPool.toLowerCase() || (req.purpose !== 'distributeRewards' && req.purpose !== 'slash')) return;
       const payload = req.payload as Hex;
-      const authNonce = req.purpose === 'distributeRewards' ? decodeAbiParameters(REWARDS, payload)[2] : decodeAbiParameters(SLASH, payload)[2];
+      const authNonce = req.purpose === 'distributeRewards' ? decodeDistributeRewards(fromHex(payload)).authNonce : decodeSlash(fromHex(payload)).authNonce;
       // An expired request is re-issued with the same payload under a new id: the newest id wins.
       const known = this.auth.get(authNonce);
       if (known && known.id > req.id) return;

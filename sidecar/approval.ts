@@ -2,7 +2,7 @@
 // approved when a PENDING request in committed state has that session id and that digest, the
 // digest is the l1Digest of the request's own fields, and, for appendBatch, the header's dataHash is
 // keccak256 of the L2 block hashes l2Start..l2End as read from OUR OWN L2 RPC.
-import { createPublicClient, decodeAbiParameters, http, keccak256, type PublicClient } from 'viem';
+import { createPublicClient, http, keccak256, type PublicClient } from 'viem';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { concatBytes, fromHex } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
@@ -30,8 +30,7 @@ export class ViemL2Reader implements L2Reader {
   }
 }
 
-import { BATCH_HEADER_ABI } from '../app/abi.js';
-export { BATCH_HEADER_ABI };
+import { decodeBatchHeader, type BatchHeader } from '../protocol/signed-payloads.js';
 
 /** Largest L2 range a sidecar re-derives for one batch (far above maxBatchBlocks). */
 export const MAX_BATCH_RANGE = 100_000n;
@@ -182,9 +181,9 @@ export class Approver {
       log.warn({ requestId: r.id.toString() }, 'refusing to sign appendBatch: no l2RpcUrl configured, so the batch cannot be checked');
       return false;
     }
-    let header: { l2StartBlock: bigint; l2EndBlock: bigint; dataHash: `0x${string}`; batchIndex: bigint };
+    let header: BatchHeader;
     try {
-      [header] = decodeAbiParameters(BATCH_HEADER_ABI, `0x${bytesToHex(r.payload)}`);
+      header = decodeBatchHeader(r.payload);
     } catch (e) {
       log.warn({ requestId: r.id.toString(), err: (e as Error).message }, 'refusing to sign appendBatch: payload is not an ABI-encoded BatchHeader');
       return false;
@@ -196,9 +195,9 @@ export class Approver {
       log.warn({ requestId: r.id.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), err: (e as Error).message }, 'refusing to sign appendBatch for now: cannot read the L2 blocks from our L2 RPC');
       return false;
     }
-    if (!equalBytes(ours, fromHex(header.dataHash))) {
+    if (!equalBytes(ours, header.dataHash)) {
       log.error(
-        { requestId: r.id.toString(), batchIndex: header.batchIndex.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), dataHash: header.dataHash, ours: `0x${bytesToHex(ours)}` },
+        { requestId: r.id.toString(), batchIndex: header.batchIndex.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), dataHash: `0x${bytesToHex(header.dataHash)}`, ours: `0x${bytesToHex(ours)}` },
         'refusing to sign appendBatch: dataHash differs from the L2 blocks our own L2 RPC serves',
       );
       return false;

@@ -2,7 +2,7 @@
 // rewards, and failover (docs/pool.md "Sign requests", "Batches", "Failover").
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decodeAbiParameters } from 'viem';
-import { batchHeaderHash, encodeBatchHeader } from '../../app/abi.js';
+import { batchHeaderHash, encodeBatchHeader } from '../../protocol/signed-payloads.js';
 import { MAX_BATCHES_IN_FLIGHT } from '../../app/batches.js';
 import { wakeOnCommit, type RunningBridge } from '../../node/bridge-wiring.js';
 import { TxCode } from '../../protocol/codes.js';

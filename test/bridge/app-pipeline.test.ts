@@ -8,7 +8,8 @@ import { TxCode } from '../../protocol/codes.js';
 import { CHAIN_ID } from '../app/harness.js';
 import { indexOf, poolChain } from '../app/pool-harness.js';
 import { toHex } from '../../common/bytes.js';
-import { Batcher, PoolView, appQuery, batchHeaderHash, headerOf, type BroadcastResult } from '../../bridge/index.js';
+import { Batcher, PoolView, appQuery, headerOf, type BroadcastResult } from '../../bridge/index.js';
+import { batchHeaderHash } from '../../protocol/signed-payloads.js';
 import { concat } from 'viem';
 
 /** A stand-in L2 whose block n has hash keccak256(n). */
@@ -63,7 +64,7 @@ describe('batcher with the real app', () => {
     expect(r2.finalized.txResults![1]!.code).toBe(TxCode.OK);
     const signed = (await pool.batch(0n))!;
     expect(signed.status).toBe('signed');
-    expect(batchHeaderHash(headerOf(signed))).toBe(signed.hash);
+    expect(`0x${toHex(batchHeaderHash(headerOf(signed)))}`).toBe(signed.hash);
     expect((await pool.signRequest(b0.signRequest))!.signature).toBe(`0x${toHex(sig)}`);
     await bystander.step();
     expect(mempool).toHaveLength(0);

@@ -12,8 +12,8 @@ import { txSignBytes } from '../../protocol/tx.js';
 import { toHex } from '../../common/bytes.js';
 import { verify } from '../../common/secp.js';
 import { TxBodyCodec, TxCodec, type TxBody } from '../../proto/seqpool.js';
-import { Batcher, batchHeaderHash, type BroadcastResult } from '../../bridge/index.js';
-import { FakePool, testValidator, type TestValidator } from './pool-fake.js';
+import { Batcher, type BroadcastResult } from '../../bridge/index.js';
+import { FakePool, hexHeaderHash, testValidator, type TestValidator } from './pool-fake.js';
 
 const ZERO32 = `0x${'00'.repeat(32)}` as Hex;
 let anvil: Anvil;
@@ -67,7 +67,7 @@ function recorder(codes: number[] = []) {
 /** What FinalizeBlock would do with an approved request. */
 function commit(p: FakePool, body: TxBody, producer: Hex): void {
   const r = body.requestBatch!;
-  const hash = batchHeaderHash({ batchIndex: r.batchIndex, prevBatchHash: `0x${toHex(r.prevBatchHash)}`, l2StartBlock: r.l2Start, l2EndBlock: r.l2End, dataHash: `0x${toHex(r.dataHash)}`, producer });
+  const hash = hexHeaderHash({ batchIndex: r.batchIndex, prevBatchHash: `0x${toHex(r.prevBatchHash)}`, l2StartBlock: r.l2Start, l2EndBlock: r.l2End, dataHash: `0x${toHex(r.dataHash)}`, producer });
   p.set(`/batch/${r.batchIndex}`, { index: r.batchIndex.toString(), prevHash: `0x${toHex(r.prevBatchHash)}`, l2Start: r.l2Start.toString(), l2End: r.l2End.toString(), dataHash: `0x${toHex(r.dataHash)}`, producer, hash, status: 'signing', signRequest: '1', epochId: '0' });
   p.set('/batch/meta', { nextIndex: (r.batchIndex + 1n).toString(), lastHash: hash, nextL2Start: (r.l2End + 1n).toString(), finalized: '0', lastProgressTime: '0' });
   p.set(`/validator/${v.address}`, { address: v.address, nonce: body.nonce.toString() });

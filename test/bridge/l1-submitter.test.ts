@@ -12,9 +12,9 @@ import { l1DealerKey } from '../../bench/mpc-dealer.js';
 import { encodeL1GroupKey, type KeyShare } from '../../mpc/index.js';
 import { toHex } from '../../common/bytes.js';
 import { observationDigest } from '../../app/observations.js';
-import { EvmTxSender, FundsError, L1BatchSubmitter, L1Listener, batchHeaderHash, type StakingStateView } from '../../bridge/index.js';
+import { EvmTxSender, FundsError, L1BatchSubmitter, L1Listener, type StakingStateView } from '../../bridge/index.js';
 import type { Observation } from '../../proto/seqpool.js';
-import { FakePool, encodeHeader, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';
+import { FakePool, encodeHeader, hexHeaderHash, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';
 
 const CHAIN_ID = 31337;
 const ZERO32 = `0x${'00'.repeat(32)}` as Hex;
@@ -35,7 +35,7 @@ const read = <T>(functionName: string, args: unknown[] = []) => pub.readContract
 /** Puts batch i (signed by the dealer key) into a fake pool state. */
 function putBatch(p: FakePool, producer: Hex, i: bigint, prevHash: Hex, start: bigint, blocks: bigint): { hash: Hex; end: bigint } {
   const header = { batchIndex: i, prevBatchHash: prevHash, l2StartBlock: start, l2EndBlock: start + blocks - 1n, dataHash: keccak256(`0x${toHex(Buffer.from(`data ${i}`))}`), producer };
-  const hash = batchHeaderHash(header);
+  const hash = hexHeaderHash(header);
   const requestId = 100n + i;
   p.set(`/batch/${i}`, {
     index: i.toString(), prevHash, l2Start: start.toString(), l2End: header.l2EndBlock.toString(), dataHash: header.dataHash,

@@ -5,12 +5,13 @@
 // and claim) is applied, and after the next epoch boundary the CometBFT validator set and the
 // committee (the producers the pool elects and rewards) are exactly what L1's stakes say.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { encodeAbiParameters, getAddress, type Address, type Hex } from 'viem';
+import { getAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { L1Listener } from '../../bridge/index.js';
 import { committee } from '../../app/election.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { fromHex, toHex } from '../../common/bytes.js';
+import { encodeSlash } from '../../protocol/signed-payloads.js';
 import { makeValidators, type TestValidator } from '../app/harness.js';
 import { eth, l1Chain, type L1Chain } from '../app/l1-harness.js';
 import { TOKENS, deployPool, type PoolFixture } from '../contracts/pool-fixture.js';
@@ -21,7 +22,7 @@ const [fixer] = makeValidators(5).slice(4);
 const known = [...vals, fixer!];
 const pubkey = (v: TestValidator): Hex => privateKeyToAccount(`0x${toHex(v.privKey)}`).publicKey.replace(/^0x04/, '0x') as Hex;
 const account = (v: TestValidator): PrivateKeyAccount => privateKeyToAccount(`0x${toHex(v.privKey)}`);
-const slashPayload = (id: bigint, amount: bigint, n: bigint) => encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }], [id, amount, n]);
+const slashPayload = (id: bigint, amount: bigint, n: bigint): Hex => `0x${toHex(encodeSlash(id, amount, n))}`;
 
 let f: PoolFixture;
 let c: L1Chain;

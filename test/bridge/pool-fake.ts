@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { encodeAbiParameters, type Hex } from 'viem';
+import { encodeAbiParameters, keccak256, type Hex } from 'viem';
+import { BATCH_HEADER_ABI } from '../../protocol/signed-payloads.js';
 import { QueryCode } from '../../protocol/codes.js';
 import { toHex } from '../../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../../common/secp.js';
@@ -50,16 +51,6 @@ export function testValidator(): TestValidator {
   }
 }
 
-export const HEADER_ABI = [
-  { type: 'tuple', components: [
-    { name: 'batchIndex', type: 'uint256' },
-    { name: 'prevBatchHash', type: 'bytes32' },
-    { name: 'l2StartBlock', type: 'uint256' },
-    { name: 'l2EndBlock', type: 'uint256' },
-    { name: 'dataHash', type: 'bytes32' },
-    { name: 'producer', type: 'address' },
-  ] },
-] as const;
 
 /** A SignRequest JSON signed by the dealer key, as /sign/{id} answers once SIGNED. */
 export function signedRequest(shares: KeyShare[], r: { id: bigint; purpose: string; chainId: number; verifier: Hex; payload: Hex; batchIndex?: bigint; epochId?: bigint }): Record<string, unknown> {
@@ -83,7 +74,17 @@ export function signedRequest(shares: KeyShare[], r: { id: bigint; purpose: stri
   };
 }
 
-export const encodeHeader = (h: { batchIndex: bigint; prevBatchHash: Hex; l2StartBlock: bigint; l2EndBlock: bigint; dataHash: Hex; producer: Hex }): Hex => encodeAbiParameters(HEADER_ABI, [h]);
+/** A BatchHeader with hex fields, as the pool's JSON answers carry them. */
+export interface HexHeader {
+  batchIndex: bigint;
+  prevBatchHash: Hex;
+  l2StartBlock: bigint;
+  l2EndBlock: bigint;
+  dataHash: Hex;
+  producer: Hex;
+}
+export const encodeHeader = (h: HexHeader): Hex => encodeAbiParameters(BATCH_HEADER_ABI, [h]);
+export const hexHeaderHash = (h: HexHeader): Hex => keccak256(encodeHeader(h));
 
 export function tempDir(prefix = 'seqpool-bridge-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

@@ -3,7 +3,8 @@
 // (L1 consumes its nonce and skips it, decision 30), so the reward behind it lands too; before, the
 // slash reverted for ever and every later reward and slash waited behind it.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { encodeAbiParameters, parseEther, parseEventLogs, type Hex } from 'viem';
+import { parseEther, parseEventLogs, type Hex } from 'viem';
+import { encodeDistributeRewards, encodeSlash } from '../../protocol/signed-payloads.js';
 import { artifact } from '../../contracts/artifacts.js';
 import { EvmTxSender, Relayer } from '../../bridge/index.js';
 import { TOKENS, balanceOf, deployPool, events, newSigner, type PoolFixture } from '../contracts/pool-fixture.js';
@@ -12,8 +13,7 @@ import { FakePool, signedRequest, tempDir, testValidator } from './pool-fake.js'
 let f: PoolFixture;
 const dir = tempDir();
 const v = testValidator();
-const SLASH = [{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }] as const;
-const REWARDS = [{ type: 'uint256[]' }, { type: 'uint256[]' }, { type: 'uint256' }] as const;
+const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
 
 beforeAll(async () => {
   f = await deployPool();
@@ -36,8 +36,8 @@ test('a slash made moot by an unlockClaim lands as a no-op and the distributeRew
   const chainId = f.chain.chainId;
   const pool = new FakePool();
   pool.set('/epoch/current', { id: '1', startL2: '1', endL2: '100', producer: v.address, signer: v.eth, seed: '00', electedHeight: '3', signRequest: '0', status: 'committed', isRespan: false, respanOf: '0', l2Head: '5', l2HeadTime: '1700000000' });
-  pool.set('/sign/1', signedRequest(f.key.shares, { id: 1n, purpose: 'slash', chainId, verifier: f.pool, payload: encodeAbiParameters(SLASH, [slashed, TOKENS(1_000), 0n]) }));
-  pool.set('/sign/2', signedRequest(f.key.shares, { id: 2n, purpose: 'distributeRewards', chainId, verifier: f.pool, payload: encodeAbiParameters(REWARDS, [[rewarded], [TOKENS(3)], 1n]) }));
+  pool.set('/sign/1', signedRequest(f.key.shares, { id: 1n, purpose: 'slash', chainId, verifier: f.pool, payload: hex(encodeSlash(slashed, TOKENS(1_000), 0n)) }));
+  pool.set('/sign/2', signedRequest(f.key.shares, { id: 2n, purpose: 'distributeRewards', chainId, verifier: f.pool, payload: hex(encodeDistributeRewards([rewarded], [TOKENS(3)], 1n)) }));
   // The slashed sequencer leaves and claims its stake before the slash reaches L1.
   await f.chain.write(f.locker, f.pool, 'LockingPool', 'unlock', [slashed]);
   await f.chain.increaseTime(21 * 86_400 + 1);

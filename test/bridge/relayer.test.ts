@@ -2,7 +2,7 @@
 // once, others after the fallback delay, landed ones skipped) and distributeRewards to the L1
 // LockingPool in authNonce order (an expired request superseded by its re-issue).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createPublicClient, createTestClient, encodeAbiParameters, http, parseAbiParameters, parseEther, type Hex, type PublicClient } from 'viem';
+import { createPublicClient, createTestClient, http, parseEther, type Hex, type PublicClient } from 'viem';
 import { foundry } from 'viem/chains';
 import { artifact } from '../../contracts/artifacts.js';
 import { deployL1, deployL2, initializeGroupKey, type L1Deployment, type L2Deployment } from '../../contracts/deploy.js';
@@ -10,7 +10,8 @@ import { ANVIL_DEV_KEY, type Anvil } from '../../contracts/devnet.js';
 import { startTestAnvil } from '../anvil.js';
 import { l1DealerKey } from '../../bench/mpc-dealer.js';
 import { encodeL1GroupKey, type KeyShare } from '../../mpc/index.js';
-import { toHex } from '../../common/bytes.js';
+import { fromHex, toHex } from '../../common/bytes.js';
+import { encodeCommitEpoch, encodeDistributeRewards, encodeRecommitEpoch } from '../../protocol/signed-payloads.js';
 import { EvmTxSender, Relayer } from '../../bridge/index.js';
 import { FakePool, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';
 
@@ -27,9 +28,10 @@ let v: TestValidator;
 const dir = tempDir();
 const setAbi = artifact('SequencerSet').abi;
 const poolAbi = artifact('LockingPool').abi;
-const COMMIT = parseAbiParameters('uint256, uint256, uint256, address');
-const RECOMMIT = parseAbiParameters('uint256, uint256, uint256, uint256, address');
-const REWARDS = parseAbiParameters('uint256[], uint256[], uint256');
+const hex = (b: Uint8Array): Hex => `0x${toHex(b)}`;
+const commitPayload = (id: bigint, start: bigint, end: bigint, signer: Hex) => hex(encodeCommitEpoch(id, start, end, fromHex(signer)));
+const recommitPayload = (old: bigint, id: bigint, start: bigint, end: bigint, signer: Hex) => hex(encodeRecommitEpoch(old, id, start, end, fromHex(signer)));
+const rewardsPayload = (ids: bigint[], amounts: bigint[], nonce: bigint) => hex(encodeDistributeRewards(ids, amounts, nonce));
 
 beforeAll(async () => {
   [l1, l2] = await Promise.all([startTestAnvil({ chainId: L1_ID }), startTestAnvil({ chainId: L2_ID })]);
@@ -77,7 +79,7 @@ describe('relayer (real anvils)', () => {
 
   test('the producer submits its signed commitEpoch; a landed epoch is not sent again', async () => {
     pool.set('/epoch/1', epochJson(1n, 101n, 200n, v, 5n));
-    pool.set('/sign/5', signedRequest(shares, { id: 5n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: encodeAbiParameters(COMMIT, [1n, 101n, 200n, v.eth]), epochId: 1n }));
+    pool.set('/sign/5', signedRequest(shares, { id: 5n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: commitPayload(1n, 101n, 200n, v.eth), epochId: 1n }));
     await withRelayer(pool, async (r, s2) => {
       await r.step();
       expect(s2.job('epoch/5')?.status).toBe('pending');
@@ -100,7 +102,7 @@ describe('relayer (real anvils)', () => {
 
   test("another producer's epoch is relayed by this node only after the fallback delay", async () => {
     pool.set('/epoch/2', epochJson(2n, 201n, 300n, other, 6n));
-    pool.set('/sign/6', signedRequest(shares, { id: 6n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: encodeAbiParameters(COMMIT, [2n, 201n, 300n, other.eth]), epochId: 2n }));
+    pool.set('/sign/6', signedRequest(shares, { id: 6n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: commitPayload(2n, 201n, 300n, other.eth), epochId: 2n }));
     await withRelayer(
       pool,
       async (r, s2) => {
@@ -119,7 +121,7 @@ describe('relayer (real anvils)', () => {
   test('a re-span replacing the not-started next epoch goes out as recommitEpoch, once', async () => {
     // Epoch 1's producer stalled: the app re-spans [150, 300] to this validator, replacing epoch 2.
     pool.set('/epoch/2', epochJson(2n, 150n, 300n, v, 7n, { isRespan: true, respanOf: '1' }));
-    pool.set('/sign/7', signedRequest(shares, { id: 7n, purpose: 'recommitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: encodeAbiParameters(RECOMMIT, [1n, 2n, 150n, 300n, v.eth]), epochId: 2n }));
+    pool.set('/sign/7', signedRequest(shares, { id: 7n, purpose: 'recommitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: recommitPayload(1n, 2n, 150n, 300n, v.eth), epochId: 2n }));
     await withRelayer(pool, async (r, s2) => {
       await r.step();
       await mined(s2, 'epoch/7');
@@ -137,10 +139,10 @@ describe('relayer (real anvils)', () => {
   test('distributeRewards go to L1 in authNonce order; an expired request gives way to its re-issue', async () => {
     pool.set('/epoch/current', { ...epochJson(1n, 101n, 149n, v, 5n), l2Head: '120', l2HeadTime: '1700000000' });
     const rewards = (id: bigint, nonce: bigint, status = 'signed') => ({
-      ...signedRequest(shares, { id, purpose: 'distributeRewards', chainId: L1_ID, verifier: dep1.lockingPool, payload: encodeAbiParameters(REWARDS, [[], [], nonce]) }),
+      ...signedRequest(shares, { id, purpose: 'distributeRewards', chainId: L1_ID, verifier: dep1.lockingPool, payload: rewardsPayload([], [], nonce) }),
       ...(status === 'signed' ? {} : { status, signature: null }),
     });
-    pool.set('/sign/1', signedRequest(shares, { id: 1n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: encodeAbiParameters(COMMIT, [1n, 101n, 200n, v.eth]) }));
+    pool.set('/sign/1', signedRequest(shares, { id: 1n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: commitPayload(1n, 101n, 200n, v.eth) }));
     // Sign request ids are sequential in the app: 2-4 are other purposes (appendBatch) the relayer skips.
     for (const id of [2n, 3n, 4n]) pool.set(`/sign/${id}`, signedRequest(shares, { id, purpose: 'appendBatch', chainId: L1_ID, verifier: dep1.batchInbox, payload: '0x01' }));
     pool.set('/sign/8', rewards(8n, 1n));

@@ -1,6 +1,8 @@
 // BatchInbox on a real anvil: FROST-signed headers, index / previous-hash / L2-range continuity,
 // replay refused, key rotation only with the current key.
 import { encodeAbiParameters, keccak256, toHex, type Address, type Hex } from 'viem';
+import { fromHex } from '../../common/bytes.js';
+import { BATCH_HEADER_ABI, encodeRotateGroupKey } from '../../protocol/signed-payloads.js';
 import { PoolKey, expectRevert, startChain, type Chain } from './helpers.js';
 import { events } from './pool-fixture.js';
 
@@ -12,18 +14,8 @@ interface Header {
   dataHash: Hex;
   producer: Address;
 }
-const HEADER = {
-  type: 'tuple',
-  components: [
-    { name: 'batchIndex', type: 'uint256' },
-    { name: 'prevBatchHash', type: 'bytes32' },
-    { name: 'l2StartBlock', type: 'uint256' },
-    { name: 'l2EndBlock', type: 'uint256' },
-    { name: 'dataHash', type: 'bytes32' },
-    { name: 'producer', type: 'address' },
-  ],
-} as const;
-const encodeHeader = (h: Header): Hex => encodeAbiParameters([HEADER], [h]);
+// The header as the pool encodes it (protocol/signed-payloads.ts): the contract must verify exactly these bytes.
+const encodeHeader = (h: Header): Hex => encodeAbiParameters(BATCH_HEADER_ABI, [h]);
 
 let chain: Chain;
 let key: PoolKey;
@@ -97,7 +89,7 @@ test('refuses a wrong index, previous hash, L2 start, empty range, zero producer
 test('the key rotates only with a message signed by the current key', async () => {
   const next = new PoolKey(5, 4);
   const nonce = await chain.read<bigint>(inbox, 'BatchInbox', 'authNonce');
-  const payload = encodeAbiParameters([{ type: 'bytes' }, { type: 'uint256' }], [next.groupKey, nonce]);
+  const payload = toHex(encodeRotateGroupKey(fromHex(next.groupKey), nonce));
   const rotate = (sig: Hex) => chain.write(chain.accounts[3]!, inbox, 'BatchInbox', 'rotateGroupKey', [next.groupKey, sig]);
   await expectRevert(rotate(next.sign(chain.chainId, inbox, 'rotateGroupKey', payload)), 'InvalidSignature');
   await expectRevert(chain.write(chain.accounts[0]!, inbox, 'BatchInbox', 'initializeGroupKey', [next.groupKey]), 'GroupKeyAlreadySet');

@@ -1,7 +1,9 @@
 // LockingPool actions authorised by the pool's FROST signature: rewards, slashing, group-key
 // initialisation and rotation, with replay refused through the contract-held auth nonce, and a moot
 // action (stake already claimed, reserve short) consuming its nonce instead of blocking later ones.
-import { encodeAbiParameters, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { fromHex } from '../../common/bytes.js';
+import { encodeDistributeRewards, encodeRotateGroupKey, encodeSlash } from '../../protocol/signed-payloads.js';
 import { ORDER, Point } from '../../mpc/suite.js';
 import { PoolKey, expectRevert } from './helpers.js';
 import { TOKENS, balanceOf, deployPool, events, newSigner, sequencer, type PoolFixture } from './pool-fixture.js';
@@ -25,10 +27,11 @@ let id2: bigint;
 const call = (fn: string, args: unknown[], from = f.stranger) => f.chain.write(from, f.pool, 'LockingPool', fn, args);
 const authNonce = () => f.chain.read<bigint>(f.pool, 'LockingPool', 'authNonce');
 const sign = (purpose: string, payload: Hex, key = f.key) => key.sign(f.chain.chainId, f.pool, purpose, payload);
-const rewardsPayload = (ids: bigint[], amounts: bigint[], nonce: bigint) =>
-  encodeAbiParameters([{ type: 'uint256[]' }, { type: 'uint256[]' }, { type: 'uint256' }], [ids, amounts, nonce]);
-const slashPayload = (id: bigint, amount: bigint, nonce: bigint) => encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }], [id, amount, nonce]);
-const rotatePayload = (key: Hex, nonce: bigint) => encodeAbiParameters([{ type: 'bytes' }, { type: 'uint256' }], [key, nonce]);
+// The payloads as the pool encodes them (protocol/signed-payloads.ts): the contract must verify exactly these bytes.
+const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+const rewardsPayload = (ids: bigint[], amounts: bigint[], nonce: bigint) => hex(encodeDistributeRewards(ids, amounts, nonce));
+const slashPayload = (id: bigint, amount: bigint, nonce: bigint) => hex(encodeSlash(id, amount, nonce));
+const rotatePayload = (key: Hex, nonce: bigint) => hex(encodeRotateGroupKey(fromHex(key), nonce));
 
 beforeAll(async () => {
   f = await deployPool();

@@ -1,6 +1,8 @@
 // SequencerSet (L2) on a real anvil: FROST-signed commitEpoch / recommitEpoch with Metis's
 // continuity rules, replay refused, and the producer-of-block views.
-import { encodeAbiParameters, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
+import { fromHex } from '../../common/bytes.js';
+import { encodeCommitEpoch, encodeRecommitEpoch } from '../../protocol/signed-payloads.js';
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
 import { PoolKey, expectRevert, startChain, type Chain } from './helpers.js';
 import { events } from './pool-fixture.js';
@@ -19,9 +21,10 @@ beforeAll(async () => {
 });
 afterAll(async () => chain?.stop());
 
-const U = { type: 'uint256' } as const;
-const commitPayload = (id: bigint, s: bigint, e: bigint, signer: Address) => encodeAbiParameters([U, U, U, { type: 'address' }], [id, s, e, signer]);
-const recommitPayload = (o: bigint, n: bigint, s: bigint, e: bigint, signer: Address) => encodeAbiParameters([U, U, U, U, { type: 'address' }], [o, n, s, e, signer]);
+// The payloads as the pool encodes them (protocol/signed-payloads.ts): the contract must verify exactly these bytes.
+const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+const commitPayload = (id: bigint, s: bigint, e: bigint, signer: Address) => hex(encodeCommitEpoch(id, s, e, fromHex(signer)));
+const recommitPayload = (o: bigint, n: bigint, s: bigint, e: bigint, signer: Address) => hex(encodeRecommitEpoch(o, n, s, e, fromHex(signer)));
 const commit = (id: bigint, s: bigint, e: bigint, signer: Address, sig?: Hex) =>
   chain.write(chain.accounts[1]!, set, 'SequencerSet', 'commitEpoch', [id, s, e, signer, sig ?? key.sign(chain.chainId, set, 'commitEpoch', commitPayload(id, s, e, signer))]);
 const recommit = (o: bigint, n: bigint, s: bigint, e: bigint, signer: Address, sig?: Hex) =>

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { keccak256, encodeAbiParameters } from 'viem';
+import { keccak256 } from 'viem';
 import { pino } from 'pino';
-import { toHex, fromHex, concatBytes } from '../../common/bytes.js';
+import { fromHex, concatBytes } from '../../common/bytes.js';
 import { MemoryHub } from '../../sidecar/transport.js';
 import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
-import { BATCH_HEADER_ABI, type L2Reader } from '../../sidecar/approval.js';
+import type { L2Reader } from '../../sidecar/approval.js';
+import { encodeBatchHeader } from '../../protocol/signed-payloads.js';
 import { IdentityKey } from '../../mpc/identity.js';
 import { byzantineTransport, type ByzantineMode } from '../entry/byzantine-transport.mjs';
 import type { ScryptParams } from '../../sidecar/store/secret-box.js';
@@ -35,11 +36,7 @@ export class FakeL2 implements L2Reader {
 }
 
 export function batchPayload(h: { batchIndex: bigint; l2Start: bigint; l2End: bigint; dataHash: Uint8Array }): Uint8Array {
-  return fromHex(
-    encodeAbiParameters(BATCH_HEADER_ABI, [
-      { batchIndex: h.batchIndex, prevBatchHash: `0x${'00'.repeat(32)}`, l2StartBlock: h.l2Start, l2EndBlock: h.l2End, dataHash: `0x${toHex(h.dataHash)}`, producer: '0x1111111111111111111111111111111111111111' },
-    ]),
-  );
+  return encodeBatchHeader({ batchIndex: h.batchIndex, prevBatchHash: new Uint8Array(32), l2StartBlock: h.l2Start, l2EndBlock: h.l2End, dataHash: h.dataHash, producer: new Uint8Array(20).fill(0x11) });
 }
 
 export class LogCapture {
