@@ -68,13 +68,6 @@ export function onBatchSigned(state: State, r: SignRequest): void {
   if (b && b.signRequest === r.id && b.status === BatchStatus.SIGNING) state.setBatch({ ...b, status: BatchStatus.SIGNED });
 }
 
-/**
- * How many batches a producer may have requested and not yet seen finalized from L1 (the bridge's
- * pipeline depth). With that many awaiting L1 the producer waits on the pool and on L1
- * confirmations, so failover does not count that time against it.
- */
-export const MAX_BATCHES_IN_FLIGHT = 4;
-
 /** Batches signing or signed, not yet finalized (expired ones do not count). */
 export function batchesAwaitingL1(state: State): number {
   const meta = state.batchMeta();

@@ -11,7 +11,8 @@ import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';
 import { currentKey } from './mpc-sessions.js';
-import { batchesAwaitingL1, MAX_BATCHES_IN_FLIGHT } from './batches.js';
+import { batchesAwaitingL1 } from './batches.js';
+import { MAX_BATCHES_IN_FLIGHT } from '../protocol/batch-data.js';
 
 /**
  * The owing producer's validator has voted for none of the blocks of the last respanTimeoutSeconds

@@ -2,20 +2,20 @@
 // pool to sign it with a lane-0 RequestBatchSignature tx (docs/pool.md "Batches"). Every node runs
 // one; it acts only while this validator produces the epoch covering BatchMeta.next_l2_start.
 //
-// Range: [next_l2_start, min(attested L2 head, epoch end, start + maxBatchBlocks - 1)].
-// dataHash = keccak256(blockHash(l2_start) || ... || blockHash(l2_end)), as every sidecar re-derives.
+// Range: [next_l2_start, min(attested L2 head, epoch end, start + maxBatchBlocks - 1)]; its dataHash
+// by the rule every sidecar derives again before signing (protocol/batch-data.ts).
 // Pipelining: up to `maxInFlight` committed batches may be signing or signed (not yet finalized by
 // BatchAppended) while the next is requested. CheckTx checks a request against committed state, so
 // the next request goes out only once the previous one is in a block; a request the mempool accepted
 // is remembered until BatchMeta shows it, or given up after `inclusionTimeoutMs`.
-import { concat, keccak256, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { TxCode } from '../protocol/codes.js';
 import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddress } from '../app/l1-staking.js';
-import { MAX_BATCHES_IN_FLIGHT } from '../app/batches.js';
+import { batchDataHash, MAX_BATCHES_IN_FLIGHT } from '../protocol/batch-data.js';
 import type { Broadcast } from './comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
 import { Loop } from './loop.js';
@@ -181,15 +181,16 @@ export class Batcher {
     return (this.nextNonce = used + 1n);
   }
 
-  /** keccak256 of the concatenated hashes of L2 blocks [from, to], read from this node's L2 RPC. */
+  /** The data hash of L2 blocks [from, to] (protocol/batch-data.ts), read from this node's L2 RPC. */
   async dataHash(from: bigint, to: bigint): Promise<Hex> {
-    const hashes: Hex[] = [];
-    for (let n = from; n <= to; n++) {
-      const b = await this.o.l2.getBlock({ blockNumber: n });
-      if (!b.hash) throw new Error(`L2 block ${n} has no hash yet: the L2 RPC lags the attested head`);
-      hashes.push(b.hash);
-    }
-    return keccak256(concat(hashes));
+    const l2 = {
+      blockHash: async (n: bigint) => {
+        const b = await this.o.l2.getBlock({ blockNumber: n });
+        if (!b.hash) throw new Error(`L2 block ${n} has no hash yet: the L2 RPC lags the attested head`);
+        return fromHex(b.hash);
+      },
+    };
+    return `0x${toHex(await batchDataHash(l2, from, to))}`;
   }
 
   private wait(why: string): false {

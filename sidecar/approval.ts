@@ -1,23 +1,22 @@
 // Decision 8: sign only what consensus approved, and check the content. A signing session is
 // approved when a PENDING request in committed state has that session id and that digest, the
 // digest is the l1Digest of the request's own fields, and, for appendBatch, the header's dataHash is
-// keccak256 of the L2 block hashes l2Start..l2End as read from OUR OWN L2 RPC.
-import { createPublicClient, http, keccak256, type PublicClient } from 'viem';
+// what protocol/batch-data.ts derives from the L2 blocks l2Start..l2End as OUR OWN L2 RPC serves them.
+import { createPublicClient, http, type PublicClient } from 'viem';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { concatBytes, fromHex } from '../common/bytes.js';
+import { fromHex } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
 import { equalBytes } from '../mpc/envelope.js';
 import { l1Digest } from '../mpc/l1.js';
 import { signingSessionId } from '../mpc/signing/session.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
+import { batchDataHash, type L2Reader } from '../protocol/batch-data.js';
+import { decodeBatchHeader, type BatchHeader } from '../protocol/signed-payloads.js';
 import type { SignRequestView } from './chain-view.js';
 
-/** Block hashes of the L2 chain, from the sidecar's own L2 RPC. */
-export interface L2Reader {
-  /** 32-byte hash of block `n`; throws when the block is not available (yet). */
-  blockHash(n: bigint): Promise<Uint8Array>;
-}
+export type { L2Reader };
 
+/** Block hashes of the L2 chain, from the sidecar's own L2 RPC. */
 export class ViemL2Reader implements L2Reader {
   readonly #client: PublicClient;
   constructor(url: string) {
@@ -28,27 +27,6 @@ export class ViemL2Reader implements L2Reader {
     if (!b.hash) throw new Error(`L2 block ${n} has no hash (pending)`);
     return fromHex(b.hash);
   }
-}
-
-import { decodeBatchHeader, type BatchHeader } from '../protocol/signed-payloads.js';
-
-/** Largest L2 range a sidecar re-derives for one batch (far above maxBatchBlocks). */
-export const MAX_BATCH_RANGE = 100_000n;
-
-/** keccak256(concat(blockHash(start) .. blockHash(end))) from `l2`, 16 reads in flight. */
-export async function deriveDataHash(l2: L2Reader, start: bigint, end: bigint): Promise<Uint8Array> {
-  if (end < start || end - start + 1n > MAX_BATCH_RANGE) throw new Error(`bad L2 range ${start}..${end}`);
-  const n = Number(end - start + 1n);
-  const hashes: Uint8Array[] = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      hashes[i] = await l2.blockHash(start + BigInt(i));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, n) }, worker));
-  return fromHex(keccak256(concatBytes(...hashes)));
 }
 
 export interface ApproverDeps {
@@ -190,7 +168,7 @@ export class Approver {
     }
     let ours: Uint8Array;
     try {
-      ours = await deriveDataHash(this.#d.l2, header.l2StartBlock, header.l2EndBlock);
+      ours = await batchDataHash(this.#d.l2, header.l2StartBlock, header.l2EndBlock);
     } catch (e) {
       log.warn({ requestId: r.id.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), err: (e as Error).message }, 'refusing to sign appendBatch for now: cannot read the L2 blocks from our L2 RPC');
       return false;

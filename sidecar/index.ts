@@ -5,7 +5,7 @@ export { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase, SidecarConfig
 export { CometRpc, CometFollower, QueryFailed, websocketUrl, type ChainClient, type HeightSource, type QueryAnswer, type BroadcastResult } from './chain.js';
 export { parseKey, parseSession, parseSignRequest, parsePending, parseValidator, keyPackage, type KeyView, type SessionView, type SignRequestView, type ValidatorView } from './chain-view.js';
 export { MemoryHub, MemoryTransport, type Transport, type TransportPeer } from './transport.js';
-export { Approver, ViemL2Reader, deriveDataHash, type L2Reader } from './approval.js';
+export { Approver, ViemL2Reader, type L2Reader } from './approval.js';
 export { KeygenDriver } from './keygen.js';
 export { FileDealtLog, MemoryDealtLog, type DealtLog } from './dealt-log.js';
 export { SigningDriver, coordinatorRank } from './signing.js';

@@ -3,7 +3,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decodeAbiParameters } from 'viem';
 import { batchHeaderHash, encodeBatchHeader } from '../../protocol/signed-payloads.js';
-import { MAX_BATCHES_IN_FLIGHT } from '../../app/batches.js';
+import { MAX_BATCHES_IN_FLIGHT } from '../../protocol/batch-data.js';
 import { wakeOnCommit, type RunningBridge } from '../../node/bridge-wiring.js';
 import { TxCode } from '../../protocol/codes.js';
 import { genesisProducer } from '../../app/election.js';

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { fromHex, concatBytes } from '../../common/bytes.js';
 import { MemoryHub } from '../../sidecar/transport.js';
 import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
-import type { L2Reader } from '../../sidecar/approval.js';
+import type { L2Reader } from '../../protocol/batch-data.js';
 import { encodeBatchHeader } from '../../protocol/signed-payloads.js';
 import { IdentityKey } from '../../mpc/identity.js';
 import { byzantineTransport, type ByzantineMode } from '../entry/byzantine-transport.mjs';
