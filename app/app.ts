@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { CODESPACE, TxCode } from '../protocol/codes.js';
 import { Lane } from '../protocol/tx.js';
 import { GenesisError, parseGenesis } from './genesis.js';
-import type { ObservationSource } from './observations.js';
+import type { ObservationSource } from '../protocol/observations.js';
 import type { StatePersistence } from './persistence.js';
 import { answerQuery } from './queries.js';
 import { State, type View } from './state.js';

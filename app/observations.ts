@@ -1,19 +1,12 @@
 // Observations: facts about the outside world that validators attest in their vote extensions:
-// LockingPool events, BatchInbox's BatchAppended, and a synthetic kind that lets tests prove the
-// attestation mechanism end to end. (The L2 head travels beside them, VoteExtension.l2_head.)
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, toHex, utf8 } from '../common/bytes.js';
-import { ObservationCodec, type L1BatchAppended, type Observation } from '../proto/seqpool.js';
+// LockingPool events, BatchInbox's BatchAppended, corrections to L1's state, and a synthetic kind that
+// lets tests prove the attestation mechanism end to end. Their digest is protocol/observations.ts;
+// here is which ones the app takes as well-formed.
+import type { L1BatchAppended, Observation } from '../proto/seqpool.js';
 import { l1EventProblem } from './l1-staking.js';
 import { l1CorrectionProblem } from './l1-correction.js';
 
-const DIGEST_DOMAIN = utf8('seqpool/observation/v1');
 const MAX_SYNTHETIC_PAYLOAD = 1024;
-
-/** The identity validators vote on: a hash of the canonical encoding. */
-export function observationDigest(obs: Observation): Uint8Array {
-  return sha256(concatBytes(DIGEST_DOMAIN, ObservationCodec.encode(obs)));
-}
 
 /** Why an observation is malformed, or undefined if it is well-formed. Deterministic. */
 export function observationProblem(obs: Observation): string | undefined {
@@ -36,27 +29,4 @@ export function batchAppendedProblem(ev: L1BatchAppended): string | undefined {
   if (ev.blockHash.length !== 32 || ev.txHash.length !== 32 || ev.batchHash.length !== 32 || ev.dataHash.length !== 32) return 'block, tx, batch and data hashes must be 32 bytes';
   if (ev.l2End < ev.l2Start) return 'l2_end before l2_start';
   return undefined;
-}
-
-/** Where ExtendVote takes this node's pending observations from (the bridge will feed it). */
-export interface ObservationSource {
-  pending(): Observation[];
-}
-
-/** An in-memory source that tests and the node's observation file fill. */
-export class MemoryObservationSource implements ObservationSource {
-  private items = new Map<string, Observation>();
-
-  add(obs: Observation): void {
-    this.items.set(toHex(observationDigest(obs)), obs);
-  }
-
-  replace(all: Observation[]): void {
-    this.items.clear();
-    for (const o of all) this.add(o);
-  }
-
-  pending(): Observation[] {
-    return [...this.items.values()];
-  }
 }

@@ -9,7 +9,8 @@ import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { compareBytes, concatBytes, equalBytes, toHex } from '../common/bytes.js';
 import { verify } from '../common/secp.js';
 import { InjectedVoteExtensionsCodec, VoteExtensionCodec, type Observation, type Params, type ValidatorEntry } from '../proto/seqpool.js';
-import { observationDigest, observationProblem } from './observations.js';
+import { observationDigest } from '../protocol/observations.js';
+import { observationProblem } from './observations.js';
 
 /** txs[0] of a block built on an extended commit starts with these bytes. 0x00 is never a valid
  * protobuf tag, so no user Tx can start with them. */

@@ -1,7 +1,7 @@
 // The safe, unsettled L1 events a listener holds, and which of them it offers to ExtendVote: per
 // sequencer the event with the nonce the app expects next, and the BatchAppended the app accepts next
 // (the app takes both strictly in order, and would refuse one attested early for good).
-import { observationDigest } from '../app/observations.js';
+import { observationDigest } from '../protocol/observations.js';
 import type { Logger } from '../common/log.js';
 import type { L1BatchAppended, L1StakingEvent, Observation } from '../proto/seqpool.js';
 import { describeBatchAppended, describeEvent } from './decode.js';

@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import { equalBytes, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { listenerOptionsSchema, type L1ListenerOptions, type L1ListenerStatus } from './listener-options.js';
-import { observationDigest, type ObservationSource } from '../app/observations.js';
+import { observationDigest, type ObservationSource } from '../protocol/observations.js';
 import type { Observation } from '../proto/seqpool.js';
 import { decodeBatchAppendedLog, decodeLockingPoolLog, describeBatchAppended, describeEvent, isBatchAppendedLog } from './decode.js';
 import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';

@@ -6,7 +6,7 @@
 // disagrees with it by the app's own rule (app/l1-correction.ts), offers it as an L1StateCorrection.
 import { parseAbi, type Hex } from 'viem';
 import { batchesDisagreeing, L1Status, sequencerDisagrees } from '../app/l1-correction.js';
-import { observationDigest } from '../app/observations.js';
+import { observationDigest } from '../protocol/observations.js';
 import { equalBytes, fromHex } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
 import type { L1SequencerState, L1StateCorrection, Observation } from '../proto/seqpool.js';

@@ -1,7 +1,7 @@
 // ExtendVote has one ObservationSource; a node can have several (the L1 bridge, the operator's
 // observation file). This one concatenates them. Sources can be added after construction because
 // the bridge needs the opened app's staking view, and the app needs its source when it opens.
-import type { ObservationSource } from '../app/observations.js';
+import type { ObservationSource } from '../protocol/observations.js';
 import type { Observation } from '../proto/seqpool.js';
 import type { Logger } from '../common/log.js';
 

@@ -17,7 +17,7 @@ import { nodeConfigFile, readNodeConfig } from './node-config.js';
 import type { L1Listener } from '../bridge/listener.js';
 import type { L2HeadSource } from '../bridge/l2-head.js';
 import type { L2BlockReader } from '../bridge/batcher.js';
-import type { ObservationSource } from '../app/observations.js';
+import type { ObservationSource } from '../protocol/observations.js';
 import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { readRpcUrl } from './chain-watch.js';

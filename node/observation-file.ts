@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../common/log.js';
 import { utf8 } from '../common/bytes.js';
-import type { ObservationSource } from '../app/observations.js';
+import type { ObservationSource } from '../protocol/observations.js';
 import type { Observation } from '../proto/seqpool.js';
 
 const FileSchema = z.array(z.object({ topic: z.string(), payload: z.string().default('') }).strict());

@@ -1,6 +1,6 @@
 import { ResponseProcessProposal_ProposalStatus as PS, ResponseVerifyVoteExtension_VerifyStatus as VS } from 'cosmjs-types/tendermint/abci/types';
 import { TxCode, QueryCode } from '../../protocol/codes.js';
-import { MemoryObservationSource, observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import { MemoryPersistence } from '../../app/persistence.js';
 import { decodeProof } from '../../app/queries.js';
 import { verifyKvProof } from '../../app/merkle.js';
@@ -9,7 +9,7 @@ import { buildVoteExtension, encodeInjected } from '../../app/vote-extensions.js
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { VoteExtensionCodec, type Observation } from '../../proto/seqpool.js';
 import { toHex, utf8 } from '../../common/bytes.js';
-import { CHAIN_ID, extendedCommit, finalizeRequest, initChainRequest, makeValidators, openApp, runBlock } from './harness.js';
+import { CHAIN_ID, extendedCommit, finalizeRequest, initChainRequest, makeValidators, MemoryObservationSource, openApp, runBlock } from './harness.js';
 import { bindPeerMsg } from './peer-helper.js';
 
 const vals = makeValidators(4);

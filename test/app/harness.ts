@@ -4,10 +4,31 @@
 import { ExtendedCommitInfo, RequestInitChain } from 'cosmjs-types/tendermint/abci/types';
 import { SeqpoolApp } from '../../app/app.js';
 import { buildAppState } from '../../app/genesis.js';
-import { MemoryObservationSource } from '../../app/observations.js';
+import type { Observation } from '../../proto/seqpool.js';
+import { observationDigest, type ObservationSource } from '../../protocol/observations.js';
+import { toHex } from '../../common/bytes.js';
 import { MemoryPersistence, type StatePersistence } from '../../app/persistence.js';
 import { utf8 } from '../../common/bytes.js';
 import { extendedCommit as benchExtendedCommit, finalizeRequest, makeValidators as makeKeys, type BenchValidator } from '../../bench/harness.js';
+
+
+/** An in-memory observation source the tests fill (the node's comes from its bridge). */
+export class MemoryObservationSource implements ObservationSource {
+  private items = new Map<string, Observation>();
+
+  add(obs: Observation): void {
+    this.items.set(toHex(observationDigest(obs)), obs);
+  }
+
+  replace(all: Observation[]): void {
+    this.items.clear();
+    for (const o of all) this.add(o);
+  }
+
+  pending(): Observation[] {
+    return [...this.items.values()];
+  }
+}
 
 export { finalizeRequest };
 

@@ -23,7 +23,7 @@ function correction(block: bigint, sequencers: L1SequencerState[]): Observation 
 }
 /** The observation record of `obs` once applied (rejected or not). */
 async function settled(c: Awaited<ReturnType<typeof chain>>, obs: Observation) {
-  const { observationDigest } = await import('../../app/observations.js');
+  const { observationDigest } = await import('../../protocol/observations.js');
   return (await c.query(`/observation/${toHex(observationDigest(obs))}`)).value as { rejected?: string } | undefined;
 }
 

@@ -3,7 +3,7 @@
 // cannot take as L1 sent it is in l1-outcomes.test.ts; nonces and peers in l1-keys.test.ts.
 import { QueryCode } from '../../protocol/codes.js';
 import { GenesisError, parseGenesis } from '../../app/genesis.js';
-import { observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import type { Observation } from '../../proto/seqpool.js';
 import { makeValidators } from './harness.js';

@@ -3,11 +3,10 @@
 // replaying decided blocks (restart, blocksync: FinalizeBlock without ProcessProposal) must agree.
 import { ResponseProcessProposal_ProposalStatus as PS } from 'cosmjs-types/tendermint/abci/types';
 import type { SeqpoolApp } from '../../app/app.js';
-import { MemoryObservationSource } from '../../app/observations.js';
 import { buildVoteExtension, encodeInjected } from '../../app/vote-extensions.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { toHex, utf8 } from '../../common/bytes.js';
-import { extendedCommit, finalizeRequest, initChainRequest, makeValidators, openApp, VE_HEIGHT } from './harness.js';
+import { extendedCommit, finalizeRequest, initChainRequest, makeValidators, MemoryObservationSource, openApp, VE_HEIGHT } from './harness.js';
 
 const vals = makeValidators(4);
 const obs = (topic: string) => ({ synthetic: { topic, payload: utf8(topic) } });

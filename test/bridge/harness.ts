@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createPublicClient, createTestClient, createWalletClient, http, type Hex, type PublicClient, type TestClient, type WalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import type { StakingStateView } from '../../bridge/index.js';
 import type { L1StakingEvent, Observation } from '../../proto/seqpool.js';
 import { compileEmitter, emitterAbi } from './emitter.js';

@@ -11,7 +11,7 @@ import { startTestAnvil } from '../anvil.js';
 import { l1DealerKey } from '../../bench/mpc-dealer.js';
 import { encodeL1GroupKey, type KeyShare } from '../../mpc/index.js';
 import { toHex } from '../../common/bytes.js';
-import { observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import { EvmTxSender, FundsError, L1BatchSubmitter, L1Listener, type StakingStateView } from '../../bridge/index.js';
 import type { Observation } from '../../proto/seqpool.js';
 import { FakePool, encodeHeader, hexHeaderHash, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';

@@ -3,7 +3,7 @@
 // byzantine ones "attest" is never counted.
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import { appLogFile } from '../../localnet/processes.js';
 import { waitForHeight } from '../../localnet/rpc.js';

@@ -2,7 +2,7 @@
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import { TxCode, QueryCode } from '../../protocol/codes.js';
 import { signTx } from '../../protocol/tx.js';
 import { ed25519PeerId, peerProofMessage } from '../../app/peer-proof.js';

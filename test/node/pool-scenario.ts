@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { genesisProducer } from '../../app/election.js';
-import { observationDigest } from '../../app/observations.js';
+import { observationDigest } from '../../protocol/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import type { L1BatchAppended, Observation } from '../../proto/seqpool.js';
 import { CHAIN_ID } from '../app/harness.js';
