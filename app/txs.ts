@@ -7,7 +7,7 @@ import { pubKeyToAddress } from '../common/secp.js';
 import { SequencerStatus, TxBodyCodec, type BindPeer, type Params, type Sequencer, type TxBody } from '../proto/seqpool.js';
 import { TxCode } from '../protocol/codes.js';
 import { Lane, MAX_LANE, txSignBytes } from '../protocol/tx.js';
-import { ED25519_PEER_ID, peerProofProblem } from './peer-proof.js';
+import { ED25519_PEER_ID, peerProofProblem } from '../protocol/peer-proof.js';
 import { isInjected } from './vote-extensions.js';
 import { maxTxBytesOf, shallowTx, type TxKind } from './tx-limits.js';
 import { VerifiedTxMemo, type VerifiedTx } from './tx-memo.js';

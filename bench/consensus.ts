@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildAppState } from '../app/genesis.js';
 import { signTx } from '../protocol/tx.js';
-import { ed25519Peer } from '../app/peer-proof.js';
+import { ed25519Peer } from '../protocol/peer-proof.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createLogger } from '../common/log.js';
 import { toHex, utf8 } from '../common/bytes.js';

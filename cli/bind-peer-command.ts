@@ -3,7 +3,7 @@
 // (decision 29), so the command signs it with the sidecar's libp2p key file.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { peerProofMessage } from '../app/peer-proof.js';
+import { peerProofMessage } from '../protocol/peer-proof.js';
 import { SeqpoolClient } from '../client/seqpool-client.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { loadValidatorKey } from '../cometbft-config/keys.js';

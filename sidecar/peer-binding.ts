@@ -9,7 +9,7 @@
 // wantsRecord() says so: until the binding was seen current, while a sent BindPeer awaits its block,
 // after a key epoch change and every RECHECK_HEIGHTS heights.
 import type { Logger } from '../common/log.js';
-import { peerProofMessage } from '../app/peer-proof.js';
+import { peerProofMessage } from '../protocol/peer-proof.js';
 import type { BroadcastResult } from './chain.js';
 import type { ValidatorView } from './chain-view.js';
 import type { Transport } from './transport.js';

@@ -3,7 +3,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { ed25519PeerId } from '../app/peer-proof.js';
+import { ed25519PeerId } from '../protocol/peer-proof.js';
 
 export interface TransportPeer {
   peerId: string;

@@ -6,7 +6,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
-import { ed25519PeerId } from '../../app/peer-proof.js';
+import { ed25519PeerId } from '../../protocol/peer-proof.js';
 import type { Logger } from '../../common/log.js';
 
 /** Reads an existing key; undefined when the file does not exist. */

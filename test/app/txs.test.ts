@@ -8,7 +8,7 @@ import { checkTx, decodeTx, laneNonce, type TxView } from '../../app/txs.js';
 import { signTx } from '../../protocol/tx.js';
 import { TxCode } from '../../protocol/codes.js';
 import { SequencerStatus, type Sequencer, type TxBody } from '../../proto/seqpool.js';
-import { ed25519Peer } from '../../app/peer-proof.js';
+import { ed25519Peer } from '../../protocol/peer-proof.js';
 
 const priv = randomBytes(32);
 const pubKey = publicKeyOf(priv);

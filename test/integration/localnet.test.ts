@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { observationDigest } from '../../protocol/observations.js';
 import { TxCode, QueryCode } from '../../protocol/codes.js';
 import { signTx } from '../../protocol/tx.js';
-import { ed25519PeerId, peerProofMessage } from '../../app/peer-proof.js';
+import { ed25519PeerId, peerProofMessage } from '../../protocol/peer-proof.js';
 import { loadOrCreatePeerKey } from '../../sidecar/net/peer-key.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
 import { toHex, utf8 } from '../../common/bytes.js';

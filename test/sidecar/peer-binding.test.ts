@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TxCode } from '../../protocol/codes.js';
-import { peerProofProblem } from '../../app/peer-proof.js';
+import { peerProofProblem } from '../../protocol/peer-proof.js';
 import { pubKeyToAddress } from '../../common/secp.js';
 import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
 import { MemoryHub } from '../../sidecar/transport.js';

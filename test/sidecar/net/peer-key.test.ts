@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ed25519PeerId, peerProofMessage, peerProofProblem } from '../../../app/peer-proof.js';
+import { ed25519PeerId, peerProofMessage, peerProofProblem } from '../../../protocol/peer-proof.js';
 import { silentLogger } from '../../../common/log.js';
 import { MpcChannel } from '../../../sidecar/net/channel.js';
 import { bindingPeerKey, loadOrCreatePeerKey } from '../../../sidecar/net/peer-key.js';

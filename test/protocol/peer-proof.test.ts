@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { ed25519PeerId, peerIdPublicKey, peerProofMessage, peerProofProblem, PEER_PROOF_DOMAIN } from '../../app/peer-proof.js';
+import { ed25519PeerId, peerIdPublicKey, peerProofMessage, peerProofProblem, PEER_PROOF_DOMAIN } from '../../protocol/peer-proof.js';
 
 const address = new Uint8Array(20).fill(0xab);
 
