@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { compareBytes, concatBytes, toHex, utf8 } from '../common/bytes.js';
 import { SequencerStatus, type Sequencer } from '../proto/seqpool.js';
 import { parseGenesis } from './genesis.js';
-import { ethAddress } from './l1-staking.js';
+import { ethAddress } from '../protocol/l1-signer.js';
 import type { State, View } from './state.js';
 
 const GENESIS_DOMAIN = utf8('seqpool/election/genesis');

@@ -6,7 +6,7 @@ import { toHex } from '../common/bytes.js';
 import { EpochStatus, type Epoch, type Sequencer } from '../proto/seqpool.js';
 import { encodeCommitEpoch } from '../protocol/signed-payloads.js';
 import { committee, electionSeed, electProducer, genesisSeed } from './election.js';
-import { ethAddress } from './l1-staking.js';
+import { ethAddress } from '../protocol/l1-signer.js';
 import { createSignRequest, event, type BlockCtx } from './sign-requests.js';
 import type { State, View } from './state.js';
 

@@ -37,11 +37,6 @@ export function l1EventProblem(ev: L1StakingEvent): string | undefined {
   return undefined;
 }
 
-/** The L1 (Ethereum) address of a compressed secp256k1 key. */
-export function ethAddress(pubKey33: Uint8Array): Uint8Array {
-  return keccak_256(secp256k1.Point.fromBytes(pubKey33).toBytes(false).subarray(1)).subarray(12);
-}
-
 /** The compressed CometBFT key for a 64-byte L1 signer pubkey that must belong to `signer`. */
 export function signerKey(pubkey64: Uint8Array, signer: Uint8Array): { pubKey: Uint8Array } | { problem: string } {
   if (!equalBytes(keccak_256(pubkey64).subarray(12), signer)) return { problem: `signerPubkey does not belong to signer 0x${toHex(signer)}` };

@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { TxCode } from '../protocol/codes.js';
 import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
-import { ethAddress } from '../app/l1-staking.js';
+import { ethAddressOf } from '../protocol/l1-signer.js';
 import { batchDataHash, MAX_BATCHES_IN_FLIGHT } from '../protocol/batch-data.js';
 import type { Broadcast } from './comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
@@ -198,9 +198,4 @@ export class Batcher {
     this.lastWait = why;
     return false;
   }
-}
-
-/** The Ethereum address of a validator key (the L1 signer, decision 3), 0x lower hex. */
-export function ethAddressOf(privKey: Uint8Array): Hex {
-  return `0x${toHex(ethAddress(publicKeyOf(privKey)))}`;
 }

@@ -3,11 +3,11 @@
 // integration tests and bench:join. The signer of a lock is always the Ethereum address of the
 // CometBFT validator key (DESIGN.md decision 3), so callers pass that key, never a bare address.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { getAddress, maxUint256, parseEventLogs, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { artifact } from '../contracts/artifacts.js';
 import { accountClients } from '../contracts/clients.js';
+import { ethAddress } from '../protocol/l1-signer.js';
 
 const poolAbi = artifact('LockingPool').abi;
 const tokenAbi = artifact('StakeToken').abi;
@@ -45,10 +45,10 @@ export async function l1Session(rpcUrl: string, key: Hex): Promise<L1Session> {
   };
 }
 
-/** Ethereum signer address and the 64-byte uncompressed key (no 0x04) that lockFor takes. */
+/** Ethereum signer address (protocol/l1-signer.ts) and the 64-byte uncompressed key (no 0x04) that lockFor takes. */
 export function signerOf(pubKey33: Uint8Array): { signer: Address; pubkey64: Hex } {
   const raw = secp256k1.Point.fromBytes(pubKey33).toBytes(false).subarray(1);
-  const signer = getAddress(`0x${Buffer.from(keccak_256(raw).subarray(12)).toString('hex')}`);
+  const signer = getAddress(`0x${Buffer.from(ethAddress(pubKey33)).toString('hex')}`);
   return { signer, pubkey64: `0x${Buffer.from(raw).toString('hex')}` };
 }
 

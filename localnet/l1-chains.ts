@@ -18,7 +18,7 @@ import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, t
 import { ANVIL_DEV_KEY } from '../contracts/devnet.js';
 import { isPortFree } from '../cometbft-config/ports.js';
 import { writeNodeConfig } from '../node/node-config.js';
-import { ethAddress } from '../app/l1-staking.js';
+import { ethAddress } from '../protocol/l1-signer.js';
 import { toHex } from '../common/bytes.js';
 import { anvilRecord, launchAnvil, setIntervalMining, L1_CHAIN_ID, L2_CHAIN_ID, type AnvilRecord } from './anvil.js';
 

@@ -7,7 +7,7 @@ import { MAX_BATCHES_IN_FLIGHT } from '../../protocol/batch-data.js';
 import { wakeOnCommit, type RunningBridge } from '../../node/bridge-wiring.js';
 import { TxCode } from '../../protocol/codes.js';
 import { genesisProducer } from '../../app/election.js';
-import { ethAddress } from '../../app/l1-staking.js';
+import { ethAddress } from '../../protocol/l1-signer.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import type { L1BatchAppended, RequestBatchSignature } from '../../proto/seqpool.js';
 import { seal } from '../../mpc/envelope.js';

@@ -14,7 +14,8 @@ import { silentLogger } from '../../common/log.js';
 import { startNode } from '../../node/node.js';
 import { readNodeConfig, writeNodeConfig } from '../../node/node-config.js';
 import { cometRpcUrl } from '../../node/bridge-wiring.js';
-import { ethAddressOf, L2HeadSource } from '../../bridge/index.js';
+import { L2HeadSource } from '../../bridge/index.js';
+import { ethAddressOf } from '../../protocol/l1-signer.js';
 import { tempDir } from './pool-fake.js';
 
 let l1: Anvil;

@@ -11,7 +11,8 @@ import { toHex } from '../../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../../common/secp.js';
 import { l1Digest, type KeyShare } from '../../mpc/index.js';
 import { thresholdSign } from '../../bench/mpc-dealer.js';
-import { ethAddressOf, PoolView, type PoolQuery } from '../../bridge/index.js';
+import { PoolView, type PoolQuery } from '../../bridge/index.js';
+import { ethAddressOf } from '../../protocol/l1-signer.js';
 import { fromHex } from '../../common/bytes.js';
 
 /** Paths -> JSON answers; anything else is NOT_FOUND. Tests edit `answers` as blocks would commit. */
