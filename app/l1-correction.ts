@@ -9,11 +9,10 @@
 import { equalBytes, toHex } from '../common/bytes.js';
 import { BatchStatus, SequencerStatus, type L1SequencerState, type L1StateCorrection, type Params, type Sequencer } from '../proto/seqpool.js';
 import { changeSigner, releaseExitedId, store, unbindPeer, usableKey } from './l1-staking.js';
+import { batchesDisagreeing, L1Status, sequencerDisagrees, statusOf } from '../protocol/l1-state.js';
 import { event, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';
 
-/** LockingPool.Status. */
-export const L1Status = { NONE: 0, ACTIVE: 1, UNLOCKING: 2, UNLOCKED: 3 } as const;
 /** A correction lists every id; more than this many sequencers is not a pool this app runs. */
 export const MAX_CORRECTION_SEQUENCERS = 1_000;
 
@@ -61,40 +60,6 @@ export function applyL1Correction(state: State, c: L1StateCorrection, ctx: Block
   ctx.events.push(event('l1_correction', { block: c.blockNumber.toString(), sequencers: sequencers.join(','), batches_unfinalized: batches.toString() }));
   ctx.log.warn({ l1Block: c.blockNumber.toString(), sequencers: sequencers.map(String), batchesUnfinalized: batches.toString() }, 'pool state corrected to L1 (a reorg deeper than the bridge waited for)');
   return { ok: true, sequencers, batches };
-}
-
-const statusOf = (l1Status: number): SequencerStatus =>
-  l1Status === L1Status.ACTIVE ? SequencerStatus.ACTIVE : l1Status === L1Status.UNLOCKING ? SequencerStatus.UNLOCKING : SequencerStatus.EXITED;
-
-function sameAsL1(s: Sequencer, r: L1SequencerState): boolean {
-  return (
-    (s.l1Nonce ?? 0n) === r.nonce &&
-    (s.status ?? SequencerStatus.ACTIVE) === statusOf(r.status) &&
-    (s.locked ?? '0') === r.amount &&
-    equalBytes(s.signer ?? NONE, r.signer) &&
-    (r.status !== L1Status.UNLOCKING || (s.deactivationTime ?? 0n) === r.deactivationTime)
-  );
-}
-
-/**
- * Whether the pool's record of an id (`current`, undefined: none) disagrees with L1's record at
- * `block`: the one rule the app applies and the bridge and `seqpool l1 status` report by. A record
- * the pool updated from a later block cannot be judged at `block` and never disagrees.
- */
-export function sequencerDisagrees(current: Sequencer | undefined, r: L1SequencerState, block: bigint): boolean {
-  if (current && (current.l1Block ?? 0n) > block) return false;
-  // A genesis record never updated from L1 (no block known): its lock may simply come after the block.
-  if (current && (current.l1Block ?? 0n) === 0n && r.nonce < (current.l1Nonce ?? 0n)) return false;
-  if (r.status === L1Status.NONE) return current !== undefined;
-  return !current || !sameAsL1(current, r);
-}
-
-/** How many batches the pool counts final that L1 does not have at `block` (0: none, or not judgeable
- * there: the first of them was finalized from a later block). */
-export function batchesDisagreeing(finalized: bigint, firstMissingL1Block: bigint | undefined, c: Pick<L1StateCorrection, 'batchInbox' | 'nextBatchIndex' | 'blockNumber'>): bigint {
-  if (c.batchInbox.length === 0 || c.nextBatchIndex >= finalized) return 0n;
-  if (!firstMissingL1Block || firstMissingL1Block > c.blockNumber) return 0n;
-  return finalized - c.nextBatchIndex;
 }
 
 /** Sets id `r.id` to L1's record at `block`; false when it already matched or cannot be judged there. */

@@ -3,78 +3,16 @@
 // holds state made from events L1 no longer has, and no later event can repair it. So the listener
 // reads what the pool's contracts hold at a checkpoint block (a multiple of `checkpointBlocks`, so
 // that every honest validator reads the same block and attests the same digest) and, when the pool
-// disagrees with it by the app's own rule (app/l1-correction.ts), offers it as an L1StateCorrection.
-import { parseAbi, type Hex } from 'viem';
-import { batchesDisagreeing, L1Status, sequencerDisagrees } from '../app/l1-correction.js';
+// disagrees with it by the app's own rule (protocol/l1-state.ts), offers it as an L1StateCorrection.
+import { batchesDisagreeing, readL1State, sequencerDisagrees, type L1Contracts, type L1StateReader } from '../protocol/l1-state.js';
 import { observationDigest } from '../protocol/observations.js';
-import { equalBytes, fromHex } from '../common/bytes.js';
+import { equalBytes } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
-import type { L1SequencerState, L1StateCorrection, Observation } from '../proto/seqpool.js';
+import type { L1StateCorrection, Observation } from '../proto/seqpool.js';
 import type { StakingStateView } from './state-view.js';
-
-/** What reading contract state at a block needs of the L1 client (viem's PublicClient has it). */
-export interface L1StateReader {
-  getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
-  readContract(args: { address: Hex; abi: readonly unknown[]; functionName: string; args?: readonly unknown[]; blockNumber: bigint }): Promise<unknown>;
-}
-
-const lockingPoolStateAbi = parseAbi([
-  'function sequencerCount() view returns (uint256)',
-  'function sequencers(uint256) view returns (address owner, address signer, uint256 amount, uint256 deactivationTime, uint256 nonce, uint8 status)',
-  'function signerPubkeys(uint256) view returns (bytes)',
-]);
-const batchInboxStateAbi = parseAbi(['function nextBatchIndex() view returns (uint256)']);
-
-const READ_CONCURRENCY = 8;
-const U64_MAX = 2n ** 64n - 1n;
-
-export interface Contracts {
-  chainId: bigint;
-  lockingPool: Hex;
-  batchInbox?: Hex;
-}
 
 /** The checkpoint block a correction is read at: the highest multiple of `every` at or below `safe`. */
 export const checkpointAt = (safe: bigint, every: bigint): bigint => safe - (safe % every);
-
-/**
- * The pool contracts' record at `block`: every sequencer id from 1 to max(L1's count, `minIds`)
- * (ids only the pool holds are listed as L1 has them: None) and BatchInbox.nextBatchIndex.
- */
-export async function readL1State(client: L1StateReader, c: Contracts, block: bigint, minIds: bigint): Promise<L1StateCorrection> {
-  const header = await client.getBlock({ blockNumber: block });
-  if (!header.hash) throw new Error(`L1 block ${block} has no hash`);
-  const read = (address: Hex, abi: readonly unknown[], functionName: string, args?: readonly unknown[]) => client.readContract({ address, abi, functionName, ...(args ? { args } : {}), blockNumber: block });
-  const count = (await read(c.lockingPool, lockingPoolStateAbi, 'sequencerCount')) as bigint;
-  const n = count > minIds ? count : minIds;
-  const ids = Array.from({ length: Number(n) }, (_, i) => BigInt(i + 1));
-  const out: L1SequencerState[] = new Array(ids.length);
-  const queue = [...ids.keys()];
-  const worker = async (): Promise<void> => {
-    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-      const id = ids[i]!;
-      const [, signer, amount, deactivationTime, nonce, status] = (await read(c.lockingPool, lockingPoolStateAbi, 'sequencers', [id])) as [Hex, Hex, bigint, bigint, bigint, number];
-      if (status === L1Status.NONE) {
-        out[i] = { id, status, signer: new Uint8Array(0), signerPubkey: new Uint8Array(0), amount: '0', deactivationTime: 0n, nonce: 0n };
-        continue;
-      }
-      const pubkey = (await read(c.lockingPool, lockingPoolStateAbi, 'signerPubkeys', [id])) as Hex;
-      // As the event decoder does: a deactivation time beyond 64 bits is saturated, not refused.
-      out[i] = { id, status, signer: fromHex(signer), signerPubkey: fromHex(pubkey), amount: amount.toString(), deactivationTime: deactivationTime > U64_MAX ? U64_MAX : deactivationTime, nonce };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
-  const nextBatchIndex = c.batchInbox ? ((await read(c.batchInbox, batchInboxStateAbi, 'nextBatchIndex')) as bigint) : 0n;
-  return {
-    chainId: c.chainId,
-    lockingPool: fromHex(c.lockingPool),
-    batchInbox: c.batchInbox ? fromHex(c.batchInbox) : new Uint8Array(0),
-    blockNumber: block,
-    blockHash: fromHex(header.hash),
-    sequencers: out,
-    nextBatchIndex,
-  };
-}
 
 /** Where the pool disagrees with L1's record: the sequencer ids, and how many batches L1 lacks. */
 export interface Disagreement {
@@ -92,7 +30,7 @@ export const agrees = (d: Disagreement): boolean => d.sequencers.length === 0 &&
 
 export interface ReconcilerOptions {
   reader: L1StateReader;
-  contracts: Contracts;
+  contracts: L1Contracts;
   view: StakingStateView;
   /** Checkpoints are multiples of this many blocks (every validator must pick the same one). */
   checkpointBlocks: bigint;

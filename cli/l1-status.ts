@@ -4,8 +4,7 @@
 // merely behind it: events L1 has and the pool has not attested yet), and batches the pool counts
 // final that L1 lacks.
 import { createPublicClient, formatUnits, http, type Address, type Hex } from 'viem';
-import { L1Status, sequencerDisagrees } from '../app/l1-correction.js';
-import { readL1State } from '../bridge/reconcile.js';
+import { L1Status, readL1State, sequencerDisagrees } from '../protocol/l1-state.js';
 import { fromHex } from '../common/bytes.js';
 import { abciQueryJson } from '../localnet/rpc.js';
 import { SequencerStatus, type L1SequencerState, type Sequencer } from '../proto/seqpool.js';

@@ -2,7 +2,7 @@
 // rewarded a second time when they land again (decision 38).
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { genesisProducer } from '../../app/election.js';
-import { L1Status } from '../../app/l1-correction.js';
+import { L1Status } from '../../protocol/l1-state.js';
 import { TxCode } from '../../protocol/codes.js';
 import { utf8 } from '../../common/bytes.js';
 import type { L1BatchAppended, Observation } from '../../proto/seqpool.js';

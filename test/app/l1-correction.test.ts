@@ -3,7 +3,7 @@
 // pool applied something of that sequencer from a later block.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { toHex, utf8 } from '../../common/bytes.js';
-import { L1Status } from '../../app/l1-correction.js';
+import { L1Status } from '../../protocol/l1-state.js';
 import type { L1SequencerState, Observation } from '../../proto/seqpool.js';
 import { makeValidators } from './harness.js';
 import { eth, l1Chain, L1_CHAIN, locked, POOL, pub64, relocked, TOKEN } from './l1-harness.js';

@@ -2,7 +2,8 @@
 // after a reorg below the safe block, but after a periodic comparison only when the next one finds the
 // same (a pool merely behind L1, events not attested yet, is not corrected). Fakes for L1 and the pool.
 import { silentLogger } from '../../common/log.js';
-import { Reconciler, checkpointAt, type L1StateReader } from '../../bridge/reconcile.js';
+import { Reconciler, checkpointAt } from '../../bridge/reconcile.js';
+import type { L1StateReader } from '../../protocol/l1-state.js';
 import { SequencerStatus, type Sequencer } from '../../proto/seqpool.js';
 
 const SIGNER = `0x${'11'.repeat(20)}` as const;
