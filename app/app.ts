@@ -28,7 +28,7 @@ import { applyL1Correction } from './l1-correction.js';
 import { initEpochs } from './epochs.js';
 import { advanceL2Head, attestedL2Head } from './l2-head.js';
 import type { AppEvent } from './mpc-sessions.js';
-import type { StakingStateView } from '../bridge/state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 import { applyMessage, beginBlock, blockContext, endBlock, messageProblem } from './pool.js';
 import type { BlockCtx } from './sign-requests.js';
 

@@ -5,7 +5,7 @@ import { observationDigest } from '../protocol/observations.js';
 import type { Logger } from '../common/log.js';
 import type { L1BatchAppended, L1StakingEvent, Observation } from '../proto/seqpool.js';
 import { describeBatchAppended, describeEvent } from './decode.js';
-import type { StakingStateView } from './state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 import { eventId, located } from './store.js';
 
 export class EventBook {

@@ -2,7 +2,7 @@
 // vote extension; reports the L2 head; builds batches and relays what the pool signed to L1 and L2.
 export { L1Listener } from './listener.js';
 export type { L1ListenerOptions, L1ListenerStatus } from './listener-options.js';
-export type { StakingStateView } from './state-view.js';
+export type { StakingStateView } from '../protocol/staking-state-view.js';
 export type { L1Client, FollowedContracts } from './scan.js';
 export { ChainMovedError } from './scan.js';
 export { lockingPoolEventsAbi, type LockingPoolEventName } from './locking-pool-abi.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Logger } from '../common/log.js';
 import type { L1Client } from './scan.js';
-import type { StakingStateView } from './state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 
 export const listenerOptionsSchema = z.object({
   rpcUrl: z.string().url().optional(),

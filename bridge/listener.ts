@@ -16,7 +16,7 @@ import type { Observation } from '../proto/seqpool.js';
 import { decodeBatchAppendedLog, decodeLockingPoolLog, describeBatchAppended, describeEvent, isBatchAppendedLog } from './decode.js';
 import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';
 import { BridgeStore, eventId, located } from './store.js';
-import type { StakingStateView } from './state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 import { Sweeper } from './sweep.js';
 import { EventBook } from './event-book.js';
 import { FinalityConfigError, SafeHead } from './finality.js';

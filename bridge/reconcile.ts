@@ -9,7 +9,7 @@ import { observationDigest } from '../protocol/observations.js';
 import { equalBytes } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
 import type { L1StateCorrection, Observation } from '../proto/seqpool.js';
-import type { StakingStateView } from './state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 
 /** The checkpoint block a correction is read at: the highest multiple of `every` at or below `safe`. */
 export const checkpointAt = (safe: bigint, every: bigint): bigint => safe - (safe % every);

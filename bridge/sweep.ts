@@ -4,7 +4,7 @@
 // (block hash, log index) and settled events are skipped.
 import type { Logger } from '../common/log.js';
 import type { L1StakingEvent } from '../proto/seqpool.js';
-import type { StakingStateView } from './state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 import type { BridgeStore } from './store.js';
 
 /** Ranges one poll step may sweep, so a long pass never holds back following the head. */

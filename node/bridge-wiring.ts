@@ -23,7 +23,7 @@ import { ethAddressOf } from '../protocol/l1-signer.js';
 import { EvmTxSender } from '../bridge/tx-sender.js';
 import { L1BatchSubmitter } from '../bridge/l1-submitter.js';
 import { Relayer } from '../bridge/relayer.js';
-import type { StakingStateView } from '../bridge/state-view.js';
+import type { StakingStateView } from '../protocol/staking-state-view.js';
 import type { NodeConfig } from './node-config.js';
 import type { NodeMetrics } from './metrics.js';
 

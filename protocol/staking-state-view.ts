@@ -1,5 +1,6 @@
-// What the listener needs to know about committed app state. The app implements it; the listener
-// only reads it (synchronously, from ExtendVote) to decide which event each sequencer needs next.
+// What the bridge's L1 listener needs to know about committed app state: the contract between the app
+// (which implements it) and the bridge running in the same node process. The listener only reads it
+// (synchronously, from ExtendVote) to decide which event each sequencer needs next.
 import type { Sequencer } from '../proto/seqpool.js';
 
 export interface StakingStateView {
