@@ -63,9 +63,9 @@ import {
   u64Or0,
   type Answer,
   type EnumSpec,
-} from './pool-shape.js';
+} from '../protocol/views/shape.js';
 
-export { DECIMAL, fieldError, PoolParseError, readInt, readString, type Answer } from './pool-shape.js';
+export { DECIMAL, fieldError, PoolParseError, readInt, readString, type Answer } from '../protocol/views/shape.js';
 
 // What the app writes, for the schema's documentation (the parsers take any string).
 const ADDRESS = /^[0-9A-F]{40}$/; // a CometBFT address: upper-case hex, no 0x

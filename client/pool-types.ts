@@ -5,10 +5,10 @@
 // bridge and the MPC sidecar).
 // Imports only client/pool-shape.ts, which imports nothing at run time: this must load anywhere
 // (jest, browsers, L2 nodes).
-import { DECIMAL } from './pool-shape.js';
+import { DECIMAL } from '../protocol/views/shape.js';
 
 // Callers catch this one by name; the parsers themselves are imported from pool-parse.js.
-export { PoolParseError } from './pool-shape.js';
+export { PoolParseError } from '../protocol/views/shape.js';
 
 /** abci_query paths of the pool (docs/pool.md, docs/queries.md). Ids are validated by the caller. */
 export const AbciPath = {

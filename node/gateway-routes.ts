@@ -27,7 +27,7 @@ import {
   VALIDATORS,
   type Answer,
 } from '../client/pool-parse.js';
-import type { JsonSchema } from '../client/pool-shape.js';
+import type { JsonSchema } from '../protocol/views/shape.js';
 import { AbciPath, asAddress, asHash, asUint64, MAX_LIST } from '../client/pool-types.js';
 
 /** What the node process sees of its CometBFT (node/chain-watch.ts); JSON in the shapes named below. */

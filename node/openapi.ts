@@ -4,7 +4,7 @@
 // test/node/openapi.test.ts checks every route in it against a gateway over a real app.
 import { SOFTWARE_VERSION } from '../app/app.js';
 import { HEALTH, type Answer } from '../client/pool-parse.js';
-import type { JsonSchema, RefFn } from '../client/pool-shape.js';
+import type { JsonSchema, RefFn } from '../protocol/views/shape.js';
 import { ROUTES, type Route } from './gateway-routes.js';
 
 const ERROR_SCHEMA: JsonSchema = {

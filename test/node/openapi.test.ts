@@ -7,7 +7,7 @@
 // schema refuses; without an optional one both accept.
 import Ajv2020Module, { type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import { PoolClient } from '../../client/pool-client.js';
-import { asObject, inline, type JsonSchema } from '../../client/pool-shape.js';
+import { asObject, inline, type JsonSchema } from '../../protocol/views/shape.js';
 import { PoolParseError } from '../../client/pool-parse.js';
 import { toHex } from '../../common/bytes.js';
 import { silentLogger } from '../../common/log.js';
