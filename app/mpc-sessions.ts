@@ -10,16 +10,15 @@ import type { Fault } from '../mpc/keys/vss-session.js';
 import { thresholdFor } from '../mpc/threshold.js';
 import { MpcKind, MpcSessionStatus, type MpcFault, type MpcKey, type MpcMember, type MpcPublic, type MpcSession, type Params, type Sequencer } from '../proto/seqpool.js';
 import { answerMpcQuery } from './mpc-queries.js';
+import { KIND_NAMES, STATUS_NAMES } from '../protocol/views/mpc.js';
 import {
   committeeOf,
   indexByAddress,
-  KIND_NAMES,
   readKey,
   readOpenSession,
   readSession,
   sameAddresses,
   setOpenSession,
-  STATUS_NAMES,
   writeKey,
   writeSession,
 } from './mpc-state.js';

@@ -4,7 +4,7 @@
 // go through `state.store` directly.
 import { compareBytes, toHex } from '../common/bytes.js';
 import type { Member, PublicKeyPackage } from '../mpc/keys/types.js';
-import { MpcKeyCodec, MpcKind, MpcSessionCodec, MpcSessionStatus, SequencerStatus, type MpcKey, type MpcMember, type MpcSession, type Sequencer } from '../proto/seqpool.js';
+import { MpcKeyCodec, MpcSessionCodec, SequencerStatus, type MpcKey, type MpcMember, type MpcSession, type Sequencer } from '../proto/seqpool.js';
 import type { State, View } from './state.js';
 
 export const MpcKeys = {
@@ -17,8 +17,6 @@ export const MpcKeys = {
 /** The key id of the pool's group key (the genesis DKG's `keyId`). */
 export const POOL_KEY_ID = 'seqpool';
 
-export const KIND_NAMES: Record<MpcKind, string> = { [MpcKind.DKG]: 'dkg', [MpcKind.RESHARE]: 'reshare', [MpcKind.REFRESH]: 'refresh' };
-export const STATUS_NAMES: Record<MpcSessionStatus, string> = { [MpcSessionStatus.OPEN]: 'open', [MpcSessionStatus.DONE]: 'done', [MpcSessionStatus.FAILED]: 'failed' };
 
 const raw = (state: State, key: string, view: View) => (view === 'working' ? state.store.get(key) : state.store.getCommitted(key));
 

@@ -23,8 +23,3 @@ export const DEFAULT_PARAMS: Params = {
   maxBatchBlocks: 100n,
   electionLeadBlocks: 20n,
 };
-
-/** Params as JSON (bigints as decimal strings), for genesis and queries. */
-export function paramsToJson(p: Params): Record<string, string | number> {
-  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
-}

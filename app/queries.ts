@@ -3,21 +3,31 @@
 // proofOps holds a Merkle proof of it against the app hash (see docs/queries.md).
 import type { RequestQuery, ResponseQuery } from 'cosmjs-types/tendermint/abci/types';
 import { fromHex, toHex, utf8 } from '../common/bytes.js';
-import type { Batch, BatchMeta, Epoch, MpcSession, Sequencer, SignRequest, ValidatorSet } from '../proto/seqpool.js';
+import type { ValidatorSet } from '../proto/seqpool.js';
 import { epochCovering } from './epochs.js';
 import { mpcQuery } from './mpc-sessions.js';
-import { KIND_NAMES, readSession, sessionIds, STATUS_NAMES as SESSION_STATUS } from './mpc-state.js';
+import { readSession, sessionIds } from './mpc-state.js';
 import type { Partial2 } from '../abci/application.js';
 import { CODESPACE, QueryCode } from '../protocol/codes.js';
 import type { MerkleProof } from './merkle.js';
-import { paramsToJson } from './params.js';
 import { Keys, type State } from './state.js';
+import {
+  MAX_LIST,
+  renderBatch,
+  renderBatchMeta,
+  renderEpoch,
+  renderMpcSessionSummary,
+  renderObservation,
+  renderParams,
+  renderProducer,
+  renderSequencer,
+  renderSetEntry,
+  renderSignRequest,
+  renderStatus,
+} from '../protocol/views/index.js';
 import { totalPower } from './validator-set.js';
 
 export const PROOF_OP_TYPE = 'seqpool:kv';
-
-/** Most records one list query (/epoch/recent/{n} and the like) returns. */
-export const MAX_LIST = 100;
 
 type Answer = Partial2<ResponseQuery>;
 
@@ -26,117 +36,6 @@ function json(value: unknown, height: bigint): Answer {
 }
 function error(code: number, log: string, height: bigint): Answer {
   return { code, log, codespace: CODESPACE, height };
-}
-
-const STATUS_NAMES = ['active', 'unlocking', 'exited'];
-
-export function sequencerJson(s: Sequencer): Record<string, unknown> {
-  return {
-    address: toHex(s.address).toUpperCase(),
-    pubKey: toHex(s.pubKey),
-    power: s.power.toString(),
-    nonce: s.nonce.toString(),
-    peer: s.peer ? { peerId: s.peer.peerId, addrs: s.peer.addrs, height: s.peer.height.toString() } : null,
-    sequencerId: (s.sequencerId ?? 0n).toString(),
-    status: STATUS_NAMES[s.status ?? 0] ?? 'unknown',
-    signer: s.signer?.length ? `0x${toHex(s.signer)}` : null,
-    locked: s.locked || '0',
-    l1Nonce: (s.l1Nonce ?? 0n).toString(),
-    l1Block: (s.l1Block ?? 0n).toString(),
-    deactivationTime: (s.deactivationTime ?? 0n).toString(),
-    sidecarNonce: (s.sidecarNonce ?? 0n).toString(),
-    misses: String(s.misses ?? 0),
-    jailed: s.jailed ?? false,
-    jailReason: s.jailReason || null,
-    inactive: s.inactive || null,
-  };
-}
-
-const hex0x = (b: Uint8Array): string => `0x${toHex(b)}`;
-
-export function epochJson(e: Epoch): Record<string, unknown> {
-  return {
-    id: e.id.toString(),
-    startL2: e.startL2.toString(),
-    endL2: e.endL2.toString(),
-    producer: toHex(e.producer).toUpperCase(),
-    signer: hex0x(e.signer),
-    seed: toHex(e.seed),
-    electedHeight: e.electedHeight.toString(),
-    signRequest: e.signRequest.toString(),
-    status: e.status === 1 ? 'committed' : 'elected',
-    isRespan: e.isRespan,
-    respanOf: e.respanOf.toString(),
-  };
-}
-
-const SIGN_STATUS = ['pending', 'signed', 'expired'];
-
-export function signRequestJson(r: SignRequest): Record<string, unknown> {
-  return {
-    id: r.id.toString(),
-    purpose: r.purpose,
-    chainId: r.chainId.toString(),
-    verifier: hex0x(r.verifier),
-    payload: hex0x(r.payload),
-    digest: hex0x(r.digest),
-    status: SIGN_STATUS[r.status] ?? 'unknown',
-    signature: r.signature.length ? hex0x(r.signature) : null,
-    createdHeight: r.createdHeight.toString(),
-    createdTime: r.createdTime.toString(),
-    deadlineTime: r.deadlineTime.toString(),
-    batchIndex: r.batchIndex.toString(),
-    epochId: r.epochId.toString(),
-    signedHeight: r.signedHeight.toString(),
-  };
-}
-
-const BATCH_STATUS = ['signing', 'signed', 'finalized', 'expired'];
-
-export function batchJson(b: Batch): Record<string, unknown> {
-  return {
-    index: b.index.toString(),
-    prevHash: hex0x(b.prevHash),
-    l2Start: b.l2Start.toString(),
-    l2End: b.l2End.toString(),
-    dataHash: hex0x(b.dataHash),
-    producer: hex0x(b.producer),
-    hash: hex0x(b.hash),
-    status: BATCH_STATUS[b.status] ?? 'unknown',
-    signRequest: b.signRequest.toString(),
-    requestedHeight: b.requestedHeight.toString(),
-    finalizedHeight: b.finalizedHeight.toString(),
-    l1TxHash: b.l1TxHash.length ? hex0x(b.l1TxHash) : null,
-    epochId: b.epochId.toString(),
-    l1Block: (b.l1Block ?? 0n).toString(),
-    rewardRequest: (b.rewardRequest ?? 0n).toString(),
-  };
-}
-
-export function batchMetaJson(m: BatchMeta): Record<string, unknown> {
-  return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString() };
-}
-
-/** An MPC session without its transcript (/mpc/sessions/recent/{n}); the whole one is /mpc/session/{id}. */
-export function sessionSummaryJson(s: MpcSession): Record<string, unknown> {
-  return {
-    id: toHex(s.id),
-    kind: KIND_NAMES[s.kind],
-    attempt: s.attempt,
-    keyEpoch: s.keyEpoch,
-    threshold: s.threshold,
-    dealers: s.dealers.length,
-    receivers: s.receivers.length,
-    openedHeight: s.openedHeight.toString(),
-    finalHeight: s.finalHeight.toString(),
-    status: SESSION_STATUS[s.status],
-    transcriptMessages: s.transcript.length,
-    ready: s.ready.length,
-    faults: s.faults.map((f) => ({ address: toHex(f.address).toUpperCase(), index: f.index, reason: f.reason })),
-    failure: s.failure,
-    closedHeight: s.closedHeight.toString(),
-    forEpoch: s.forEpoch.toString(),
-  };
 }
 
 export function encodeProof(p: MerkleProof): Uint8Array {
@@ -196,7 +95,7 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
         // Session ids are hashes: the newest are found by reading every session (there are a few per key epoch).
         const all = sessionIds(state, 'committed').map((sid) => readSession(state, sid, 'committed')!);
         all.sort((a, b) => (a.openedHeight === b.openedHeight ? (a.closedHeight < b.closedHeight ? -1 : 1) : a.openedHeight < b.openedHeight ? -1 : 1));
-        return json({ sessions: all.slice(-n).map(sessionSummaryJson) }, lastHeight);
+        return json({ sessions: all.slice(-n).map(renderMpcSessionSummary) }, lastHeight);
       }
       const a = mpcQuery(state, path.startsWith('/') ? path : `/${path}`);
       if (!a) break;
@@ -207,73 +106,73 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       if (arg === 'current') {
         const e = state.epoch(meta.current, 'committed');
         if (!e) return error(QueryCode.NOT_FOUND, 'no epochs: this chain began before epochs existed', lastHeight);
-        return json({ ...epochJson(e), l2Head: meta.l2Head.toString(), l2HeadTime: meta.l2HeadTime.toString() }, lastHeight);
+        return json({ ...renderEpoch(e), l2Head: meta.l2Head.toString(), l2HeadTime: meta.l2HeadTime.toString() }, lastHeight);
       }
       if (rest[0] === 'recent') {
         const n = limit('/epoch/recent');
         if (typeof n !== 'number') return n;
         const epochs = newest(meta.latest + 1n, n).flatMap((i) => state.epoch(i, 'committed') ?? []);
-        return json({ current: meta.current.toString(), latest: meta.latest.toString(), epochs: epochs.map(epochJson) }, lastHeight);
+        return json({ current: meta.current.toString(), latest: meta.latest.toString(), epochs: epochs.map(renderEpoch) }, lastHeight);
       }
       const n = id('id|current');
       if (typeof n !== 'bigint') return n;
       const e = state.epoch(n, 'committed');
       if (!e) return error(QueryCode.NOT_FOUND, `no epoch ${n} (latest is ${meta.latest})`, lastHeight);
-      return record(Keys.epoch(n), () => epochJson(e));
+      return record(Keys.epoch(n), () => renderEpoch(e));
     }
     case 'producer': {
       const n = id('l2Height');
       if (typeof n !== 'bigint') return n;
       const e = epochCovering(state, n, 'committed');
       if (!e) return error(QueryCode.NOT_FOUND, `no epoch covers L2 block ${n} yet (latest epoch ${state.epochMeta('committed').latest})`, lastHeight);
-      return json({ l2Height: n.toString(), epochId: e.id.toString(), producer: toHex(e.producer).toUpperCase(), signer: `0x${toHex(e.signer)}` }, lastHeight);
+      return json(renderProducer(n, e), lastHeight);
     }
     case 'sign': {
       if (rest[0] === 'recent') {
         const n = limit('/sign/recent');
         if (typeof n !== 'number') return n;
         const next = state.signMeta('committed').nextId;
-        return json({ nextId: next.toString(), requests: newest(next, n).flatMap((i) => state.signRequest(i, 'committed') ?? []).map(signRequestJson) }, lastHeight);
+        return json({ nextId: next.toString(), requests: newest(next, n).flatMap((i) => state.signRequest(i, 'committed') ?? []).map(renderSignRequest) }, lastHeight);
       }
-      if (arg === 'pending') return json({ requests: state.pendingSignIds('committed').map((i) => signRequestJson(state.signRequest(i, 'committed')!)) }, lastHeight);
+      if (arg === 'pending') return json({ requests: state.pendingSignIds('committed').map((i) => renderSignRequest(state.signRequest(i, 'committed')!)) }, lastHeight);
       const n = id('id|pending');
       if (typeof n !== 'bigint') return n;
       const r = state.signRequest(n, 'committed');
       if (!r) return error(QueryCode.NOT_FOUND, `no sign request ${n}`, lastHeight);
-      return record(Keys.signRequest(n), () => signRequestJson(r));
+      return record(Keys.signRequest(n), () => renderSignRequest(r));
     }
     case 'batch': {
       if (rest[0] === 'recent') {
         const n = limit('/batch/recent');
         if (typeof n !== 'number') return n;
         const m = state.batchMeta('committed');
-        return json({ nextIndex: m.nextIndex.toString(), finalized: m.finalized.toString(), batches: newest(m.nextIndex, n).flatMap((i) => state.batch(i, 'committed') ?? []).map(batchJson) }, lastHeight);
+        return json({ nextIndex: m.nextIndex.toString(), finalized: m.finalized.toString(), batches: newest(m.nextIndex, n).flatMap((i) => state.batch(i, 'committed') ?? []).map(renderBatch) }, lastHeight);
       }
-      if (arg === 'meta') return record(Keys.batchMeta, () => batchMetaJson(state.batchMeta('committed')));
+      if (arg === 'meta') return record(Keys.batchMeta, () => renderBatchMeta(state.batchMeta('committed')));
       const n = id('index|meta');
       if (typeof n !== 'bigint') return n;
       const b = state.batch(n, 'committed');
       if (!b) return error(QueryCode.NOT_FOUND, `no batch ${n}`, lastHeight);
-      return record(Keys.batch(n), () => batchJson(b));
+      return record(Keys.batch(n), () => renderBatch(b));
     }
     case 'status': {
       if (rest.length) break;
       const set = state.validatorSetAt(lastHeight + 1n, 'committed');
       return json(
-        {
+        renderStatus({
           chainId: chain.chainId,
-          height: lastHeight.toString(),
-          appHash: toHex(state.store.committedRoot()).toUpperCase(),
+          height: lastHeight,
+          appHash: state.store.committedRoot(),
           validators: set.validators.length,
-          totalPower: totalPower(set.validators).toString(),
-          voteExtensionsEnableHeight: chain.voteExtensionsEnableHeight.toString(),
-        },
+          totalPower: totalPower(set.validators),
+          voteExtensionsEnableHeight: chain.voteExtensionsEnableHeight,
+        }),
         lastHeight,
       );
     }
     case 'params':
       if (rest.length) break;
-      return record(Keys.params, () => paramsToJson(state.params('committed')));
+      return record(Keys.params, () => renderParams(state.params('committed')));
     case 'validators': {
       if (rest.length) break;
       const set: ValidatorSet = state.validatorSetAt(lastHeight + 1n, 'committed');
@@ -281,7 +180,7 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       // only the set's own entry is known.
       const rows = set.validators.map((v) => {
         const s = state.sequencer(v.address, 'committed');
-        return s ? { ...sequencerJson(s), power: v.power.toString() } : { address: toHex(v.address).toUpperCase(), pubKey: toHex(v.pubKey), power: v.power.toString() };
+        return s ? { ...renderSequencer(s), power: v.power.toString() } : renderSetEntry(v);
       });
       return json(rows, lastHeight);
     }
@@ -290,29 +189,19 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       const address = fromHex(arg);
       const s = state.sequencer(address, 'committed');
       if (!s) return error(QueryCode.NOT_FOUND, `no sequencer with address ${arg.toUpperCase()}`, lastHeight);
-      return record(state.sequencerKey(address, 'committed')!, () => sequencerJson(s)); // seq/ or exited/
+      return record(state.sequencerKey(address, 'committed')!, () => renderSequencer(s)); // seq/ or exited/
     }
     case 'sequencer': {
       if (!/^[1-9][0-9]{0,19}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /sequencer/{id}: a LockingPool sequencer id, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
       const s = state.sequencerById(BigInt(arg), 'committed');
       if (!s) return error(QueryCode.NOT_FOUND, `no sequencer with id ${arg}`, lastHeight);
-      return record(state.sequencerKeyById(BigInt(arg), 'committed')!, () => sequencerJson(s)); // a key record, or a keyless one
+      return record(state.sequencerKeyById(BigInt(arg), 'committed')!, () => renderSequencer(s)); // a key record, or a keyless one
     }
     case 'observation': {
       if (!/^[0-9a-fA-F]{64}$/.test(arg)) return error(QueryCode.BAD_REQUEST, `expected /observation/{digest}: 32-byte hex, got ${JSON.stringify(arg.slice(0, 80))}`, lastHeight);
       const o = state.observation(fromHex(arg), 'committed');
       if (!o) return error(QueryCode.NOT_FOUND, `observation ${arg} has not been applied`, lastHeight);
-      return record(Keys.observation(o.digest), () => ({
-        digest: toHex(o.digest),
-        height: o.height.toString(),
-        power: o.power.toString(),
-        totalPower: o.totalPower.toString(),
-        synthetic: o.observation.synthetic ? { topic: o.observation.synthetic.topic, payload: toHex(o.observation.synthetic.payload) } : undefined,
-        l1Staking: o.observation.l1Staking
-          ? { sequencerId: o.observation.l1Staking.sequencerId.toString(), nonce: o.observation.l1Staking.nonce.toString(), blockNumber: o.observation.l1Staking.blockNumber.toString(), blockHash: toHex(o.observation.l1Staking.blockHash) }
-          : undefined,
-        rejected: o.rejected || null,
-      }));
+      return record(Keys.observation(o.digest), () => renderObservation(o));
     }
   }
   return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /epoch/recent/{n}, /producer/{l2Height}, /sign/{id}, /sign/pending, /sign/recent/{n}, /batch/{index}, /batch/meta, /batch/recent/{n}, /mpc/...`, lastHeight);

@@ -1,6 +1,6 @@
 // The bridge's read side of committed pool state (docs/pool.md "Query paths"): typed answers over a
 // query function that returns abci_query results. The node passes its app's in-process query; tests
-// pass a fake. The JSON is read by the client's parsers (client/pool-parse.ts); this file only checks
+// pass a fake. The JSON is read by the shared parsers (protocol/views/); this file only checks
 // and normalises hex the way the bridge compares it: 0x lower hex, except a CometBFT address (an
 // epoch's or L2 height's producer), which is upper hex without 0x as the app writes it.
 import { QueryCode } from '../protocol/codes.js';
@@ -15,8 +15,13 @@ import {
   parseSignRequest,
   readInt,
   readString,
-} from '../client/pool-parse.js';
-import type { BatchMetaView, BatchView, CurrentEpoch, Epoch, ProducerAnswer, SignRequestView } from '../client/pool-types.js';
+  type BatchMetaView,
+  type BatchView,
+  type CurrentEpoch,
+  type Epoch,
+  type ProducerAnswer,
+  type SignRequestView,
+} from '../protocol/views/index.js';
 
 import type { QueryFn } from '../common/app-query.js';
 export { appQuery, type QueryAnswer } from '../common/app-query.js';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { SeqpoolClient } from '../client/seqpool-client.js';
-import { asUint64, toJson } from '../client/pool-types.js';
+import { asUint64, toJson } from '../protocol/views/index.js';
 import { registerBindPeerCommand } from './bind-peer-command.js';
 import { action } from './util.js';
 

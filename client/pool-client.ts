@@ -1,7 +1,8 @@
 // A typed client of the seqpool REST gateway (node/gateway.ts, docs/api.md) for Metis-layer (L2)
 // nodes and tools. Plain fetch: runs in Node >= 18, browsers and jest. The same methods exist on
-// SeqpoolClient (CometBFT RPC); both parse with client/pool-parse.ts.
+// SeqpoolClient (CometBFT RPC); both parse with protocol/views/.
 import {
+  MAX_LIST,
   parseBatch,
   parseBatchMeta,
   parseBlockTimes,
@@ -24,11 +25,8 @@ import {
   parseStatus,
   parseValidator,
   parseValidators,
-} from './pool-parse.js';
-import {
-  MAX_LIST,
-  RestPath,
   requireUint64,
+  RestPath,
   type BatchMetaView,
   type BatchView,
   type BlockTimesView,
@@ -48,7 +46,7 @@ import {
   type SignRequestView,
   type StatusView,
   type ValidatorView,
-} from './pool-types.js';
+} from '../protocol/views/index.js';
 
 /** A failed gateway call. `status` is the HTTP status (0: no answer at all); `code` the app's query code if any. */
 export class PoolClientError extends Error {

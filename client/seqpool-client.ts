@@ -1,13 +1,14 @@
 // A typed client for a seqpool node over CometBFT RPC (@cosmjs/tendermint-rpc's Comet38Client):
 // JSON queries, and signed transactions with the signer's next nonce looked up for it. The pool
 // reads (epochs, producer, MPC key, sign requests, batches) are the same methods as PoolClient's over
-// the REST gateway, parsed by the same code (client/pool-parse.ts).
+// the REST gateway, parsed by the same code (protocol/views/).
 import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import { toHex } from '../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { signTx } from '../protocol/tx.js';
 import type { TxBody } from '../proto/seqpool.js';
 import {
+  AbciPath,
   parseBatch,
   parseBatchMeta,
   parseCurrentEpoch,
@@ -19,9 +20,6 @@ import {
   parseSignRequest,
   parseStatus,
   parseValidators,
-} from './pool-parse.js';
-import {
-  AbciPath,
   requireUint64,
   type BatchMetaView,
   type BatchView,
@@ -34,7 +32,7 @@ import {
   type SignRequestView,
   type StatusView,
   type ValidatorView,
-} from './pool-types.js';
+} from '../protocol/views/index.js';
 
 export class QueryError extends Error {
   constructor(readonly path: string, readonly code: number, log: string) {
@@ -90,7 +88,7 @@ export class SeqpoolClient {
     return this.query(`/validator/${typeof address === 'string' ? address : toHex(address)}`);
   }
 
-  /** A JSON query parsed into a typed view (client/pool-types.ts). */
+  /** A JSON query parsed into a typed view (protocol/views/). */
   async typedQuery<T>(path: string, parse: (v: unknown) => T): Promise<T> {
     return parse(await this.query<unknown>(path));
   }

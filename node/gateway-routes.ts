@@ -1,14 +1,19 @@
 // The gateway's REST routes (docs/api.md): for each, what it asks (an abci_query path of the app, or
-// what the node process sees of CometBFT), the shape of its result (client/pool-parse.ts, one
+// what the node process sees of CometBFT), the shape of its result (protocol/views/, one
 // declaration that parses and documents) and the PoolClient method that reads it. The OpenAPI
 // document (node/openapi.ts) is generated from this table. Parameters are checked here, so a
 // malformed one is a 400 that says what is expected and never reaches the app.
 import {
+  AbciPath,
+  asAddress,
+  asHash,
+  asUint64,
   BATCH,
   BATCH_META,
   BLOCK_TIMES,
   CURRENT_EPOCH,
   EPOCH,
+  MAX_LIST,
   MISSED_VOTES,
   MPC_KEY,
   MPC_SESSION,
@@ -26,9 +31,8 @@ import {
   VALIDATOR,
   VALIDATORS,
   type Answer,
-} from '../client/pool-parse.js';
-import type { JsonSchema } from '../protocol/views/shape.js';
-import { AbciPath, asAddress, asHash, asUint64, MAX_LIST } from '../client/pool-types.js';
+  type JsonSchema,
+} from '../protocol/views/index.js';
 
 /** What the node process sees of its CometBFT (node/chain-watch.ts); JSON in the shapes named below. */
 export interface NodeView {

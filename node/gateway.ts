@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/log.js';
-import { toJson } from '../client/pool-types.js';
+import { toJson } from '../protocol/views/index.js';
 import { matchRoute, routeList, type NodeRequest, type NodeView } from './gateway-routes.js';
 import { DASHBOARD_CSP, isDashboardPath, loadDashboardAssets } from './dashboard-assets.js';
 import { openApiDocument } from './openapi.js';

@@ -1,10 +1,9 @@
 // The gateway's OpenAPI 3.1 description, generated from its route table (node/gateway-routes.ts) and
-// the answer shapes of client/pool-parse.ts, which also parse: the document cannot describe a route
+// the answer shapes of protocol/views/, which also parse: the document cannot describe a route
 // the gateway does not serve, nor a shape PoolClient does not read. Served at /openapi.json;
 // test/node/openapi.test.ts checks every route in it against a gateway over a real app.
 import { SOFTWARE_VERSION } from '../app/app.js';
-import { HEALTH, type Answer } from '../client/pool-parse.js';
-import type { JsonSchema, RefFn } from '../protocol/views/shape.js';
+import { HEALTH, type Answer, type JsonSchema, type RefFn } from '../protocol/views/index.js';
 import { ROUTES, type Route } from './gateway-routes.js';
 
 const ERROR_SCHEMA: JsonSchema = {

@@ -1,5 +1,5 @@
 // The sidecar's view of committed state: the JSON answers of the app's abci_query paths
-// (docs/pool.md "Query paths") as read by the client's parsers (client/pool-parse.ts: lenient about
+// (docs/pool.md "Query paths") as read by the shared parsers (protocol/views/: lenient about
 // number encodings, zero values left out and enum spellings, strict about the rest, errors name the
 // field), re-shaped for the crypto: hex becomes bytes and enums the sidecar acts on become unions.
 import {
@@ -9,8 +9,10 @@ import {
   parsePendingSignRequests,
   parseSignRequest as parseRequestView,
   parseValidator as parseValidatorView,
-} from '../client/pool-parse.js';
-import type { MpcSessionMember, SignRequestView as RequestView, SignStatus } from '../client/pool-types.js';
+  type MpcSessionMember,
+  type SignRequestView as RequestView,
+  type SignStatus,
+} from '../protocol/views/index.js';
 import { fromHex, toHex } from '../common/bytes.js';
 import type { Member, PublicKeyPackage } from '../mpc/keys/types.js';
 

@@ -1,10 +1,10 @@
-// Answer shapes declared once. Each field says both how the parsers read it (lenient where the app
-// may leave a zero value out, strict elsewhere, errors naming the field) and what the gateway writes
-// for it (a JSON Schema, for the OpenAPI document of node/openapi.ts). client/pool-parse.ts builds
-// every parser from these declarations, so the documented shape and the parsed one cannot drift
-// apart: a key the schema calls required is exactly a key the parser refuses to do without.
-// The schemas say what the app writes (decimal strings, enum names); the parsers also take what an
-// older app or proto3 JSON may write (numbers, .proto enum spellings), as client/pool-parse.ts says.
+// The field kinds every query answer is declared with (protocol/views/*.ts). Each field says both how
+// the parsers read it (lenient where the app may leave a zero value out, strict elsewhere, errors
+// naming the field) and what the gateway writes for it (a JSON Schema, for the OpenAPI document of
+// node/openapi.ts), so the documented shape and the parsed one cannot drift apart: a key the schema
+// calls required is exactly a key the parser refuses to do without. The schemas say what the app
+// writes (decimal strings, enum names); the parsers also take what an older app or proto3 JSON may
+// write (numbers, .proto enum spellings), as protocol/views/index.ts says.
 // Imports nothing at run time: this must load anywhere (jest, browsers, L2 nodes).
 
 export type JsonSchema = { [k: string]: unknown };
@@ -275,3 +275,25 @@ export function scalarMap(what: string, opts: { name?: string } = {}): Answer<Re
 }
 
 export { readBig as readInt, readStr as readString };
+
+// ---- what the app writes -------------------------------------------------------------------------
+// Patterns for the schemas' documentation (the parsers take any string), and the hex the renderers
+// write with: Node's Buffer when there is one, a table elsewhere, the same lower-case hex either way.
+
+export const ADDRESS = /^[0-9A-F]{40}$/; // a CometBFT address: upper-case hex, no 0x
+export const ETH_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+export const HEX = /^[0-9a-f]*$/;
+export const HEX0X = /^0x[0-9a-f]*$/;
+
+const DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Lower-case hex of `b`, no 0x. */
+export function hex(b: Uint8Array): string {
+  if (typeof Buffer === 'function') return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  let s = '';
+  for (const x of b) s += DIGITS[x];
+  return s;
+}
+/** 0x lower-case hex. */
+export const hex0x = (b: Uint8Array): string => `0x${hex(b)}`;
+/** A CometBFT address as the app writes it: upper-case hex, no 0x. */
+export const upperHex = (b: Uint8Array): string => hex(b).toUpperCase();

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../ports.js';
 import { PoolClient, PoolClientError } from '../../client/pool-client.js';
-import { PoolParseError } from '../../client/pool-types.js';
+import { PoolParseError } from '../../protocol/views/index.js';
 import { appQuery, startGateway, type Gateway } from '../../node/gateway.js';
 import { silentLogger } from '../../common/log.js';
 import { toHex } from '../../common/bytes.js';

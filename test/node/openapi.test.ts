@@ -8,7 +8,7 @@
 import Ajv2020Module, { type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import { PoolClient } from '../../client/pool-client.js';
 import { asObject, inline, type JsonSchema } from '../../protocol/views/shape.js';
-import { PoolParseError } from '../../client/pool-parse.js';
+import { PoolParseError } from '../../protocol/views/index.js';
 import { toHex } from '../../common/bytes.js';
 import { silentLogger } from '../../common/log.js';
 import { appQuery, startGateway, type Gateway } from '../../node/gateway.js';

@@ -1,0 +1,95 @@
+// Batches as the pool's queries answer them (/batch/...): the typed views, their declared shapes
+// (parser and JSON Schema, shape.ts) and the app's renderers, side by side. The header a batch is
+// signed as is protocol/signed-payloads.ts; its data hash, protocol/batch-data.ts.
+import type { Batch, BatchMeta } from '../../proto/seqpool.js';
+import { HEX0X, hex0x, listOf, object, oneOf, text, textOrNull, u64, u64Or0, type EnumSpec } from './shape.js';
+
+export type BatchStatus = 'signing' | 'signed' | 'finalized' | 'expired';
+const BATCH_STATUS: EnumSpec<BatchStatus> = { names: ['signing', 'signed', 'finalized', 'expired'], protoPrefix: 'batch_status_' };
+
+export interface BatchView {
+  index: bigint;
+  prevHash: string;
+  l2Start: bigint;
+  l2End: bigint;
+  dataHash: string;
+  producer: string;
+  hash: string;
+  status: BatchStatus;
+  signRequest: bigint;
+  requestedHeight: bigint;
+  finalizedHeight: bigint;
+  l1TxHash: string | null;
+  epochId: bigint;
+  /** L1 block of the BatchAppended that finalized it (0: not final). */
+  l1Block: bigint;
+  /** Its distributeRewards sign request (0: none). */
+  rewardRequest: bigint;
+}
+
+export interface BatchMetaView {
+  nextIndex: bigint; // index the next batch request must carry
+  lastHash: string; // 0x hash of the last requested (not expired) batch, zeros before the first
+  nextL2Start: bigint; // first unbatched L2 block
+  finalized: bigint; // batches finalized on L1 (next index to finalize)
+  lastProgressTime: bigint; // unix s
+}
+
+/** The last batches, in index order. */
+export interface RecentBatches {
+  nextIndex: bigint;
+  finalized: bigint;
+  batches: BatchView[];
+}
+
+export const BATCH = object(
+  'batch',
+  {
+    index: u64,
+    prevHash: text(HEX0X),
+    l2Start: u64,
+    l2End: u64,
+    dataHash: text(HEX0X),
+    producer: text(HEX0X),
+    hash: text(HEX0X),
+    status: oneOf(BATCH_STATUS),
+    signRequest: u64,
+    requestedHeight: u64Or0,
+    finalizedHeight: u64Or0,
+    l1TxHash: textOrNull(HEX0X),
+    epochId: u64Or0,
+    l1Block: u64Or0,
+    rewardRequest: u64Or0,
+  },
+  { name: 'Batch' },
+);
+export const BATCH_META = object('batch meta', { nextIndex: u64, lastHash: text(HEX0X), nextL2Start: u64, finalized: u64, lastProgressTime: u64 }, { name: 'BatchMeta' });
+export const RECENT_BATCHES = object('recent batches', { nextIndex: u64, finalized: u64, batches: listOf(BATCH) }, { name: 'RecentBatches' });
+
+export const parseBatch = (v: unknown): BatchView => BATCH.parse(v);
+export const parseBatchMeta = (v: unknown): BatchMetaView => BATCH_META.parse(v);
+export const parseRecentBatches = (v: unknown): RecentBatches => RECENT_BATCHES.parse(v);
+
+export function renderBatch(b: Batch): Record<string, unknown> {
+  return {
+    index: b.index.toString(),
+    prevHash: hex0x(b.prevHash),
+    l2Start: b.l2Start.toString(),
+    l2End: b.l2End.toString(),
+    dataHash: hex0x(b.dataHash),
+    producer: hex0x(b.producer),
+    hash: hex0x(b.hash),
+    status: BATCH_STATUS.names[b.status] ?? 'unknown',
+    signRequest: b.signRequest.toString(),
+    requestedHeight: b.requestedHeight.toString(),
+    finalizedHeight: b.finalizedHeight.toString(),
+    l1TxHash: b.l1TxHash.length ? hex0x(b.l1TxHash) : null,
+    epochId: b.epochId.toString(),
+    l1Block: (b.l1Block ?? 0n).toString(),
+    rewardRequest: (b.rewardRequest ?? 0n).toString(),
+  };
+}
+
+export function renderBatchMeta(m: BatchMeta): Record<string, unknown> {
+  return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString() };
+}

@@ -1,0 +1,87 @@
+// Epochs and who produces an L2 block, as the pool's queries answer them: the typed views, their
+// declared shapes (parser and JSON Schema, shape.ts) and the app's renderers, side by side.
+import type { Epoch as EpochRecord } from '../../proto/seqpool.js';
+import { ADDRESS, ETH_ADDRESS, extend, flagOrFalse, HEX, hex, hex0x, listOf, object, oneOf, text, u64, u64Or0, upperHex, type EnumSpec } from './shape.js';
+
+export type EpochStatus = 'elected' | 'committed';
+const EPOCH_STATUS: EnumSpec<EpochStatus> = { names: ['elected', 'committed'], protoPrefix: 'epoch_status_' };
+
+export interface Epoch {
+  id: bigint;
+  startL2: bigint;
+  endL2: bigint;
+  producer: string; // CometBFT address, upper-case hex
+  signer: string; // 0x L1/L2 address
+  seed: string; // hex
+  electedHeight: bigint;
+  signRequest: bigint; // 0: none (epoch 0)
+  status: EpochStatus;
+  isRespan: boolean;
+  respanOf: bigint;
+}
+
+export interface CurrentEpoch extends Epoch {
+  l2Head: bigint; // attested L2 head
+  l2HeadTime: bigint; // unix s
+}
+
+/** The last epochs up to the newest record, in id order (re-spans are epochs of their own). */
+export interface RecentEpochs {
+  current: bigint; // epoch covering the attested L2 head
+  latest: bigint; // newest epoch record
+  epochs: Epoch[];
+}
+
+export interface ProducerAnswer {
+  l2Height: bigint;
+  epochId: bigint;
+  producer: string;
+  signer: string;
+}
+
+export const EPOCH = object(
+  'epoch',
+  {
+    id: u64,
+    startL2: u64,
+    endL2: u64,
+    producer: text(ADDRESS),
+    signer: text(ETH_ADDRESS),
+    seed: text(HEX),
+    electedHeight: u64,
+    signRequest: u64Or0,
+    status: oneOf(EPOCH_STATUS),
+    isRespan: flagOrFalse,
+    respanOf: u64Or0,
+  },
+  { name: 'Epoch' },
+);
+export const CURRENT_EPOCH = extend(EPOCH, 'current epoch', { l2Head: u64, l2HeadTime: u64 }, { name: 'CurrentEpoch' });
+export const RECENT_EPOCHS = object('recent epochs', { current: u64, latest: u64, epochs: listOf(EPOCH) }, { name: 'RecentEpochs' });
+export const PRODUCER = object('producer', { l2Height: u64, epochId: u64, producer: text(ADDRESS), signer: text(ETH_ADDRESS) }, { name: 'Producer' });
+
+export const parseEpoch = (v: unknown): Epoch => EPOCH.parse(v);
+export const parseCurrentEpoch = (v: unknown): CurrentEpoch => CURRENT_EPOCH.parse(v);
+export const parseRecentEpochs = (v: unknown): RecentEpochs => RECENT_EPOCHS.parse(v);
+export const parseProducer = (v: unknown): ProducerAnswer => PRODUCER.parse(v);
+
+export function renderEpoch(e: EpochRecord): Record<string, unknown> {
+  return {
+    id: e.id.toString(),
+    startL2: e.startL2.toString(),
+    endL2: e.endL2.toString(),
+    producer: upperHex(e.producer),
+    signer: hex0x(e.signer),
+    seed: hex(e.seed),
+    electedHeight: e.electedHeight.toString(),
+    signRequest: e.signRequest.toString(),
+    status: e.status === 1 ? 'committed' : 'elected',
+    isRespan: e.isRespan,
+    respanOf: e.respanOf.toString(),
+  };
+}
+
+/** The epoch covering `l2Height`. */
+export function renderProducer(l2Height: bigint, e: EpochRecord): Record<string, unknown> {
+  return { l2Height: l2Height.toString(), epochId: e.id.toString(), producer: upperHex(e.producer), signer: hex0x(e.signer) };
+}
