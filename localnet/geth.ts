@@ -115,6 +115,12 @@ export function gethArgs(l: GethLaunch): string[] {
     '--http.vhosts', '*',
     '--syncmode', 'full',
     '--miner.gasprice', String(l.minTipWei ?? 1n),
+    // A transaction that arrives while a block is being built makes the next rebuild (geth's default
+    // is 2 s, longer than our 1-s blocks), so it is in the block sealed at the end of the slot.
+    '--miner.recommit', '250ms',
+    // The adapter is geth's only consensus client and never rewinds below the pool's attested head;
+    // a re-span may drop more unattested blocks than geth's default 32.
+    '--engine.maxreorgdepth', '0',
     '--verbosity', '3',
   ];
 }

@@ -85,7 +85,7 @@ test('the producer builds a block with a transaction sent to the follower; the f
   const receipt = await createPublicClient({ transport: http(`http://127.0.0.1:${f.http}`) }).getTransactionReceipt({ hash: tx });
   expect(receipt.blockHash).toBe(payload.blockHash);
   // A block whose contents do not hash to its blockHash is refused.
-  const forged = { ...payload, blockNumber: '0x2', parentHash: payload.blockHash, feeRecipient: `0x${'66'.repeat(20)}` as Hex };
+  const forged: ExecutionPayload = { ...payload, blockNumber: '0x2', parentHash: payload.blockHash, feeRecipient: `0x${'66'.repeat(20)}` as Hex };
   expect(['INVALID_BLOCK_HASH', 'INVALID']).toContain((await f.engine.newPayload(forged)).status);
 }, 60_000);
 
