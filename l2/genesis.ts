@@ -8,6 +8,8 @@ export interface L2GenesisOptions {
   chainId: number;
   /** Accounts funded at genesis (gas money for validators and the deployer). */
   alloc: Record<Hex, bigint>;
+  /** Accounts with code, storage or a nonce at genesis (contracts/predeploy.ts: SequencerSet). */
+  accounts?: Record<Hex, { nonce?: Hex; code?: Hex; storage?: Record<Hex, Hex> }>;
   /** Block gas limit (default 30M). */
   gasLimit?: bigint;
   /** Genesis timestamp, unix seconds (default 0). */
@@ -40,6 +42,14 @@ export function l2Genesis(o: L2GenesisOptions): Record<string, unknown> {
     baseFeePerGas: hex(1_000_000_000n),
     timestamp: hex(o.timestamp ?? 0n),
     extraData: '0x',
-    alloc: Object.fromEntries(Object.entries(o.alloc).map(([a, v]) => [a, { balance: hex(v) }])),
+    alloc: genesisAlloc(o),
   };
+}
+
+function genesisAlloc(o: L2GenesisOptions): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  const at = (a: string) => (out[a.toLowerCase()] ??= { balance: '0x0' });
+  for (const [a, acc] of Object.entries(o.accounts ?? {})) Object.assign(at(a), acc, { balance: '0x0' });
+  for (const [a, v] of Object.entries(o.alloc)) at(a).balance = `0x${v.toString(16)}`;
+  return out;
 }

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPublicClient, createWalletClient, http, type Hex } from 'viem';
+import { createPublicClient, createWalletClient, getAddress, http, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { EngineClient, EngineError, ZERO_HASH, type ExecutionPayload } from '../../l2/engine.js';
 import { l2Genesis } from '../../l2/genesis.js';
@@ -12,11 +12,15 @@ import { readJwtSecret } from '../../l2/jwt.js';
 import { enodeOf, gethHome, initGeth, launchGeth, writeGethPeers } from '../../localnet/geth.js';
 import { track } from '../children.js';
 import { freePort } from '../ports.js';
+import { predeploySequencerSet, type Predeployed } from '../../contracts/predeploy.js';
+import { ANVIL_DEV_KEY } from '../../contracts/devnet.js';
+import { abiOf } from '../../contracts/artifacts.js';
 
 const CHAIN_ID = 9901;
 const USER = privateKeyToAccount(`0x${'ab'.repeat(32)}`);
 const FEE_RECIPIENT: Hex = `0x${'42'.repeat(20)}`;
 const dir = mkdtempSync(join(tmpdir(), 'seqpool-geth-'));
+let predeployed: Predeployed;
 const nodes: { home: string; http: number; auth: number; p2p: number; engine?: EngineClient }[] = [];
 
 async function startGeth(home: string, ports: { http: number; auth: number; p2p: number }): Promise<void> {
@@ -34,7 +38,8 @@ async function startGeth(home: string, ports: { http: number; auth: number; p2p:
 
 beforeAll(async () => {
   const genesisFile = join(dir, 'genesis.json');
-  writeFileSync(genesisFile, JSON.stringify(l2Genesis({ chainId: CHAIN_ID, alloc: { [USER.address]: 10n ** 21n } })));
+  predeployed = await predeploySequencerSet({ chainId: CHAIN_ID, port: await freePort(), deployerKey: ANVIL_DEV_KEY, initialSigner: FEE_RECIPIENT, firstStartBlock: 1n, firstEndBlock: 20n });
+  writeFileSync(genesisFile, JSON.stringify(l2Genesis({ chainId: CHAIN_ID, alloc: { [USER.address]: 10n ** 21n }, accounts: predeployed.alloc })));
   for (const name of ['producer', 'follower']) {
     const home = join(dir, name);
     await initGeth(home, genesisFile);
@@ -88,6 +93,15 @@ test('the producer builds a block with a transaction sent to the follower; the f
   const forged: ExecutionPayload = { ...payload, blockNumber: '0x2', parentHash: payload.blockHash, feeRecipient: `0x${'66'.repeat(20)}` as Hex };
   expect(['INVALID_BLOCK_HASH', 'INVALID']).toContain((await f.engine.newPayload(forged)).status);
 }, 60_000);
+
+test('SequencerSet is in the genesis: epoch 0 and its producer from block 0, the deployer at nonce 1', async () => {
+  const rpc = createPublicClient({ transport: http(`http://127.0.0.1:${nodes[1]!.http}`) });
+  const read = (functionName: string, args: unknown[] = []) => rpc.readContract({ address: predeployed.sequencerSet, abi: abiOf('SequencerSet'), functionName, args, blockNumber: 0n });
+  expect(await read('getSequencer', [1n])).toBe(getAddress(FEE_RECIPIENT));
+  expect(await read('getSequencer', [21n])).toBe('0x0000000000000000000000000000000000000000');
+  expect(await read('currentEpochId')).toBe(0n);
+  expect(await rpc.getTransactionCount({ address: predeployed.deployer, blockNumber: 0n })).toBe(1);
+});
 
 test('a wrong JWT secret is refused with an error that names the setting', async () => {
   const wrong = new EngineClient({ url: `http://127.0.0.1:${nodes[0]!.auth}`, secret: new Uint8Array(32).fill(7) });

@@ -49,7 +49,7 @@ test('malformed blocks are refused with the field at fault', () => {
   expect(bad({ ...b, payload: { ...payload, transactions: ['zz'] } })).toThrow(/payload.transactions.0/);
   expect(bad({ ...b, payload: { ...payload, extra: 1 } })).toThrow(L2BlockError);
   expect(bad({ ...b, payload: { ...payload, extraData: `0x${'00'.repeat(33)}` } })).toThrow(/extraData/);
-  const v2 = `${b.signature.slice(0, -2)}02` as const;
+  const v2 = `0x${b.signature.slice(2, -2)}02` as const;
   expect(() => l2BlockSigner(1n, { ...b, signature: v2 })).toThrow(/recovery id/);
   expect(() => parseSignedL2Block(new Uint8Array(MAX_SIGNED_L2_BLOCK_BYTES + 1))).toThrow(/exceeds/);
 });
