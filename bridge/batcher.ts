@@ -16,7 +16,7 @@ import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
 import { batchDataHash, MAX_BATCHES_IN_FLIGHT } from '../protocol/batch-data.js';
-import type { Broadcast } from './comet-rpc.js';
+import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
 import { Loop } from './loop.js';
 import type { PoolView } from './pool-view.js';
@@ -24,6 +24,9 @@ import type { PoolView } from './pool-view.js';
 export interface L2BlockReader {
   getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
 }
+
+/** Sends a signed tx to the node's mempool (protocol/comet-rpc.ts CometRpc.broadcastTx): the CheckTx result. */
+export type Broadcast = (tx: Uint8Array) => Promise<BroadcastResult>;
 
 export interface BatcherOptions {
   pool: PoolView;

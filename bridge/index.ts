@@ -24,8 +24,7 @@ export {
 export { BridgeStore, eventId } from './store.js';
 export { L2HeadSource, type L2HeadSourceOptions, type L2HeadClient } from './l2-head.js';
 export { PoolView, PoolQueryError, appQuery, type PoolQuery, type QueryAnswer } from './pool-view.js';
-export { cometBroadcaster, type Broadcast, type BroadcastResult } from './comet-rpc.js';
-export { Batcher, type BatcherOptions, type L2BlockReader } from './batcher.js';
+export { Batcher, type BatcherOptions, type Broadcast, type L2BlockReader } from './batcher.js';
 export { EvmTxSender, FundsError, WouldRevertError, type EvmTxSenderOptions, type JobRecord, type ContractCall } from './tx-sender.js';
 export { L1BatchSubmitter, headerOf, type L1BatchSubmitterOptions } from './l1-submitter.js';
 export { Relayer, type RelayerOptions } from './relayer.js';

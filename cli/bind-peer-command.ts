@@ -32,16 +32,12 @@ export function registerBindPeerCommand(tx: Command): void {
         const key = loadValidatorKey(opts.home);
         const { key: peerKey, peerId } = await bindingPeerKey(opts.peerKey ?? join(opts.home, SIDECAR_DIR, 'peer-key'), opts.peerId);
         const client = await SeqpoolClient.connect(opts.rpc);
-        try {
-          const peerProof = await peerKey.sign(peerProofMessage(await client.chainId(), pubKeyToAddress(publicKeyOf(key.privKey))));
-          const sent = await client.send(key.privKey, { bindPeer: { peerId, addrs: opts.addr, peerProof } });
-          if (sent.code !== 0) throw new Error(`rejected by CheckTx with code ${sent.code}: ${sent.log}`);
-          const done = await client.waitForTx(sent.hash);
-          if (done.code !== 0) throw new Error(`tx ${sent.hash} failed in block ${done.height} with code ${done.code}: ${done.log}`);
-          process.stdout.write(`bound ${peerId} in block ${done.height} (tx ${sent.hash})\n`);
-        } finally {
-          client.disconnect();
-        }
+        const peerProof = await peerKey.sign(peerProofMessage(await client.chainId(), pubKeyToAddress(publicKeyOf(key.privKey))));
+        const sent = await client.send(key.privKey, { bindPeer: { peerId, addrs: opts.addr, peerProof } });
+        if (sent.code !== 0) throw new Error(`rejected by CheckTx with code ${sent.code}: ${sent.log}`);
+        const done = await client.waitForTx(sent.hash);
+        if (done.code !== 0) throw new Error(`tx ${sent.hash} failed in block ${done.height} with code ${done.code}: ${done.log}`);
+        process.stdout.write(`bound ${peerId} in block ${done.height} (tx ${sent.hash})\n`);
       }),
     );
 }

@@ -6,35 +6,26 @@
 import { createPublicClient, formatUnits, http, type Address, type Hex } from 'viem';
 import { L1Status, readL1State, sequencerDisagrees } from '../protocol/l1-state.js';
 import { fromHex } from '../common/bytes.js';
-import { abciQueryJson } from '../localnet/rpc.js';
 import { SequencerStatus, type L1SequencerState, type Sequencer } from '../proto/seqpool.js';
+import { CometRpc } from '../protocol/comet-rpc.js';
+import { AbciPath, parseBatch, parseBatchMeta, parseValidator, type ValidatorView } from '../protocol/views/index.js';
 
 const L1_NAMES = ['none', 'active', 'unlocking', 'unlocked'];
 const POOL_STATUS: Record<string, SequencerStatus> = { active: SequencerStatus.ACTIVE, unlocking: SequencerStatus.UNLOCKING, exited: SequencerStatus.EXITED };
 
-interface PoolRecordJson {
-  status: string;
-  power: string;
-  l1Nonce: string;
-  l1Block?: string;
-  locked: string;
-  signer: string | null;
-  deactivationTime: string;
-}
-
-/** The pool's JSON record as the fields the app judges by. */
-function asSequencer(j: PoolRecordJson): Sequencer {
+/** The pool's record as the fields the app judges by. */
+function asSequencer(v: ValidatorView): Sequencer {
   return {
     address: new Uint8Array(0),
     pubKey: new Uint8Array(0),
-    power: BigInt(j.power),
+    power: v.power,
     nonce: 0n,
-    status: POOL_STATUS[j.status] ?? SequencerStatus.ACTIVE,
-    l1Nonce: BigInt(j.l1Nonce),
-    l1Block: BigInt(j.l1Block ?? '0'),
-    locked: j.locked,
-    signer: j.signer ? fromHex(j.signer.slice(2)) : new Uint8Array(0),
-    deactivationTime: BigInt(j.deactivationTime),
+    status: POOL_STATUS[v.status ?? 'active'] ?? SequencerStatus.ACTIVE,
+    l1Nonce: v.l1Nonce ?? 0n,
+    l1Block: v.l1Block ?? 0n,
+    locked: (v.locked ?? 0n).toString(),
+    signer: v.signer ? fromHex(v.signer) : new Uint8Array(0),
+    deactivationTime: v.deactivationTime ?? 0n,
   };
 }
 
@@ -59,7 +50,8 @@ export async function printL1Status(t: StatusTarget, say: (line: string) => void
   }
   const chainId = BigInt(await pub.getChainId());
   const l1Count = (await pub.readContract({ address: t.pool, abi: [{ type: 'function', name: 'sequencerCount', stateMutability: 'view', inputs: [], outputs: [{ type: 'uint256' }] }], functionName: 'sequencerCount', blockNumber: block })) as bigint;
-  const poolMax = t.nodeRpc ? await maxPoolId(t.nodeRpc, l1Count) : 0n;
+  const node = t.nodeRpc ? new CometRpc(t.nodeRpc, { timeoutMs: 5_000 }) : undefined;
+  const poolMax = node ? await maxPoolId(node, l1Count) : 0n;
   const l1 = await readL1State(pub as never, { chainId, lockingPool: t.pool as Hex, ...(t.inbox ? { batchInbox: t.inbox as Hex } : {}) }, block, poolMax);
   say(`L1 ${t.rpcUrl} head ${head}, compared at block ${block} (${which}); LockingPool ${t.pool}; seqpool node ${t.nodeRpc ?? '(none: pass --node)'}`);
   say('id  L1: status     tokens   nonce signer                                      | seqpool: status     power  l1Nonce | agrees');
@@ -67,10 +59,11 @@ export async function printL1Status(t: StatusTarget, say: (line: string) => void
   for (const r of l1.sequencers) {
     let pool = 'not queried';
     let mark = '';
-    if (t.nodeRpc) {
-      const q = await abciQueryJson<PoolRecordJson>(t.nodeRpc, `/sequencer/${r.id}`).catch(() => ({ code: -1, value: undefined }));
-      const rec = q.value ? asSequencer(q.value) : undefined;
-      pool = q.value ? `${q.value.status.padEnd(10)} ${q.value.power.padStart(6)}  ${q.value.l1Nonce.padStart(7)}` : 'not in state'.padEnd(26);
+    if (node) {
+      const q = await node.query(AbciPath.sequencer(r.id)).catch(() => undefined);
+      const view = q ? parseValidator(q.value) : undefined;
+      const rec = view ? asSequencer(view) : undefined;
+      pool = view ? `${(view.status ?? 'active').padEnd(10)} ${String(view.power).padStart(6)}  ${String(view.l1Nonce ?? 0n).padStart(7)}` : 'not in state'.padEnd(26);
       mark = verdict(rec, r, block);
       if (mark.startsWith('DISAGREES')) disagreements++;
     }
@@ -80,7 +73,7 @@ export async function printL1Status(t: StatusTarget, say: (line: string) => void
     say(`${String(r.id).padEnd(3)} ${(L1_NAMES[r.status] ?? '?').padEnd(12)} ${tokens} ${String(r.nonce).padStart(5)} ${signer} | ${pool} | ${mark}`);
   }
   if (l1.sequencers.length === 0) say('(no sequencers on L1)');
-  if (t.inbox && t.nodeRpc) disagreements += await printBatches(t.nodeRpc, l1.nextBatchIndex, block, say);
+  if (t.inbox && node) disagreements += await printBatches(node, l1.nextBatchIndex, block, say);
   say(disagreements === 0 ? 'L1 and the pool agree.' : `${disagreements} disagreement(s) between L1 and the pool: the bridges offer an L1 state correction (docs/bridge.md "Reorgs deeper than finality").`);
   return disagreements;
 }
@@ -94,10 +87,10 @@ function verdict(rec: Sequencer | undefined, r: L1SequencerState, block: bigint)
 
 /** The highest id the pool holds above L1's count (a reorg may have taken ids back on L1): probed
  * upward until four in a row are unknown. */
-async function maxPoolId(nodeRpc: string, from: bigint): Promise<bigint> {
+async function maxPoolId(node: CometRpc, from: bigint): Promise<bigint> {
   let max = from;
   for (let id = from + 1n, misses = 0; misses < 4; id++) {
-    if ((await abciQueryJson(nodeRpc, `/sequencer/${id}`).catch(() => ({ code: -1 }))).code === 0) {
+    if ((await node.abciQuery(AbciPath.sequencer(id)).catch(() => ({ code: -1 }))).code === 0) {
       max = id;
       misses = 0;
     } else misses++;
@@ -105,14 +98,14 @@ async function maxPoolId(nodeRpc: string, from: bigint): Promise<bigint> {
   return max;
 }
 
-async function printBatches(nodeRpc: string, l1Next: bigint, block: bigint, say: (line: string) => void): Promise<number> {
-  const meta = await abciQueryJson<{ finalized: string }>(nodeRpc, '/batch/meta').catch(() => undefined);
-  if (!meta?.value) return 0;
-  const finalized = BigInt(meta.value.finalized);
+async function printBatches(node: CometRpc, l1Next: bigint, block: bigint, say: (line: string) => void): Promise<number> {
+  const meta = await node.query(AbciPath.batchMeta).catch(() => undefined);
+  if (!meta) return 0;
+  const finalized = parseBatchMeta(meta.value).finalized;
   say(`batches: BatchInbox.nextBatchIndex ${l1Next} at block ${block}; the pool counts ${finalized} final`);
   if (l1Next >= finalized) return 0;
-  const first = await abciQueryJson<{ l1Block: string }>(nodeRpc, `/batch/${l1Next}`).catch(() => undefined);
-  const at = BigInt(first?.value?.l1Block ?? '0');
+  const first = await node.query(AbciPath.batch(l1Next)).catch(() => undefined);
+  const at = first ? parseBatch(first.value).l1Block : 0n;
   if (at === 0n || at > block) return 0; // finalized from a later block: judged at a later block
   say(`DISAGREES: batches ${l1Next}-${finalized - 1n} are final in the pool but not on L1`);
   return 1;

@@ -77,9 +77,5 @@ function uint64Arg(name: string) {
 /** Connect to --rpc, run one read and print its answer as JSON (bigints as decimal strings). */
 async function withClient(rpc: string, read: (c: SeqpoolClient) => Promise<unknown>): Promise<void> {
   const client = await SeqpoolClient.connect(rpc);
-  try {
-    process.stdout.write(toJson(await read(client), 2) + '\n');
-  } finally {
-    client.disconnect();
-  }
+  process.stdout.write(toJson(await read(client), 2) + '\n');
 }

@@ -1,10 +1,10 @@
-// A typed client for a seqpool node over CometBFT RPC (@cosmjs/tendermint-rpc's Comet38Client):
-// JSON queries, and signed transactions with the signer's next nonce looked up for it. The pool
+// A typed client for a seqpool node over CometBFT RPC (protocol/comet-rpc.ts, plain fetch): JSON
+// queries, and signed transactions with the signer's next nonce looked up for it. The pool
 // reads (epochs, producer, MPC key, sign requests, batches) are the same methods as PoolClient's over
 // the REST gateway, parsed by the same code (protocol/views/).
-import { Comet38Client } from '@cosmjs/tendermint-rpc';
 import { toHex } from '../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
+import { CometRpc } from '../protocol/comet-rpc.js';
 import { signTx } from '../protocol/tx.js';
 import type { TxBody } from '../proto/seqpool.js';
 import {
@@ -56,11 +56,11 @@ export interface SequencerView {
 }
 
 export class SeqpoolClient {
-  private constructor(readonly comet: Comet38Client, private chainIdCache?: string) {}
+  private constructor(readonly rpc: CometRpc, private chainIdCache?: string) {}
 
   static async connect(rpcUrl: string): Promise<SeqpoolClient> {
     try {
-      const client = new SeqpoolClient(await Comet38Client.connect(rpcUrl));
+      const client = new SeqpoolClient(new CometRpc(rpcUrl));
       await client.chainId(); // the first request: fail here, with a readable reason, if nobody answers
       return client;
     } catch (e) {
@@ -69,19 +69,15 @@ export class SeqpoolClient {
     }
   }
 
-  disconnect(): void {
-    this.comet.disconnect();
-  }
-
   /** A JSON query; throws QueryError with the app's code and reason on failure. */
   async query<T>(path: string): Promise<T> {
-    const r = await this.comet.abciQuery({ path, data: new Uint8Array() });
-    if (r.code) throw new QueryError(path, r.code, r.log ?? '');
+    const r = await this.rpc.abciQuery(path);
+    if (r.code) throw new QueryError(path, r.code, r.log);
     return JSON.parse(new TextDecoder().decode(r.value)) as T;
   }
 
   async chainId(): Promise<string> {
-    return (this.chainIdCache ??= (await this.comet.status()).nodeInfo.network);
+    return (this.chainIdCache ??= (await this.rpc.status()).chainId);
   }
 
   validator(address: Uint8Array | string): Promise<SequencerView> {
@@ -132,7 +128,7 @@ export class SeqpoolClient {
 
   /** The gateway's /health, computed from this node's RPC: ok when the app has state and CometBFT is not catching up. */
   async health(): Promise<HealthView> {
-    const sync = (await this.comet.status()).syncInfo;
+    const sync = await this.rpc.status();
     try {
       const s = await this.status();
       const ok = s.height > 0n && !sync.catchingUp;
@@ -152,8 +148,8 @@ export class SeqpoolClient {
   }
 
   async broadcast(tx: Uint8Array): Promise<BroadcastResult> {
-    const r = await this.comet.broadcastTxSync({ tx });
-    return { hash: toHex(r.hash).toUpperCase(), code: r.code, log: r.log ?? '' };
+    const r = await this.rpc.broadcastTx(tx);
+    return { hash: r.hash.toUpperCase(), code: r.code, log: r.log };
   }
 
   /** Wait until the tx is in a block; resolves with its height and result code. */
@@ -161,8 +157,8 @@ export class SeqpoolClient {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const r = await this.comet.tx({ hash: Buffer.from(hash, 'hex') });
-        return { height: r.height, code: r.result.code, log: r.result.log ?? '' };
+        const r = await this.rpc.tx(hash);
+        return { height: Number(r.height), code: r.code, log: r.log };
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`tx ${hash} not committed within ${timeoutMs} ms: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 200));

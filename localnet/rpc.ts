@@ -1,5 +1,7 @@
-// Minimal reads of a CometBFT node's JSON-RPC over HTTP, for progress and status. (Clients that
-// send txs use @cosmjs/tendermint-rpc; these few calls only need fetch.)
+// A node's progress and committed state over its CometBFT RPC (protocol/comet-rpc.ts), for the
+// localnet's status line, its waits and the integration tests. Short timeouts: these are polls.
+import { CometRpc } from '../protocol/comet-rpc.js';
+
 export interface NodeStatus {
   height: bigint;
   appHash: string;
@@ -7,31 +9,12 @@ export interface NodeStatus {
   peers: number;
 }
 
-async function rpc<T>(rpcUrl: string, path: string, timeoutMs = 2000): Promise<T> {
-  const res = await fetch(`${rpcUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`${rpcUrl}${path}: HTTP ${res.status}`);
-  const body = (await res.json()) as { result?: T; error?: { message: string; data?: string } };
-  if (body.error) throw new Error(`${rpcUrl}${path}: ${body.error.message} ${body.error.data ?? ''}`.trim());
-  return body.result as T;
-}
+const rpc = (rpcUrl: string) => new CometRpc(rpcUrl, { timeoutMs: 2000 });
 
 export async function nodeStatus(rpcUrl: string): Promise<NodeStatus> {
-  const [status, net] = await Promise.all([
-    rpc<{ sync_info: { latest_block_height: string; latest_app_hash: string; catching_up: boolean } }>(rpcUrl, '/status'),
-    rpc<{ n_peers: string }>(rpcUrl, '/net_info'),
-  ]);
-  return {
-    height: BigInt(status.sync_info.latest_block_height),
-    appHash: status.sync_info.latest_app_hash,
-    catchingUp: status.sync_info.catching_up,
-    peers: Number(net.n_peers),
-  };
-}
-
-/** The app hash recorded in the header of block `height + 1`, i.e. the state after `height`. */
-export async function appHashAfter(rpcUrl: string, height: bigint): Promise<string> {
-  const r = await rpc<{ block: { header: { app_hash: string } } }>(rpcUrl, `/block?height=${height + 1n}`);
-  return r.block.header.app_hash;
+  const r = rpc(rpcUrl);
+  const [status, peers] = await Promise.all([r.status(), r.peers()]);
+  return { height: status.height, appHash: status.appHash, catchingUp: status.catchingUp, peers };
 }
 
 export async function tryNodeStatus(rpcUrl: string): Promise<NodeStatus | undefined> {
@@ -56,23 +39,14 @@ export async function waitForHeight(rpcUrl: string, height: bigint, timeoutMs: n
 }
 
 /** CometBFT's validator set at `height` (default: latest), addresses upper-case hex. */
-export async function cometValidators(rpcUrl: string, height?: bigint): Promise<{ height: bigint; validators: { address: string; power: bigint; pubKey: string }[] }> {
-  const r = await rpc<{ block_height: string; validators: { address: string; voting_power: string; pub_key: { value: string } }[] }>(
-    rpcUrl,
-    `/validators?per_page=100${height !== undefined ? `&height=${height}` : ''}`,
-  );
-  return { height: BigInt(r.block_height), validators: r.validators.map((v) => ({ address: v.address.toUpperCase(), power: BigInt(v.voting_power), pubKey: v.pub_key.value })) };
-}
-
-/** An app query over plain JSON-RPC: the decoded JSON value (undefined when not found) and the height. */
-export async function abciQueryJson<T>(rpcUrl: string, path: string): Promise<{ code: number; height: bigint; value?: T }> {
-  const r = await rpc<{ response: { code?: number; height?: string; value?: string } }>(rpcUrl, `/abci_query?path=${encodeURIComponent(JSON.stringify(path))}`);
-  const value = r.response.value ? (JSON.parse(Buffer.from(r.response.value, 'base64').toString('utf8')) as T) : undefined;
-  return { code: r.response.code ?? 0, height: BigInt(r.response.height ?? '0'), value };
-}
+export const cometValidators = (rpcUrl: string, height?: bigint) => rpc(rpcUrl).validators(height);
 
 /** Addresses (upper-case hex) that signed the commit of `height`. */
-export async function commitSigners(rpcUrl: string, height: bigint): Promise<string[]> {
-  const r = await rpc<{ signed_header: { commit: { signatures: { validator_address: string; block_id_flag: number }[] } } }>(rpcUrl, `/commit?height=${height}`);
-  return r.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address.toUpperCase());
+export const commitSigners = (rpcUrl: string, height: bigint) => rpc(rpcUrl).commitSigners(height);
+
+/** An app query: the decoded JSON value (undefined when there is none, e.g. not found), the app's code and the height. */
+export async function abciQueryJson<T>(rpcUrl: string, path: string): Promise<{ code: number; height: bigint; value?: T }> {
+  const r = await rpc(rpcUrl).abciQuery(path);
+  const value = r.value.length ? (JSON.parse(new TextDecoder().decode(r.value)) as T) : undefined;
+  return { code: r.code, height: r.height, value };
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../common/log.js';
 import { L1Listener } from '../bridge/listener.js';
 import { L2HeadSource } from '../bridge/l2-head.js';
 import { PoolView, type PoolQuery } from '../bridge/pool-view.js';
-import { cometBroadcaster } from '../bridge/comet-rpc.js';
+import { CometRpc } from '../protocol/comet-rpc.js';
 import { Batcher, type L2BlockReader } from '../bridge/batcher.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
 import { EvmTxSender } from '../bridge/tx-sender.js';
@@ -135,12 +135,12 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
       l2Sender = s;
 
       const l2Client: L2BlockReader = createPublicClient({ transport: http(config.l2.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
-      const rpc = cometRpcUrl(o.home, config);
-      const batcher = new Batcher({ pool, l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client, broadcast: cometBroadcaster(rpc), privKey: key.privKey, logger: log.child({ component: 'batcher' }) });
+      const comet = new CometRpc(cometRpcUrl(o.home, config));
+      const batcher = new Batcher({ pool, l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client, broadcast: (tx) => comet.broadcastTx(tx), privKey: key.privKey, logger: log.child({ component: 'batcher' }) });
       batcher.start();
       stops.push(() => batcher.stop());
       running.batcher = batcher;
-      log.info({ cometRpc: rpc }, 'batcher started: it requests batch signatures while this validator produces');
+      log.info({ cometRpc: comet.url }, 'batcher started: it requests batch signatures while this validator produces');
     }
     if (config.l1?.batchInbox && l1Sender) {
       const sub = new L1BatchSubmitter({ sender: l1Sender, batchInbox: config.l1.batchInbox as Hex, pool, logger: log.child({ component: 'l1-submitter' }) });

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Logger } from '../common/log.js';
+import { CometRpc } from '../protocol/comet-rpc.js';
 import type { HealthInfo } from './gateway.js';
 import type { NodeView } from './gateway-routes.js';
 
@@ -78,8 +79,7 @@ export class ChainWatch implements NodeView {
   private readonly window: number;
   private readonly pollMs: number;
   private readonly perPoll: number;
-  private readonly timeoutMs: number;
-  private readonly rpc: string;
+  private readonly rpc: CometRpc;
   private readonly seen = new Map<bigint, Seen>(); // ascending heights
   private readonly times = new Map<bigint, bigint>(); // LRU by insertion
   private readonly missed = new Map<string, number>();
@@ -95,11 +95,10 @@ export class ChainWatch implements NodeView {
   private stopped = false;
 
   constructor(private readonly opts: ChainWatchOptions) {
-    this.rpc = opts.rpcUrl.replace(/\/+$/, '');
+    this.rpc = new CometRpc(opts.rpcUrl, { timeoutMs: opts.timeoutMs ?? 5_000 });
     this.window = opts.windowBlocks ?? 500;
     this.pollMs = opts.pollMs ?? 1_000;
     this.perPoll = opts.perPoll ?? 50;
-    this.timeoutMs = opts.timeoutMs ?? 5_000;
   }
 
   start(): this {
@@ -128,29 +127,22 @@ export class ChainWatch implements NodeView {
       if (this.next === 0n) this.next = top - BigInt(this.window) + 1n > 1n ? top - BigInt(this.window) + 1n : 1n;
       if (this.next < top - BigInt(this.window)) this.next = top - BigInt(this.window) + 1n; // fell behind: skip what would be evicted at once
       for (let n = 0; n < this.perPoll && this.next <= top && !this.stopped; n++, this.next++) await this.readCommit(this.next);
-      if (this.failing) this.opts.log?.info({ rpc: this.rpc }, 'CometBFT RPC answers again');
+      if (this.failing) this.opts.log?.info({ rpc: this.rpc.url }, 'CometBFT RPC answers again');
       this.failing = false;
     } catch (e) {
-      if (!this.failing) this.opts.log?.warn({ rpc: this.rpc, err: (e as Error).message }, 'cannot follow CometBFT RPC (missed votes and block times wait)');
+      if (!this.failing) this.opts.log?.warn({ rpc: this.rpc.url, err: (e as Error).message }, 'cannot follow CometBFT RPC (missed votes and block times wait)');
       this.failing = true;
     }
   }
 
-  private async call(path: string): Promise<Record<string, unknown>> {
-    const res = await fetch(`${this.rpc}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
-    const body = (await res.json()) as { result?: Record<string, unknown>; error?: { message?: string; data?: string } };
-    if (!body.result) throw new Error(`CometBFT ${path}: ${body.error?.data ?? body.error?.message ?? `HTTP ${res.status} without a result`}`);
-    return body.result;
-  }
-
   private async cometStatus(): Promise<CometStatus> {
-    const r = (await this.call('/status')) as {
+    const r = (await this.rpc.call('status')) as {
       node_info?: { moniker?: string; network?: string };
       sync_info?: { latest_block_height?: string; latest_block_time?: string; catching_up?: boolean };
       validator_info?: { voting_power?: string };
     };
     const height = r.sync_info?.latest_block_height;
-    if (typeof height !== 'string' || !/^[0-9]+$/.test(height)) throw new Error('CometBFT /status without sync_info.latest_block_height');
+    if (typeof height !== 'string' || !/^[0-9]+$/.test(height)) throw new Error('CometBFT status without sync_info.latest_block_height');
     this.last = {
       moniker: r.node_info?.moniker ?? '',
       network: r.node_info?.network ?? '',
@@ -164,11 +156,11 @@ export class ChainWatch implements NodeView {
   }
 
   private async readCommit(height: bigint): Promise<void> {
-    const r = (await this.call(`/commit?height=${height}`)) as {
+    const r = (await this.rpc.call('commit', { height: height.toString() })) as {
       signed_header?: { header?: { time?: string; validators_hash?: string }; commit?: { signatures?: { block_id_flag?: number }[] } };
     };
     const header = r.signed_header?.header;
-    if (typeof header?.time !== 'string') throw new Error(`CometBFT /commit?height=${height} without a header time`);
+    if (typeof header?.time !== 'string') throw new Error(`CometBFT commit of height ${height} without a header time`);
     // An absent vote carries no address: signatures are in the order of the height's validator set.
     const set = await this.validatorSet(height, header.validators_hash ?? '');
     const absent: string[] = [];
@@ -187,7 +179,7 @@ export class ChainWatch implements NodeView {
     if (this.set && this.set.hash === hash && hash !== '') return this.set.addresses;
     const addresses: string[] = [];
     for (let page = 1; page <= MAX_SET_PAGES; page++) {
-      const r = (await this.call(`/validators?height=${height}&page=${page}&per_page=100`)) as { validators?: { address?: string }[]; total?: string };
+      const r = (await this.rpc.call('validators', { height: height.toString(), page: String(page), per_page: '100' })) as { validators?: { address?: string }[]; total?: string };
       for (const v of r.validators ?? []) addresses.push(this.intern((v.address ?? '').toUpperCase()));
       if (addresses.length >= Number(r.total ?? 0) || (r.validators ?? []).length === 0) break;
     }
@@ -253,7 +245,7 @@ export class ChainWatch implements NodeView {
     for (let calls = 0; missing.length > 0 && calls < MAX_BLOCKCHAIN_CALLS; calls++) {
       const lo = missing[0]!;
       const hi = lo + 19n < top ? lo + 19n : top;
-      const r = (await this.call(`/blockchain?minHeight=${lo}&maxHeight=${hi}`)) as { block_metas?: { header?: { height?: string; time?: string } }[] };
+      const r = (await this.rpc.call('blockchain', { minHeight: lo.toString(), maxHeight: hi.toString() })) as { block_metas?: { header?: { height?: string; time?: string } }[] };
       for (const m of r.block_metas ?? []) {
         if (typeof m.header?.height === 'string' && typeof m.header.time === 'string') this.cacheTime(BigInt(m.header.height), rfc3339ToMs(m.header.time));
       }
@@ -270,7 +262,7 @@ export class ChainWatch implements NodeView {
   /** CometBFT's status (at most 1 s old) and its peer count. */
   async status(): Promise<unknown> {
     const st = this.last && Date.now() - this.last.atMs < 1_000 ? this.last : await this.cometStatus();
-    const net = (await this.call('/net_info')) as { n_peers?: string };
+    const net = (await this.rpc.call('net_info')) as { n_peers?: string };
     return {
       moniker: st.moniker,
       network: st.network,
@@ -289,7 +281,7 @@ export class ChainWatch implements NodeView {
       const st = await this.cometStatus();
       return st.catchingUp ? { ok: false, catchingUp: true, reason: 'CometBFT is catching up' } : { ok: true, catchingUp: false };
     } catch {
-      return { ok: false, reason: `CometBFT RPC ${this.rpc} does not answer` };
+      return { ok: false, reason: `CometBFT RPC ${this.rpc.url} does not answer` };
     }
   }
 }

@@ -1,11 +1,12 @@
-// The sidecar's link to its node: CometBFT JSON-RPC over fetch (abci_query, broadcast_tx_sync,
-// status) and a follower that reports every new committed height, from the WebSocket NewBlock
-// subscription (reconnected with backoff) with a `status` poll as fallback. The sidecar acts only on
-// committed state: every read goes through abci_query, which answers from the last committed block.
+// The sidecar's link to its node: what it needs of CometBFT (ChainClient: protocol/comet-rpc.ts's
+// CometRpc, or a test's fake chain) and a follower that reports every new committed height, from the
+// WebSocket NewBlock subscription (reconnected with backoff) with a `status` poll as fallback. The
+// sidecar acts only on committed state: every read goes through abci_query, which answers from the
+// last committed block.
 import WebSocket from 'ws';
 import type { Logger } from '../common/log.js';
 import { silentLogger } from '../common/log.js';
-import { QueryCode } from '../protocol/codes.js';
+import type { BroadcastResult, QueryAnswer } from '../protocol/comet-rpc.js';
 
 /** What the sidecar needs from a node (the real RPC or a test's fake chain). */
 export interface ChainClient {
@@ -16,82 +17,10 @@ export interface ChainClient {
   status(): Promise<{ height: bigint; chainId: string }>;
 }
 
-export interface QueryAnswer {
-  value: unknown;
-  height: bigint;
-}
-
-export interface BroadcastResult {
-  code: number;
-  log: string;
-  hash: string;
-}
-
 /** Reports new committed heights, each once, increasing. */
 export interface HeightSource {
   start(onHeight: (height: bigint) => void): void;
   stop(): Promise<void>;
-}
-
-export class QueryFailed extends Error {
-  constructor(
-    readonly path: string,
-    readonly code: number,
-    log: string,
-  ) {
-    super(`abci_query ${path} failed with code ${code}: ${log}`);
-    this.name = 'QueryFailed';
-  }
-}
-
-
-interface RpcResponse<T> {
-  result?: T;
-  error?: { code: number; message: string; data?: string };
-}
-
-/** CometBFT JSON-RPC over HTTP (fetch). */
-export class CometRpc implements ChainClient {
-  #id = 0;
-  constructor(readonly url: string) {}
-
-  async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: ++this.#id, method, params }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new Error(`cannot reach CometBFT RPC ${this.url} (${cause}): is the node running, and is cometRpcUrl in sidecar.json right?`);
-    }
-    const body = (await res.json()) as RpcResponse<T>;
-    if (body.error) throw new Error(`CometBFT RPC ${method} failed: ${body.error.message}${body.error.data ? ` (${body.error.data})` : ''}`);
-    if (body.result === undefined) throw new Error(`CometBFT RPC ${method}: empty answer`);
-    return body.result;
-  }
-
-  async query(path: string): Promise<QueryAnswer | undefined> {
-    const r = await this.call<{ response: { code?: number; log?: string; value?: string | null; height?: string } }>('abci_query', { path, data: '', height: '0', prove: false });
-    const code = r.response.code ?? 0;
-    if (code === QueryCode.NOT_FOUND) return undefined;
-    if (code !== 0) throw new QueryFailed(path, code, r.response.log ?? '');
-    const text = r.response.value ? Buffer.from(r.response.value, 'base64').toString('utf8') : 'null';
-    return { value: JSON.parse(text) as unknown, height: BigInt(r.response.height ?? '0') };
-  }
-
-  async broadcastTx(tx: Uint8Array): Promise<BroadcastResult> {
-    const r = await this.call<{ code: number; log?: string; hash: string }>('broadcast_tx_sync', { tx: Buffer.from(tx).toString('base64') });
-    return { code: r.code, log: r.log ?? '', hash: r.hash };
-  }
-
-  async status(): Promise<{ height: bigint; chainId: string }> {
-    const r = await this.call<{ node_info: { network: string }; sync_info: { latest_block_height: string } }>('status', {});
-    return { height: BigInt(r.sync_info.latest_block_height), chainId: r.node_info.network };
-  }
 }
 
 export function websocketUrl(rpcUrl: string): string {

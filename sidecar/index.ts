@@ -2,7 +2,7 @@
 // other folders may use of it (the CLI starts it, the localnet writes its config).
 export { startSidecar, bindableAddrs, type SidecarOptions, type RunningSidecar, type SidecarStatus } from './sidecar.js';
 export { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase, SidecarConfigSchema, PASSPHRASE_ENV, type SidecarConfig } from './config.js';
-export { CometRpc, CometFollower, QueryFailed, websocketUrl, type ChainClient, type HeightSource, type QueryAnswer, type BroadcastResult } from './chain.js';
+export { CometFollower, websocketUrl, type ChainClient, type HeightSource } from './chain.js';
 export { parseKey, parseSession, parseSignRequest, parsePending, parseValidator, keyPackage, type KeyView, type SessionView, type SignRequestView, type ValidatorView } from './chain-view.js';
 export { MemoryHub, MemoryTransport, type Transport, type TransportPeer } from './transport.js';
 export { Approver, ViemL2Reader, type L2Reader } from './approval.js';

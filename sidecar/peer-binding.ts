@@ -10,7 +10,7 @@
 // after a key epoch change and every RECHECK_HEIGHTS heights.
 import type { Logger } from '../common/log.js';
 import { peerProofMessage } from '../protocol/peer-proof.js';
-import type { BroadcastResult } from './chain.js';
+import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import type { ValidatorView } from './chain-view.js';
 import type { Transport } from './transport.js';
 import type { SidecarMsg } from './tx-sender.js';

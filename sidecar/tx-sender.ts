@@ -7,7 +7,8 @@ import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { Lane, signTx } from '../protocol/tx.js';
 import type { TxBody } from '../proto/seqpool.js';
 import { TxCode } from '../protocol/codes.js';
-import type { BroadcastResult, ChainClient } from './chain.js';
+import type { BroadcastResult } from '../protocol/comet-rpc.js';
+import type { ChainClient } from './chain.js';
 import { parseValidator } from './chain-view.js';
 
 

@@ -8,7 +8,8 @@ import { TxCode } from '../../protocol/codes.js';
 import { CHAIN_ID } from '../app/harness.js';
 import { indexOf, poolChain } from '../app/pool-harness.js';
 import { toHex } from '../../common/bytes.js';
-import { Batcher, PoolView, appQuery, headerOf, type BroadcastResult } from '../../bridge/index.js';
+import { Batcher, PoolView, appQuery, headerOf } from '../../bridge/index.js';
+import type { BroadcastResult } from '../../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../../protocol/signed-payloads.js';
 import { concat } from 'viem';
 

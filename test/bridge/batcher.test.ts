@@ -12,7 +12,8 @@ import { txSignBytes } from '../../protocol/tx.js';
 import { toHex } from '../../common/bytes.js';
 import { verify } from '../../common/secp.js';
 import { TxBodyCodec, TxCodec, type TxBody } from '../../proto/seqpool.js';
-import { Batcher, type BroadcastResult } from '../../bridge/index.js';
+import { Batcher } from '../../bridge/index.js';
+import type { BroadcastResult } from '../../protocol/comet-rpc.js';
 import { FakePool, hexHeaderHash, testValidator, type TestValidator } from './pool-fake.js';
 
 const ZERO32 = `0x${'00'.repeat(32)}` as Hex;

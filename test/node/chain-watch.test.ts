@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainWatch, readRpcUrl, rfc3339ToMs } from '../../node/chain-watch.js';
 import { freePort } from '../ports.js';
+import { cometRequest } from '../comet-request.js';
 
 const A = 'A'.repeat(40);
 const B = 'B'.repeat(40);
@@ -26,14 +27,14 @@ interface Script {
 const iso = (h: bigint) => `${new Date(Number(1_700_000_000n + 2n * h) * 1000).toISOString().slice(0, 19)}.5Z`;
 
 async function fakeRpc(script: Script): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    script.calls.push(u.pathname + u.search);
-    const h = BigInt(u.searchParams.get('height') ?? script.latest);
+  const server: Server = createServer(async (req, res) => {
+    const u = await cometRequest(req);
+    script.calls.push(u.path + (u.params.size ? `?${u.params}` : ''));
+    const h = BigInt(u.params.get('height') ?? script.latest);
     let result: unknown;
-    if (u.pathname === '/status') result = { node_info: { moniker: 'm', network: 'n' }, sync_info: { latest_block_height: String(script.latest), latest_block_time: iso(script.latest), catching_up: script.catchingUp }, validator_info: { voting_power: '7' } };
-    else if (u.pathname === '/validators') result = { validators: script.setAt(h).map((address) => ({ address })), total: String(script.setAt(h).length) };
-    else if (u.pathname === '/commit')
+    if (u.path === '/status') result = { node_info: { moniker: 'm', network: 'n' }, sync_info: { latest_block_height: String(script.latest), latest_block_time: iso(script.latest), catching_up: script.catchingUp }, validator_info: { voting_power: '7' } };
+    else if (u.path === '/validators') result = { validators: script.setAt(h).map((address) => ({ address })), total: String(script.setAt(h).length) };
+    else if (u.path === '/commit')
       result = {
         canonical: h < script.latest,
         signed_header: {
@@ -41,13 +42,13 @@ async function fakeRpc(script: Script): Promise<{ url: string; close(): Promise<
           commit: { signatures: script.setAt(h).map((a) => (script.absentAt(h).includes(a) ? { block_id_flag: 1, validator_address: '' } : { block_id_flag: 2, validator_address: a })) },
         },
       };
-    else if (u.pathname === '/blockchain') {
-      const lo = BigInt(u.searchParams.get('minHeight')!);
-      const hi = BigInt(u.searchParams.get('maxHeight')!);
+    else if (u.path === '/blockchain') {
+      const lo = BigInt(u.params.get('minHeight')!);
+      const hi = BigInt(u.params.get('maxHeight')!);
       const metas = [];
       for (let x = hi; x >= lo; x--) metas.push({ header: { height: String(x), time: iso(x) } });
       result = { block_metas: metas };
-    } else if (u.pathname === '/net_info') result = { n_peers: '2' };
+    } else if (u.path === '/net_info') result = { n_peers: '2' };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(result === undefined ? { error: { message: 'Method not found' } } : { result }));
   });

@@ -13,6 +13,7 @@ import type { L1BatchAppended, Observation } from '../../proto/seqpool.js';
 import { CHAIN_ID } from '../app/harness.js';
 import { hexBytes, INBOX, indexOf, L1_CHAIN, poolChain, type PoolChain } from '../app/pool-harness.js';
 import { freePort } from '../ports.js';
+import { cometRequest } from '../comet-request.js';
 
 const dataHash = (s: string) => keccak_256(utf8(s));
 const types = (r: Awaited<ReturnType<PoolChain['step']>>) => r.finalized.events!.map((e) => e!.type);
@@ -104,9 +105,9 @@ export async function fakeComet(chain: PoolChain, absentIndex = 3): Promise<Fake
     }
     return undefined;
   };
-  const server: Server = createServer((req, res) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const result = rpc(u.pathname, u.searchParams);
+  const server: Server = createServer(async (req, res) => {
+    const u = await cometRequest(req);
+    const result = rpc(u.path, u.params);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(result === undefined ? { jsonrpc: '2.0', id: -1, error: { code: -32601, message: 'Method not found' } } : { jsonrpc: '2.0', id: -1, result }));
   });

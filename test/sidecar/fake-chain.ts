@@ -14,7 +14,8 @@ import type { Member } from '../../mpc/keys/types.js';
 import { l1Digest } from '../../mpc/l1.js';
 import { verifySignature } from '../../mpc/signing/frost.js';
 import { thresholdFor } from '../../mpc/threshold.js';
-import type { BroadcastResult, ChainClient, HeightSource, QueryAnswer } from '../../sidecar/chain.js';
+import type { BroadcastResult, QueryAnswer } from '../../protocol/comet-rpc.js';
+import type { ChainClient, HeightSource } from '../../sidecar/chain.js';
 
 interface Val {
   address: string;

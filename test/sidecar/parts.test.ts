@@ -8,7 +8,8 @@ import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { pino } from 'pino';
 import { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase } from '../../sidecar/config.js';
-import { CometFollower, CometRpc, websocketUrl } from '../../sidecar/chain.js';
+import { CometRpc } from '../../protocol/comet-rpc.js';
+import { CometFollower, websocketUrl } from '../../sidecar/chain.js';
 import { TxSender } from '../../sidecar/tx-sender.js';
 import { Approver } from '../../sidecar/approval.js';
 import { coordinatorRank } from '../../sidecar/signing.js';
@@ -119,7 +120,7 @@ describe('chain follower against a CometBFT-like server', () => {
     expect(await rpc.query('/mpc/key')).toEqual({ value: { path: '/mpc/key' }, height: 5n });
     expect(await rpc.query('/missing')).toBeUndefined();
     await expect(rpc.query('/bad')).rejects.toThrow(/abci_query \/bad failed with code 21: bad request/);
-    expect(await rpc.status()).toEqual({ height: 5n, chainId: 'test-chain' });
+    expect(await rpc.status()).toEqual({ height: 5n, chainId: 'test-chain', appHash: '', catchingUp: false });
     await expect(new CometRpc('http://127.0.0.1:1').status()).rejects.toThrow(/cannot reach CometBFT RPC http:\/\/127\.0\.0\.1:1 .*cometRpcUrl/);
     expect(websocketUrl('http://127.0.0.1:26657')).toBe('ws://127.0.0.1:26657/websocket');
   });

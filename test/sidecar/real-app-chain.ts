@@ -4,7 +4,8 @@
 import { CHAIN_ID } from '../app/harness.js';
 import { poolChain, type PoolChain } from '../app/pool-harness.js';
 import { toHex } from '../../common/bytes.js';
-import type { BroadcastResult, ChainClient, HeightSource, QueryAnswer } from '../../sidecar/chain.js';
+import type { BroadcastResult, QueryAnswer } from '../../protocol/comet-rpc.js';
+import type { ChainClient, HeightSource } from '../../sidecar/chain.js';
 
 export class RealAppChain implements ChainClient {
   mempool: Uint8Array[] = [];
