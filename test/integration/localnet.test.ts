@@ -27,7 +27,7 @@ test('every node passes height 10 and the nodes agree on the app hash', async ()
   expect(await assertAppHashesAgree(rpc())).toBeGreaterThan(0);
 });
 
-test('a signed tx sent with Comet38Client.broadcastTxSync (seqpool tx bind-peer) is committed and visible on all four nodes', async () => {
+test('a signed tx sent with broadcast_tx_sync (seqpool tx bind-peer) is committed and visible on all four nodes', async () => {
   const node = net.manifest.nodes[2]!;
   const key = loadValidatorKey(node.home);
   // No sidecar runs here: create the peer key file one would have (the CLI signs the proof with it).

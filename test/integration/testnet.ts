@@ -107,9 +107,8 @@ export async function assertAppHashesAgree(rpcUrls: string[], windowMs = 4000): 
   return seen.size;
 }
 
-// jest cannot load @cosmjs/tendermint-rpc (CommonJS requiring the ESM-only @noble/hashes) on Node 20,
-// so tests reach a node the way an operator does: through the seqpool CLI (which uses Comet38Client)
-// and plain JSON-RPC over fetch.
+// Tests reach a node the way an operator does: through the seqpool CLI (SeqpoolClient over
+// protocol/comet-rpc.ts) and plain JSON-RPC over fetch.
 const SEQPOOL_BIN = fileURLToPath(new URL('../../bin/seqpool.js', import.meta.url));
 
 export async function runCli(args: string[]): Promise<string> {
