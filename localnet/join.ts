@@ -116,7 +116,7 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
       const k = await mpcKey(peer.rpcUrl);
       return k?.members.some((m) => m.address === node.validatorAddress) ? k : undefined;
     });
-    share = { ...(await stamp()), cometHeight: BigInt(key.height), keyEpoch: Number(key.keyEpoch) };
+    share = { ...(await stamp()), cometHeight: key.height, keyEpoch: key.keyEpoch };
     say(`share of group key ${key.groupKey.slice(0, 16)}… held from key epoch ${key.keyEpoch} (reshare done at height ${key.height}, threshold ${key.threshold} of ${key.members.length})`);
   }
   return { node, processes, sequencerId: locked.sequencerId, power: inSet.power, lockBlock: locked.blockNumber, confirmed, attested, validator, ...(share ? { share } : {}) };

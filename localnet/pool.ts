@@ -7,52 +7,20 @@ import { readManifest, type NetworkNode } from '../cometbft-config/manifest.js';
 import { initializeGroupKey, readDeployment } from '../contracts/deploy.js';
 import { LOCALNET_DEPLOYER_KEY } from './l1-chains.js';
 import { launchSidecar, type LaunchOptions } from './processes.js';
-import { abciQueryJson } from './rpc.js';
+import { CometRpc } from '../protocol/comet-rpc.js';
+import { AbciPath, parseBatchMeta, parseCurrentEpoch, parseMpcKey, parseMpcSession, type BatchMetaView, type CurrentEpoch, type MpcKeyView } from '../protocol/views/index.js';
 import type { ChildProcess } from 'node:child_process';
 
-export interface MpcKeyJson {
-  keyId: string;
-  groupKey: string;
-  groupKeyL1: string;
-  threshold: number | string;
-  keyEpoch: number | string;
-  members: { index: number; address: string; identity: string }[];
-  session: string;
-  height: string;
-}
-
-export interface EpochJson {
-  id: string;
-  startL2: string;
-  endL2: string;
-  producer: string;
-  signer: string;
-  status: string;
-  isRespan: boolean;
-  l2Head?: string;
-}
-
-export interface BatchMetaJson {
-  nextIndex: string;
-  nextL2Start: string;
-  finalized: string;
+/** The app's answer at `path` read by `parse`, or undefined (not there yet, or the node not answering). */
+async function read<T>(rpcUrl: string, path: string, parse: (v: unknown) => T): Promise<T | undefined> {
+  const a = await new CometRpc(rpcUrl, { timeoutMs: 2000 }).query(path).catch(() => undefined);
+  return a && parse(a.value);
 }
 
 /** The current sharing of the group key, or undefined before the genesis DKG finished. */
-export async function mpcKey(rpcUrl: string): Promise<MpcKeyJson | undefined> {
-  const r = await abciQueryJson<MpcKeyJson>(rpcUrl, '/mpc/key').catch(() => undefined);
-  return r?.code === 0 ? r.value : undefined;
-}
-
-export async function currentEpoch(rpcUrl: string): Promise<EpochJson | undefined> {
-  const r = await abciQueryJson<EpochJson>(rpcUrl, '/epoch/current').catch(() => undefined);
-  return r?.code === 0 ? r.value : undefined;
-}
-
-export async function batchMeta(rpcUrl: string): Promise<BatchMetaJson | undefined> {
-  const r = await abciQueryJson<BatchMetaJson>(rpcUrl, '/batch/meta').catch(() => undefined);
-  return r?.code === 0 ? r.value : undefined;
-}
+export const mpcKey = (rpcUrl: string): Promise<MpcKeyView | undefined> => read(rpcUrl, AbciPath.mpcKey, parseMpcKey);
+const currentEpoch = (rpcUrl: string): Promise<CurrentEpoch | undefined> => read(rpcUrl, AbciPath.currentEpoch, parseCurrentEpoch);
+const batchMeta = (rpcUrl: string): Promise<BatchMetaView | undefined> => read(rpcUrl, AbciPath.batchMeta, parseBatchMeta);
 
 export function startSidecars(
   nodes: NetworkNode[],
@@ -66,14 +34,14 @@ export function startSidecars(
  * publish on chain) and hands its group key to the contracts that do not have one yet. Idempotent:
  * a resumed localnet's contracts already hold the key.
  */
-export async function awaitGroupKey(dir: string, rpcUrl: string, opts: { timeoutMs?: number; say?: (line: string) => void } = {}): Promise<MpcKeyJson> {
+export async function awaitGroupKey(dir: string, rpcUrl: string, opts: { timeoutMs?: number; say?: (line: string) => void } = {}): Promise<MpcKeyView> {
   const say = opts.say ?? (() => {});
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  let key: MpcKeyJson | undefined;
+  let key: MpcKeyView | undefined;
   let lastSession = '';
   while (!(key = await mpcKey(rpcUrl))) {
-    const s = await abciQueryJson<{ id: string; status: string; attempt: number; transcript: string[] }>(rpcUrl, '/mpc/session/current').catch(() => undefined);
-    const line = s?.value ? `DKG session ${s.value.id.slice(0, 16)} attempt ${s.value.attempt}: ${s.value.status}, ${s.value.transcript.length} public messages on chain` : 'waiting for the genesis DKG to open';
+    const s = await read(rpcUrl, AbciPath.currentMpcSession, parseMpcSession);
+    const line = s ? `DKG session ${s.id.slice(0, 16)} attempt ${s.attempt}: ${s.status}, ${s.transcript.length} public messages on chain` : 'waiting for the genesis DKG to open';
     if (line !== lastSession) say((lastSession = line));
     if (Date.now() > deadline) throw new Error(`the genesis DKG did not finish within ${opts.timeoutMs ?? 120_000} ms (${line}); see HOME/sidecar/sidecar.log of each node`);
     await new Promise((r) => setTimeout(r, 300));
@@ -95,7 +63,7 @@ export async function poolLine(rpcUrl: string, names?: Map<string, string>): Pro
   const node = names?.get(epoch.producer.toUpperCase());
   const e = `epoch ${epoch.id} (L2 ${epoch.startL2}-${epoch.endL2}${epoch.isRespan ? ', re-span' : ''}) producer ${epoch.producer.slice(0, 12)}${node ? ` (${node})` : ''} ${epoch.status}`;
   const b = meta ? `batches: ${meta.nextIndex} signed or in flight, ${meta.finalized} final on L1, next L2 block ${meta.nextL2Start}` : 'no batches';
-  return `L2 head ${epoch.l2Head ?? '?'} | ${e} | ${b}`;
+  return `L2 head ${epoch.l2Head} | ${e} | ${b}`;
 }
 
 /** Validator address (upper-case hex) to node name, from DIR/network.json (empty if unreadable). */
