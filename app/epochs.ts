@@ -29,9 +29,10 @@ export function initEpochs(state: State, chainId: string, height: bigint, time: 
     status: EpochStatus.COMMITTED, // SequencerSet is deployed with it
     respanOf: 0n,
     isRespan: false,
+    buildStart: 1n,
   };
   state.setEpoch(epoch);
-  state.setEpochMeta({ current: 0n, latest: 0n, l2Head: 0n, l2HeadTime: time });
+  state.setEpochMeta({ current: 0n, latest: 0n, l2Head: 0n, l2HeadTime: time, producerSince: time });
   state.setBatchMeta({ nextIndex: 0n, lastHash: new Uint8Array(32), nextL2Start: 1n, finalized: 0n, lastProgressTime: time });
   state.setSignMeta({ nextId: 1n });
   return epoch;
@@ -50,6 +51,29 @@ export function epochCovering(state: State, l2Height: bigint, view: View = 'work
   if (lo === 0n) return undefined;
   const e = state.epoch(lo - 1n, view)!;
   return l2Height <= e.endL2 ? e : undefined;
+}
+
+export const buildStartOf = (e: Epoch): bigint => (e.buildStart > 0n ? e.buildStart : e.startL2);
+
+/**
+ * The epoch whose producer builds L2 block `l2Height` (SequencerSet.getSequencer's answer), or
+ * undefined. Build ranges are contiguous and their starts never decrease with the id, like
+ * SequencerSet's; they differ from the batch ranges (epochCovering) only after a re-span, whose
+ * producer batches from the first unbatched block but builds from the block after the attested head.
+ */
+export function builderCovering(state: State, l2Height: bigint, view: View = 'working'): Epoch | undefined {
+  const meta = state.epochMeta(view);
+  let lo = 0n;
+  let hi = meta.latest + 1n; // first id with buildStart > l2Height lies in [lo, hi]
+  while (lo < hi) {
+    const mid = (lo + hi) / 2n;
+    if (buildStartOf(state.epoch(mid, view)!) <= l2Height) lo = mid + 1n;
+    else hi = mid;
+  }
+  if (lo === 0n) return undefined;
+  const e = state.epoch(lo - 1n, view)!;
+  // Only the latest epoch can end before the next height; earlier ones end where the next builds.
+  return e.id < meta.latest || l2Height <= e.endL2 ? e : undefined;
 }
 
 /** commitEpoch on the L2 SequencerSet for `epoch` (nothing without a genesis l2 section). */
@@ -92,6 +116,7 @@ export function maybeElectNext(state: State, ctx: BlockCtx): Epoch | undefined {
     status: EpochStatus.ELECTED,
     respanOf: 0n,
     isRespan: false,
+    buildStart: cur.endL2 + 1n,
   };
   state.setEpoch(epoch);
   state.setEpochMeta({ ...meta, latest: epoch.id });
@@ -113,8 +138,15 @@ export function maybeAdvance(state: State, ctx: BlockCtx): Epoch | undefined {
   return next;
 }
 
-/** A commitEpoch/recommitEpoch request was signed: its epoch is COMMITTED (if still its request). */
-export function onEpochSigned(state: State, epochId: bigint, requestId: bigint): void {
+/**
+ * A commitEpoch/recommitEpoch request was signed: its epoch is COMMITTED (if still its request). A
+ * re-span's producer could not build before (its first block must carry the recommitEpoch): the L2
+ * stall clock starts now for it.
+ */
+export function onEpochSigned(state: State, epochId: bigint, requestId: bigint, time: bigint): void {
   const e = state.epoch(epochId);
-  if (e && e.signRequest === requestId) state.setEpoch({ ...e, status: EpochStatus.COMMITTED });
+  if (!e || e.signRequest !== requestId) return;
+  state.setEpoch({ ...e, status: EpochStatus.COMMITTED });
+  const meta = state.epochMeta();
+  if (e.isRespan && buildStartOf(e) === meta.l2Head + 1n) state.setEpochMeta({ ...meta, producerSince: time });
 }

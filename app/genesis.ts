@@ -32,6 +32,7 @@ const ParamsSchema = z
     slashAmount: decimal,
     maxBatchBlocks: u64.refine((v) => v > 0n, 'must be positive'),
     electionLeadBlocks: u64,
+    l2StallSeconds: u64,
   })
   .strict()
   .partial();

@@ -22,4 +22,5 @@ export const DEFAULT_PARAMS: Params = {
   slashAmount: '0',
   maxBatchBlocks: 100n,
   electionLeadBlocks: 20n,
+  l2StallSeconds: 10n,
 };

@@ -87,7 +87,7 @@ export function applyMessage(state: State, body: TxBody, signer: Sequencer, ctx:
   }
   if (body.submitSignature) {
     const r = recordSignature(state, body.submitSignature, ctx);
-    if (r.purpose === 'commitEpoch' || r.purpose === 'recommitEpoch') onEpochSigned(state, r.epochId, r.id);
+    if (r.purpose === 'commitEpoch' || r.purpose === 'recommitEpoch') onEpochSigned(state, r.epochId, r.id, ctx.time);
     if (r.purpose === 'appendBatch') onBatchSigned(state, r);
     return { attributes: { request_id: r.id.toString() } };
   }

@@ -4,7 +4,7 @@
 import type { RequestQuery, ResponseQuery } from 'cosmjs-types/tendermint/abci/types';
 import { fromHex, toHex, utf8 } from '../common/bytes.js';
 import type { ValidatorSet } from '../proto/seqpool.js';
-import { epochCovering } from './epochs.js';
+import { builderCovering, epochCovering } from './epochs.js';
 import { mpcQuery } from './mpc-sessions.js';
 import { readSession, sessionIds } from './mpc-state.js';
 import type { Partial2 } from '../abci/application.js';
@@ -123,7 +123,7 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
     case 'producer': {
       const n = id('l2Height');
       if (typeof n !== 'bigint') return n;
-      const e = epochCovering(state, n, 'committed');
+      const e = builderCovering(state, n, 'committed');
       if (!e) return error(QueryCode.NOT_FOUND, `no epoch covers L2 block ${n} yet (latest epoch ${state.epochMeta('committed').latest})`, lastHeight);
       return json(renderProducer(n, e), lastHeight);
     }

@@ -175,6 +175,7 @@ export interface Params {
   slashAmount: string;
   maxBatchBlocks: bigint;
   electionLeadBlocks: bigint;
+  l2StallSeconds: bigint;
 }
 export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint; /** 0 on a database written before app version 2. */ appVersion: bigint }
 export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }
@@ -195,8 +196,10 @@ export interface Epoch {
   status: EpochStatus;
   respanOf: bigint;
   isRespan: boolean;
+  /** First L2 block its producer builds (SequencerSet's startBlock); 0 on records of app version < 2 = startL2. */
+  buildStart: bigint;
 }
-export interface EpochMeta { current: bigint; latest: bigint; l2Head: bigint; l2HeadTime: bigint }
+export interface EpochMeta { current: bigint; latest: bigint; l2Head: bigint; l2HeadTime: bigint; producerSince?: bigint }
 export interface MpcMember { index: number; address: Uint8Array; identity: Uint8Array }
 export const MpcKind = { DKG: 0, RESHARE: 1, REFRESH: 2 } as const;
 export type MpcKind = (typeof MpcKind)[keyof typeof MpcKind];

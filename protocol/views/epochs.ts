@@ -18,6 +18,8 @@ export interface Epoch {
   status: EpochStatus;
   isRespan: boolean;
   respanOf: bigint;
+  /** First L2 block its producer builds (SequencerSet's startBlock; startL2..endL2 are the blocks it batches). */
+  buildStart: bigint;
 }
 
 export interface CurrentEpoch extends Epoch {
@@ -32,11 +34,14 @@ export interface RecentEpochs {
   epochs: Epoch[];
 }
 
+/** Who builds L2 block l2Height: the only producer whose signed block a validator's L2 imports there. */
 export interface ProducerAnswer {
   l2Height: bigint;
   epochId: bigint;
   producer: string;
   signer: string;
+  /** l2Height is the first block of a re-span: it must carry the epoch's recommitEpoch (l2/driver.ts). */
+  mustRecommit: boolean;
 }
 
 export const EPOCH = object(
@@ -53,12 +58,13 @@ export const EPOCH = object(
     status: oneOf(EPOCH_STATUS),
     isRespan: flagOrFalse,
     respanOf: u64Or0,
+    buildStart: u64Or0,
   },
   { name: 'Epoch' },
 );
 export const CURRENT_EPOCH = extend(EPOCH, 'current epoch', { l2Head: u64, l2HeadTime: u64 }, { name: 'CurrentEpoch' });
 export const RECENT_EPOCHS = object('recent epochs', { current: u64, latest: u64, epochs: listOf(EPOCH) }, { name: 'RecentEpochs' });
-export const PRODUCER = object('producer', { l2Height: u64, epochId: u64, producer: text(ADDRESS), signer: text(ETH_ADDRESS) }, { name: 'Producer' });
+export const PRODUCER = object('producer', { l2Height: u64, epochId: u64, producer: text(ADDRESS), signer: text(ETH_ADDRESS), mustRecommit: flagOrFalse }, { name: 'Producer' });
 
 export const parseEpoch = (v: unknown): Epoch => EPOCH.parse(v);
 export const parseCurrentEpoch = (v: unknown): CurrentEpoch => CURRENT_EPOCH.parse(v);
@@ -78,10 +84,13 @@ export function renderEpoch(e: EpochRecord): Record<string, unknown> {
     status: e.status === 1 ? 'committed' : 'elected',
     isRespan: e.isRespan,
     respanOf: e.respanOf.toString(),
+    buildStart: (e.buildStart > 0n ? e.buildStart : e.startL2).toString(),
   };
 }
 
-/** The epoch covering `l2Height`. */
+/** The epoch whose producer builds `l2Height` (app/epochs.ts builderCovering). */
 export function renderProducer(l2Height: bigint, e: EpochRecord): Record<string, unknown> {
-  return { l2Height: l2Height.toString(), epochId: e.id.toString(), producer: upperHex(e.producer), signer: hex0x(e.signer) };
+  const buildStart = e.buildStart > 0n ? e.buildStart : e.startL2;
+  const mustRecommit = e.isRespan && e.signRequest !== 0n && l2Height === buildStart;
+  return { l2Height: l2Height.toString(), epochId: e.id.toString(), producer: upperHex(e.producer), signer: hex0x(e.signer), mustRecommit };
 }

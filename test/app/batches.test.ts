@@ -190,12 +190,16 @@ test('failover: a producer with work and no progress for respanTimeoutSeconds is
   expect((await c.query('/epoch/current')).value.id).toBe('1');
   const req = (await c.query(`/sign/${e1.signRequest}`)).value;
   expect(req.purpose).toBe('recommitEpoch');
-  // SequencerSet.recommitEpoch(old 0, new 1 = append after the latest, startBlock in [1, 10] and >= head + 5).
+  // SequencerSet.recommitEpoch(old 0, new 1 = append after the latest, startBlock = attested head + 1).
   const [oldId, newId, start, end, signer] = decodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'address' }], req.payload);
-  expect([oldId, newId, start, end, signer.toLowerCase()]).toEqual([0n, 1n, 9n, 10n, e1.signer]);
-  // The replacement has its own full timeout and may batch from the first unbatched block.
+  expect([oldId, newId, start, end, signer.toLowerCase()]).toEqual([0n, 1n, 5n, 10n, e1.signer]);
+  expect(e1.buildStart).toBe('5');
+  // The replacement has its own full timeout and batches from the first unbatched block, but blocks
+  // 1-4 were built by the stalled producer: the replacement builds from 5 and must carry the recommit there.
   expect((await c.query('/batch/meta')).value.lastProgressTime).toBe(String(1_700_000_012));
-  expect((await c.query('/producer/1')).value.epochId).toBe('1');
+  expect((await c.query('/producer/4')).value).toMatchObject({ epochId: '0', mustRecommit: false });
+  expect((await c.query('/producer/5')).value).toMatchObject({ epochId: '1', mustRecommit: true, signer: e1.signer });
+  expect((await c.query('/producer/6')).value).toMatchObject({ epochId: '1', mustRecommit: false });
 });
 
 test('failover counts only the producer\'s requests: its in-flight batch being signed and finalized after it died does not hold off the re-span', async () => {
@@ -326,7 +330,7 @@ test('failover with the next epoch elected: replaced while not started (recommit
     expect((await c.query('/epoch/0')).value.endL2).toBe('0');
     const req = (await c.query(`/sign/${e1.signRequest}`)).value;
     expect(req.purpose).toBe('recommitEpoch');
-    expect(decodeAbiParameters(abi5, req.payload).slice(0, 4)).toEqual([0n, 1n, 9n, 20n]); // 9 = head 4 + 5, within epoch 0 on L2
+    expect(decodeAbiParameters(abi5, req.payload).slice(0, 4)).toEqual([0n, 1n, 5n, 20n]); // 5 = head 4 + 1, within epoch 0 on L2
     // commitEpoch 1 expired on the way and was re-issued unchanged as request 2; the re-span then
     // superseded it, so when request 2 expires it is not re-issued again.
     const [first, second] = [(await c.query('/sign/1')).value, (await c.query('/sign/2')).value];
@@ -338,14 +342,16 @@ test('failover with the next epoch elected: replaced while not started (recommit
   }
   {
     const { c } = await started();
-    c.setHead(7n); // epoch 1 elected; head + 5 = 12 is past epoch 0's end on L2
+    c.setHead(12n); // epoch 1 elected and current: epoch 0's L2 blocks are all built
     await c.step();
     const before = (await c.query('/epoch/1')).value;
     for (let h = 4n; h <= 11n; h++) await c.step();
     const r = await c.step();
     expect(types(r)).toContain('respan');
     expect(types(r)).not.toContain('sign_requested');
-    expect((await c.query('/epoch/1')).value).toMatchObject({ startL2: '1', endL2: '20', producer: before.producer, isRespan: false });
-    expect((await c.query('/producer/1')).value.epochId).toBe('1');
+    expect((await c.query('/epoch/1')).value).toMatchObject({ startL2: '1', endL2: '20', buildStart: '11', producer: before.producer, isRespan: false });
+    // Epoch 1's producer batches from block 1, but blocks 1-10 stay epoch 0's on L2.
+    expect((await c.query('/producer/1')).value.epochId).toBe('0');
+    expect((await c.query('/producer/11')).value.epochId).toBe('1');
   }
 });

@@ -27,6 +27,9 @@ export const POOL_PARAMS = {
   electionLeadBlocks: '3',
   signingTimeoutSeconds: '6',
   respanTimeoutSeconds: '8',
+  // The harness moves the attested L2 head only when a test says so: the L2 stall clock is off here
+  // and tested on its own (test/app/l2-stall.test.ts).
+  l2StallSeconds: '0',
   maxBatchBlocks: '5',
   maxMisses: 2,
   slashAmount: (1_000n * TOKEN).toString(),

@@ -114,7 +114,7 @@ describe('election', () => {
     expect([id, start, end, signer.toLowerCase()]).toEqual([1n, 11n, 20n, e1.signer]);
     expect(req.digest).toBe(`0x${toHex(l1Digest({ chainId: L2_CHAIN, verifier: SEQSET, purpose: 'commitEpoch', payload: hexBytes(req.payload) }))}`);
     expect((await c.query('/sign/pending')).value.requests.map((r: { id: string }) => r.id)).toEqual(['1']);
-    expect((await c.query('/producer/11')).value).toEqual({ l2Height: '11', epochId: '1', producer: e1.producer, signer: e1.signer });
+    expect((await c.query('/producer/11')).value).toEqual({ l2Height: '11', epochId: '1', producer: e1.producer, signer: e1.signer, mustRecommit: false });
     expect((await c.query('/producer/21')).code).toBe(QueryCode.NOT_FOUND);
     // No validator update before the boundary; the boundary itself changes nothing here (same committee).
     c.setHead(11n);

@@ -35,7 +35,7 @@ describe('PoolClient against a gateway in front of a real app', () => {
     expect(indexOf(chain.vals, epoch.producer)).toBeGreaterThanOrEqual(0);
     expect(await client.epoch(0)).toEqual(Object.fromEntries(Object.entries(epoch).filter(([k]) => k !== 'l2Head' && k !== 'l2HeadTime')));
 
-    expect(await client.producerOf(7n)).toEqual({ l2Height: 7n, epochId: 0n, producer: epoch.producer, signer: epoch.signer });
+    expect(await client.producerOf(7n)).toEqual({ l2Height: 7n, epochId: 0n, producer: epoch.producer, signer: epoch.signer, mustRecommit: false });
 
     const vals = await client.validators();
     expect(vals.map((v) => v.address).sort()).toEqual(chain.vals.map((v) => toHex(v.address).toUpperCase()).sort());

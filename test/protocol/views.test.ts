@@ -48,7 +48,7 @@ test('every renderer writes what its shape declares, and the parser reads it bac
   expect(VALIDATOR.parse(renderSequencer(seq))).toMatchObject({ address: '01'.repeat(20), status: 'unlocking', signer: `0x${'03'.repeat(20)}`, peer: { height: 7n } });
   agrees(STATUS, renderStatus({ chainId: 'c', height: 4n, appHash: b(32), validators: 4, totalPower: 8n, voteExtensionsEnableHeight: 2n }));
   agrees(PARAMS, renderParams(DEFAULT_PARAMS));
-  const epoch: Epoch = { id: 2n, startL2: 21n, endL2: 40n, producer: b(20), signer: b(20, 2), seed: b(32), electedHeight: 9n, signRequest: 3n, status: 1, isRespan: true, respanOf: 1n };
+  const epoch = { id: 2n, startL2: 21n, endL2: 40n, buildStart: 23n, producer: b(20), signer: b(20, 2), seed: b(32), electedHeight: 9n, signRequest: 3n, status: 1, isRespan: true, respanOf: 1n } as Epoch;
   agrees(EPOCH, renderEpoch(epoch));
   expect(EPOCH.parse(renderEpoch(epoch))).toMatchObject({ status: 'committed', isRespan: true, producer: '01'.repeat(20) });
   agrees(PRODUCER, renderProducer(25n, epoch));
