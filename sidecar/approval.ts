@@ -12,7 +12,7 @@ import { signingSessionId } from '../mpc/signing/session.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
 import { batchDataHash, type L2Reader } from '../protocol/batch-data.js';
 import { decodeBatchHeader, type BatchHeader } from '../protocol/signed-payloads.js';
-import type { SignRequestView } from './chain-view.js';
+import type { DecodedSignRequest } from './chain-view.js';
 
 export type { L2Reader };
 
@@ -31,7 +31,7 @@ export class ViemL2Reader implements L2Reader {
 
 export interface ApproverDeps {
   /** Committed PENDING requests and the current key package (fresh reads from the chain). */
-  readPending(): Promise<{ pkg: PublicKeyPackage; requests: SignRequestView[] } | undefined>;
+  readPending(): Promise<{ pkg: PublicKeyPackage; requests: DecodedSignRequest[] } | undefined>;
   l2: L2Reader | undefined;
   logger: Logger;
   /** How long to wait for our node to commit a request the coordinator already saw (default
@@ -49,7 +49,7 @@ const CATCH_UP_POLL_MS = 150;
 
 export class Approver {
   readonly #d: ApproverDeps;
-  #bySession = new Map<string, SignRequestView>();
+  #bySession = new Map<string, DecodedSignRequest>();
   readonly #verdicts = new Map<string, true>(); // `${id}:${digest}` already checked against L2
   readonly #checking = new Map<string, Promise<boolean>>(); // checks in flight, by the same key
   #refreshing: Promise<void> | undefined;
@@ -61,8 +61,8 @@ export class Approver {
   /** Installs the pending set read at a committed height, and starts checking new appendBatch
    * requests against our L2 at once: the coordinator's SignRequest then finds the verdict ready
    * instead of waiting for a dozen L2 RPC reads (the bulk of a participant's reply time). */
-  update(pkg: PublicKeyPackage, requests: SignRequestView[]): void {
-    const m = new Map<string, SignRequestView>();
+  update(pkg: PublicKeyPackage, requests: DecodedSignRequest[]): void {
+    const m = new Map<string, DecodedSignRequest>();
     for (const r of requests) if (r.status === 'pending') m.set(bytesToHex(signingSessionId(pkg, String(r.id))), r);
     this.#bySession = m;
     const live = new Set(requests.map((r) => `${r.id}:${bytesToHex(r.digest)}`));
@@ -78,7 +78,7 @@ export class Approver {
    * be excluded as unresponsive (on a loaded 7-validator localnet nodes commit the same block up to
    * 250 ms apart, 140 ms at the median).
    */
-  async request(session: Uint8Array): Promise<SignRequestView | undefined> {
+  async request(session: Uint8Array): Promise<DecodedSignRequest | undefined> {
     const key = bytesToHex(session);
     const deadline = Date.now() + (this.#d.catchUpMs ?? CATCH_UP_MS);
     let r = this.#bySession.get(key);
@@ -142,7 +142,7 @@ export class Approver {
   };
 
   /** One check per request at a time; a failed prefetch is simply redone when the signer asks. */
-  #checkBatch(r: SignRequestView, prefetch = false): Promise<boolean> {
+  #checkBatch(r: DecodedSignRequest, prefetch = false): Promise<boolean> {
     const vk = `${r.id}:${bytesToHex(r.digest)}`;
     if (this.#verdicts.has(vk)) return Promise.resolve(true);
     let p = this.#checking.get(vk);
@@ -153,7 +153,7 @@ export class Approver {
     return prefetch ? p.catch(() => false) : p;
   }
 
-  async #deriveAndCompare(r: SignRequestView, vk: string): Promise<boolean> {
+  async #deriveAndCompare(r: DecodedSignRequest, vk: string): Promise<boolean> {
     const log = this.#d.logger;
     if (!this.#d.l2) {
       log.warn({ requestId: r.id.toString() }, 'refusing to sign appendBatch: no l2RpcUrl configured, so the batch cannot be checked');

@@ -1,7 +1,8 @@
 // The sidecar's view of committed state: the JSON answers of the app's abci_query paths
 // (docs/pool.md "Query paths") as read by the shared parsers (protocol/views/: lenient about
 // number encodings, zero values left out and enum spellings, strict about the rest, errors name the
-// field), re-shaped for the crypto: hex becomes bytes and enums the sidecar acts on become unions.
+// field), decoded for the crypto: hex becomes bytes and enums the sidecar acts on become unions
+// (DecodedSignRequest is protocol/views' SignRequestView with bytes, and so on).
 import {
   fieldError,
   parseMpcKey,
@@ -24,7 +25,7 @@ export interface SessionMember extends Member {
   address: string; // upper-case hex ('' when the app does not say)
 }
 
-export interface SessionView {
+export interface DecodedSession {
   id: Uint8Array;
   idHex: string;
   kind: SessionKind;
@@ -43,24 +44,24 @@ export interface SessionView {
   ready: number[];
 }
 
-export interface KeyMemberView extends Member {
+export interface DecodedKeyMember extends Member {
   address: string;
   verifyingShare: Uint8Array;
 }
 
-export interface KeyView {
+export interface DecodedKey {
   keyId: string;
   groupKey: Uint8Array;
   threshold: number;
   keyEpoch: number;
-  members: KeyMemberView[];
+  members: DecodedKeyMember[];
   /** Group polynomial commitments; absent when the app does not publish them (then the key store's copy is used). */
   commitments?: Uint8Array[];
   session: string; // hex
   height: bigint;
 }
 
-export interface SignRequestView {
+export interface DecodedSignRequest {
   id: bigint;
   purpose: string;
   chainId: bigint;
@@ -73,7 +74,7 @@ export interface SignRequestView {
   deadlineTime: bigint;
 }
 
-export interface ValidatorView {
+export interface DecodedValidator {
   address: string;
   pubKey: Uint8Array;
   power: bigint;
@@ -107,7 +108,7 @@ function member(m: MpcSessionMember, what: string, field: string): SessionMember
   return { index: m.index, identity: bytes(m.identity, what, `${field}.identity`), address: m.address.toUpperCase() };
 }
 
-export function parseSession(v: unknown): SessionView {
+export function decodeSession(v: unknown): DecodedSession {
   const what = 'mpc session';
   const s = parseMpcSession(v);
   const id = bytes(s.id, what, 'id');
@@ -132,7 +133,7 @@ export function parseSession(v: unknown): SessionView {
   };
 }
 
-export function parseKey(v: unknown): KeyView {
+export function decodeKey(v: unknown): DecodedKey {
   const what = 'mpc key';
   const k = parseMpcKey(v);
   return {
@@ -148,7 +149,7 @@ export function parseKey(v: unknown): KeyView {
 }
 
 /** The signing package of a key as on chain; `commitments` fall back to `fallback` (our stored copy). */
-export function keyPackage(k: KeyView, fallback?: Uint8Array[]): PublicKeyPackage {
+export function keyPackage(k: DecodedKey, fallback?: Uint8Array[]): PublicKeyPackage {
   const members = [...k.members].sort((a, b) => a.index - b.index);
   return {
     keyId: k.keyId,
@@ -161,7 +162,7 @@ export function keyPackage(k: KeyView, fallback?: Uint8Array[]): PublicKeyPackag
   };
 }
 
-function signRequest(r: RequestView): SignRequestView {
+function signRequest(r: RequestView): DecodedSignRequest {
   const what = 'sign request';
   return {
     id: r.id,
@@ -177,15 +178,15 @@ function signRequest(r: RequestView): SignRequestView {
   };
 }
 
-export function parseSignRequest(v: unknown): SignRequestView {
+export function decodeSignRequest(v: unknown): DecodedSignRequest {
   return signRequest(parseRequestView(v));
 }
 
-export function parsePending(v: unknown): SignRequestView[] {
+export function decodePending(v: unknown): DecodedSignRequest[] {
   return parsePendingSignRequests(v).map(signRequest);
 }
 
-export function parseValidator(v: unknown): ValidatorView {
+export function decodeValidator(v: unknown): DecodedValidator {
   const val = parseValidatorView(v);
   return {
     address: val.address.toUpperCase(),

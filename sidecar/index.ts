@@ -3,7 +3,7 @@
 export { startSidecar, bindableAddrs, type SidecarOptions, type RunningSidecar, type SidecarStatus } from './sidecar.js';
 export { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase, SidecarConfigSchema, PASSPHRASE_ENV, type SidecarConfig } from './config.js';
 export { CometFollower, websocketUrl, type ChainClient, type HeightSource } from './chain.js';
-export { parseKey, parseSession, parseSignRequest, parsePending, parseValidator, keyPackage, type KeyView, type SessionView, type SignRequestView, type ValidatorView } from './chain-view.js';
+export { decodeKey, decodeSession, decodeSignRequest, decodePending, decodeValidator, keyPackage, type DecodedKey, type DecodedSession, type DecodedSignRequest, type DecodedValidator } from './chain-view.js';
 export { MemoryHub, MemoryTransport, type Transport, type TransportPeer } from './transport.js';
 export { Approver, ViemL2Reader, type L2Reader } from './approval.js';
 export { KeygenDriver } from './keygen.js';

@@ -14,7 +14,7 @@ import type { Fault, Outbound } from '../mpc/keys/vss-session.js';
 import { shareMatches } from '../mpc/keys/vss.js';
 import type { KeyStore } from './store/key-store.js';
 import { Fn } from '../mpc/suite.js';
-import { keyPackage, type KeyView, type SessionView } from './chain-view.js';
+import { keyPackage, type DecodedKey, type DecodedSession } from './chain-view.js';
 
 export interface Engine {
   readonly session: Uint8Array;
@@ -29,7 +29,7 @@ export interface Engine {
 }
 
 export interface SessionState {
-  view: SessionView;
+  view: DecodedSession;
   engine: Engine | undefined; // undefined: sitting this session out
   /** The key being reshared or refreshed (saved with the material: the chain forgets it). */
   old: PublicKeyPackage | undefined;
@@ -55,7 +55,7 @@ export interface SessionState {
   warnedUndelivered: boolean;
 }
 
-export function blankSession(v: SessionView, myDealer: number | undefined, myReceiver: number | undefined): SessionState {
+export function blankSession(v: DecodedSession, myDealer: number | undefined, myReceiver: number | undefined): SessionState {
     return {
       view: v,
       engine: undefined,
@@ -82,8 +82,8 @@ export function blankSession(v: SessionView, myDealer: number | undefined, myRec
 /** The session's engine; `savedOld` (recovery after the session closed) replaces /mpc/key as the
  * key being reshared or refreshed. */
 export async function buildEngine(
-v: SessionView,
-key: KeyView | undefined,
+v: DecodedSession,
+key: DecodedKey | undefined,
 myDealer: number | undefined,
 deps: { identity: IdentityKey; keyStore: KeyStore; logger: Logger },
 savedOld?: PublicKeyPackage,

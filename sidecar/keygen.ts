@@ -19,7 +19,7 @@ import type { Outbound } from '../mpc/keys/vss-session.js';
 import type { KeyStore } from './store/key-store.js';
 import { Fn } from '../mpc/suite.js';
 import type { ChainClient } from './chain.js';
-import { parseSession, type KeyView, type SessionView } from './chain-view.js';
+import { decodeSession, type DecodedKey, type DecodedSession } from './chain-view.js';
 import type { DealtLog } from './dealt-log.js';
 import { blankSession, buildEngine, isDealingFrom, justifiedOnChain, justifiedRecipient, noteJustified, readyDealers, recipientOf, type SessionState } from './key-session.js';
 import { forgetMaterial, loadMaterial, saveMaterial } from './session-material.js';
@@ -73,12 +73,12 @@ export class KeygenDriver {
   }
 
   /** One committed height: `current` is /mpc/session/current, `key` is /mpc/key (both may be absent). */
-  async onHeight(height: bigint, current: SessionView | undefined, key: KeyView | undefined): Promise<void> {
+  async onHeight(height: bigint, current: DecodedSession | undefined, key: DecodedKey | undefined): Promise<void> {
     // Sessions we follow that are no longer current: read their final state.
     for (const st of this.#sessions.values()) {
       if (st.closed || (current && current.idHex === st.view.idHex)) continue;
       const a = await this.#d.chain.query(`/mpc/session/${st.view.idHex}`);
-      if (a) await this.#advance(st, parseSession(a.value), height, key);
+      if (a) await this.#advance(st, decodeSession(a.value), height, key);
     }
     if (current) {
       let st = this.#sessions.get(current.idHex);
@@ -147,7 +147,7 @@ export class KeygenDriver {
     }
   }
 
-  async #open(v: SessionView, key: KeyView | undefined): Promise<SessionState | undefined> {
+  async #open(v: DecodedSession, key: DecodedKey | undefined): Promise<SessionState | undefined> {
     const me = this.#d.identity.publicKey;
     const myDealer = v.dealers.find((m) => equalBytes(m.identity, me))?.index;
     const myReceiver = v.receivers.find((m) => equalBytes(m.identity, me))?.index;
@@ -215,7 +215,7 @@ export class KeygenDriver {
    * were down (or between it closing and our share being stored). Rebuild the engine from the saved
    * material and the committed transcript and finish it, once per key epoch.
    */
-  async #recover(key: KeyView, height: bigint): Promise<void> {
+  async #recover(key: DecodedKey, height: bigint): Promise<void> {
     if (this.#recoveryTried.has(key.session)) return;
     const me = this.#d.identity.publicKey;
     if (!key.members.some((m) => equalBytes(m.identity, me))) return;
@@ -228,7 +228,7 @@ export class KeygenDriver {
       log.error('we are a member of the current key epoch but hold no share of it and no saved shares of its session; we cannot sign until a reshare gives us one');
       return;
     }
-    const v = parseSession(a.value);
+    const v = decodeSession(a.value);
     const myDealer = v.dealers.find((m) => equalBytes(m.identity, me))?.index;
     const myReceiver = v.receivers.find((m) => equalBytes(m.identity, me))?.index;
     let built;
@@ -289,7 +289,7 @@ export class KeygenDriver {
   }
 
   /** Feed new transcript entries, then act on the phase. */
-  async #advance(st: SessionState, v: SessionView, height: bigint, key: KeyView | undefined): Promise<void> {
+  async #advance(st: SessionState, v: DecodedSession, height: bigint, key: DecodedKey | undefined): Promise<void> {
     st.view = v;
     st.height = height;
     const log = this.#log.child({ session: v.idHex.slice(0, 16), kind: v.kind });
@@ -356,7 +356,7 @@ export class KeygenDriver {
     }
   }
 
-  #closed(v: SessionView, outcome: KeySessionOutcome): void {
+  #closed(v: DecodedSession, outcome: KeySessionOutcome): void {
     const at = this.#openedAt.get(v.idHex);
     this.#openedAt.delete(v.idHex);
     try {
@@ -376,7 +376,7 @@ export class KeygenDriver {
     log.info({ receiver: st.myReceiver, dealers: dealers.length, of: st.view.dealers.length }, 'ready');
   }
 
-  async #finalise(st: SessionState, key: KeyView | undefined, log: Logger): Promise<KeySessionOutcome> {
+  async #finalise(st: SessionState, key: DecodedKey | undefined, log: Logger): Promise<KeySessionOutcome> {
     let res: KeygenResult;
     try {
       res = st.engine!.finalise();

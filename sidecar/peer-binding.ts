@@ -11,7 +11,7 @@
 import type { Logger } from '../common/log.js';
 import { peerProofMessage } from '../protocol/peer-proof.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
-import type { ValidatorView } from './chain-view.js';
+import type { DecodedValidator } from './chain-view.js';
 import type { Transport } from './transport.js';
 import type { SidecarMsg } from './tx-sender.js';
 
@@ -71,7 +71,7 @@ export class PeerBinder {
   }
 
   /** Compares our committed record (undefined: not a sequencer, or not read) with the channel and re-binds when they differ. */
-  async onHeight(height: bigint, me: ValidatorView | undefined, keyEpoch: number | undefined): Promise<void> {
+  async onHeight(height: bigint, me: DecodedValidator | undefined, keyEpoch: number | undefined): Promise<void> {
     if (!me) return;
     const log = this.#o.logger;
     const peerId = this.#o.transport.peerId;

@@ -18,7 +18,7 @@ import type { ScryptParams } from './store/secret-box.js';
 import { Approver, CATCH_UP_MS, ViemL2Reader, type L2Reader } from './approval.js';
 import { CometRpc } from '../protocol/comet-rpc.js';
 import { CometFollower, type ChainClient, type HeightSource } from './chain.js';
-import { keyPackage, parseKey, parsePending, parseSession, parseValidator, type KeyView, type SessionView, type ValidatorView } from './chain-view.js';
+import { keyPackage, decodeKey, decodePending, decodeSession, decodeValidator, type DecodedKey, type DecodedSession, type DecodedValidator } from './chain-view.js';
 import { CONFIG_FILE, loadSidecarConfig, parseSidecarConfig, SIDECAR_DIR, sidecarPassphrase, type SidecarConfig } from './config.js';
 import { FileDealtLog, type DealtLog } from './dealt-log.js';
 import { KeygenDriver } from './keygen.js';
@@ -142,11 +142,11 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const sender = new TxSender(chain, privKey, log);
   const binder = opts.bindPeer === false ? undefined : new PeerBinder({ transport, sender, address: pubKeyToAddress(pubKey), logger: log.child({ part: 'peer-binding' }), ...(cfg.announce ? { announce: cfg.announce } : {}) });
 
-  const readKeyAndPending = async (): Promise<{ key: KeyView | undefined; pending: ReturnType<typeof parsePending> }> => {
+  const readKeyAndPending = async (): Promise<{ key: DecodedKey | undefined; pending: ReturnType<typeof decodePending> }> => {
     const [k, p] = await Promise.all([chain.query('/mpc/key'), chain.query('/sign/pending')]);
-    return { key: k ? parseKey(k.value) : undefined, pending: p ? parsePending(p.value) : [] };
+    return { key: k ? decodeKey(k.value) : undefined, pending: p ? decodePending(p.value) : [] };
   };
-  const packageOf = async (key: KeyView) => keyPackage(key, key.commitments ? undefined : (await keyStore.get(key.keyId, key.keyEpoch))?.public.commitments);
+  const packageOf = async (key: DecodedKey) => keyPackage(key, key.commitments ? undefined : (await keyStore.get(key.keyId, key.keyEpoch))?.public.commitments);
 
   // Resolved at each new committed height (below), for the approver's catch-up.
   let commitSignals: (() => void)[] = [];
@@ -215,7 +215,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   let lastPeers = '';
   const waiters: { h: bigint; resolve: () => void }[] = [];
 
-  const syncPeers = async (key: KeyView | undefined, session: SessionView | undefined, validators: ValidatorView[]) => {
+  const syncPeers = async (key: DecodedKey | undefined, session: DecodedSession | undefined, validators: DecodedValidator[]) => {
     const wanted = new Map<string, Uint8Array>();
     for (const m of key?.members ?? []) wanted.set(bytesToHex(m.identity), m.identity);
     if (session && session.status === 'open') for (const m of [...session.dealers, ...session.receivers]) wanted.set(bytesToHex(m.identity), m.identity);
@@ -226,7 +226,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       let v = byKey.get(hex);
       if (!v) {
         const a = await chain.query(`/validator/${toHex(pubKeyToAddress(identity))}`);
-        if (a) v = parseValidator(a.value);
+        if (a) v = decodeValidator(a.value);
       }
       if (v?.peer && v.peer.addrs.length) peers.push({ peerId: v.peer.peerId, addrs: v.peer.addrs, identity });
     }
@@ -256,13 +256,13 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
 
   const step = async (height: bigint, seenAt: number): Promise<void> => {
     const [cur, vals, kp] = await Promise.all([chain.query('/mpc/session/current'), chain.query('/validators'), readKeyAndPending()]);
-    const session = cur ? parseSession(cur.value) : undefined;
-    const validators = vals && Array.isArray(vals.value) ? (vals.value as unknown[]).flatMap((v) => { try { return [parseValidator(v)]; } catch { return []; } }) : [];
+    const session = cur ? decodeSession(cur.value) : undefined;
+    const validators = vals && Array.isArray(vals.value) ? (vals.value as unknown[]).flatMap((v) => { try { return [decodeValidator(v)]; } catch { return []; } }) : [];
     const { key, pending } = kp;
     let me = validators.find((v) => v.address === address);
     if (!me && binder?.wantsRecord(height, key?.keyEpoch)) {
       const a = await chain.query(`/validator/${address}`);
-      if (a) me = parseValidator(a.value);
+      if (a) me = decodeValidator(a.value);
     }
     // Signing first: a coordinator starts its runs, and participants know the new requests, before
     // the bookkeeping below (peer list, key sessions) spends its queries. Only when the key epoch

@@ -19,7 +19,7 @@ import { SigningParticipant } from '../mpc/signing/participant.js';
 import { ATTEMPTS_PER_MEMBER, signingSessionId } from '../mpc/signing/session.js';
 import type { LevelNonceStore } from './store/nonce-store.js';
 import type { Approver } from './approval.js';
-import type { KeyView, SignRequestView } from './chain-view.js';
+import type { DecodedKey, DecodedSignRequest } from './chain-view.js';
 import type { SidecarMsg } from './tx-sender.js';
 
 export interface SigningDeps {
@@ -48,7 +48,7 @@ export interface SigningObserver {
 }
 
 interface Run {
-  req: SignRequestView;
+  req: DecodedSignRequest;
   coord: SigningCoordinator;
   /** Attempt numbers of this run start after it. */
   base: number;
@@ -122,7 +122,7 @@ export class SigningDriver {
   }
 
   /** One committed height: the key and the PENDING requests, and when we saw the block. */
-  async onHeight(height: bigint, key: KeyView | undefined, pkg: PublicKeyPackage | undefined, pending: SignRequestView[], seenAt: number): Promise<void> {
+  async onHeight(height: bigint, key: DecodedKey | undefined, pkg: PublicKeyPackage | undefined, pending: DecodedSignRequest[], seenAt: number): Promise<void> {
     for (const [id, h] of this.#failedAt) if (h === -1n) this.#failedAt.set(id, height); // a retry waits one rank step
     const live = new Set(pending.map((r) => r.id));
     for (const id of [...this.#seen.keys()]) if (!live.has(id)) this.#seen.delete(id);
@@ -154,7 +154,7 @@ export class SigningDriver {
    * settled requests' records are deleted now and then. Two sweeps apart: a request our node
    * committed after the pending list we hold was read is never swept while it may still be signed.
    */
-  #sweepNonces(height: bigint, pkg: PublicKeyPackage, pending: SignRequestView[]): void {
+  #sweepNonces(height: bigint, pkg: PublicKeyPackage, pending: DecodedSignRequest[]): void {
     if (this.#sweeping || height < this.#sweptAt + NONCE_SWEEP_BLOCKS) return;
     this.#sweptAt = height;
     this.#sweeping = true;
@@ -188,7 +188,7 @@ export class SigningDriver {
     return since !== undefined && this.#now() - since < SUSPECT_MS;
   }
 
-  async #ensureParticipant(key: KeyView): Promise<void> {
+  async #ensureParticipant(key: DecodedKey): Promise<void> {
     if (this.#participant && this.#participant.epoch === key.keyEpoch && this.#participant.keyId === key.keyId) return;
     const share = await this.#d.share(key.keyId, key.keyEpoch);
     if (!share) {
@@ -205,7 +205,7 @@ export class SigningDriver {
     this.#log.info({ keyEpoch: key.keyEpoch, index: share.secret.index }, 'signing with key epoch');
   }
 
-  #startRun(req: SignRequestView, pkg: PublicKeyPackage, rank: number, seenAt: number): void {
+  #startRun(req: DecodedSignRequest, pkg: PublicKeyPackage, rank: number, seenAt: number): void {
     const now = this.#now();
     const base = attemptBase(myIndex(pkg, this.#d.identity.publicKey), this.#runCounter++);
     const coord = new SigningCoordinator({

@@ -9,7 +9,7 @@ import type { TxBody } from '../proto/seqpool.js';
 import { TxCode } from '../protocol/codes.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import type { ChainClient } from './chain.js';
-import { parseValidator } from './chain-view.js';
+import { decodeValidator } from './chain-view.js';
 
 
 export type SidecarMsg = Omit<TxBody, 'chainId' | 'signer' | 'nonce' | 'lane'>;
@@ -52,7 +52,7 @@ export class TxSender {
   async #committedNext(): Promise<bigint> {
     const a = await this.#chain.query(`/validator/${this.#address}`);
     if (!a) throw new Error(`this validator (${this.#address}) is not a sequencer of the pool: the sidecar can only send txs for a registered sequencer`);
-    return parseValidator(a.value).sidecarNonce + 1n;
+    return decodeValidator(a.value).sidecarNonce + 1n;
   }
 
   async #send(msg: SidecarMsg, what: string): Promise<BroadcastResult> {

@@ -14,7 +14,7 @@ import { TxSender } from '../../sidecar/tx-sender.js';
 import { Approver } from '../../sidecar/approval.js';
 import { coordinatorRank } from '../../sidecar/signing.js';
 import { bindableAddrs } from '../../sidecar/sidecar.js';
-import { parseSignRequest } from '../../sidecar/chain-view.js';
+import { decodeSignRequest } from '../../sidecar/chain-view.js';
 import { signingSessionId } from '../../mpc/signing/session.js';
 import type { PublicKeyPackage } from '../../mpc/keys/types.js';
 import { l1Digest } from '../../mpc/l1.js';
@@ -173,7 +173,7 @@ describe('approval (decision 8)', () => {
   const l2 = new FakeL2(100n);
   const req = (id: bigint, purpose: string, payload: Uint8Array, digest?: Uint8Array) => {
     const verifier = new Uint8Array(20).fill(1);
-    return parseSignRequest({
+    return decodeSignRequest({
       id: id.toString(),
       purpose,
       chainId: '1',

@@ -11,7 +11,7 @@ import { pubKeyToAddress } from '../../common/secp.js';
 import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
 import { MemoryHub } from '../../sidecar/transport.js';
 import { CONFIRM_HEIGHTS, PeerBinder, RETRY_HEIGHTS } from '../../sidecar/peer-binding.js';
-import type { ValidatorView } from '../../sidecar/chain-view.js';
+import type { DecodedValidator } from '../../sidecar/chain-view.js';
 import { silentLogger } from '../../common/log.js';
 import { TxBodyCodec, TxCodec, type BindPeer } from '../../proto/seqpool.js';
 import { bindPeerMsg } from '../app/peer-helper.js';
@@ -126,7 +126,7 @@ test('the binder waits for a sent BindPeer, backs off after a refusal, and leave
   const sent: BindPeer[] = [];
   let answer = { code: 0, log: '', hash: 'AB' };
   const binder = new PeerBinder({ transport, address, logger: silentLogger(), sender: { chainId: async () => 'c', send: async (m) => (sent.push(m.bindPeer!), answer) } });
-  const me = (status: string, peer: ValidatorView['peer'] = null): ValidatorView => ({ address: 'AA', pubKey: new Uint8Array(33), power: 1n, sidecarNonce: 0n, peer, status });
+  const me = (status: string, peer: DecodedValidator['peer'] = null): DecodedValidator => ({ address: 'AA', pubKey: new Uint8Array(33), power: 1n, sidecarNonce: 0n, peer, status });
 
   await binder.onHeight(1n, me('unlocking'), 0);
   await binder.onHeight(2n, me('exited'), 0);
