@@ -89,6 +89,7 @@ export class L2Driver {
   private forkchoice = { safe: ZERO_HASH as Hex, finalized: ZERO_HASH as Hex };
   private readonly signers = new Map<bigint, string>();
   private waitingFor: string | undefined;
+  private restored = false;
 
   constructor(private readonly o: L2DriverOptions) {
     if (o.blockTimeMs < 1000 || o.blockTimeMs % 1000 !== 0) throw new Error(`l2.blockTimeMs must be a whole number of seconds (>= 1000), got ${o.blockTimeMs}`);
@@ -101,15 +102,28 @@ export class L2Driver {
     return this.tip;
   }
 
-  /** Brings geth to the stored chain (after a crash or a restart), then runs the loop. */
-  async start(): Promise<void> {
+  /**
+   * Runs the loop. Its first steps bring geth to the stored chain (after a crash or a restart);
+   * until geth answers, the driver waits (and says so) rather than failing the node.
+   */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** True once geth was brought to the stored chain: head() is then this node's L2 head. */
+  get ready(): boolean {
+    return this.restored;
+  }
+
+  private async bootstrap(): Promise<void> {
     const g = await this.o.engine.block(0n);
     if (!g) throw new EngineError('eth_getBlockByNumber', 'geth has no genesis block');
     this.genesis = { number: 0n, hash: g.hash, timestamp: BigInt(g.timestamp) };
-    await this.exclusive(() => this.restore());
+    await this.restore();
+    this.restored = true;
     this.advancedAt = this.now();
-    this.running = true;
-    this.schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -128,7 +142,7 @@ export class L2Driver {
   receive(block: SignedL2Block, from: string): Promise<ReceiveResult> {
     return this.exclusive(async () => {
       const n = blockNumberOf(block.payload);
-      if (!this.running) return { status: 'ignored', reason: 'the L2 driver is stopped' };
+      if (!this.running || !this.restored) return { status: 'ignored', reason: 'the L2 driver is not running' };
       if (n <= this.tip.number) return { status: 'ignored', reason: `block ${n} is at or below our head ${this.tip.number}` };
       if (n > this.tip.number + 1n) {
         this.lastPull = 0; // we are behind: pull at the next tick
@@ -150,6 +164,7 @@ export class L2Driver {
   }
 
   private async step(): Promise<void> {
+    if (!this.restored) await this.bootstrap();
     const poolHeight = this.o.schedule.poolHeight();
     if (poolHeight !== this.checkedAt) {
       await this.dropUnelected();

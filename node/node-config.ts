@@ -30,14 +30,36 @@ const L1Schema = z
   })
   .strict();
 
+const hostPort = (what: string, example: string) => z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, `${what} must be host:port, e.g. ${example}`);
+
 const L2Schema = z
   .object({
+    /** This validator's geth JSON-RPC: the batcher reads blocks there, the relayer submits epochs. */
     rpcUrl: z.string().url('l2.rpcUrl must be an http(s) URL of the L2 JSON-RPC'),
     chainId: z.number().int().positive(),
     sequencerSet: address('l2.sequencerSet'),
+    /** How often the L2 head is read when no engine drives the L2 (engineUrl unset). */
     pollIntervalMs: z.number().int().positive().default(1_000),
+    /**
+     * The L2 adapter (docs/l2.md): with engineUrl this node drives its geth over the Engine API,
+     * builds when the pool elected it and imports only blocks the pool's producer signed. Without it
+     * the node only reads the L2 head (an L2 someone else drives).
+     */
+    engineUrl: z.string().url('l2.engineUrl must be the http(s) URL of geth\'s authenticated RPC (--authrpc.addr/port)').optional(),
+    /** geth's --authrpc.jwtsecret file (hex); relative paths are from HOME. */
+    jwtSecretFile: z.string().min(1).optional(),
+    /** L2 block interval when this validator produces (whole seconds: block timestamps are seconds). */
+    blockTimeMs: z.number().int().min(1_000).multipleOf(1_000, 'l2.blockTimeMs must be whole seconds (a multiple of 1000)').default(1_000),
+    /** Where this node's L2 block exchange listens (other validators push and pull signed blocks). */
+    listen: hostPort('l2.listen', '127.0.0.1:26670').optional(),
+    /** The other validators' L2 block exchange URLs (their l2.listen), e.g. http://10.0.0.2:26670. */
+    peers: z.array(z.string().url('l2.peers must be http(s) URLs of other validators\' l2.listen')).max(1024).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.engineUrl && !v.jwtSecretFile) ctx.addIssue({ code: 'custom', path: ['jwtSecretFile'], message: 'l2.engineUrl needs l2.jwtSecretFile (the file geth was started with, --authrpc.jwtsecret)' });
+    if (v.engineUrl && !v.listen) ctx.addIssue({ code: 'custom', path: ['listen'], message: 'l2.engineUrl needs l2.listen: the other validators pull blocks from it' });
+  });
 
 const GatewaySchema = z
   .object({

@@ -22,6 +22,7 @@ import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { readRpcUrl } from './chain-watch.js';
 import { startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
+import { startL2Adapter, type RunningL2 } from './l2-wiring.js';
 import { NodeMetrics } from './metrics.js';
 import { meteredApp } from './abci-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../common/metrics-server.js';
@@ -58,8 +59,10 @@ export interface RunningNode {
   server: AbciServer;
   /** The L1 listener, when HOME/seqpool/node.json has an l1 section. */
   listener?: L1Listener;
-  /** The L2 head source, when node.json has an l2 section. */
+  /** The L2 head source, when node.json has an l2 section without an engine. */
   l2Head?: L2HeadSource;
+  /** The L2 adapter driving this validator's geth, when node.json has l2.engineUrl. */
+  l2?: RunningL2;
   /** Every bridge task (listener, batcher, submitter, relayer). */
   bridge?: RunningBridge;
   /** The REST gateway, when node.json has a gateway section. */
@@ -95,18 +98,21 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   for (const [name, source] of Object.entries(opts.seams?.observations ?? {})) observations.add(name, source);
   let app: SeqpoolApp;
   let l2Head: L2HeadSource | undefined;
+  let l2: RunningL2 | undefined;
   let bridge: RunningBridge | undefined;
   try {
-    l2Head = await startL2Head(config, log);
-    const head = l2Head;
+    l2Head = config.l2?.engineUrl ? undefined : await startL2Head(config, log);
+    const head = l2Head ? () => l2Head!.current() : config.l2?.engineUrl ? () => l2?.head() : undefined;
     app = await SeqpoolApp.open({
       persistence,
       logger: log.child({ component: 'app' }),
       observations,
       ...(opts.seams?.voteExtension ? { tamperVoteExtension: opts.seams.voteExtension } : {}),
       // ExtendVote reports this node's L2 head (docs/pool.md "L2 head"); undefined = unknown.
-      l2Head: head ? () => head.current() : undefined,
+      l2Head: head,
     });
+    const running = app;
+    l2 = await startL2Adapter({ home: opts.home, dataDir, config, query: appQuery(app), height: () => running.height, log });
     // The bridge reads committed app state (which nonce comes next, what is settled, who produces),
     // so it is built after the app opened; until there is work, it simply offers and sends nothing.
     bridge = await startBridge({
@@ -128,13 +134,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       metrics.sources = {
         app,
         listener: () => running.listener?.status(),
-        l2Head: () => head?.current(),
+        l2Head: () => head?.(),
         txPending: () => running.senders.map(({ chain, sender }) => ({ chain, pending: sender.pendingJobs().length })),
         ...(existsSync(keyFile) ? { self: toHex(loadValidatorKey(opts.home).address).toUpperCase() } : {}),
       };
     }
   } catch (e) {
     await bridge?.stop();
+    await l2?.stop();
     await l2Head?.stop();
     await persistence.close();
     throw e;
@@ -160,6 +167,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await gateway?.close();
     await server.close().catch(() => undefined);
     await bridge.stop();
+    await l2?.stop();
     await l2Head?.stop();
     await persistence.close();
     throw e;
@@ -173,12 +181,13 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       await gateway?.close();
       await metricsServer?.close();
       await bridge?.stop();
+      await l2?.stop();
       await l2Head?.stop();
       await server.close();
       await persistence.close();
       log.info('node stopped');
     })());
-  return { app, server, listener: bridge?.listener, l2Head, bridge, gateway, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), address: bound, stop };
+  return { app, server, listener: bridge?.listener, l2Head, ...(l2 ? { l2 } : {}), bridge, gateway, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), address: bound, stop };
 }
 
 function splitHostPort(listen: string): [string, number] {

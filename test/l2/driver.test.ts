@@ -95,7 +95,8 @@ async function startDriver(n: Node, key: Hex): Promise<void> {
     ...(process.env.DRIVER_LOG ? { logger: createLogger(n.name, { level: 'debug', destination: 2 }) } : {}),
     events: { refused: (h, from, reason) => n.refused.push(`${h} from ${from}: ${reason}`) },
   });
-  await n.driver.start();
+  n.driver.start();
+  await until(`${n.name} ready`, () => n.driver!.ready, 10_000);
 }
 
 const until = async (what: string, cond: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> => {
