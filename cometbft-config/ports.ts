@@ -3,10 +3,12 @@
 // that the REST gateway, the MPC sidecar and the Prometheus endpoints never collide with another
 // node's p2p port. Roles are only ever appended: a role's offset in the block never changes.
 // cometMetrics is CometBFT's own Prometheus ([instrumentation]), nodeMetrics and sidecarMetrics the
-// seqpool node's and sidecar's /metrics (docs/operators.md "Metrics").
+// seqpool node's and sidecar's /metrics (docs/operators.md "Metrics"). The L2 (docs/l2.md): l2Rpc is
+// the validator's geth JSON-RPC, l2Auth its Engine API, l2P2p its devp2p port, l2Exchange the node's
+// L2 block exchange (l2.listen).
 import { createServer } from 'node:net';
 
-export const PORT_ROLES = ['p2p', 'rpc', 'abci', 'rest', 'mpc', 'spare', 'cometMetrics', 'nodeMetrics', 'sidecarMetrics'] as const;
+export const PORT_ROLES = ['p2p', 'rpc', 'abci', 'rest', 'mpc', 'spare', 'cometMetrics', 'nodeMetrics', 'sidecarMetrics', 'l2Rpc', 'l2Auth', 'l2P2p', 'l2Exchange'] as const;
 export type PortRole = (typeof PORT_ROLES)[number];
 export type NodePorts = Record<PortRole, number>;
 export const PORTS_PER_NODE = PORT_ROLES.length;

@@ -134,7 +134,7 @@ test('multi-host mode advertises each host and dials peers there', async () => {
   const hosts = ['val0.example.org:26656', '10.1.2.3:27000', '[fd00::5]:26656'];
   const m = await gen({ validators: 3, hosts, power: [1n, 2n, 3n] });
   expect(m.nodes.map((n) => n.p2pAddress)).toEqual(hosts);
-  expect(m.nodes[1]!.ports).toEqual({ p2p: 27000, rpc: 27001, abci: 27002, rest: 27003, mpc: 27004, spare: 27005, cometMetrics: 27006, nodeMetrics: 27007, sidecarMetrics: 27008 });
+  expect(m.nodes[1]!.ports).toEqual({ p2p: 27000, rpc: 27001, abci: 27002, rest: 27003, mpc: 27004, spare: 27005, cometMetrics: 27006, nodeMetrics: 27007, sidecarMetrics: 27008, l2Rpc: 27009, l2Auth: 27010, l2P2p: 27011, l2Exchange: 27012 });
   const t = toml(m.nodes[0]!.home);
   expect(t.p2p!.laddr).toBe('tcp://0.0.0.0:26656');
   expect(t.p2p!.external_address).toBe('val0.example.org:26656');

@@ -36,8 +36,8 @@ async function freeBase(count: number): Promise<number> {
 test('each node gets a contiguous block of nine ports in role order', async () => {
   const base = await freeBase(3);
   const ports = await allocateFixedPorts(3, base);
-  expect(PORTS_PER_NODE).toBe(9);
-  expect(ports[0]).toEqual({ p2p: base, rpc: base + 1, abci: base + 2, rest: base + 3, mpc: base + 4, spare: base + 5, cometMetrics: base + 6, nodeMetrics: base + 7, sidecarMetrics: base + 8 });
+  expect(PORTS_PER_NODE).toBe(13);
+  expect(ports[0]).toEqual({ p2p: base, rpc: base + 1, abci: base + 2, rest: base + 3, mpc: base + 4, spare: base + 5, cometMetrics: base + 6, nodeMetrics: base + 7, sidecarMetrics: base + 8, l2Rpc: base + 9, l2Auth: base + 10, l2P2p: base + 11, l2Exchange: base + 12 });
   expect(ports[2]!.p2p).toBe(base + 2 * PORTS_PER_NODE);
   const all = ports.flatMap((p) => Object.values(p));
   expect(new Set(all).size).toBe(3 * PORTS_PER_NODE);
@@ -76,8 +76,8 @@ test('host:port parsing accepts names, IPv4 and bracketed IPv6, and rejects the 
 
 test('multi-host ports follow each p2p port, and overlapping blocks on one host are refused', () => {
   const ports = multiHostPorts([parseHostPort('a:26656'), parseHostPort('b:26656')]);
-  expect(ports[1]).toEqual({ p2p: 26656, rpc: 26657, abci: 26658, rest: 26659, mpc: 26660, spare: 26661, cometMetrics: 26662, nodeMetrics: 26663, sidecarMetrics: 26664 });
-  expect(() => multiHostPorts([parseHostPort('a:26656'), parseHostPort('a:26664')])).toThrow(/node0 \(a:26656\) and node1 \(a:26664\) share a host/);
-  expect(multiHostPorts([parseHostPort('a:26656'), parseHostPort('a:26665')])).toHaveLength(2);
+  expect(ports[1]).toEqual({ p2p: 26656, rpc: 26657, abci: 26658, rest: 26659, mpc: 26660, spare: 26661, cometMetrics: 26662, nodeMetrics: 26663, sidecarMetrics: 26664, l2Rpc: 26665, l2Auth: 26666, l2P2p: 26667, l2Exchange: 26668 });
+  expect(() => multiHostPorts([parseHostPort('a:26656'), parseHostPort('a:26668')])).toThrow(/node0 \(a:26656\) and node1 \(a:26668\) share a host/);
+  expect(multiHostPorts([parseHostPort('a:26656'), parseHostPort('a:26669')])).toHaveLength(2);
   expect(() => multiHostPorts([parseHostPort('a:65533')])).toThrow(/no room/);
 });
