@@ -7,8 +7,7 @@ import { peerProofMessage } from '../protocol/peer-proof.js';
 import { SeqpoolClient } from '../client/seqpool-client.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { loadValidatorKey } from '../cometbft-config/keys.js';
-import { bindingPeerKey } from '../sidecar/net/peer-key.js';
-import { SIDECAR_DIR } from '../sidecar/config.js';
+import { bindingPeerKey, SIDECAR_DIR } from '../sidecar/index.js';
 import { action } from './util.js';
 
 interface Opts {

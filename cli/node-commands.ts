@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startNode } from '../node/node.js';
+import { startNode } from '../node/index.js';
 import { createLogger } from '../common/log.js';
 import { action, intInRange } from './util.js';
 

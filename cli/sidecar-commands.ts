@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../common/log.js';
-import { startSidecar } from '../sidecar/sidecar.js';
+import { startSidecar } from '../sidecar/index.js';
 import { action } from './util.js';
 
 const HELP = `
