@@ -33,8 +33,8 @@ import type {
 } from 'cosmjs-types/tendermint/abci/types';
 
 /** Deep-partial response: the server fills defaults with `Response.fromPartial` before encoding. */
-export type Partial2<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? Partial2<U>[] : T[K] extends object ? Partial2<T[K]> : T[K] };
-type R<T> = Promise<Partial2<T>> | Partial2<T>;
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? DeepPartial<U>[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type R<T> = Promise<DeepPartial<T>> | DeepPartial<T>;
 
 export interface AbciApplication {
   info(req: RequestInfo): R<ResponseInfo>;

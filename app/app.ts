@@ -4,7 +4,7 @@
 import type * as abci from 'cosmjs-types/tendermint/abci/types';
 import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { ResponseProcessProposal_ProposalStatus as ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus as VerifyStatus } from 'cosmjs-types/tendermint/abci/types';
-import type { AbciApplication, Partial2 } from '../abci/application.js';
+import type { AbciApplication, DeepPartial } from '../abci/application.js';
 import { equalBytes, toHex, uvarint } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { CODESPACE, TxCode } from '../protocol/codes.js';
@@ -29,7 +29,7 @@ import { initEpochs } from './epochs.js';
 import { advanceL2Head, attestedL2Head } from './l2-head.js';
 import type { AppEvent } from './mpc-sessions.js';
 import type { StakingStateView } from '../protocol/staking-state-view.js';
-import { applyMessage, beginBlock, blockContext, endBlock, messageProblem } from './pool.js';
+import { applyMessage, beginBlock, blockContext, endBlock, messageProblem } from './block-lifecycle.js';
 import type { BlockCtx } from './sign-requests.js';
 
 /** The state machine's rules (decision 34): 2 is the hardened pool (decisions 24-31). */
@@ -46,7 +46,7 @@ export interface SeqpoolAppOptions {
   tamperVoteExtension?: (honest: Uint8Array) => Uint8Array;
 }
 
-type Res<T> = Promise<Partial2<T>>;
+type Res<T> = Promise<DeepPartial<T>>;
 
 /** Addresses (lower-case hex) the decided last commit marks ABSENT; undefined without commit info. */
 function absentValidators(votes: readonly abci.VoteInfo[] | undefined): Set<string> | undefined {
@@ -218,7 +218,7 @@ export class SeqpoolApp implements AbciApplication {
     const chain = this.chain();
     const expects = ve.expectsVoteExtensions(height, chain.voteExtensionsEnableHeight);
     const events: AppEvent[] = [];
-    const txResults: Partial2<abci.ExecTxResult>[] = [];
+    const txResults: DeepPartial<abci.ExecTxResult>[] = [];
     const absent = absentValidators(req.decidedLastCommit?.votes);
     const ctx = blockContext(this.state, { height, time: req.time?.seconds ?? 0n, hash: req.hash, params: this.state.params(), log: this.log, events, ...(absent ? { absent } : {}) });
     let startAt = 0;
@@ -320,7 +320,7 @@ export class SeqpoolApp implements AbciApplication {
     };
   }
 
-  private deliverTx(raw: Uint8Array, view: TxView, nonces: Map<string, bigint>, ctx: BlockCtx): Partial2<abci.ExecTxResult> {
+  private deliverTx(raw: Uint8Array, view: TxView, nonces: Map<string, bigint>, ctx: BlockCtx): DeepPartial<abci.ExecTxResult> {
     const checked: CheckedTx = checkTx(raw, view);
     if (checked.code !== TxCode.OK) return { code: checked.code, codespace: CODESPACE, log: checked.log };
     const { body, lane } = checked;

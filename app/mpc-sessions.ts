@@ -120,9 +120,9 @@ export function onEpochBoundary(state: State, committee: Sequencer[], epochId: b
       return;
     }
     const receivers = indexByAddress(com.map((q) => ({ address: q.address, identity: q.pubKey })));
-    open1(state, ctx, key, { kind: MpcKind.RESHARE, attempt: 0, keyEpoch: key.keyEpoch + 1, threshold: thresholdFor(receivers.length), dealers, receivers }, epochId);
+    startSession(state, ctx, key, { kind: MpcKind.RESHARE, attempt: 0, keyEpoch: key.keyEpoch + 1, threshold: thresholdFor(receivers.length), dealers, receivers }, epochId);
   } else if (ctx.params.refreshEveryEpochs > 0 && epochId % BigInt(ctx.params.refreshEveryEpochs) === 0n) {
-    open1(state, ctx, key, { kind: MpcKind.REFRESH, attempt: 0, keyEpoch: key.keyEpoch + 1, threshold: key.threshold, dealers: key.members, receivers: key.members }, epochId);
+    startSession(state, ctx, key, { kind: MpcKind.REFRESH, attempt: 0, keyEpoch: key.keyEpoch + 1, threshold: key.threshold, dealers: key.members, receivers: key.members }, epochId);
   }
 }
 
@@ -152,11 +152,11 @@ function committeeMembers(state: State): MpcMember[] {
 
 function openDkg(state: State, ctx: MpcBlockContext, members: MpcMember[], attempt: number): void {
   if (members.length === 0) return;
-  open1(state, ctx, undefined, { kind: MpcKind.DKG, attempt, keyEpoch: 0, threshold: thresholdFor(members.length), dealers: members, receivers: members }, 0n);
+  startSession(state, ctx, undefined, { kind: MpcKind.DKG, attempt, keyEpoch: 0, threshold: thresholdFor(members.length), dealers: members, receivers: members }, 0n);
 }
 
 /** Opens a session (bumping the attempt past any stored session with the same id). */
-function open1(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: SessionParams, forEpoch: bigint): void {
+function startSession(state: State, ctx: MpcBlockContext, key: MpcKey | undefined, p: SessionParams, forEpoch: bigint): void {
   let engine;
   let attempt = p.attempt;
   try {
@@ -292,7 +292,7 @@ function retry(state: State, s: MpcSession, key: MpcKey | undefined, excluded: S
       ctx.log.error({ dealers: dealers.length, threshold: key.threshold }, 'reshare failed and cannot be retried; the old sharing keeps signing');
       return;
     }
-    open1(state, ctx, key, { kind: MpcKind.RESHARE, attempt: s.attempt + 1, keyEpoch: s.keyEpoch, threshold: thresholdFor(receivers.length), dealers, receivers }, s.forEpoch);
+    startSession(state, ctx, key, { kind: MpcKind.RESHARE, attempt: s.attempt + 1, keyEpoch: s.keyEpoch, threshold: thresholdFor(receivers.length), dealers, receivers }, s.forEpoch);
   }
   // A refresh runs among all holders; after a failure the jailed ones leave at the next boundary,
   // where a reshare replaces it.

@@ -7,7 +7,7 @@ import type { ValidatorSet } from '../proto/seqpool.js';
 import { builderCovering, epochCovering } from './epochs.js';
 import { mpcQuery } from './mpc-sessions.js';
 import { readSession, sessionIds } from './mpc-state.js';
-import type { Partial2 } from '../abci/application.js';
+import type { DeepPartial } from '../abci/application.js';
 import { CODESPACE, QueryCode } from '../protocol/codes.js';
 import type { MerkleProof } from './merkle.js';
 import { Keys, type State } from './state.js';
@@ -29,7 +29,7 @@ import { totalPower } from './validator-set.js';
 
 export const PROOF_OP_TYPE = 'seqpool:kv';
 
-type Answer = Partial2<ResponseQuery>;
+type Answer = DeepPartial<ResponseQuery>;
 
 function json(value: unknown, height: bigint): Answer {
   return { code: QueryCode.OK, value: utf8(JSON.stringify(value)), height };

@@ -12,8 +12,8 @@
 //   sid/<id:020>          address of the key record that holds that LockingPool id
 //   keyless/<id:020>      Sequencer of a LockingPool id no key record holds (decision 26): its L1
 //                         signer key is unusable, or it exited and its key locked again under a new id
-//   (issue 5, docs/pool.md "State keys") epoch/<id:020>, epochmeta, l2, sign/<id:020>, signmeta,
-//   signpending/<id:020> (index of PENDING requests), signlast (newest signature), authnonce/<hex>,
+//   (the pool's records: docs/pool.md "State keys") epoch/<id:020>, epochmeta, l2, sign/<id:020>,
+//   signmeta, signpending/<id:020> (index of PENDING requests), signlast (newest signature), authnonce/<hex>,
 //   batch/<index:020>, batchmeta, worksince (block time the producer's current work appeared);
 //   l1correction (L1CorrectionMeta: the last L1 state correction applied, decision 38);
 //   mpc/* belongs to app/mpc-sessions.ts

@@ -1,4 +1,4 @@
-// npm run bench:consensus — issue 2's benchmark: the same 4-validator localnet settings under one load
+// npm run bench:consensus — the consensus benchmark: the same 4-validator localnet settings under one load
 // generator against (a) CometBFT's built-in kvstore and (b) seqpool with its cheapest valid signed tx
 // (bindPeer); plus in-process ProcessProposal/FinalizeBlock timing with 4, 16 and 64 vote extensions
 // and the peak RSS of the `seqpool node` processes. Figures go to docs/BENCHMARKS.md.

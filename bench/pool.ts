@@ -1,4 +1,4 @@
-// npm run bench:pool: the pool at work on a real localnet (issue 5), for 4, 7 and 10 validators
+// npm run bench:pool: the pool at work (epochs, signing, batches) on a real localnet, for 4, 7 and 10 validators
 // (BENCH_POOL_SIZES): genesis DKG wall time; signing latency from the request's commit to the
 // aggregate at the coordinator (and its network part), and from the request's block to the
 // signature's block; join latency (L1 lock confirmed -> first aggregate signature using the new

@@ -98,7 +98,7 @@ test('the peer binding follows a signer change to a usable key, and is removed o
 
 test('a key that handed its id to a new key and is then jailed (its share still signs until the reshare) jails and slashes the id\'s new holder', async () => {
   const { jailSequencer } = await import('../../app/jail.js');
-  const { blockContext } = await import('../../app/pool.js');
+  const { blockContext } = await import('../../app/block-lifecycle.js');
   const c = await l1Chain({ genesis: vals.map((val, i) => ({ val, power: 20_000n, id: BigInt(i + 1) })), known: [other!, third!], params: { slashAmount: (1_000n * 10n ** 18n).toString() } });
   await c.step(signerChange(1n, 2n, eth(vals[0]!), third!));
   await c.step();

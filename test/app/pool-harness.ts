@@ -1,5 +1,5 @@
-// A pool chain for the issue-5 tests: genesis with L1 (LockingPool, BatchInbox) and L2
-// (SequencerSet) contracts, short epochs and timeouts, and optionally a trusted-dealer group key
+// A pool chain for the tests of epochs, signing, batches and failover: genesis with L1 (LockingPool,
+// BatchInbox) and L2 (SequencerSet) contracts, short epochs and timeouts, and optionally a trusted-dealer group key
 // written into state (so no DKG runs and SubmitSignature can be tested with real FROST signatures).
 // Each step is one height; the L2 heads and observations set before a step are in the extended
 // commit that block carries.

@@ -1,4 +1,4 @@
-// Byzantine parties against the real pool (issue 5): node3's sidecar deals invalid DKG shares, and
+// Byzantine parties against the real pool (epochs, signing, batches): node3's sidecar deals invalid DKG shares, and
 // every node's batcher asks to sign batches whose dataHash is not what L2 holds. The honest sidecars
 // prove the bad dealer with its own signed share, the app excludes and jails it, and the key comes
 // from the other three; the sidecars re-derive every batch from their own L2 RPC and sign none of the

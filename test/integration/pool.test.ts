@@ -1,4 +1,4 @@
-// The pool at work, end to end on real processes (issue 5): 4 validators with L1 and L2 anvils,
+// The pool at work, end to end on real processes (epochs, signing, batches): 4 validators with L1 and L2 anvils,
 // contracts, sidecars on libp2p. The genesis DKG's key verifies batches on L1; a fifth validator
 // joins by locking (reshare, same L1 key, its share signs) and exits (reshare again); a sidecar
 // killed mid-signing is worked around; the producer's death is healed by a re-span, with no gap and

@@ -1,6 +1,7 @@
-// The pool's per-block work and its transactions (docs/pool.md), called by app.ts: sign-request
+// The block lifecycle of the pool (docs/pool.md), called by app.ts for every block: sign-request
 // expiry before the txs; election, failover, the epoch boundary (validator set + MPC reshare) and the
-// MPC sessions after them; and the check/apply of the issue-5 messages. Deterministic.
+// MPC sessions after them; and the check/apply of the pool messages a block carries (MpcPublic,
+// RequestBatchSignature, SubmitSignature, ReportSigningCheater). Deterministic.
 import { toHex } from '../common/bytes.js';
 import { type Sequencer, type SignRequest, type TxBody, type ValidatorEntry } from '../proto/seqpool.js';
 import { applyBatchRequest, batchRequestProblem, onBatchExpired, onBatchSigned } from './batches.js';
@@ -63,7 +64,7 @@ export function endBlock(state: State, ctx: BlockCtx, set: ValidatorEntry[]): Va
   return set;
 }
 
-/** Why an issue-5 message must be rejected (INVALID_MESSAGE), or undefined; no state change. */
+/** Why a pool message must be rejected (INVALID_MESSAGE), or undefined; no state change. */
 export function messageProblem(state: State, view: View, body: TxBody, signer: Sequencer): string | undefined {
   if (body.mpcPublic) return checkMpcPublic(state, view, body.mpcPublic, signer);
   if (body.requestBatch) return batchRequestProblem(state, view, body.requestBatch, signer);
