@@ -3,7 +3,7 @@
 // validators' geths by static peers (no discovery), its Engine API on loopback behind a JWT secret
 // (mode 0600) and its JSON-RPC for users and the node's bridge. Like the validators, it may outlive
 // the command that started it (`up --detach`): spawned detached, its pid recorded in localnet.json.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,8 +125,8 @@ export function gethArgs(l: GethLaunch): string[] {
   ];
 }
 
-/** Starts geth and resolves with its pid once its JSON-RPC answers with the chain id. */
-export async function launchGeth(l: GethLaunch, timeoutMs = 30_000): Promise<number> {
+/** Starts geth and resolves with its process once its JSON-RPC answers with the chain id. */
+export async function launchGeth(l: GethLaunch, timeoutMs = 30_000): Promise<ChildProcess> {
   const g = gethHome(l.home);
   const bin = defaultGethBin();
   if (!existsSync(bin)) throw new Error(`${bin} is missing; run \`make deps\` (it builds geth into .bin/)`);
@@ -154,7 +154,7 @@ export async function launchGeth(l: GethLaunch, timeoutMs = 30_000): Promise<num
     await new Promise((r) => setTimeout(r, 100));
   }
   if (child.pid === undefined) throw new Error('geth has no pid');
-  return child.pid;
+  return child;
 }
 
 async function chainIdAt(url: string): Promise<number | undefined> {

@@ -119,7 +119,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     const home = join(dir, `v${i}`);
     writeGethPeers(home, ports.flatMap((p, j) => (j === i ? [] : [enodeOf(gethHome(join(dir, `v${j}`)).nodekeyFile, '127.0.0.1', p.p2p)])));
-    const pid = await launchGeth({ home, chainId: CHAIN_ID, ports: ports[i]! });
+    const pid = (await launchGeth({ home, chainId: CHAIN_ID, ports: ports[i]! })).pid!;
     track({ stop: async () => void (() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } })() });
     const store = new L2BlockStore(join(home, 'l2store'));
     await store.open();

@@ -24,7 +24,7 @@ let predeployed: Predeployed;
 const nodes: { home: string; http: number; auth: number; p2p: number; engine?: EngineClient }[] = [];
 
 async function startGeth(home: string, ports: { http: number; auth: number; p2p: number }): Promise<void> {
-  const pid = await launchGeth({ home, chainId: CHAIN_ID, ports });
+  const pid = (await launchGeth({ home, chainId: CHAIN_ID, ports })).pid!;
   track({
     stop: async () => {
       try {
