@@ -4,7 +4,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { compareBytes, concatBytes, toHex, utf8 } from '../common/bytes.js';
 import { SequencerStatus, type Sequencer } from '../proto/seqpool.js';
-import { parseGenesis } from './genesis.js';
+import { parseGenesis } from './genesis-state.js';
 import { ethAddress } from '../protocol/l1-signer.js';
 import type { State, View } from './state.js';
 

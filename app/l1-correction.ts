@@ -8,7 +8,7 @@
 // issued a second time: the signed authorizations L1 lost are simply relayed again, in nonce order).
 import { equalBytes, toHex } from '../common/bytes.js';
 import { BatchStatus, SequencerStatus, type L1SequencerState, type L1StateCorrection, type Params, type Sequencer } from '../proto/seqpool.js';
-import { changeSigner, releaseExitedId, store, unbindPeer, usableKey } from './l1-staking.js';
+import { changeSigner, releaseExitedId, store, unbindPeer, usableKey } from './staking-events.js';
 import { batchesDisagreeing, L1Status, sequencerDisagrees, statusOf } from '../protocol/l1-state.js';
 import { event, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';

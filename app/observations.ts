@@ -3,7 +3,7 @@
 // lets tests prove the attestation mechanism end to end. Their digest is protocol/observations.ts;
 // here is which ones the app takes as well-formed.
 import type { L1BatchAppended, Observation } from '../proto/seqpool.js';
-import { l1EventProblem } from './l1-staking.js';
+import { l1EventProblem } from './staking-events.js';
 import { l1CorrectionProblem } from './l1-correction.js';
 
 const MAX_SYNTHETIC_PAYLOAD = 1024;

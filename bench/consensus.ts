@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildAppState } from '../app/genesis.js';
+import { buildAppState } from '../app/genesis-state.js';
 import { signTx } from '../protocol/tx.js';
 import { ed25519Peer } from '../protocol/peer-proof.js';
 import { sha256 } from '@noble/hashes/sha2.js';

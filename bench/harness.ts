@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ExtendedCommitInfo, RequestFinalizeBlock, RequestInitChain } from 'cosmjs-types/tendermint/abci/types';
 import { BlockIDFlag } from 'cosmjs-types/tendermint/types/validator';
 import { SeqpoolApp } from '../app/app.js';
-import { buildAppState } from '../app/genesis.js';
+import { buildAppState } from '../app/genesis-state.js';
 import { MemoryPersistence } from '../app/persistence.js';
 import { voteExtensionSignBytes } from '../app/vote-extensions.js';
 import { utf8 } from '../common/bytes.js';

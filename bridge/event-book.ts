@@ -6,7 +6,7 @@ import type { Logger } from '../common/log.js';
 import type { L1BatchAppended, L1StakingEvent, Observation } from '../proto/seqpool.js';
 import { describeBatchAppended, describeEvent } from './decode.js';
 import type { StakingStateView } from '../protocol/staking-state-view.js';
-import { eventId, located } from './store.js';
+import { eventId, located } from './listener-store.js';
 
 export class EventBook {
   /** Staking events and BatchAppended events by (block hash, log index), with their digests. */

@@ -21,11 +21,11 @@ export {
   type BatchDecodeResult,
   type RawLog,
 } from './decode.js';
-export { BridgeStore, eventId } from './store.js';
-export { L2HeadSource, type L2HeadSourceOptions, type L2HeadClient } from './l2-head.js';
+export { BridgeStore, eventId } from './listener-store.js';
+export { L2HeadSource, type L2HeadSourceOptions, type L2HeadClient } from './l2-head-source.js';
 export { PoolView, PoolQueryError, appQuery, type PoolQuery, type QueryAnswer } from './pool-view.js';
 export { Batcher, type BatcherOptions, type Broadcast, type L2BlockReader } from './batcher.js';
-export { EvmTxSender, FundsError, WouldRevertError, type EvmTxSenderOptions, type JobRecord, type ContractCall } from './tx-sender.js';
+export { EvmTxSender, FundsError, WouldRevertError, type EvmTxSenderOptions, type JobRecord, type ContractCall } from './evm-tx-sender.js';
 export { L1BatchSubmitter, headerOf, type L1BatchSubmitterOptions } from './l1-submitter.js';
 export { Relayer, type RelayerOptions } from './relayer.js';
 export { Loop } from './loop.js';

@@ -12,7 +12,7 @@ import { encodeL1Signature } from '../mpc/l1.js';
 import { batchHeaderHash, batchHeaderTuple, type BatchHeader } from '../protocol/signed-payloads.js';
 import { Loop, errorLine } from './loop.js';
 import type { PoolBatch, PoolView } from './pool-view.js';
-import { FundsError, WouldRevertError, type EvmTxSender } from './tx-sender.js';
+import { FundsError, WouldRevertError, type EvmTxSender } from './evm-tx-sender.js';
 
 export interface L1BatchSubmitterOptions {
   sender: EvmTxSender;

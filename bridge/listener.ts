@@ -15,7 +15,7 @@ import { observationDigest, type ObservationSource } from '../protocol/observati
 import type { Observation } from '../proto/seqpool.js';
 import { decodeBatchAppendedLog, decodeLockingPoolLog, describeBatchAppended, describeEvent, isBatchAppendedLog } from './decode.js';
 import { ChainMovedError, blockHash, findForkPoint, readRange, type L1Client } from './scan.js';
-import { BridgeStore, eventId, located } from './store.js';
+import { BridgeStore, eventId, located } from './listener-store.js';
 import type { StakingStateView } from '../protocol/staking-state-view.js';
 import { Sweeper } from './sweep.js';
 import { EventBook } from './event-book.js';

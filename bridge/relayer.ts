@@ -14,7 +14,7 @@ import { encodeL1Signature } from '../mpc/l1.js';
 import { decodeCommitEpoch, decodeDistributeRewards, decodeRecommitEpoch, decodeSlash } from '../protocol/signed-payloads.js';
 import { Loop, errorLine } from './loop.js';
 import type { PoolSignRequest, PoolView } from './pool-view.js';
-import { FundsError, WouldRevertError, type ContractCall, type EvmTxSender } from './tx-sender.js';
+import { FundsError, WouldRevertError, type ContractCall, type EvmTxSender } from './evm-tx-sender.js';
 
 export interface RelayerOptions {
   pool: PoolView;

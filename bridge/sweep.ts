@@ -5,7 +5,7 @@
 import type { Logger } from '../common/log.js';
 import type { L1StakingEvent } from '../proto/seqpool.js';
 import type { StakingStateView } from '../protocol/staking-state-view.js';
-import type { BridgeStore } from './store.js';
+import type { BridgeStore } from './listener-store.js';
 
 /** Ranges one poll step may sweep, so a long pass never holds back following the head. */
 const RANGES_PER_STEP = 8;

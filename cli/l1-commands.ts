@@ -3,7 +3,7 @@
 // the localnet deployer with --dir (devnet key, never for a real network).
 import type { Command } from 'commander';
 import { parseUnits, type Address, type Hex } from 'viem';
-import { l1Session, lockFor, unlock } from '../client/l1-staking.js';
+import { l1Session, lockFor, unlock } from '../client/locking-pool-client.js';
 import { loadValidatorKey } from '../cometbft-config/keys.js';
 import { readDeployment } from '../contracts/deploy.js';
 import { LOCALNET_DEPLOYER_KEY } from '../localnet/l1-chains.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildAppState } from '../app/genesis.js';
+import { buildAppState } from '../app/genesis-state.js';
 import { generateNetwork } from '../cometbft-config/network.js';
 import { createLogger } from '../common/log.js';
 import { chainsStatus, localnetDown, localnetStatus, localnetUp, readLocalnet } from '../localnet/localnet.js';

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { defaultCometbftBin, defaultConfigToml, renderConfigToml, writeConfigToml, type ConsensusTimeouts } from './config-toml.js';
-import { GENESIS_FILE } from './genesis.js';
+import { GENESIS_FILE } from './genesis-doc.js';
 import { generateNodeKey, generateValidatorKey, writeNodeKey, writeValidatorKey } from './keys.js';
 import { readManifest, writeManifest, type NetworkManifest, type NetworkNode } from './manifest.js';
 import { allocateLoopbackPorts } from './ports.js';

@@ -29,7 +29,7 @@ export {
   type GenesisDoc,
   type GenesisOptions,
   type AppStateFn,
-} from './genesis.js';
+} from './genesis-doc.js';
 export { defaultCometbftBin, defaultConfigToml, renderConfigToml, LOCALNET_TIMEOUTS, type ConsensusTimeouts, type NodeConfig } from './config-toml.js';
 export {
   allocateLoopbackPorts,

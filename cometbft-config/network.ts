@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { createLogger } from '../common/log.js';
 import { defaultCometbftBin, defaultConfigToml, renderConfigToml, writeConfigToml } from './config-toml.js';
-import { buildGenesis, writeGenesis, type GenesisValidator } from './genesis.js';
+import { buildGenesis, writeGenesis, type GenesisValidator } from './genesis-doc.js';
 import {
   generateNodeKey,
   generateValidatorKey,

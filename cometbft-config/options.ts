@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { TomlValue } from 'smol-toml';
 import type { ConsensusTimeouts } from './config-toml.js';
-import type { AppStateFn } from './genesis.js';
+import type { AppStateFn } from './genesis-doc.js';
 import type { Logger } from '../common/log.js';
 import { parseHostPort } from './ports.js';
 

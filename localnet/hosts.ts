@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
-import { buildAppState } from '../app/genesis.js';
+import { buildAppState } from '../app/genesis-state.js';
 import { genesisProducer } from '../app/election.js';
 import { createLogger } from '../common/log.js';
 import { generateNetwork } from '../cometbft-config/network.js';

@@ -4,7 +4,7 @@
 // node, locked in L1 block N, confirmed (K blocks on top), attested (applied in app state at height
 // h), and in CometBFT's validator set at height H with power P.
 import type { Address, Hex } from 'viem';
-import { l1Session, lockFor, TOKEN } from '../client/l1-staking.js';
+import { l1Session, lockFor, TOKEN } from '../client/locking-pool-client.js';
 import { addNode } from '../cometbft-config/add-node.js';
 import type { NetworkNode } from '../cometbft-config/manifest.js';
 import { readDeployment } from '../contracts/deploy.js';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getContractAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { ensureAllowance, lockFor, l1Session, TOKEN } from '../client/l1-staking.js';
+import { ensureAllowance, lockFor, l1Session, TOKEN } from '../client/locking-pool-client.js';
 import type { NetworkManifest, NetworkNode } from '../cometbft-config/manifest.js';
 import { parseSidecarConfig } from '../sidecar/index.js';
 import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment } from '../contracts/deploy.js';
@@ -22,7 +22,7 @@ import { ethAddress } from '../protocol/l1-signer.js';
 import { toHex } from '../common/bytes.js';
 import { anvilRecord, launchAnvil, setIntervalMining, L1_CHAIN_ID, L2_CHAIN_ID, type AnvilRecord } from './anvil.js';
 
-/** Each genesis validator locks this much; power = whole tokens (app/l1-staking.ts). */
+/** Each genesis validator locks this much; power = whole tokens (app/staking-events.ts). */
 export const LOCALNET_LOCK = 20_000n * TOKEN;
 export const LOCALNET_POWER = LOCALNET_LOCK / TOKEN;
 /** Seconds between unlock and claim on the localnet (mainnet: 21 days). */

@@ -3,7 +3,7 @@
 // `localnet status` and `localnet down` work from another shell.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildAppState } from '../app/genesis.js';
+import { buildAppState } from '../app/genesis-state.js';
 import { createLogger } from '../common/log.js';
 import { generateNetwork } from '../cometbft-config/network.js';
 import { hasManifest, readManifest, type NetworkManifest } from '../cometbft-config/manifest.js';

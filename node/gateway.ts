@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.js';
 import { ChainWatch } from './chain-watch.js';
 
 import type { QueryAnswer, QueryFn } from '../common/app-query.js';
+import { QueryCode } from '../protocol/codes.js';
 export { appQuery, type QueryAnswer, type QueryFn } from '../common/app-query.js';
 
 /** What the node adds to /health; `ok: false` turns the answer into a 503. */
@@ -43,18 +44,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-// Query codes of the app (app/codes.ts QueryCode), repeated here so the gateway's HTTP contract is
-// readable in one place.
-const CODE_BAD_REQUEST = 21;
-const CODE_NOT_FOUND = 22;
-const CODE_INTERNAL = 1;
-
 /** HTTP status for an app query code (docs/api.md). */
 export function httpStatusFor(code: number): number {
   if (code === 0) return 200;
-  if (code === CODE_NOT_FOUND) return 404;
-  if (code === CODE_BAD_REQUEST) return 400;
-  if (code === CODE_INTERNAL) return 500;
+  if (code === QueryCode.NOT_FOUND) return 404;
+  if (code === QueryCode.BAD_REQUEST) return 400;
+  if (code === QueryCode.INTERNAL) return 500;
   return 502; // unknown path (20), height unavailable (23), anything else: the app and the gateway disagree
 }
 

@@ -10,13 +10,13 @@ import type { SeqpoolApp } from '../app/app.js';
 import type { AppEvent } from '../app/mpc-sessions.js';
 import { BatchStatus, type Observation } from '../proto/seqpool.js';
 import type { L1ListenerStatus } from '../bridge/listener-options.js';
-import type { TxSenderEvent } from '../bridge/tx-sender.js';
+import type { TxSenderEvent } from '../bridge/evm-tx-sender.js';
 
 /** Where the scrape-time gauges read from; set once the parts exist (each may be absent). */
 export interface NodeMetricSources {
   app?: Pick<SeqpoolApp, 'state' | 'height'>;
   listener?: () => L1ListenerStatus | undefined;
-  /** This node's own L2 head (bridge/l2-head.ts). */
+  /** This node's own L2 head (bridge/l2-head-source.ts). */
   l2Head?: () => bigint | undefined;
   /** This validator's address (upper-case hex), for seqpool_epoch_is_producer. */
   self?: string;
@@ -57,7 +57,7 @@ export function observationKind(o: Observation | undefined): string {
   return s.locked ? 'locked' : s.relocked ? 'relocked' : s.unlockInit ? 'unlock_init' : s.unlocked ? 'unlocked' : s.slashed ? 'slashed' : s.signerChange ? 'signer_change' : 'other';
 }
 
-/** The app's rejection text (app/l1-staking.ts, app/batches.ts) as a bounded label. */
+/** The app's rejection text (app/staking-events.ts, app/batches.ts) as a bounded label. */
 export function rejectionReason(text: string): string {
   if (/\(gap\)/.test(text)) return 'nonce_gap';
   if (/\(already applied\)|already exists/.test(text)) return 'replay';

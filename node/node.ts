@@ -15,7 +15,7 @@ import { FileObservationSource } from './observation-file.js';
 import { CombinedObservationSource } from './combined-observations.js';
 import { nodeConfigFile, readNodeConfig } from './node-config.js';
 import type { L1Listener } from '../bridge/listener.js';
-import type { L2HeadSource } from '../bridge/l2-head.js';
+import type { L2HeadSource } from '../bridge/l2-head-source.js';
 import type { L2BlockReader } from '../bridge/batcher.js';
 import type { ObservationSource } from '../protocol/observations.js';
 import { appQuery } from '../bridge/pool-view.js';

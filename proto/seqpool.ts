@@ -62,7 +62,7 @@ function codec<T>(name: string): Codec<T> {
 // ---------- types mirroring proto/seqpool.proto (field names in camelCase, as protobufjs uses) ----------
 
 export interface Tx { body: Uint8Array; signature: Uint8Array }
-/** `peerProof`: the peer key's signature binding the peer id to the tx signer (app/peer-proof.ts). */
+/** `peerProof`: the peer key's signature binding the peer id to the tx signer (protocol/peer-proof.ts). */
 export interface BindPeer { peerId: string; addrs: string[]; peerProof: Uint8Array }
 export interface MpcPublic { session: Uint8Array; envelope: Uint8Array }
 export interface RequestBatchSignature { batchIndex: bigint; prevBatchHash: Uint8Array; l2Start: bigint; l2End: bigint; dataHash: Uint8Array }

@@ -13,7 +13,7 @@ import { peerProofMessage } from '../protocol/peer-proof.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import type { DecodedValidator } from './chain-view.js';
 import type { Transport } from './transport.js';
-import type { SidecarMsg } from './tx-sender.js';
+import type { SidecarMsg } from './pool-tx-sender.js';
 
 /** Heights a sent BindPeer gets to reach a block before it is sent again. */
 export const CONFIRM_HEIGHTS = 5n;

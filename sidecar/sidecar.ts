@@ -27,7 +27,7 @@ import { startMetricsServer, type MetricsServer } from '../common/metrics-server
 import { PeerBinder } from './peer-binding.js';
 import { SigningDriver } from './signing.js';
 import type { Transport, TransportPeer } from './transport.js';
-import { TxSender } from './tx-sender.js';
+import { PoolTxSender } from './pool-tx-sender.js';
 
 export interface SidecarOptions {
   /** CometBFT home: config from HOME/sidecar/sidecar.json, key from HOME/config/priv_validator_key.json, stores under HOME/sidecar. */
@@ -139,7 +139,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     throw e;
   }
   const heights = opts.heights ?? new CometFollower({ rpc: chain, rpcUrl: cfg.cometRpcUrl, pollMs: cfg.pollIntervalMs, logger: log });
-  const sender = new TxSender(chain, privKey, log);
+  const sender = new PoolTxSender(chain, privKey, log);
   const binder = opts.bindPeer === false ? undefined : new PeerBinder({ transport, sender, address: pubKeyToAddress(pubKey), logger: log.child({ part: 'peer-binding' }), ...(cfg.announce ? { announce: cfg.announce } : {}) });
 
   const readKeyAndPending = async (): Promise<{ key: DecodedKey | undefined; pending: ReturnType<typeof decodePending> }> => {

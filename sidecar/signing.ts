@@ -20,7 +20,7 @@ import { ATTEMPTS_PER_MEMBER, signingSessionId } from '../mpc/signing/session.js
 import type { LevelNonceStore } from './store/nonce-store.js';
 import type { Approver } from './approval.js';
 import type { DecodedKey, DecodedSignRequest } from './chain-view.js';
-import type { SidecarMsg } from './tx-sender.js';
+import type { SidecarMsg } from './pool-tx-sender.js';
 
 export interface SigningDeps {
   identity: IdentityKey;

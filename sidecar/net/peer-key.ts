@@ -1,5 +1,5 @@
 // The sidecar's libp2p key (Ed25519). It names the sidecar on the MPC channel (its peer id is what
-// BindPeer puts on chain) and signs BindPeer's proof of possession (app/peer-proof.ts); MPC messages
+// BindPeer puts on chain) and signs BindPeer's proof of possession (protocol/peer-proof.ts); MPC messages
 // are signed with the validator identity key instead.
 // Created on first start with mode 0600 and reused after, so the peer id survives restarts.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';

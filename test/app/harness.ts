@@ -3,7 +3,7 @@
 // keys exactly as CometBFT would, so the app's ABCI contract can be tested in-process.
 import { ExtendedCommitInfo, RequestInitChain } from 'cosmjs-types/tendermint/abci/types';
 import { SeqpoolApp } from '../../app/app.js';
-import { buildAppState } from '../../app/genesis.js';
+import { buildAppState } from '../../app/genesis-state.js';
 import type { Observation } from '../../proto/seqpool.js';
 import { observationDigest, type ObservationSource } from '../../protocol/observations.js';
 import { toHex } from '../../common/bytes.js';

@@ -6,7 +6,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { SeqpoolApp } from '../../app/app.js';
-import { buildAppState } from '../../app/genesis.js';
+import { buildAppState } from '../../app/genesis-state.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { buildVoteExtension } from '../../app/vote-extensions.js';
 import { toHex, utf8 } from '../../common/bytes.js';

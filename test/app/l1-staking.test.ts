@@ -2,7 +2,7 @@
 // CometBFT validator set at the next epoch boundary (DESIGN.md flow 1, docs/pool.md). What the app
 // cannot take as L1 sent it is in l1-outcomes.test.ts; nonces and peers in l1-keys.test.ts.
 import { QueryCode } from '../../protocol/codes.js';
-import { GenesisError, parseGenesis } from '../../app/genesis.js';
+import { GenesisError, parseGenesis } from '../../app/genesis-state.js';
 import { observationDigest } from '../../protocol/observations.js';
 import { toHex, utf8 } from '../../common/bytes.js';
 import type { Observation } from '../../proto/seqpool.js';
@@ -87,7 +87,7 @@ test('every unlock applies, even the last sequencer\'s: the committee empties an
   const fin = await step();
   expect(fin.events!.filter((e) => e!.type === 'observation_rejected')).toHaveLength(0);
   for (let id = 1; id <= 4; id++) expect((await query(`/sequencer/${id}`)).value).toMatchObject({ status: 'unlocking', power: '0', l1Nonce: '2' });
-  // CometBFT cannot run without validators: with no committee the set is kept (app/pool.ts endBlock).
+  // CometBFT cannot run without validators: with no committee the set is kept (app/block-lifecycle.ts endBlock).
   expect((await boundary()).validatorUpdates).toEqual([]);
   expect((await query('/validators')).value).toHaveLength(4);
   // The cursor moved: the claims apply too.

@@ -1,5 +1,5 @@
 // BindPeer messages for tests: a deterministic Ed25519 peer key per tag, with the proof of
-// possession the app requires (app/peer-proof.ts, decision 29) made for the validator that binds.
+// possession the app requires (protocol/peer-proof.ts, decision 29) made for the validator that binds.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519Peer } from '../../protocol/peer-proof.js';
 import { utf8 } from '../../common/bytes.js';

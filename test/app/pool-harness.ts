@@ -5,7 +5,7 @@
 // commit that block carries.
 import { dealerKey, thresholdSign } from '../../bench/mpc-dealer.js';
 import type { SeqpoolApp } from '../../app/app.js';
-import { buildAppState } from '../../app/genesis.js';
+import { buildAppState } from '../../app/genesis-state.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { laneNonce } from '../../app/txs.js';
 import { signTx } from '../../protocol/tx.js';

@@ -2,7 +2,7 @@
 import { decodeAbiParameters } from 'viem';
 import { TxCode, QueryCode } from '../../protocol/codes.js';
 import { electProducer, genesisProducer } from '../../app/election.js';
-import { attestedL2Head } from '../../app/l2-head.js';
+import { attestedL2Head } from '../../app/attested-l2-head.js';
 import { verifyKvProof } from '../../app/merkle.js';
 import { decodeProof } from '../../app/queries.js';
 import { toHex, utf8 } from '../../common/bytes.js';

@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { ANVIL_DEV_KEY, type Anvil } from '../../contracts/devnet.js';
 import { startTestAnvil } from '../anvil.js';
-import { EvmTxSender, FundsError, WouldRevertError, type TxSenderEvent } from '../../bridge/tx-sender.js';
+import { EvmTxSender, FundsError, WouldRevertError, type TxSenderEvent } from '../../bridge/evm-tx-sender.js';
 import { tempDir, testValidator } from './pool-fake.js';
 
 let anvil: Anvil;

@@ -1,5 +1,5 @@
 import { parse } from 'smol-toml';
-import { buildGenesis, type GenesisValidator } from '../../cometbft-config/genesis.js';
+import { buildGenesis, type GenesisValidator } from '../../cometbft-config/genesis-doc.js';
 import { defaultConfigToml, renderConfigToml, LOCALNET_TIMEOUTS, type NodeConfig } from '../../cometbft-config/config-toml.js';
 import { validatorKeyFromSecret } from '../../cometbft-config/keys.js';
 import { bytesToHex } from '@noble/hashes/utils.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Address } from 'viem';
-import { ensureAllowance, l1Session, lockFor, TOKEN, unlock, type L1Session } from '../../client/l1-staking.js';
+import { ensureAllowance, l1Session, lockFor, TOKEN, unlock, type L1Session } from '../../client/locking-pool-client.js';
 import { generateValidatorKey } from '../../cometbft-config/keys.js';
 import { readDeployment } from '../../contracts/deploy.js';
 import { QueryCode } from '../../protocol/codes.js';

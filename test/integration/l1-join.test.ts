@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { Address } from 'viem';
 import { generateValidatorKey } from '../../cometbft-config/keys.js';
-import { l1Session, privKeyHex, relock, signerOf, TOKEN, unlock, updateSigner } from '../../client/l1-staking.js';
+import { l1Session, privKeyHex, relock, signerOf, TOKEN, unlock, updateSigner } from '../../client/locking-pool-client.js';
 import { readDeployment } from '../../contracts/deploy.js';
 import { LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
 import { localnetJoin, type JoinResult } from '../../localnet/join.js';

@@ -5,7 +5,7 @@
 // no duplicate batch on L1. Ports 28200-28299 (nodes) and 28300-28301 (anvils), below the ephemeral range.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { PoolClient } from '../../client/pool-client.js';
-import { l1Session, TOKEN, unlock } from '../../client/l1-staking.js';
+import { l1Session, TOKEN, unlock } from '../../client/locking-pool-client.js';
 import { gatewayUrl, LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
 import { localnetJoin, type JoinResult } from '../../localnet/join.js';
 import { launchSidecar } from '../../localnet/processes.js';

@@ -1,4 +1,4 @@
-// app/peer-proof.ts against libp2p itself: the app reads the key out of a peer id and checks a
+// protocol/peer-proof.ts against libp2p itself: the app reads the key out of a peer id and checks a
 // proof made by a libp2p Ed25519 key (what the sidecar and `seqpool tx bind-peer` sign with).
 import { randomBytes } from 'node:crypto';
 import { generateKeyPair } from '@libp2p/crypto/keys';

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { loadSidecarConfig, parseSidecarConfig, sidecarPassphrase } from '../../sidecar/config.js';
 import { CometRpc } from '../../protocol/comet-rpc.js';
 import { CometFollower, websocketUrl } from '../../sidecar/chain.js';
-import { TxSender } from '../../sidecar/tx-sender.js';
+import { PoolTxSender } from '../../sidecar/pool-tx-sender.js';
 import { Approver } from '../../sidecar/approval.js';
 import { coordinatorRank } from '../../sidecar/signing.js';
 import { bindableAddrs } from '../../sidecar/sidecar.js';
@@ -156,8 +156,8 @@ describe('chain follower against a CometBFT-like server', () => {
 test('tx sender: lane 1, nonce from sidecarNonce, resynced after another process used the lane', async () => {
   const priv = secp256k1.utils.randomSecretKey();
   const chain = new FakeChain([secp256k1.getPublicKey(priv, true)]);
-  const a = new TxSender(chain, priv, silent);
-  const b = new TxSender(chain, priv, silent);
+  const a = new PoolTxSender(chain, priv, silent);
+  const b = new PoolTxSender(chain, priv, silent);
   expect((await a.send({ bindPeer: { peerId: 'p', addrs: ['/ip4/1.2.3.4/tcp/1'], peerProof: new Uint8Array(64) } }, 'bind')).code).toBe(0);
   chain.commit();
   expect([...chain.vals.values()][0]!.sidecarNonce).toBe(1n);

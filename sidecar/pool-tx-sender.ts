@@ -1,4 +1,4 @@
-// Lane-1 transactions of the sidecar (docs/pool.md): signed with the validator key, nonce =
+// The sidecar's transactions to the pool, in lane 1 (docs/pool.md): signed with the validator key, nonce =
 // the sequencer record's sidecarNonce + 1, tracked locally so several txs can be in the mempool at
 // once, resynced when the app answers BAD_NONCE (code 6). Sends are serialised.
 import { toHex } from '../common/bytes.js';
@@ -14,7 +14,7 @@ import { decodeValidator } from './chain-view.js';
 
 export type SidecarMsg = Omit<TxBody, 'chainId' | 'signer' | 'nonce' | 'lane'>;
 
-export class TxSender {
+export class PoolTxSender {
   readonly #chain: ChainClient;
   readonly #privKey: Uint8Array;
   readonly #pubKey: Uint8Array;
