@@ -77,7 +77,7 @@ export function builderCovering(state: State, l2Height: bigint, view: View = 'wo
 }
 
 /** commitEpoch on the L2 SequencerSet for `epoch` (nothing without a genesis l2 section). */
-export function requestCommitEpoch(state: State, epoch: Epoch, ctx: BlockCtx): Epoch {
+function requestCommitEpoch(state: State, epoch: Epoch, ctx: BlockCtx): Epoch {
   const l2 = state.l2Config();
   if (!l2) return epoch;
   const r = createSignRequest(state, ctx, {

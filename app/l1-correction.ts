@@ -14,7 +14,7 @@ import { event, type BlockCtx } from './sign-requests.js';
 import type { State } from './state.js';
 
 /** A correction lists every id; more than this many sequencers is not a pool this app runs. */
-export const MAX_CORRECTION_SEQUENCERS = 1_000;
+const MAX_CORRECTION_SEQUENCERS = 1_000;
 
 const DECIMAL = /^[0-9]{1,78}$/;
 const NONE = new Uint8Array(0);

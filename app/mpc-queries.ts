@@ -11,7 +11,7 @@ type Answer = { code: number; value?: unknown; log?: string };
 const notFound = (log: string): Answer => ({ code: QueryCode.NOT_FOUND, log });
 
 /** The open session, else the newest (highest opened height; a retry beats the attempt it replaced). */
-export function currentOrNewestSession(state: State): MpcSession | undefined {
+function currentOrNewestSession(state: State): MpcSession | undefined {
   const open = readOpenSession(state, 'committed');
   if (open) return open;
   let best: MpcSession | undefined;

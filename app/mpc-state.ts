@@ -7,7 +7,7 @@ import type { Member, PublicKeyPackage } from '../mpc/keys/types.js';
 import { MpcKeyCodec, MpcSessionCodec, SequencerStatus, type MpcKey, type MpcMember, type MpcSession, type Sequencer } from '../proto/seqpool.js';
 import type { State, View } from './state.js';
 
-export const MpcKeys = {
+const MpcKeys = {
   key: 'mpc/key',
   session: (id: Uint8Array) => `mpc/session/${toHex(id)}`,
   sessionPrefix: 'mpc/session/',
@@ -38,7 +38,7 @@ export function writeSession(state: State, s: MpcSession): void {
   state.store.set(MpcKeys.session(s.id), MpcSessionCodec.encode(s));
 }
 
-export function openSessionId(state: State, view: View): string | undefined {
+function openSessionId(state: State, view: View): string | undefined {
   const b = raw(state, MpcKeys.open, view);
   return b === undefined ? undefined : new TextDecoder().decode(b);
 }

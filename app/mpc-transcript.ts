@@ -26,7 +26,7 @@ function observerKey(i: number): IdentityKey {
  * A well-known identity that is not a party of the session (the first of a fixed sequence whose
  * key no dealer or receiver uses), so the engine never takes a dealer or receiver role.
  */
-export function observerIdentity(parties: readonly Uint8Array[]): IdentityKey {
+function observerIdentity(parties: readonly Uint8Array[]): IdentityKey {
   for (let i = 0; ; i++) {
     const id = observerKey(i);
     if (!parties.some((p) => equalBytes(p, id.publicKey))) return id;
@@ -62,7 +62,7 @@ export function newObserver(s: SessionParams, key: MpcKey | undefined): Observer
 }
 
 /** Decoded body of a transcript entry (already verified when it was accepted). */
-export function bodyOf(envelope: Uint8Array): BodyMsg & { payload: string } {
+function bodyOf(envelope: Uint8Array): BodyMsg & { payload: string } {
   return decodeBody(decodeEnvelope(envelope).body);
 }
 
@@ -98,7 +98,7 @@ const memo = new Map<string, ObserverEngine>();
  * and the transcript, through its running digest and length: O(1) in the transcript's length, so
  * CheckTx finds the committed transcript's engine without rehashing the transcript.
  */
-export function contentKey(s: Pick<MpcSession, 'id' | 'transcript' | 'transcriptDigest'>, key: MpcKey | undefined): string {
+function contentKey(s: Pick<MpcSession, 'id' | 'transcript' | 'transcriptDigest'>, key: MpcKey | undefined): string {
   const h = sha256.create();
   h.update(s.id);
   if (key) h.update(MpcKeyCodec.encode(key));
@@ -120,7 +120,7 @@ export function clearObserverMemo(): void {
 }
 
 /** A fresh replay of the stored transcript (Ready entries are the app's, not the engine's). */
-export function replay(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
+function replay(s: MpcSession, key: MpcKey | undefined): ObserverEngine {
   const engine = newObserver(s, key);
   if (!equalBytes(engine.session, s.id)) throw new Error(`session ${toHex(s.id)} does not match its parameters`);
   for (const e of s.transcript) {

@@ -24,7 +24,7 @@ export function observationProblem(obs: Observation): string | undefined {
 }
 
 /** Structural problems of a BatchAppended observation, independent of state. */
-export function batchAppendedProblem(ev: L1BatchAppended): string | undefined {
+function batchAppendedProblem(ev: L1BatchAppended): string | undefined {
   if (ev.contract.length !== 20 || ev.producer.length !== 20) return 'contract and producer must be 20-byte addresses';
   if (ev.blockHash.length !== 32 || ev.txHash.length !== 32 || ev.batchHash.length !== 32 || ev.dataHash.length !== 32) return 'block, tx, batch and data hashes must be 32 bytes';
   if (ev.l2End < ev.l2Start) return 'l2_end before l2_start';

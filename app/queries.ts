@@ -38,7 +38,7 @@ function error(code: number, log: string, height: bigint): Answer {
   return { code, log, codespace: CODESPACE, height };
 }
 
-export function encodeProof(p: MerkleProof): Uint8Array {
+function encodeProof(p: MerkleProof): Uint8Array {
   return utf8(JSON.stringify({ total: p.total, index: p.index, leafHash: toHex(p.leafHash), aunts: p.aunts.map(toHex) }));
 }
 

@@ -38,7 +38,7 @@ export function l1EventProblem(ev: L1StakingEvent): string | undefined {
 }
 
 /** The compressed CometBFT key for a 64-byte L1 signer pubkey that must belong to `signer`. */
-export function signerKey(pubkey64: Uint8Array, signer: Uint8Array): { pubKey: Uint8Array } | { problem: string } {
+function signerKey(pubkey64: Uint8Array, signer: Uint8Array): { pubKey: Uint8Array } | { problem: string } {
   if (!equalBytes(keccak_256(pubkey64).subarray(12), signer)) return { problem: `signerPubkey does not belong to signer 0x${toHex(signer)}` };
   try {
     const point = secp256k1.Point.fromBytes(concatBytes(Uint8Array.of(4), pubkey64));
@@ -49,7 +49,7 @@ export function signerKey(pubkey64: Uint8Array, signer: Uint8Array): { pubKey: U
 }
 
 /** Why `locked` (base units) earns no power under the app's bounds, or undefined. */
-export function stakeProblem(locked: string, params: Params): string | undefined {
+function stakeProblem(locked: string, params: Params): string | undefined {
   const t = BigInt(locked || '0');
   if (t < BigInt(params.minLock) || t > BigInt(params.maxLock)) return `locked total ${t} outside [${params.minLock}, ${params.maxLock}]`;
   if (t / TOKEN > MAX_TOTAL_VOTING_POWER) return `locked total ${t} exceeds CometBFT's maximum voting power`;

@@ -22,7 +22,7 @@ export interface VerifiedTx {
 /** A decoded body holds about as many bytes as the tx, plus object overhead; counted generously. */
 const entryCost = (raw: Uint8Array): number => 2 * raw.length + 512;
 
-export const DEFAULT_TX_MEMO_BYTES = 32 * 1024 * 1024;
+const DEFAULT_TX_MEMO_BYTES = 32 * 1024 * 1024;
 
 export class VerifiedTxMemo {
   private readonly entries = new Map<string, { tx: VerifiedTx; cost: number }>();

@@ -153,7 +153,7 @@ function inactiveSignerProblem(s: Sequencer, body: TxBody, address: Uint8Array):
 // Peer ids are Ed25519 libp2p ids ("12D3KooW…") whose key signs a proof of possession
 // (protocol/peer-proof.ts, decision 29).
 const MULTIADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[\x21-\x7e]{1,250}$/;
-export const MAX_PEER_ADDRS = 8;
+const MAX_PEER_ADDRS = 8;
 
 /** Cheap checks first; the proof's Ed25519 verification (~1.2 ms, memoised) last. */
 function bindPeerProblem(msg: BindPeer, addressHex: string, view: TxView): string | undefined {

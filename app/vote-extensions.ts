@@ -14,7 +14,7 @@ import { observationProblem } from './observations.js';
 
 /** txs[0] of a block built on an extended commit starts with these bytes. 0x00 is never a valid
  * protobuf tag, so no user Tx can start with them. */
-export const INJECTED_PREFIX = Uint8Array.of(0x00, 0x73, 0x71, 0x76, 0x65); // \0 "sqve"
+const INJECTED_PREFIX = Uint8Array.of(0x00, 0x73, 0x71, 0x76, 0x65); // \0 "sqve"
 
 export const isInjected = (tx: Uint8Array): boolean =>
   tx.length >= INJECTED_PREFIX.length && equalBytes(tx.subarray(0, INJECTED_PREFIX.length), INJECTED_PREFIX);

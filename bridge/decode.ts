@@ -9,7 +9,7 @@ const U64_MAX = (1n << 64n) - 1n;
 const PUBKEY_BYTES = 64;
 
 /** topic0 of each followed event; logs with any other topic0 (Paused, ownership, ...) are not ours. */
-export const LOCKING_POOL_TOPICS: ReadonlySet<string> = new Set(
+const LOCKING_POOL_TOPICS: ReadonlySet<string> = new Set(
   lockingPoolEventsAbi.map((e) => toEventSelector(e).toLowerCase()),
 );
 
@@ -109,7 +109,7 @@ export function decodeLockingPoolLog(chainId: bigint, log: RawLog): DecodeResult
 }
 
 /** Which LockingPool event an L1StakingEvent carries, for logs. */
-export function eventKind(ev: L1StakingEvent): string {
+function eventKind(ev: L1StakingEvent): string {
   if (ev.locked) return 'Locked';
   if (ev.relocked) return 'Relocked';
   if (ev.unlockInit) return 'UnlockInit';

@@ -5,16 +5,14 @@ export type { L1ListenerOptions, L1ListenerStatus } from './listener-options.js'
 export type { StakingStateView } from '../protocol/staking-state-view.js';
 export type { L1Client, FollowedContracts } from './scan.js';
 export { ChainMovedError } from './scan.js';
-export { lockingPoolEventsAbi, type LockingPoolEventName } from './locking-pool-abi.js';
+export { lockingPoolEventsAbi } from './locking-pool-abi.js';
 export {
   decodeLockingPoolLog,
   decodeBatchAppendedLog,
   describeEvent,
   describeBatchAppended,
-  eventKind,
   isLockingPoolLog,
   isBatchAppendedLog,
-  LOCKING_POOL_TOPICS,
   BATCH_APPENDED_TOPIC,
   batchInboxEventsAbi,
   type DecodeResult,

@@ -12,4 +12,3 @@ export const lockingPoolEventsAbi = parseAbi([
   'event Slashed(uint256 indexed sequencerId, uint256 nonce, uint256 amount, uint256 total, uint256 authNonce)',
 ]);
 
-export type LockingPoolEventName = (typeof lockingPoolEventsAbi)[number]['name'];

@@ -20,13 +20,13 @@ export interface Disagreement {
   batches: bigint;
 }
 
-export function disagreement(c: L1StateCorrection, pool: Required<Pick<StakingStateView, 'sequencerById' | 'nextBatchIndex' | 'batchL1Block'>>): Disagreement {
+function disagreement(c: L1StateCorrection, pool: Required<Pick<StakingStateView, 'sequencerById' | 'nextBatchIndex' | 'batchL1Block'>>): Disagreement {
   const sequencers = c.sequencers.filter((r) => sequencerDisagrees(pool.sequencerById(r.id), r, c.blockNumber)).map((r) => r.id);
   const batches = batchesDisagreeing(pool.nextBatchIndex(), pool.batchL1Block(c.nextBatchIndex), c);
   return { sequencers, batches };
 }
 
-export const agrees = (d: Disagreement): boolean => d.sequencers.length === 0 && d.batches === 0n;
+const agrees = (d: Disagreement): boolean => d.sequencers.length === 0 && d.batches === 0n;
 
 export interface ReconcilerOptions {
   reader: L1StateReader;

@@ -24,7 +24,7 @@ export interface MetricsServer {
 }
 
 /** Splits "host:port" (as the config schemas accept it); throws naming the setting. */
-export function splitListen(listen: string, setting: string): { host: string; port: number } {
+function splitListen(listen: string, setting: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
   const port = Number(listen.slice(i + 1));
   if (i <= 0 || !/^[0-9]{1,5}$/.test(listen.slice(i + 1)) || port > 65_535) throw new Error(`${setting} ${JSON.stringify(listen)} must be host:port, e.g. 127.0.0.1:26663`);

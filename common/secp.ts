@@ -28,7 +28,6 @@ const native: NativeSecp256k1 | undefined = (() => {
     return undefined;
   }
 })();
-export const verifierBackend = native ? 'libsecp256k1' : 'openssl';
 const KEY_CACHE_MAX = 4096;
 
 export function pubKeyToAddress(pubKey: Uint8Array): Uint8Array {

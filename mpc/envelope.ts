@@ -25,7 +25,7 @@ export interface Opened {
   sender: string; // hex of the sender identity key
 }
 
-export function signingBytes(body: Uint8Array): Uint8Array {
+function signingBytes(body: Uint8Array): Uint8Array {
   return concatBytes(ENVELOPE_DOMAIN, body);
 }
 

@@ -6,7 +6,7 @@ export { MpcError, type MpcErrorCode } from './errors.js';
 export { IdentityKey, verifyIdentitySignature } from './identity.js';
 export { open, openEnvelope, seal, sessionId, ENVELOPE_DOMAIN, type Opened } from './envelope.js';
 export { frost, identifierOf } from './suite.js';
-export { SecretShare, toFrostPublic, type KeyShare, type Member, type PublicKeyPackage } from './keys/types.js';
+export { SecretShare, type KeyShare, type Member, type PublicKeyPackage } from './keys/types.js';
 export { DkgEngine, dkgSessionId, type DkgConfig, type KeygenResult } from './keys/dkg.js';
 export { ReshareEngine, reshareSessionId, type ReshareConfig } from './keys/reshare.js';
 export { RefreshEngine, refreshSessionId, type RefreshConfig } from './keys/refresh.js';
@@ -27,4 +27,4 @@ export {
 export { SigningCoordinator, isProvenCheater, type CheaterEvidence, type CoordinatorConfig, type SigningOutbound } from './signing/coordinator.js';
 export { SigningParticipant, type ParticipantConfig, type NonceStore, type NonceRecord } from './signing/participant.js';
 export { signingSessionId } from './signing/session.js';
-export { L1_DOMAIN, encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Challenge, l1Digest, verifyL1, type L1DigestInput } from './l1.js';
+export { L1_DOMAIN, encodeL1GroupKey, encodeL1Signature, isL1CompatibleGroupKey, l1Digest, verifyL1, type L1DigestInput } from './l1.js';

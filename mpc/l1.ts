@@ -21,7 +21,7 @@ import { challenge } from './signing/frost.js';
 import { MpcError } from './errors.js';
 
 export const L1_DOMAIN = 'seqpool.frost.l1.v1';
-export const L1_DOMAIN_TAG: Uint8Array = keccak_256(utf8ToBytes(L1_DOMAIN));
+const L1_DOMAIN_TAG: Uint8Array = keccak_256(utf8ToBytes(L1_DOMAIN));
 
 export interface L1DigestInput {
   chainId: bigint;
@@ -71,13 +71,6 @@ export function encodeL1Signature(sig: Uint8Array): Uint8Array {
   const R = parsePoint(sig.subarray(0, 33), 'signature R');
   parseScalar(sig.subarray(33), 'signature z');
   return concatBytes(R.toBytes(false).subarray(1), sig.subarray(33));
-}
-
-/** The challenge the L1 verifier must recompute, from the L1 encodings. */
-export function l1Challenge(sig96: Uint8Array, key64: Uint8Array, digest: Uint8Array): bigint {
-  const R = parsePoint(concatBytes(Uint8Array.of(4), sig96.subarray(0, 64)), 'R');
-  const P = parsePoint(concatBytes(Uint8Array.of(4), key64), 'group key');
-  return challenge(R, P, digest);
 }
 
 /** Reference implementation of the L1 check (what the Solidity verifier computes). */

@@ -3,7 +3,6 @@
 // evaluation, Lagrange coefficients, MSM). Identifiers are committee positions 1..n encoded as
 // RFC 9591 scalars, exactly as the RFC vectors number their participants.
 import { secp256k1, secp256k1_FROST, secp256k1_hasher } from '@noble/curves/secp256k1.js';
-import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
@@ -15,7 +14,7 @@ export const Point = secp256k1.Point;
 export type Point = ReturnType<typeof secp256k1.Point.fromBytes>;
 export const Fn = secp256k1.Point.Fn;
 export const ORDER: bigint = Fn.ORDER;
-export const CONTEXT = 'FROST-secp256k1-SHA256-v1';
+const CONTEXT = 'FROST-secp256k1-SHA256-v1';
 
 /** RFC 9591 identifier (hex of the 32-byte scalar) for committee position `index` (1-based). */
 export function identifierOf(index: number): string {
@@ -40,7 +39,6 @@ export function parseScalar(bytes: Uint8Array, what = 'scalar'): bigint {
 }
 
 export const scalarBytes = (s: bigint): Uint8Array => Fn.toBytes(s);
-export const pointBytes = (p: Point): Uint8Array => p.toBytes(true);
 
 /** RFC 9591 H1/H2/H3 (hash_to_field with the suite's context string + tag). */
 export function hashToScalar(tag: 'rho' | 'chal' | 'nonce' | 'dkg', msg: Uint8Array): bigint {
@@ -56,32 +54,6 @@ export function evalPoly(coeffs: readonly bigint[], x: bigint): bigint {
   let acc = 0n;
   for (let k = coeffs.length - 1; k >= 0; k--) acc = Fn.add(Fn.mul(acc, x), coeffs[k]!);
   return acc;
-}
-
-/** Variable-time multi-scalar multiplication; only ever called on public points and scalars. */
-export function msm(points: Point[], scalars: bigint[]): Point {
-  const ps: Point[] = [];
-  const ss: bigint[] = [];
-  for (let i = 0; i < points.length; i++) {
-    const s = Fn.create(scalars[i]!);
-    if (s !== 0n) {
-      ps.push(points[i]!);
-      ss.push(s);
-    }
-  }
-  if (ps.length === 0) return Point.ZERO;
-  return mulAddUnsafe(Point, ps, ss);
-}
-
-/** Feldman evaluation sum_k C_k x^k of a commitment vector at x (public data only). */
-export function evalCommitments(commitments: Point[], x: bigint): Point {
-  const powers: bigint[] = [];
-  let p = 1n;
-  for (let k = 0; k < commitments.length; k++) {
-    powers.push(p);
-    p = Fn.mul(p, x);
-  }
-  return msm(commitments, powers);
 }
 
 /** Lagrange coefficient at 0 of `xi` over the distinct set `xs` (RFC 9591 derive_interpolating_value). */

@@ -302,5 +302,4 @@ export const SignRequestCodec = codec<SignRequest>('SignRequest');
 export const BatchCodec = codec<Batch>('Batch');
 export const BatchMetaCodec = codec<BatchMeta>('BatchMeta');
 export const SignMetaCodec = codec<SignMeta>('SignMeta');
-export const L1BatchAppendedCodec = codec<L1BatchAppended>('L1BatchAppended');
 export const L1CorrectionMetaCodec = codec<L1CorrectionMeta>('L1CorrectionMeta');

@@ -17,7 +17,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, toHex, utf8 } from '../common/bytes.js';
 
 export const PEER_PROOF_DOMAIN = 'seqpool/bind-peer/v1';
-export const PEER_PROOF_BYTES = 64;
+const PEER_PROOF_BYTES = 64;
 
 /** The bytes the peer key signs. `address` is the validator's 20-byte CometBFT address. */
 export function peerProofMessage(chainId: string, address: Uint8Array): Uint8Array {
@@ -109,7 +109,7 @@ export function peerProofProblem(peerId: string, proof: Uint8Array, chainId: str
 }
 
 /** Signs a proof with a 32-byte Ed25519 secret key (clients and tests; the sidecar signs with its libp2p key). */
-export function signPeerProof(secretKey: Uint8Array, chainId: string, address: Uint8Array): Uint8Array {
+function signPeerProof(secretKey: Uint8Array, chainId: string, address: Uint8Array): Uint8Array {
   return ed25519.sign(peerProofMessage(chainId, address), secretKey);
 }
 

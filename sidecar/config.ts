@@ -49,7 +49,7 @@ export function parseSidecarConfig(raw: unknown, source = CONFIG_FILE): z.infer<
 }
 
 /** CometBFT's rpc.laddr (tcp://0.0.0.0:26657) as a URL the sidecar can call. */
-export function rpcUrlFromCometConfig(home: string): string | undefined {
+function rpcUrlFromCometConfig(home: string): string | undefined {
   const file = join(home, 'config', 'config.toml');
   if (!existsSync(file)) return undefined;
   try {

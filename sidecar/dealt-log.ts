@@ -35,12 +35,3 @@ export class FileDealtLog implements DealtLog {
   }
 }
 
-export class MemoryDealtLog implements DealtLog {
-  readonly #s = new Set<string>();
-  has(s: string): boolean {
-    return this.#s.has(s);
-  }
-  mark(s: string): void {
-    this.#s.add(s);
-  }
-}

@@ -20,7 +20,7 @@ export const CONFIRM_HEIGHTS = 5n;
 /** Heights to wait after CheckTx refused a BindPeer (it names the reason in the log). */
 export const RETRY_HEIGHTS = 10n;
 /** Heights between reads of our record when it is not in /validators. */
-export const RECHECK_HEIGHTS = 20n;
+const RECHECK_HEIGHTS = 20n;
 
 const BIND_ADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[\x21-\x7e]{1,250}$/;
 

@@ -25,13 +25,13 @@ interface MaterialJson {
   sent: string[];
 }
 
-export function encodeMaterial(m: SessionMaterial): Uint8Array {
+function encodeMaterial(m: SessionMaterial): Uint8Array {
   const j: MaterialJson = { v: 1, old: m.old ? publicKeyPackageToJson(m.old) : null, shares: m.shares.map(bytesToHex), sent: m.sent.map(bytesToHex) };
   return new TextEncoder().encode(JSON.stringify(j));
 }
 
 /** Decodes saved material; throws on anything this version did not write. */
-export function decodeMaterial(bytes: Uint8Array): SessionMaterial {
+function decodeMaterial(bytes: Uint8Array): SessionMaterial {
   const j = JSON.parse(new TextDecoder().decode(bytes)) as MaterialJson;
   if (j.v !== 1 || !Array.isArray(j.shares) || !Array.isArray(j.sent)) throw new Error('session material of an unknown format');
   return { old: j.old ? publicKeyPackageFromJson(j.old) : undefined, shares: j.shares.map(hexToBytes), sent: j.sent.map(hexToBytes) };

@@ -76,7 +76,7 @@ export function coordinatorRank(members: readonly { identity: Uint8Array }[], id
 }
 
 /** How long a member that missed a round stays suspected unless it is heard from sooner. */
-export const SUSPECT_MS = 60_000;
+const SUSPECT_MS = 60_000;
 
 /** Blocks between coordinator ranks taking over a pending request (docs/pool.md): long enough
  * that rank 0 usually finishes first (a run takes two round trips), short enough for failover. */
@@ -86,7 +86,7 @@ const RETRY_AFTER_BLOCKS = 4n;
 export const NONCE_SWEEP_BLOCKS = 50n;
 
 /** A coordinator run's attempt numbers: 100 per run, runs of member i in their own million. */
-export function attemptBase(memberIndex: number, run: number): number {
+function attemptBase(memberIndex: number, run: number): number {
   return memberIndex * ATTEMPTS_PER_MEMBER + (run % 10_000) * 100;
 }
 

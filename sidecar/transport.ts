@@ -74,11 +74,7 @@ export class MemoryHub {
   }
 }
 
-export interface MemoryHubInject {
-  inject(from: Uint8Array, to: Uint8Array, envelope: Uint8Array): void;
-}
-
-export class MemoryTransport implements Transport {
+class MemoryTransport implements Transport {
   #peers = new Set<string>();
   #handler: ((from: Uint8Array, envelope: Uint8Array) => void) | undefined;
   stopped = false;

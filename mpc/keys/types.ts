@@ -61,21 +61,3 @@ export interface KeyShare {
   secret: SecretShare;
 }
 
-/** noble's FrostPublic view of a package (identifier-keyed verifying shares). */
-export function toFrostPublic(pkg: PublicKeyPackage): {
-  signers: { min: number; max: number };
-  commitments: Uint8Array[];
-  verifyingShares: Record<string, Uint8Array>;
-} {
-  const verifyingShares: Record<string, Uint8Array> = {};
-  for (const m of pkg.members) {
-    const v = pkg.verifyingShares[m.index];
-    if (!v) throw new MpcError('INVALID_ARGUMENT', `no verifying share for member ${m.index}`);
-    verifyingShares[identifierOf(m.index)] = v;
-  }
-  return { signers: { min: pkg.threshold, max: pkg.members.length }, commitments: pkg.commitments, verifyingShares };
-}
-
-export function memberByIndex(members: readonly Member[], index: number): Member | undefined {
-  return members.find((m) => m.index === index);
-}

@@ -26,7 +26,7 @@ export interface SigningNonces {
 const sorted = (list: readonly SigningCommitment[]) => [...list].sort((a, b) => a.index - b.index);
 
 /** RFC 9591 4.3 encode_group_commitment_list (sorted by identifier). */
-export function encodeCommitmentList(list: readonly SigningCommitment[]): Uint8Array {
+function encodeCommitmentList(list: readonly SigningCommitment[]): Uint8Array {
   return concatBytes(...sorted(list).flatMap((c) => [scalarBytes(BigInt(c.index)), c.hiding, c.binding]));
 }
 

@@ -68,7 +68,7 @@ export interface ValidatorView {
 }
 
 /** SequencerStatus as the app writes it, in .proto order. */
-export const SEQUENCER_STATUS_NAMES = ['active', 'unlocking', 'exited'] as const;
+const SEQUENCER_STATUS_NAMES = ['active', 'unlocking', 'exited'] as const;
 
 const PEER = object('validator peer', { peerId: text(), addrs: stringList, height: u64Or0 }, { name: 'PeerBinding' });
 

@@ -11,14 +11,6 @@
 // not yet" may be left out, as proto3 JSON leaves out zero values (u64Or0, countOr0), and an enum
 // value may also be spelled as in the .proto (SIGN_STATUS_SIGNED, any case) or be its number.
 // Nothing here imports more than shape.ts at run time: it loads anywhere (jest, browsers, L2 nodes).
-import type { Answer } from './shape.js';
-import { OBSERVATION, PARAMS, STATUS, VALIDATOR, VALIDATORS } from './chain.js';
-import { CURRENT_EPOCH, EPOCH, PRODUCER, RECENT_EPOCHS } from './epochs.js';
-import { MPC_KEY, MPC_SESSION, MPC_SESSIONS } from './mpc.js';
-import { PENDING_SIGN_REQUESTS, RECENT_SIGN_REQUESTS, SIGN_REQUEST } from './signing.js';
-import { BATCH, BATCH_META, RECENT_BATCHES } from './batches.js';
-import { BLOCK_TIMES, HEALTH, MISSED_VOTES, NODE_STATUS } from './node.js';
-
 export { DECIMAL, fieldError, PoolParseError, readInt, readString, type Answer, type JsonSchema, type RefFn } from './shape.js';
 export * from './paths.js';
 export * from './chain.js';
@@ -27,9 +19,3 @@ export * from './mpc.js';
 export * from './signing.js';
 export * from './batches.js';
 export * from './node.js';
-
-/** Every answer shape by name (the OpenAPI document's components). */
-export const ANSWERS: readonly Answer<unknown>[] = [
-  STATUS, PARAMS, VALIDATOR, VALIDATORS, EPOCH, CURRENT_EPOCH, RECENT_EPOCHS, PRODUCER, MPC_KEY, MPC_SESSION, MPC_SESSIONS,
-  SIGN_REQUEST, PENDING_SIGN_REQUESTS, OBSERVATION, RECENT_SIGN_REQUESTS, BATCH, BATCH_META, RECENT_BATCHES, HEALTH, MISSED_VOTES, BLOCK_TIMES, NODE_STATUS,
-] as Answer<unknown>[];

@@ -33,7 +33,7 @@ async function readPeerKey(file: string, logger?: Logger): Promise<Ed25519Privat
 
 /** The sidecar's existing key, for `seqpool tx bind-peer` (which signs BindPeer's proof with it and
  * must never create one the sidecar does not use). */
-export async function loadPeerKey(file: string, logger?: Logger): Promise<Ed25519PrivateKey> {
+async function loadPeerKey(file: string, logger?: Logger): Promise<Ed25519PrivateKey> {
   const key = await readPeerKey(file, logger);
   if (!key) throw new Error(`no MPC peer key at ${file}: the sidecar creates it on its first start (seqpool sidecar start --home HOME); or pass the key file with --peer-key FILE`);
   return key;
