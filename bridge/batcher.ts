@@ -18,7 +18,7 @@ import { ethAddressOf } from '../protocol/l1-signer.js';
 import { batchDataHash, MAX_BATCHES_IN_FLIGHT } from '../protocol/batch-data.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
-import { Loop } from './loop.js';
+import { Loop, LoopTask } from './loop.js';
 import type { PoolView } from './pool-view.js';
 
 export interface L2BlockReader {
@@ -53,9 +53,9 @@ interface Sent {
   at: number;
 }
 
-export class Batcher {
+export class Batcher extends LoopTask {
   private readonly log: Logger;
-  private readonly loop: Loop;
+  protected readonly loop: Loop;
   private readonly address: string; // CometBFT address, upper hex
   private readonly pubKey: Uint8Array;
   readonly l1Address: Hex;
@@ -66,6 +66,7 @@ export class Batcher {
   private lastRefusal = '';
 
   constructor(private readonly o: BatcherOptions) {
+    super();
     this.log = (o.logger ?? silentLogger()).child({ task: 'batcher' });
     this.pubKey = publicKeyOf(o.privKey);
     this.address = toHex(pubKeyToAddress(this.pubKey)).toUpperCase();
@@ -73,17 +74,6 @@ export class Batcher {
     this.loop = new Loop({ name: 'batcher', intervalMs: o.intervalMs ?? 1_000, log: this.log, step: () => this.step() });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
-  poke(): void {
-    this.loop.poke();
-  }
   /** Requests broadcast and not yet seen in committed state. */
   get uncommitted(): number {
     return this.sent.length;

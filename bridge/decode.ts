@@ -34,6 +34,16 @@ export function isLockingPoolLog(log: Pick<RawLog, 'topics'>): boolean {
   return t0 !== undefined && LOCKING_POOL_TOPICS.has(t0.toLowerCase());
 }
 
+/** Where a log stands on L1: the fields every followed event kind carries. */
+const located = (chainId: bigint, log: RawLog) => ({
+  chainId,
+  contract: fromHex(log.address),
+  blockHash: fromHex(log.blockHash),
+  blockNumber: log.blockNumber,
+  logIndex: log.logIndex,
+  txHash: fromHex(log.transactionHash),
+});
+
 function u64(name: string, v: bigint): bigint {
   if (v < 0n || v > U64_MAX) throw new Error(`${name} ${v} does not fit in 64 bits`);
   return v;
@@ -56,12 +66,7 @@ export function decodeLockingPoolLog(chainId: bigint, log: RawLog): DecodeResult
   }
   try {
     const base = {
-      chainId,
-      contract: fromHex(log.address),
-      blockHash: fromHex(log.blockHash),
-      blockNumber: log.blockNumber,
-      logIndex: log.logIndex,
-      txHash: fromHex(log.transactionHash),
+      ...located(chainId, log),
       sequencerId: u64('sequencerId', decoded.args.sequencerId),
       nonce: u64('nonce', decoded.args.nonce),
     };
@@ -154,12 +159,7 @@ export function decodeBatchAppendedLog(chainId: bigint, log: RawLog): BatchDecod
     return {
       ok: true,
       event: {
-        chainId,
-        contract: fromHex(log.address),
-        blockHash: fromHex(log.blockHash),
-        blockNumber: log.blockNumber,
-        logIndex: log.logIndex,
-        txHash: fromHex(log.transactionHash),
+        ...located(chainId, log),
         batchIndex: u64('batchIndex', x.batchIndex),
         batchHash: fromHex(x.batchHash),
         l2Start: u64('l2StartBlock', x.l2StartBlock),

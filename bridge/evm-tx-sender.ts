@@ -11,6 +11,19 @@ import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { silentLogger, type Logger } from '../common/log.js';
 import { errorLine } from './loop.js';
 
+/**
+ * How a task that submits through an EvmTxSender reports a failed step: a tx refused before it was
+ * sent (no funds for gas, or it would revert) is an error the operator must see; anything else (an RPC
+ * or pool query that failed) is retried.
+ */
+export function submitterErrors(log: Logger, refused: string, retrying: string): (e: unknown, attempt: number, retryInMs: number) => void {
+  return (e, attempt, retryInMs) => {
+    const fields = { error: errorLine(e), attempt, retryInMs };
+    if (e instanceof FundsError || e instanceof WouldRevertError) log.error(fields, refused);
+    else log.warn(fields, retrying);
+  };
+}
+
 export interface ContractCall {
   address: Hex;
   abi: Abi;

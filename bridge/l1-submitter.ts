@@ -10,9 +10,9 @@ import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { encodeL1Signature } from '../mpc/l1.js';
 import { batchHeaderHash, batchHeaderTuple, type BatchHeader } from '../protocol/signed-payloads.js';
-import { Loop, errorLine } from './loop.js';
+import { Loop, LoopTask } from './loop.js';
 import type { PoolBatch, PoolView } from './pool-view.js';
-import { FundsError, WouldRevertError, type EvmTxSender } from './evm-tx-sender.js';
+import { submitterErrors, type EvmTxSender } from './evm-tx-sender.js';
 
 export interface L1BatchSubmitterOptions {
   sender: EvmTxSender;
@@ -26,38 +26,23 @@ export interface L1BatchSubmitterOptions {
   logger?: Logger;
 }
 
-export class L1BatchSubmitter {
+export class L1BatchSubmitter extends LoopTask {
   private readonly log: Logger;
-  private readonly loop: Loop;
+  protected readonly loop: Loop;
   private readonly abi: Abi = artifact('BatchInbox').abi;
   private readonly firstSeenSigned = new Map<bigint, number>();
   private lastReported = '';
 
   constructor(private readonly o: L1BatchSubmitterOptions) {
+    super();
     this.log = (o.logger ?? silentLogger()).child({ task: 'l1-submitter' });
     this.loop = new Loop({
       name: 'L1 batch submitter',
       intervalMs: o.intervalMs ?? 2_000,
       log: this.log,
       step: () => this.step(),
-      onError: (e, attempt, retryInMs) => {
-        const fields = { error: errorLine(e), attempt, retryInMs };
-        if (e instanceof FundsError || e instanceof WouldRevertError) this.log.error(fields, 'appendBatch not submitted');
-        else this.log.warn(fields, 'L1 batch submitter step failed (L1 RPC or pool query); retrying');
-      },
+      onError: submitterErrors(this.log, 'appendBatch not submitted', 'L1 batch submitter step failed (L1 RPC or pool query); retrying'),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
-  poke(): void {
-    this.loop.poke();
   }
 
   /** One pass: follow sent txs, then submit the batch L1 expects next if it is signed. */

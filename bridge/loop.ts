@@ -13,6 +13,22 @@ export interface LoopOptions {
   onError?(e: unknown, attempt: number, retryInMs: number): void;
 }
 
+/** A task driven by a Loop (the batcher, the L1 submitter, the relayer): it starts, stops and is poked through it. */
+export abstract class LoopTask {
+  protected abstract readonly loop: Loop;
+
+  start(): void {
+    this.loop.start();
+  }
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
+  poke(): void {
+    this.loop.poke();
+  }
+}
+
 export const errorLine = (e: unknown): string => {
   const x = e as { shortMessage?: string; message?: string };
   return (x.shortMessage ?? x.message ?? String(e)).split('\n')[0]!;

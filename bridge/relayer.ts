@@ -12,9 +12,9 @@ import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { encodeL1Signature } from '../mpc/l1.js';
 import { decodeCommitEpoch, decodeDistributeRewards, decodeRecommitEpoch, decodeSlash } from '../protocol/signed-payloads.js';
-import { Loop, errorLine } from './loop.js';
+import { Loop, LoopTask } from './loop.js';
 import type { PoolSignRequest, PoolView } from './pool-view.js';
-import { FundsError, WouldRevertError, type ContractCall, type EvmTxSender } from './evm-tx-sender.js';
+import { submitterErrors, type ContractCall, type EvmTxSender } from './evm-tx-sender.js';
 
 export interface RelayerOptions {
   pool: PoolView;
@@ -48,9 +48,9 @@ const REORG_DEPTH = 12n;
 const sig96 = (sig: string): Hex => `0x${toHex(encodeL1Signature(fromHex(sig)))}`;
 const hex = (b: Uint8Array): Hex => `0x${toHex(b)}`;
 
-export class Relayer {
+export class Relayer extends LoopTask {
   private readonly log: Logger;
-  private readonly loop: Loop;
+  protected readonly loop: Loop;
   private readonly setAbi: Abi = artifact('SequencerSet').abi;
   private readonly poolAbi: Abi = artifact('LockingPool').abi;
   private readonly signedSeen = new Map<bigint, number>();
@@ -60,30 +60,15 @@ export class Relayer {
   private readonly reported = new Set<string>();
 
   constructor(private readonly o: RelayerOptions) {
+    super();
     this.log = (o.logger ?? silentLogger()).child({ task: 'relayer' });
     this.loop = new Loop({
       name: 'relayer',
       intervalMs: o.intervalMs ?? 2_000,
       log: this.log,
       step: () => this.step(),
-      onError: (e, attempt, retryInMs) => {
-        const fields = { error: errorLine(e), attempt, retryInMs };
-        if (e instanceof FundsError || e instanceof WouldRevertError) this.log.error(fields, 'relay tx not submitted');
-        else this.log.warn(fields, 'relayer step failed (RPC or pool query); retrying');
-      },
+      onError: submitterErrors(this.log, 'relay tx not submitted', 'relayer step failed (RPC or pool query); retrying'),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Runs the next step now (a block committed something this task acts on) instead of at its interval. */
-  poke(): void {
-    this.loop.poke();
   }
 
   async step(): Promise<void> {
