@@ -4,7 +4,7 @@
 // bytes (SequencerSet, BatchInbox, LockingPool) to verify the signature (docs/contracts.md). The FROST
 // message is l1Digest(chain, verifier, purpose, payload) (mpc/l1.ts). Pure functions over viem's ABI
 // coder: deterministic, no I/O. Addresses and hashes are bytes, as the app keeps them.
-import { decodeAbiParameters, encodeAbiParameters, keccak256, type Hex } from 'viem';
+import { decodeAbiParameters, encodeAbiParameters, keccak256, parseAbiParameters, type Hex } from 'viem';
 import { fromHex, toHex } from '../common/bytes.js';
 
 const hex = (b: Uint8Array): Hex => `0x${toHex(b)}`;
@@ -15,19 +15,8 @@ export type Purpose = 'appendBatch' | 'commitEpoch' | 'recommitEpoch' | 'distrib
 
 // ---------- SequencerSet (L2) ----------
 
-const COMMIT_EPOCH = [
-  { name: 'epochId', type: 'uint256' },
-  { name: 'startBlock', type: 'uint256' },
-  { name: 'endBlock', type: 'uint256' },
-  { name: 'signer', type: 'address' },
-] as const;
-const RECOMMIT_EPOCH = [
-  { name: 'oldEpochId', type: 'uint256' },
-  { name: 'newEpochId', type: 'uint256' },
-  { name: 'startBlock', type: 'uint256' },
-  { name: 'endBlock', type: 'uint256' },
-  { name: 'signer', type: 'address' },
-] as const;
+const COMMIT_EPOCH = parseAbiParameters('uint256 epochId, uint256 startBlock, uint256 endBlock, address signer');
+const RECOMMIT_EPOCH = parseAbiParameters('uint256 oldEpochId, uint256 newEpochId, uint256 startBlock, uint256 endBlock, address signer');
 
 export interface CommitEpoch {
   epochId: bigint;
@@ -110,20 +99,9 @@ export function batchHeaderHash(h: BatchHeader): Uint8Array {
 
 // ---------- LockingPool (L1); rotateGroupKey on every FrostAuthorized contract ----------
 
-const DISTRIBUTE_REWARDS = [
-  { name: 'sequencerIds', type: 'uint256[]' },
-  { name: 'amounts', type: 'uint256[]' },
-  { name: 'authNonce', type: 'uint256' },
-] as const;
-const SLASH = [
-  { name: 'sequencerId', type: 'uint256' },
-  { name: 'amount', type: 'uint256' },
-  { name: 'authNonce', type: 'uint256' },
-] as const;
-const ROTATE_GROUP_KEY = [
-  { name: 'newGroupKey', type: 'bytes' },
-  { name: 'authNonce', type: 'uint256' },
-] as const;
+const DISTRIBUTE_REWARDS = parseAbiParameters('uint256[] sequencerIds, uint256[] amounts, uint256 authNonce');
+const SLASH = parseAbiParameters('uint256 sequencerId, uint256 amount, uint256 authNonce');
+const ROTATE_GROUP_KEY = parseAbiParameters('bytes newGroupKey, uint256 authNonce');
 
 export interface DistributeRewards {
   sequencerIds: bigint[];

@@ -61,18 +61,8 @@ export interface DecodedKey {
   height: bigint;
 }
 
-export interface DecodedSignRequest {
-  id: bigint;
-  purpose: string;
-  chainId: bigint;
-  verifier: Uint8Array;
-  payload: Uint8Array;
-  digest: Uint8Array;
-  status: SignStatus;
-  createdHeight: bigint;
-  createdTime: bigint;
-  deadlineTime: bigint;
-}
+/** A sign request as protocol/views reads it, its verifier, payload and digest decoded to bytes. */
+export type DecodedSignRequest = Pick<RequestView, 'id' | 'purpose' | 'chainId' | 'status' | 'createdHeight' | 'createdTime' | 'deadlineTime'> & Record<'verifier' | 'payload' | 'digest', Uint8Array>;
 
 export interface DecodedValidator {
   address: string;

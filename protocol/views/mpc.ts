@@ -189,7 +189,14 @@ export const parseMpcSessions = (v: unknown): MpcSessionSummary[] => MPC_SESSION
 // ---- renderers --------------------------------------------------------------------------------
 
 const memberJson = (m: MpcMember) => ({ index: m.index, address: upperHex(m.address), identity: hex(m.identity) });
-const faultsJson = (s: MpcSession) => s.faults.map((f) => ({ address: upperHex(f.address), index: f.index, reason: f.reason }));
+/** The fields a session and its summary open with, and those they end with, in the order the app writes them. */
+const opening = (s: MpcSession) => ({ id: hex(s.id), kind: KIND_NAMES[s.kind], attempt: s.attempt, keyEpoch: s.keyEpoch, threshold: s.threshold });
+const closing = (s: MpcSession) => ({
+  faults: s.faults.map((f) => ({ address: upperHex(f.address), index: f.index, reason: f.reason })),
+  failure: s.failure,
+  closedHeight: s.closedHeight.toString(),
+  forEpoch: s.forEpoch.toString(),
+});
 
 /** The key; `groupKeyL1` is its 64-byte L1 encoding (mpc/l1.ts encodeL1GroupKey). */
 export function renderMpcKey(k: MpcKey, groupKeyL1: Uint8Array): Record<string, unknown> {
@@ -207,11 +214,7 @@ export function renderMpcKey(k: MpcKey, groupKeyL1: Uint8Array): Record<string, 
 
 export function renderMpcSession(s: MpcSession): Record<string, unknown> {
   return {
-    id: hex(s.id),
-    kind: KIND_NAMES[s.kind],
-    attempt: s.attempt,
-    keyEpoch: s.keyEpoch,
-    threshold: s.threshold,
+    ...opening(s),
     dealers: s.dealers.map(memberJson),
     receivers: s.receivers.map(memberJson),
     openedHeight: s.openedHeight.toString(),
@@ -221,21 +224,14 @@ export function renderMpcSession(s: MpcSession): Record<string, unknown> {
     status: STATUS_NAMES[s.status],
     transcript: s.transcript.map(hex),
     ready: s.ready,
-    faults: faultsJson(s),
-    failure: s.failure,
-    closedHeight: s.closedHeight.toString(),
-    forEpoch: s.forEpoch.toString(),
+    ...closing(s),
   };
 }
 
 /** A session without its transcript (/mpc/sessions/recent/{n}); the whole one is /mpc/session/{id}. */
 export function renderMpcSessionSummary(s: MpcSession): Record<string, unknown> {
   return {
-    id: hex(s.id),
-    kind: KIND_NAMES[s.kind],
-    attempt: s.attempt,
-    keyEpoch: s.keyEpoch,
-    threshold: s.threshold,
+    ...opening(s),
     dealers: s.dealers.length,
     receivers: s.receivers.length,
     openedHeight: s.openedHeight.toString(),
@@ -243,9 +239,6 @@ export function renderMpcSessionSummary(s: MpcSession): Record<string, unknown> 
     status: STATUS_NAMES[s.status],
     transcriptMessages: s.transcript.length,
     ready: s.ready.length,
-    faults: faultsJson(s),
-    failure: s.failure,
-    closedHeight: s.closedHeight.toString(),
-    forEpoch: s.forEpoch.toString(),
+    ...closing(s),
   };
 }

@@ -7,7 +7,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { MpcError } from '../../mpc/errors.js';
 import { Fn, scalarBytes } from '../../mpc/suite.js';
 import { SecretShare, type KeyShare, type PublicKeyPackage } from '../../mpc/keys/types.js';
-import { DURABLE, openLevel, unlock, type BinaryLevel } from './level-db.js';
+import { DURABLE, openEncrypted, type BinaryLevel } from './level-db.js';
 import type { SecretBox, ScryptParams } from './secret-box.js';
 
 export interface KeyStore {
@@ -75,13 +75,8 @@ export class LevelKeyStore implements KeyStore {
   }
   /** Opens (creating if needed) the store at `path`; WRONG_PASSPHRASE if the passphrase differs. */
   static async open(path: string, passphrase: string, params?: ScryptParams): Promise<LevelKeyStore> {
-    const db = await openLevel(path);
-    try {
-      return new LevelKeyStore(db, await unlock(db, passphrase, params));
-    } catch (e) {
-      await db.close();
-      throw e;
-    }
+    const { db, box } = await openEncrypted(path, passphrase, params);
+    return new LevelKeyStore(db, box);
   }
   async put(share: KeyShare): Promise<void> {
     const k = recKey(share.public.keyId, share.public.epoch);

@@ -14,16 +14,28 @@ export type BinaryLevel = Level<string, Uint8Array>;
  */
 export const DURABLE = { sync: true } as const;
 
-export async function openLevel(path: string): Promise<BinaryLevel> {
+async function openLevel(path: string): Promise<BinaryLevel> {
   const db = new Level<string, Uint8Array>(path, { valueEncoding: 'view' });
   await db.open();
   return db;
 }
 
+/** Opens the encrypted store at `path` (created on first use) and the box its passphrase opens;
+ * WRONG_PASSPHRASE if it does not, and then nothing is left open. */
+export async function openEncrypted(path: string, passphrase: string, params?: ScryptParams): Promise<{ db: BinaryLevel; box: SecretBox }> {
+  const db = await openLevel(path);
+  try {
+    return { db, box: await unlock(db, passphrase, params) };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
 const CHECK = new TextEncoder().encode('seqpool-keystore-check');
 
 /** Loads (or on first use creates) the salt and derives the box; WRONG_PASSPHRASE if it does not open the check record. */
-export async function unlock(db: BinaryLevel, passphrase: string, params?: ScryptParams): Promise<SecretBox> {
+async function unlock(db: BinaryLevel, passphrase: string, params?: ScryptParams): Promise<SecretBox> {
   let salt = await db.get('meta/salt');
   if (!salt) {
     salt = randomBytes(16);

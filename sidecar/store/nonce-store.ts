@@ -6,7 +6,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { MpcError } from '../../mpc/errors.js';
 import type { SigningCommitment, SigningNonces } from '../../mpc/signing/frost.js';
 import type { NonceRecord, NonceStore } from '../../mpc/signing/participant.js';
-import { DURABLE, openLevel, unlock, type BinaryLevel } from './level-db.js';
+import { DURABLE, openEncrypted, type BinaryLevel } from './level-db.js';
 import type { ScryptParams, SecretBox } from './secret-box.js';
 
 export type { NonceRecord };
@@ -21,13 +21,8 @@ export class LevelNonceStore implements NonceStore {
     this.#box = box;
   }
   static async open(path: string, passphrase: string, params?: ScryptParams): Promise<LevelNonceStore> {
-    const db = await openLevel(path);
-    try {
-      return new LevelNonceStore(db, await unlock(db, passphrase, params));
-    } catch (e) {
-      await db.close();
-      throw e;
-    }
+    const { db, box } = await openEncrypted(path, passphrase, params);
+    return new LevelNonceStore(db, box);
   }
   async get(session: Uint8Array, attempt: number): Promise<NonceRecord | undefined> {
     if (await this.#db.get(key(session, attempt, 'u'))) return { state: 'used' };

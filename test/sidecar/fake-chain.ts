@@ -16,6 +16,7 @@ import { verifySignature } from '../../mpc/signing/frost.js';
 import { thresholdFor } from '../../mpc/threshold.js';
 import type { BroadcastResult, QueryAnswer } from '../../protocol/comet-rpc.js';
 import type { ChainClient, HeightSource } from '../../sidecar/chain.js';
+import type { DecodedSignRequest } from '../../sidecar/chain-view.js';
 
 interface Val {
   address: string;
@@ -43,19 +44,8 @@ interface Session {
   result?: KeygenResult;
 }
 
-export interface Req {
-  id: bigint;
-  purpose: string;
-  chainId: bigint;
-  verifier: Uint8Array;
-  payload: Uint8Array;
-  digest: Uint8Array;
-  status: 'pending' | 'signed' | 'expired';
-  signature: Uint8Array | null;
-  createdHeight: bigint;
-  createdTime: bigint;
-  deadlineTime: bigint;
-}
+/** A sign request of the fake chain: the sidecar's decoded view of one, and its signature. */
+export type Req = DecodedSignRequest & { signature: Uint8Array | null };
 
 /** The MPC half of the chain: the scripted one below, or the real app code (app-mpc-backend.ts). */
 export interface MpcBackend {
