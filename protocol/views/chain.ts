@@ -3,24 +3,16 @@
 // and the JSON Schema, shape.ts) and the app's renderer of the stored record, side by side: what the
 // app writes and what clients read are defined in one place.
 import type { AppliedObservation, Params, Sequencer } from '../../proto/seqpool.js';
-import { arrayOf, count, ETH_ADDRESS, flag, HEX, hex, hex0x, nested, nullable, object, optional, scalarMap, stringList, text, textOrNull, u64, u64Opt, u64Or0, upperHex } from './shape.js';
+import { arrayOf, count, ETH_ADDRESS, flag, HEX, hex, hex0x, nested, nullable, object, optional, scalarMap, stringList, text, textOrNull, u64, u64Opt, u64Or0, upperHex, type ViewOf } from './shape.js';
 
 // ---- /status ----------------------------------------------------------------------------------
-
-export interface StatusView {
-  chainId: string;
-  height: bigint;
-  appHash: string;
-  validators: number;
-  totalPower: bigint;
-  voteExtensionsEnableHeight: bigint;
-}
 
 export const STATUS = object(
   'status',
   { chainId: text(), height: u64, appHash: text(/^[0-9A-F]*$/), validators: count, totalPower: u64, voteExtensionsEnableHeight: u64 },
   { name: 'Status' },
 );
+export type StatusView = ViewOf<typeof STATUS>;
 export const parseStatus = (v: unknown): StatusView => STATUS.parse(v);
 
 export function renderStatus(s: { chainId: string; height: bigint; appHash: Uint8Array; validators: number; totalPower: bigint; voteExtensionsEnableHeight: bigint }): Record<string, unknown> {
@@ -46,27 +38,6 @@ export function renderParams(p: Params): Record<string, string | number> {
 
 // ---- /validators, /validator/{address}, /sequencer/{id} ---------------------------------------
 
-export interface ValidatorView {
-  address: string; // upper-case hex
-  pubKey: string;
-  power: bigint;
-  nonce?: bigint;
-  peer?: { peerId: string; addrs: string[]; height: bigint } | null;
-  sequencerId?: bigint;
-  status?: string;
-  signer?: string | null;
-  locked?: bigint;
-  l1Nonce?: bigint;
-  /** L1 block of the last event (or correction) applied to this id. */
-  l1Block?: bigint;
-  deactivationTime?: bigint;
-  sidecarNonce?: bigint;
-  misses?: bigint;
-  jailed?: boolean;
-  jailReason?: string | null;
-  inactive?: string | null;
-}
-
 /** SequencerStatus as the app writes it, in .proto order. */
 const SEQUENCER_STATUS_NAMES = ['active', 'unlocking', 'exited'] as const;
 
@@ -76,7 +47,7 @@ const PEER = object('validator peer', { peerId: text(), addrs: stringList, heigh
 export const VALIDATOR = object(
   'validator',
   {
-    address: text(), // '' for a keyless sequencer (/sequencers/{id})
+    address: text(), // upper-case hex; '' for a keyless sequencer (/sequencers/{id})
     pubKey: text(HEX),
     power: u64Or0,
     nonce: u64Opt,
@@ -86,7 +57,7 @@ export const VALIDATOR = object(
     signer: optional(textOrNull(ETH_ADDRESS)),
     locked: u64Opt,
     l1Nonce: u64Opt,
-    l1Block: u64Opt,
+    l1Block: u64Opt, // L1 block of the last event (or correction) applied to this id
     deactivationTime: u64Opt,
     sidecarNonce: u64Opt,
     misses: u64Opt,
@@ -97,6 +68,7 @@ export const VALIDATOR = object(
   { name: 'Validator' },
 );
 export const VALIDATORS = arrayOf('validators', VALIDATOR);
+export type ValidatorView = ViewOf<typeof VALIDATOR>;
 export const parseValidator = (v: unknown): ValidatorView => VALIDATOR.parse(v);
 export const parseValidators = (v: unknown): ValidatorView[] => VALIDATORS.parse(v);
 
@@ -129,33 +101,23 @@ export function renderSetEntry(v: { address: Uint8Array; pubKey: Uint8Array; pow
 
 // ---- /observation/{digest} --------------------------------------------------------------------
 
-/** An applied observation. */
-export interface ObservationView {
-  digest: string;
-  height: bigint;
-  power: bigint; // power that attested it
-  totalPower: bigint;
-  synthetic?: { topic: string; payload: string };
-  l1Staking?: { sequencerId: bigint; nonce: bigint; blockNumber: bigint; blockHash: string };
-  rejected?: string | null; // why the app refused to apply it
-}
-
 /** An applied observation: the attested fact (one of its kinds) and the power that attested it. */
 export const OBSERVATION = object(
   'observation',
   {
     digest: text(HEX),
     height: u64,
-    power: u64,
+    power: u64, // the power that attested it
     totalPower: u64,
     synthetic: optional(nested(object('synthetic observation', { topic: text(), payload: text(HEX) }, { name: 'SyntheticObservation' }))),
     l1Staking: optional(
       nested(object('L1 staking observation', { sequencerId: u64, nonce: u64, blockNumber: u64, blockHash: text(HEX) }, { name: 'L1StakingObservation' })),
     ),
-    rejected: optional(textOrNull()),
+    rejected: optional(textOrNull()), // why the app refused to apply it
   },
   { name: 'Observation' },
 );
+export type ObservationView = ViewOf<typeof OBSERVATION>;
 export const parseObservation = (v: unknown): ObservationView => OBSERVATION.parse(v);
 
 export function renderObservation(o: AppliedObservation): Record<string, unknown> {

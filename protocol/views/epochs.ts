@@ -1,48 +1,10 @@
 // Epochs and who produces an L2 block, as the pool's queries answer them: the typed views, their
 // declared shapes (parser and JSON Schema, shape.ts) and the app's renderers, side by side.
 import type { Epoch as EpochRecord } from '../../proto/seqpool.js';
-import { ADDRESS, ETH_ADDRESS, extend, flagOrFalse, HEX, hex, hex0x, listOf, object, oneOf, text, u64, u64Or0, upperHex, type EnumSpec } from './shape.js';
+import { ADDRESS, ETH_ADDRESS, extend, flagOrFalse, HEX, hex, hex0x, listOf, object, oneOf, text, u64, u64Or0, upperHex, type EnumSpec, type ViewOf } from './shape.js';
 
 export type EpochStatus = 'elected' | 'committed';
 const EPOCH_STATUS: EnumSpec<EpochStatus> = { names: ['elected', 'committed'], protoPrefix: 'epoch_status_' };
-
-export interface Epoch {
-  id: bigint;
-  startL2: bigint;
-  endL2: bigint;
-  producer: string; // CometBFT address, upper-case hex
-  signer: string; // 0x L1/L2 address
-  seed: string; // hex
-  electedHeight: bigint;
-  signRequest: bigint; // 0: none (epoch 0)
-  status: EpochStatus;
-  isRespan: boolean;
-  respanOf: bigint;
-  /** First L2 block its producer builds (SequencerSet's startBlock; startL2..endL2 are the blocks it batches). */
-  buildStart: bigint;
-}
-
-export interface CurrentEpoch extends Epoch {
-  l2Head: bigint; // attested L2 head
-  l2HeadTime: bigint; // unix s
-}
-
-/** The last epochs up to the newest record, in id order (re-spans are epochs of their own). */
-export interface RecentEpochs {
-  current: bigint; // epoch covering the attested L2 head
-  latest: bigint; // newest epoch record
-  epochs: Epoch[];
-}
-
-/** Who builds L2 block l2Height: the only producer whose signed block a validator's L2 imports there. */
-export interface ProducerAnswer {
-  l2Height: bigint;
-  epochId: bigint;
-  producer: string;
-  signer: string;
-  /** l2Height is the first block of a re-span: it must carry the epoch's recommitEpoch (l2/driver.ts). */
-  mustRecommit: boolean;
-}
 
 export const EPOCH = object(
   'epoch',
@@ -50,21 +12,30 @@ export const EPOCH = object(
     id: u64,
     startL2: u64,
     endL2: u64,
-    producer: text(ADDRESS),
-    signer: text(ETH_ADDRESS),
+    producer: text(ADDRESS), // CometBFT address, upper-case hex
+    signer: text(ETH_ADDRESS), // its L1/L2 address
     seed: text(HEX),
     electedHeight: u64,
-    signRequest: u64Or0,
+    signRequest: u64Or0, // 0: none (epoch 0)
     status: oneOf(EPOCH_STATUS),
     isRespan: flagOrFalse,
     respanOf: u64Or0,
-    buildStart: u64Or0,
+    buildStart: u64Or0, // the first L2 block its producer builds (SequencerSet's startBlock; startL2..endL2 are the blocks it batches)
   },
   { name: 'Epoch' },
 );
+/** The epoch covering the attested L2 head, with that head and its time (unix s). */
 export const CURRENT_EPOCH = extend(EPOCH, 'current epoch', { l2Head: u64, l2HeadTime: u64 }, { name: 'CurrentEpoch' });
+/** The last epochs up to the newest record, in id order (re-spans are epochs of their own); `current` covers the attested head. */
 export const RECENT_EPOCHS = object('recent epochs', { current: u64, latest: u64, epochs: listOf(EPOCH) }, { name: 'RecentEpochs' });
+/** Who builds L2 block l2Height: the only producer whose signed block a validator's L2 imports there;
+ * mustRecommit: l2Height is the first block of a re-span and must carry its recommitEpoch (l2/driver.ts). */
 export const PRODUCER = object('producer', { l2Height: u64, epochId: u64, producer: text(ADDRESS), signer: text(ETH_ADDRESS), mustRecommit: flagOrFalse }, { name: 'Producer' });
+
+export type Epoch = ViewOf<typeof EPOCH>;
+export type CurrentEpoch = ViewOf<typeof CURRENT_EPOCH>;
+export type RecentEpochs = ViewOf<typeof RECENT_EPOCHS>;
+export type ProducerAnswer = ViewOf<typeof PRODUCER>;
 
 export const parseEpoch = (v: unknown): Epoch => EPOCH.parse(v);
 export const parseCurrentEpoch = (v: unknown): CurrentEpoch => CURRENT_EPOCH.parse(v);

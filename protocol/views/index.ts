@@ -1,9 +1,9 @@
 // The pool's query views, one per record (docs/pool.md "Query paths", docs/queries.md, docs/api.md):
 // what the app renders from committed state, what its gateway serves, and what PoolClient,
 // SeqpoolClient, the bridge (bridge/pool-view.ts), the sidecar (sidecar/chain-view.ts) and the CLI
-// read. Each record's file holds its typed view, its shape and the app's renderer side by side; every
-// shape is declared once with the field kinds of shape.ts, which give both the parser and the JSON
-// Schema of the gateway's OpenAPI document (node/openapi.ts).
+// read. Each record's file declares its shape once, with the field kinds of shape.ts, which give the
+// parser, the JSON Schema of the gateway's OpenAPI document (node/openapi.ts) and the typed view
+// (ViewOf<typeof SHAPE>) all three; the app's renderer of the record sits beside it.
 // Integers arrive as decimal strings (or safe numbers) and become bigints; bytes stay hex strings as the
 // app writes them. A parser throws PoolParseError naming the field when an answer does not have the
 // documented shape, so a version mismatch is reported, not guessed past.

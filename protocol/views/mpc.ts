@@ -25,6 +25,7 @@ import {
   u64Or0,
   upperHex,
   type EnumSpec,
+  type ViewOf,
 } from './shape.js';
 
 // ---- names ------------------------------------------------------------------------------------
@@ -37,80 +38,10 @@ export const STATUS_NAMES: Readonly<Record<MpcSessionStatus, string>> = SESSION_
 const MPC_KIND: EnumSpec<string> = { names: KINDS, protoPrefix: 'mpc_kind_' };
 const MPC_SESSION_STATUS: EnumSpec<string> = { names: SESSION_STATUSES, protoPrefix: 'mpc_session_' };
 
-// ---- views ------------------------------------------------------------------------------------
-
-export interface MpcKeyMember {
-  index: number;
-  address: string; // upper-case hex; '' when the answer leaves it out
-  identity: string;
-  verifyingShare: string;
-}
-
-export interface MpcKeyView {
-  keyId: string;
-  groupKey: string;
-  groupKeyL1: string; // 0x L1 encoding of groupKey; '' when the answer leaves it out
-  threshold: number;
-  keyEpoch: number;
-  members: MpcKeyMember[];
-  /** Group polynomial commitments, hex; only when the answer carries them (the app's does not). */
-  commitments?: string[];
-  session: string;
-  height: bigint;
-}
-
-export interface MpcSessionMember {
-  index: number;
-  address: string; // CometBFT address, upper-case hex; '' when the answer leaves it out
-  identity: string; // 33-byte key, hex
-}
-
-export interface MpcSessionView {
-  id: string; // 32-byte session id, hex
-  keyId?: string; // only when the answer says (the app's does not: its one key is 'seqpool')
-  kind: string; // dkg | reshare | refresh
-  attempt: number;
-  keyEpoch: number;
-  threshold: number;
-  dealers: MpcSessionMember[];
-  receivers: MpcSessionMember[];
-  openedHeight: bigint;
-  dealDeadline: bigint;
-  complaintDeadline: bigint;
-  finalHeight: bigint;
-  status: string; // open | done | failed
-  transcript: string[]; // encoded envelopes, hex
-  ready: number[];
-  faults: { address: string; index: number; reason: string }[];
-  failure: string;
-  closedHeight: bigint;
-  forEpoch: bigint;
-}
-
-/** An MPC session without its transcript. */
-export interface MpcSessionSummary {
-  id: string;
-  kind: string;
-  attempt: number;
-  keyEpoch: number;
-  threshold: number;
-  dealers: number; // how many
-  receivers: number;
-  openedHeight: bigint;
-  finalHeight: bigint;
-  status: string;
-  transcriptMessages: number;
-  ready: number; // receivers that posted Ready
-  faults: { address: string; index: number; reason: string }[];
-  failure: string;
-  closedHeight: bigint;
-  forEpoch: bigint;
-}
-
 // ---- shapes -----------------------------------------------------------------------------------
 
 /** A member of a sharing or session; the address may be left out (then ''). */
-const MEMBER = object('member', { index: count, address: textOrEmpty(ADDRESS), identity: text(HEX) }, { name: 'MpcMember' });
+const MEMBER = object('member', { index: count, address: textOrEmpty(ADDRESS), identity: text(HEX) /* 33-byte key */ }, { name: 'MpcMember' });
 const KEY_MEMBER = extend(MEMBER, 'key member', { verifyingShare: text(HEX) }, { name: 'MpcKeyMember' });
 
 export const MPC_KEY = object(
@@ -118,11 +49,11 @@ export const MPC_KEY = object(
   {
     keyId: text(),
     groupKey: text(HEX),
-    groupKeyL1: textOrEmpty(HEX0X),
+    groupKeyL1: textOrEmpty(HEX0X), // the L1 encoding of groupKey; '' when the answer leaves it out
     threshold: count,
     keyEpoch: countOr0,
     members: listOf(KEY_MEMBER),
-    commitments: optional(hexList),
+    commitments: optional(hexList), // group polynomial commitments, only when the answer carries them (the app's does not)
     session: text(HEX),
     height: u64Or0,
   },
@@ -134,8 +65,8 @@ const FAULT = object('fault', { address: textOrEmpty(ADDRESS), index: count, rea
 export const MPC_SESSION = object(
   'mpc session',
   {
-    id: text(HEX),
-    keyId: optional(text()),
+    id: text(HEX), // 32-byte session id
+    keyId: optional(text()), // only when the answer says (the app's does not: its one key is 'seqpool')
     kind: enumOrString(MPC_KIND),
     attempt: countOr0,
     keyEpoch: countOr0,
@@ -147,7 +78,7 @@ export const MPC_SESSION = object(
     complaintDeadline: u64,
     finalHeight: u64,
     status: enumOrString(MPC_SESSION_STATUS),
-    transcript: hexListOrEmpty,
+    transcript: hexListOrEmpty, // encoded envelopes
     ready: indexListOrEmpty,
     faults: listOfOrEmpty(FAULT),
     failure: note,
@@ -181,6 +112,13 @@ const MPC_SESSION_SUMMARY = object(
   { name: 'MpcSessionSummary' },
 );
 export const MPC_SESSIONS = object('mpc sessions', { sessions: listOf(MPC_SESSION_SUMMARY) }, { name: 'MpcSessions' });
+
+export type MpcSessionMember = ViewOf<typeof MEMBER>;
+export type MpcKeyMember = ViewOf<typeof KEY_MEMBER>;
+export type MpcKeyView = ViewOf<typeof MPC_KEY>;
+export type MpcSessionView = ViewOf<typeof MPC_SESSION>;
+/** An MPC session without its transcript: how many dealers, receivers, messages and Ready there are. */
+export type MpcSessionSummary = ViewOf<typeof MPC_SESSION_SUMMARY>;
 
 export const parseMpcKey = (v: unknown): MpcKeyView => MPC_KEY.parse(v);
 export const parseMpcSession = (v: unknown): MpcSessionView => MPC_SESSION.parse(v);
