@@ -2,45 +2,10 @@
 // (parser and JSON Schema, shape.ts) and the app's renderers, side by side. The header a batch is
 // signed as is protocol/signed-payloads.ts; its data hash, protocol/batch-data.ts.
 import type { Batch, BatchMeta } from '../../proto/seqpool.js';
-import { HEX0X, hex0x, listOf, object, oneOf, text, textOrNull, u64, u64Or0, type EnumSpec } from './shape.js';
+import { HEX0X, hex0x, listOf, object, oneOf, text, textOrNull, u64, u64Or0, type EnumSpec, type ViewOf } from './shape.js';
 
 export type BatchStatus = 'signing' | 'signed' | 'finalized' | 'expired';
 const BATCH_STATUS: EnumSpec<BatchStatus> = { names: ['signing', 'signed', 'finalized', 'expired'], protoPrefix: 'batch_status_' };
-
-export interface BatchView {
-  index: bigint;
-  prevHash: string;
-  l2Start: bigint;
-  l2End: bigint;
-  dataHash: string;
-  producer: string;
-  hash: string;
-  status: BatchStatus;
-  signRequest: bigint;
-  requestedHeight: bigint;
-  finalizedHeight: bigint;
-  l1TxHash: string | null;
-  epochId: bigint;
-  /** L1 block of the BatchAppended that finalized it (0: not final). */
-  l1Block: bigint;
-  /** Its distributeRewards sign request (0: none). */
-  rewardRequest: bigint;
-}
-
-export interface BatchMetaView {
-  nextIndex: bigint; // index the next batch request must carry
-  lastHash: string; // 0x hash of the last requested (not expired) batch, zeros before the first
-  nextL2Start: bigint; // first unbatched L2 block
-  finalized: bigint; // batches finalized on L1 (next index to finalize)
-  lastProgressTime: bigint; // unix s
-}
-
-/** The last batches, in index order. */
-export interface RecentBatches {
-  nextIndex: bigint;
-  finalized: bigint;
-  batches: BatchView[];
-}
 
 export const BATCH = object(
   'batch',
@@ -58,13 +23,28 @@ export const BATCH = object(
     finalizedHeight: u64Or0,
     l1TxHash: textOrNull(HEX0X),
     epochId: u64Or0,
-    l1Block: u64Or0,
-    rewardRequest: u64Or0,
+    l1Block: u64Or0, // L1 block of the BatchAppended that finalized it (0: not final)
+    rewardRequest: u64Or0, // its distributeRewards sign request (0: none)
   },
   { name: 'Batch' },
 );
-export const BATCH_META = object('batch meta', { nextIndex: u64, lastHash: text(HEX0X), nextL2Start: u64, finalized: u64, lastProgressTime: u64 }, { name: 'BatchMeta' });
+export const BATCH_META = object(
+  'batch meta',
+  {
+    nextIndex: u64, // the index the next batch request must carry
+    lastHash: text(HEX0X), // hash of the last requested (not expired) batch, zeros before the first
+    nextL2Start: u64, // the first unbatched L2 block
+    finalized: u64, // batches finalized on L1 (the next index to finalize)
+    lastProgressTime: u64, // unix s
+  },
+  { name: 'BatchMeta' },
+);
 export const RECENT_BATCHES = object('recent batches', { nextIndex: u64, finalized: u64, batches: listOf(BATCH) }, { name: 'RecentBatches' });
+
+export type BatchView = ViewOf<typeof BATCH>;
+export type BatchMetaView = ViewOf<typeof BATCH_META>;
+/** The last batches, in index order. */
+export type RecentBatches = ViewOf<typeof RECENT_BATCHES>;
 
 export const parseBatch = (v: unknown): BatchView => BATCH.parse(v);
 export const parseBatchMeta = (v: unknown): BatchMetaView => BATCH_META.parse(v);

@@ -201,6 +201,9 @@ export type Parsed<F extends Fields> = Flat<
   }
 >;
 
+/** The typed view an answer parses to: each record's view type is its shape's, declared once. */
+export type ViewOf<A> = A extends Answer<infer T> ? T : never;
+
 export interface ObjectAnswer<F extends Fields> extends Answer<Parsed<F>> {
   readonly fields: F;
   /** Keys other than the fields are kept as they are (and allowed by the schema). */

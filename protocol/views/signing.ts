@@ -2,33 +2,10 @@
 // (parser and JSON Schema, shape.ts) and the app's renderer, side by side. What a request's payload
 // means is protocol/signed-payloads.ts.
 import type { SignRequest } from '../../proto/seqpool.js';
-import { HEX0X, hex0x, listOf, object, oneOf, text, textOrNull, u64, u64Or0, type EnumSpec } from './shape.js';
+import { HEX0X, hex0x, listOf, object, oneOf, text, textOrNull, u64, u64Or0, type EnumSpec, type ViewOf } from './shape.js';
 
 export type SignStatus = 'pending' | 'signed' | 'expired';
 const SIGN_STATUS: EnumSpec<SignStatus> = { names: ['pending', 'signed', 'expired'], protoPrefix: 'sign_status_' };
-
-export interface SignRequestView {
-  id: bigint;
-  purpose: string;
-  chainId: bigint;
-  verifier: string;
-  payload: string;
-  digest: string;
-  status: SignStatus;
-  signature: string | null;
-  createdHeight: bigint;
-  createdTime: bigint;
-  deadlineTime: bigint;
-  batchIndex: bigint;
-  epochId: bigint;
-  signedHeight: bigint;
-}
-
-/** The last sign requests, in id order. */
-export interface RecentSignRequests {
-  nextId: bigint;
-  requests: SignRequestView[];
-}
 
 export const SIGN_REQUEST = object(
   'sign request',
@@ -52,6 +29,10 @@ export const SIGN_REQUEST = object(
 );
 export const PENDING_SIGN_REQUESTS = object('pending sign requests', { requests: listOf(SIGN_REQUEST) }, { name: 'PendingSignRequests' });
 export const RECENT_SIGN_REQUESTS = object('recent sign requests', { nextId: u64, requests: listOf(SIGN_REQUEST) }, { name: 'RecentSignRequests' });
+
+export type SignRequestView = ViewOf<typeof SIGN_REQUEST>;
+/** The last sign requests, in id order. */
+export type RecentSignRequests = ViewOf<typeof RECENT_SIGN_REQUESTS>;
 
 export const parseSignRequest = (v: unknown): SignRequestView => SIGN_REQUEST.parse(v);
 export const parsePendingSignRequests = (v: unknown): SignRequestView[] => PENDING_SIGN_REQUESTS.parse(v).requests;
