@@ -1,52 +1,33 @@
 // A typed client of the seqpool REST gateway (node/gateway.ts, docs/api.md) for Metis-layer (L2)
-// nodes and tools. Plain fetch: runs in Node >= 18, browsers and jest. The same methods exist on
-// SeqpoolClient (CometBFT RPC); both parse with protocol/views/.
+// nodes and tools. Plain fetch: runs in Node >= 18, browsers and jest. The pool reads it shares with
+// SeqpoolClient (CometBFT RPC) are client/pool-reader.ts; both parse with protocol/views/.
 import {
   MAX_LIST,
-  parseBatch,
-  parseBatchMeta,
   parseBlockTimes,
-  parseCurrentEpoch,
-  parseEpoch,
   parseHealth,
   parseMissedVotes,
-  parseMpcKey,
-  parseMpcSession,
   parseMpcSessions,
   parseNodeStatus,
   parseObservation,
   parseParams,
-  parsePendingSignRequests,
-  parseProducer,
   parseRecentBatches,
   parseRecentEpochs,
   parseRecentSignRequests,
-  parseSignRequest,
-  parseStatus,
   parseValidator,
-  parseValidators,
   requireUint64,
   RestPath,
-  type BatchMetaView,
-  type BatchView,
   type BlockTimesView,
-  type CurrentEpoch,
-  type Epoch,
   type HealthView,
   type MissedVotesView,
-  type MpcKeyView,
   type MpcSessionSummary,
-  type MpcSessionView,
   type NodeStatusView,
   type ObservationView,
-  type ProducerAnswer,
   type RecentBatches,
   type RecentEpochs,
   type RecentSignRequests,
-  type SignRequestView,
-  type StatusView,
   type ValidatorView,
 } from '../protocol/views/index.js';
+import { PoolReader, type ReadPath } from './pool-reader.js';
 
 /** A failed gateway call. `status` is the HTTP status (0: no answer at all); `code` the app's query code if any. */
 export class PoolClientError extends Error {
@@ -78,12 +59,13 @@ function requireLimit(limit: number): number {
   return limit;
 }
 
-export class PoolClient {
+export class PoolClient extends PoolReader {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
 
   constructor(baseUrl: string, opts: PoolClientOptions = {}) {
+    super();
     let u: URL;
     try {
       u = new URL(baseUrl);
@@ -140,15 +122,13 @@ export class PoolClient {
     return parse((await this.get(route)).result);
   }
 
-  status(): Promise<StatusView> {
-    return this.result(RestPath.status, parseStatus);
+  protected read<T>(path: ReadPath, parse: (v: unknown) => T): Promise<T> {
+    return this.result(path.rest, parse);
   }
+
   /** Pool parameters as the app writes them (integers as decimal strings). */
   params(): Promise<Record<string, string | number>> {
     return this.result(RestPath.params, parseParams);
-  }
-  validators(): Promise<ValidatorView[]> {
-    return this.result(RestPath.validators, parseValidators);
   }
   validator(address: string): Promise<ValidatorView> {
     return this.result(RestPath.validator(address), parseValidator);
@@ -159,36 +139,6 @@ export class PoolClient {
   }
   observation(digest: string): Promise<ObservationView> {
     return this.result(`/observations/${digest}`, parseObservation);
-  }
-  currentEpoch(): Promise<CurrentEpoch> {
-    return this.result(RestPath.currentEpoch, parseCurrentEpoch);
-  }
-  epoch(id: bigint | number): Promise<Epoch> {
-    return this.result(RestPath.epoch(requireUint64('epoch id', id)), parseEpoch);
-  }
-  producerOf(l2Height: bigint | number): Promise<ProducerAnswer> {
-    return this.result(RestPath.producer(requireUint64('l2Height', l2Height)), parseProducer);
-  }
-  mpcKey(): Promise<MpcKeyView> {
-    return this.result(RestPath.mpcKey, parseMpcKey);
-  }
-  currentMpcSession(): Promise<MpcSessionView> {
-    return this.result(RestPath.currentMpcSession, parseMpcSession);
-  }
-  mpcSession(id: string): Promise<MpcSessionView> {
-    return this.result(RestPath.mpcSession(id), parseMpcSession);
-  }
-  signRequest(id: bigint | number): Promise<SignRequestView> {
-    return this.result(RestPath.signRequest(requireUint64('sign request id', id)), parseSignRequest);
-  }
-  pendingSignRequests(): Promise<SignRequestView[]> {
-    return this.result(RestPath.pendingSignRequests, parsePendingSignRequests);
-  }
-  batch(index: bigint | number): Promise<BatchView> {
-    return this.result(RestPath.batch(requireUint64('batch index', index)), parseBatch);
-  }
-  batchMeta(): Promise<BatchMetaView> {
-    return this.result(RestPath.batchMeta, parseBatchMeta);
   }
 
   /** The newest `limit` epochs (re-spans included), id order. */

@@ -1,38 +1,13 @@
 // A typed client for a seqpool node over CometBFT RPC (protocol/comet-rpc.ts, plain fetch): JSON
-// queries, and signed transactions with the signer's next nonce looked up for it. The pool
-// reads (epochs, producer, MPC key, sign requests, batches) are the same methods as PoolClient's over
-// the REST gateway, parsed by the same code (protocol/views/).
+// queries, and signed transactions with the signer's next nonce looked up for it. The pool reads
+// (epochs, producer, MPC key, sign requests, batches) are PoolClient's too (client/pool-reader.ts).
 import { toHex } from '../common/bytes.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { CometRpc } from '../protocol/comet-rpc.js';
 import { signTx } from '../protocol/tx.js';
 import type { TxBody } from '../proto/seqpool.js';
-import {
-  AbciPath,
-  parseBatch,
-  parseBatchMeta,
-  parseCurrentEpoch,
-  parseEpoch,
-  parseMpcKey,
-  parseMpcSession,
-  parsePendingSignRequests,
-  parseProducer,
-  parseSignRequest,
-  parseStatus,
-  parseValidators,
-  requireUint64,
-  type BatchMetaView,
-  type BatchView,
-  type CurrentEpoch,
-  type Epoch,
-  type HealthView,
-  type MpcKeyView,
-  type MpcSessionView,
-  type ProducerAnswer,
-  type SignRequestView,
-  type StatusView,
-  type ValidatorView,
-} from '../protocol/views/index.js';
+import { AbciPath, parseValidator, type HealthView, type ValidatorView } from '../protocol/views/index.js';
+import { PoolReader, type ReadPath } from './pool-reader.js';
 
 export class QueryError extends Error {
   constructor(readonly path: string, readonly code: number, log: string) {
@@ -47,16 +22,10 @@ export interface BroadcastResult {
   log: string;
 }
 
-export interface SequencerView {
-  address: string;
-  pubKey: string;
-  power: string;
-  nonce: string;
-  peer: { peerId: string; addrs: string[]; height: string } | null;
-}
-
-export class SeqpoolClient {
-  private constructor(readonly rpc: CometRpc, private chainIdCache?: string) {}
+export class SeqpoolClient extends PoolReader {
+  private constructor(readonly rpc: CometRpc, private chainIdCache?: string) {
+    super();
+  }
 
   static async connect(rpcUrl: string): Promise<SeqpoolClient> {
     try {
@@ -80,8 +49,8 @@ export class SeqpoolClient {
     return (this.chainIdCache ??= (await this.rpc.status()).chainId);
   }
 
-  validator(address: Uint8Array | string): Promise<SequencerView> {
-    return this.query(`/validator/${typeof address === 'string' ? address : toHex(address)}`);
+  validator(address: Uint8Array | string): Promise<ValidatorView> {
+    return this.typedQuery(AbciPath.validator(typeof address === 'string' ? address : toHex(address)), parseValidator);
   }
 
   /** A JSON query parsed into a typed view (protocol/views/). */
@@ -89,41 +58,8 @@ export class SeqpoolClient {
     return parse(await this.query<unknown>(path));
   }
 
-  status(): Promise<StatusView> {
-    return this.typedQuery(AbciPath.status, parseStatus);
-  }
-  validators(): Promise<ValidatorView[]> {
-    return this.typedQuery(AbciPath.validators, parseValidators);
-  }
-  currentEpoch(): Promise<CurrentEpoch> {
-    return this.typedQuery(AbciPath.currentEpoch, parseCurrentEpoch);
-  }
-  epoch(id: bigint | number): Promise<Epoch> {
-    return this.typedQuery(AbciPath.epoch(requireUint64('epoch id', id)), parseEpoch);
-  }
-  producerOf(l2Height: bigint | number): Promise<ProducerAnswer> {
-    return this.typedQuery(AbciPath.producer(requireUint64('l2Height', l2Height)), parseProducer);
-  }
-  mpcKey(): Promise<MpcKeyView> {
-    return this.typedQuery(AbciPath.mpcKey, parseMpcKey);
-  }
-  currentMpcSession(): Promise<MpcSessionView> {
-    return this.typedQuery(AbciPath.currentMpcSession, parseMpcSession);
-  }
-  mpcSession(id: string): Promise<MpcSessionView> {
-    return this.typedQuery(AbciPath.mpcSession(id.replace(/^0x/, '').toLowerCase()), parseMpcSession);
-  }
-  signRequest(id: bigint | number): Promise<SignRequestView> {
-    return this.typedQuery(AbciPath.signRequest(requireUint64('sign request id', id)), parseSignRequest);
-  }
-  pendingSignRequests(): Promise<SignRequestView[]> {
-    return this.typedQuery(AbciPath.pendingSignRequests, parsePendingSignRequests);
-  }
-  batch(index: bigint | number): Promise<BatchView> {
-    return this.typedQuery(AbciPath.batch(requireUint64('batch index', index)), parseBatch);
-  }
-  batchMeta(): Promise<BatchMetaView> {
-    return this.typedQuery(AbciPath.batchMeta, parseBatchMeta);
+  protected read<T>(path: ReadPath, parse: (v: unknown) => T): Promise<T> {
+    return this.typedQuery(path.abci, parse);
   }
 
   /** The gateway's /health, computed from this node's RPC: ok when the app has state and CometBFT is not catching up. */
@@ -142,7 +78,7 @@ export class SeqpoolClient {
   /** Sign `msg` with the validator key and broadcast it (CheckTx result only). */
   async send(privKey: Uint8Array, msg: Omit<TxBody, 'chainId' | 'signer' | 'nonce'>, nonce?: bigint): Promise<BroadcastResult> {
     const signer = publicKeyOf(privKey);
-    const next = nonce ?? BigInt((await this.validator(pubKeyToAddress(signer))).nonce) + 1n;
+    const next = nonce ?? ((await this.validator(pubKeyToAddress(signer))).nonce ?? 0n) + 1n;
     const tx = signTx(privKey, { chainId: await this.chainId(), signer, nonce: next, ...msg });
     return this.broadcast(tx);
   }
