@@ -28,6 +28,9 @@ export const BATCH = object(
   },
   { name: 'Batch' },
 );
+export type BatchView = ViewOf<typeof BATCH>;
+export const parseBatch = (v: unknown): BatchView => BATCH.parse(v);
+
 export const BATCH_META = object(
   'batch meta',
   {
@@ -39,15 +42,12 @@ export const BATCH_META = object(
   },
   { name: 'BatchMeta' },
 );
-export const RECENT_BATCHES = object('recent batches', { nextIndex: u64, finalized: u64, batches: listOf(BATCH) }, { name: 'RecentBatches' });
-
-export type BatchView = ViewOf<typeof BATCH>;
 export type BatchMetaView = ViewOf<typeof BATCH_META>;
+export const parseBatchMeta = (v: unknown): BatchMetaView => BATCH_META.parse(v);
+
+export const RECENT_BATCHES = object('recent batches', { nextIndex: u64, finalized: u64, batches: listOf(BATCH) }, { name: 'RecentBatches' });
 /** The last batches, in index order. */
 export type RecentBatches = ViewOf<typeof RECENT_BATCHES>;
-
-export const parseBatch = (v: unknown): BatchView => BATCH.parse(v);
-export const parseBatchMeta = (v: unknown): BatchMetaView => BATCH_META.parse(v);
 export const parseRecentBatches = (v: unknown): RecentBatches => RECENT_BATCHES.parse(v);
 
 export function renderBatch(b: Batch): Record<string, unknown> {

@@ -67,9 +67,10 @@ export const VALIDATOR = object(
   },
   { name: 'Validator' },
 );
-export const VALIDATORS = arrayOf('validators', VALIDATOR);
 export type ValidatorView = ViewOf<typeof VALIDATOR>;
 export const parseValidator = (v: unknown): ValidatorView => VALIDATOR.parse(v);
+
+export const VALIDATORS = arrayOf('validators', VALIDATOR);
 export const parseValidators = (v: unknown): ValidatorView[] => VALIDATORS.parse(v);
 
 export function renderSequencer(s: Sequencer): Record<string, unknown> {

@@ -24,22 +24,23 @@ export const EPOCH = object(
   },
   { name: 'Epoch' },
 );
+export type Epoch = ViewOf<typeof EPOCH>;
+export const parseEpoch = (v: unknown): Epoch => EPOCH.parse(v);
+
 /** The epoch covering the attested L2 head, with that head and its time (unix s). */
 export const CURRENT_EPOCH = extend(EPOCH, 'current epoch', { l2Head: u64, l2HeadTime: u64 }, { name: 'CurrentEpoch' });
+export type CurrentEpoch = ViewOf<typeof CURRENT_EPOCH>;
+export const parseCurrentEpoch = (v: unknown): CurrentEpoch => CURRENT_EPOCH.parse(v);
+
 /** The last epochs up to the newest record, in id order (re-spans are epochs of their own); `current` covers the attested head. */
 export const RECENT_EPOCHS = object('recent epochs', { current: u64, latest: u64, epochs: listOf(EPOCH) }, { name: 'RecentEpochs' });
+export type RecentEpochs = ViewOf<typeof RECENT_EPOCHS>;
+export const parseRecentEpochs = (v: unknown): RecentEpochs => RECENT_EPOCHS.parse(v);
+
 /** Who builds L2 block l2Height: the only producer whose signed block a validator's L2 imports there;
  * mustRecommit: l2Height is the first block of a re-span and must carry its recommitEpoch (l2/driver.ts). */
 export const PRODUCER = object('producer', { l2Height: u64, epochId: u64, producer: text(ADDRESS), signer: text(ETH_ADDRESS), mustRecommit: flagOrFalse }, { name: 'Producer' });
-
-export type Epoch = ViewOf<typeof EPOCH>;
-export type CurrentEpoch = ViewOf<typeof CURRENT_EPOCH>;
-export type RecentEpochs = ViewOf<typeof RECENT_EPOCHS>;
 export type ProducerAnswer = ViewOf<typeof PRODUCER>;
-
-export const parseEpoch = (v: unknown): Epoch => EPOCH.parse(v);
-export const parseCurrentEpoch = (v: unknown): CurrentEpoch => CURRENT_EPOCH.parse(v);
-export const parseRecentEpochs = (v: unknown): RecentEpochs => RECENT_EPOCHS.parse(v);
 export const parseProducer = (v: unknown): ProducerAnswer => PRODUCER.parse(v);
 
 export function renderEpoch(e: EpochRecord): Record<string, unknown> {

@@ -42,7 +42,9 @@ const MPC_SESSION_STATUS: EnumSpec<string> = { names: SESSION_STATUSES, protoPre
 
 /** A member of a sharing or session; the address may be left out (then ''). */
 const MEMBER = object('member', { index: count, address: textOrEmpty(ADDRESS), identity: text(HEX) /* 33-byte key */ }, { name: 'MpcMember' });
+export type MpcSessionMember = ViewOf<typeof MEMBER>;
 const KEY_MEMBER = extend(MEMBER, 'key member', { verifyingShare: text(HEX) }, { name: 'MpcKeyMember' });
+export type MpcKeyMember = ViewOf<typeof KEY_MEMBER>;
 
 export const MPC_KEY = object(
   'mpc key',
@@ -59,6 +61,8 @@ export const MPC_KEY = object(
   },
   { name: 'MpcKey' },
 );
+export type MpcKeyView = ViewOf<typeof MPC_KEY>;
+export const parseMpcKey = (v: unknown): MpcKeyView => MPC_KEY.parse(v);
 
 const FAULT = object('fault', { address: textOrEmpty(ADDRESS), index: count, reason: text() }, { name: 'MpcFault' });
 
@@ -87,6 +91,8 @@ export const MPC_SESSION = object(
   },
   { name: 'MpcSession' },
 );
+export type MpcSessionView = ViewOf<typeof MPC_SESSION>;
+export const parseMpcSession = (v: unknown): MpcSessionView => MPC_SESSION.parse(v);
 
 /** A session without its transcript (the list the dashboard shows). */
 const MPC_SESSION_SUMMARY = object(
@@ -111,17 +117,9 @@ const MPC_SESSION_SUMMARY = object(
   },
   { name: 'MpcSessionSummary' },
 );
-export const MPC_SESSIONS = object('mpc sessions', { sessions: listOf(MPC_SESSION_SUMMARY) }, { name: 'MpcSessions' });
-
-export type MpcSessionMember = ViewOf<typeof MEMBER>;
-export type MpcKeyMember = ViewOf<typeof KEY_MEMBER>;
-export type MpcKeyView = ViewOf<typeof MPC_KEY>;
-export type MpcSessionView = ViewOf<typeof MPC_SESSION>;
 /** An MPC session without its transcript: how many dealers, receivers, messages and Ready there are. */
 export type MpcSessionSummary = ViewOf<typeof MPC_SESSION_SUMMARY>;
-
-export const parseMpcKey = (v: unknown): MpcKeyView => MPC_KEY.parse(v);
-export const parseMpcSession = (v: unknown): MpcSessionView => MPC_SESSION.parse(v);
+export const MPC_SESSIONS = object('mpc sessions', { sessions: listOf(MPC_SESSION_SUMMARY) }, { name: 'MpcSessions' });
 export const parseMpcSessions = (v: unknown): MpcSessionSummary[] => MPC_SESSIONS.parse(v).sessions;
 
 // ---- renderers --------------------------------------------------------------------------------

@@ -26,24 +26,26 @@ export const MISSED_VOTES = object(
   { fromHeight: u64, toHeight: u64, blocks: count, validators: listOf(VOTE_RECORD) },
   { name: 'MissedVotes', description: "absent votes per validator in the commits of the last blocks this node's CometBFT served" },
 );
+export type MissedVotesView = ViewOf<typeof MISSED_VOTES>;
+export const parseMissedVotes = (v: unknown): MissedVotesView => MISSED_VOTES.parse(v);
+
 const BLOCK_TIME = object('block time', { height: u64, timeMs: u64 }, { name: 'BlockTime' });
 /** Block times (unix ms) of the heights asked for that the node's CometBFT knows. */
 export const BLOCK_TIMES = object('block times', { blocks: listOf(BLOCK_TIME) }, { name: 'BlockTimes' });
+export type BlockTimesView = ViewOf<typeof BLOCK_TIMES>;
+export const parseBlockTimes = (v: unknown): BlockTimesView => BLOCK_TIMES.parse(v);
+
 /** The node's CometBFT as it reports itself; watchedFrom: the first height whose commit the node has read (0: none yet). */
 export const NODE_STATUS = object(
   'node status',
   { moniker: text(), network: text(), latestHeight: u64, latestBlockTimeMs: u64, catchingUp: flag, peers: count, votingPower: u64, watchedFrom: u64Or0 },
   { name: 'NodeStatus' },
 );
-
-export type MissedVotesView = ViewOf<typeof MISSED_VOTES>;
-export type BlockTimesView = ViewOf<typeof BLOCK_TIMES>;
 export type NodeStatusView = ViewOf<typeof NODE_STATUS>;
+export const parseNodeStatus = (v: unknown): NodeStatusView => NODE_STATUS.parse(v);
 
 export const parseHealth = (v: unknown): HealthView => {
+
   const h = HEALTH.parse(v);
   return { ...h, height: h.height ?? null };
 };
-export const parseMissedVotes = (v: unknown): MissedVotesView => MISSED_VOTES.parse(v);
-export const parseBlockTimes = (v: unknown): BlockTimesView => BLOCK_TIMES.parse(v);
-export const parseNodeStatus = (v: unknown): NodeStatusView => NODE_STATUS.parse(v);

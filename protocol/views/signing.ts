@@ -27,15 +27,15 @@ export const SIGN_REQUEST = object(
   },
   { name: 'SignRequest' },
 );
-export const PENDING_SIGN_REQUESTS = object('pending sign requests', { requests: listOf(SIGN_REQUEST) }, { name: 'PendingSignRequests' });
-export const RECENT_SIGN_REQUESTS = object('recent sign requests', { nextId: u64, requests: listOf(SIGN_REQUEST) }, { name: 'RecentSignRequests' });
-
 export type SignRequestView = ViewOf<typeof SIGN_REQUEST>;
+export const parseSignRequest = (v: unknown): SignRequestView => SIGN_REQUEST.parse(v);
+
+export const PENDING_SIGN_REQUESTS = object('pending sign requests', { requests: listOf(SIGN_REQUEST) }, { name: 'PendingSignRequests' });
+export const parsePendingSignRequests = (v: unknown): SignRequestView[] => PENDING_SIGN_REQUESTS.parse(v).requests;
+
+export const RECENT_SIGN_REQUESTS = object('recent sign requests', { nextId: u64, requests: listOf(SIGN_REQUEST) }, { name: 'RecentSignRequests' });
 /** The last sign requests, in id order. */
 export type RecentSignRequests = ViewOf<typeof RECENT_SIGN_REQUESTS>;
-
-export const parseSignRequest = (v: unknown): SignRequestView => SIGN_REQUEST.parse(v);
-export const parsePendingSignRequests = (v: unknown): SignRequestView[] => PENDING_SIGN_REQUESTS.parse(v).requests;
 export const parseRecentSignRequests = (v: unknown): RecentSignRequests => RECENT_SIGN_REQUESTS.parse(v);
 
 export function renderSignRequest(r: SignRequest): Record<string, unknown> {
