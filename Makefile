@@ -1,12 +1,12 @@
 # Two commands matter (README): `make localnet` and `make test`. Both install what is missing
-# (npm packages, the pinned CometBFT) and are idempotent.
+# (npm packages, the pinned CometBFT and geth) and are idempotent.
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 VALIDATORS ?= 4
 LOCALNET_DIR ?= .localnet
 JEST_ARGS ?=
 
-.PHONY: all deps cometbft chromium prom2json build localnet test typecheck bench clean
+.PHONY: all deps cometbft geth chromium prom2json build localnet test typecheck bench clean
 
 all: build
 
@@ -22,6 +22,10 @@ $(NODE_MODULES_STAMP): package-lock.json
 cometbft:
 	@./scripts/ensure-cometbft.sh
 
+# go-ethereum's geth: the L2 execution client every validator drives over the Engine API (docs/l2.md).
+geth:
+	@./scripts/ensure-geth.sh
+
 # Debian's chromium for the dashboard's browser tests (playwright-core drives it): installed with
 # apt-get when missing and we are root; otherwise a note says why and the tests say what to do.
 chromium:
@@ -31,7 +35,7 @@ chromium:
 prom2json:
 	@./scripts/ensure-prom2json.sh
 
-deps: $(NODE_MODULES_STAMP) cometbft
+deps: $(NODE_MODULES_STAMP) cometbft geth
 
 build: deps
 	npm run --silent build

@@ -55,7 +55,7 @@ describe('node wiring', () => {
       gateway: { listen: '127.0.0.1:1317' },
     });
     const c = readNodeConfig(h);
-    expect(c.l2).toEqual({ rpcUrl: l2.url, chainId: 59902, sequencerSet: d2.sequencerSet, pollIntervalMs: 1000 });
+    expect(c.l2).toEqual({ rpcUrl: l2.url, chainId: 59902, sequencerSet: d2.sequencerSet, pollIntervalMs: 1000, blockTimeMs: 1000, peers: [] });
     expect(c.l1?.batchInbox).toBe(d1.batchInbox);
     expect(cometRpcUrl(h, c)).toBe('http://127.0.0.1:46106'); // config.toml [rpc] laddr, wildcard -> loopback
     expect(cometRpcUrl(h, { ...c, cometRpcUrl: 'http://10.0.0.5:26657' })).toBe('http://10.0.0.5:26657');
