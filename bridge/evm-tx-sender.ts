@@ -197,23 +197,28 @@ export class EvmTxSender {
   /**
    * Sends `call` as job `id` unless that job is pending or mined already (returns its record then).
    * A reverted or superseded job is retried as a new attempt with a new nonce. Simulates first:
-   * a call that would revert throws WouldRevertError and sends nothing.
+   * a call that would revert throws WouldRevertError and sends nothing. With `after.gas` it is not
+   * simulated: the call depends on a tx not mined yet (sent just before it, lower nonce), so only
+   * the chain can tell; `gas` is then its gas limit.
    */
-  submit(id: string, what: string, call: ContractCall): Promise<JobRecord> {
+  submit(id: string, what: string, call: ContractCall, after?: { gas: bigint }): Promise<JobRecord> {
     return this.exclusive(async () => {
       const prev = this.jobs.get(id);
       if (prev && (prev.status === 'pending' || prev.status === 'mined')) return prev;
       await this.checkChain();
       let gas: bigint;
-      try {
-        gas = await this.client.estimateContractGas({ ...call, account: this.account } as never);
-      } catch (e) {
-        const msg = errorLine(e);
-        if (/insufficient funds/i.test(msg)) throw await this.fundsError(0n);
-        this.note({ kind: 'failed', reason: 'would_revert' });
-        throw new WouldRevertError(`${what} would revert on ${this.o.label}: ${msg}`);
+      if (after) gas = after.gas;
+      else {
+        try {
+          gas = await this.client.estimateContractGas({ ...call, account: this.account } as never);
+        } catch (e) {
+          const msg = errorLine(e);
+          if (/insufficient funds/i.test(msg)) throw await this.fundsError(0n);
+          this.note({ kind: 'failed', reason: 'would_revert' });
+          throw new WouldRevertError(`${what} would revert on ${this.o.label}: ${msg}`);
+        }
+        gas = (gas * 12n) / 10n + 10_000n;
       }
-      gas = (gas * 12n) / 10n + 10_000n;
       const fees = await this.fees();
       const balance = await this.client.getBalance({ address: this.address });
       if (balance < gas * fees.maxFeePerGas) throw await this.fundsError(gas * fees.maxFeePerGas, balance);
@@ -319,7 +324,9 @@ export class EvmTxSender {
       await this.client.sendRawTransaction({ serializedTransaction: last.raw });
     } catch (e) {
       const msg = errorLine(e);
-      if (!/already known|known transaction|already imported|nonce too low|replacement transaction underpriced/i.test(msg)) {
+      // viem words geth's -32000 answers "Missing or invalid parameters"; the node's own words are in details.
+      const detail = `${msg} ${(e as { details?: string }).details ?? ''}`;
+      if (!/already known|known transaction|already imported|nonce too low|replacement transaction underpriced/i.test(detail)) {
         this.log.warn({ job: j.id, tx: last.hash, error: msg }, `${this.o.label} rebroadcast refused`);
       }
     }

@@ -42,6 +42,13 @@ interface AuthRequest {
 
 /** Landed authorizations remembered, for relaying again after an L1 reorg. */
 const AUTH_HISTORY = 256n;
+/** Epoch txs relayed ahead of SequencerSet's latest in one step (a re-span over a pending commit is 2). */
+const EPOCH_CHAIN = 4n;
+/**
+ * Gas limit of an epoch tx sent behind one not mined yet (it cannot be simulated): commitEpoch and
+ * recommitEpoch cost about 80-100k (one FROST verification, one epoch record); twice that, with room.
+ */
+const EPOCH_TX_GAS = 300_000n;
 /** Blocks after which a mined tx whose effect L1 does not show is taken as reorganised away. */
 const REORG_DEPTH = 12n;
 
@@ -102,43 +109,56 @@ export class Relayer extends LoopTask {
     await s.tick();
     const read = (functionName: string, args: unknown[] = []) => s.client.readContract({ address: l2.sequencerSet, abi: this.setAbi, functionName, args });
     const latest = (await read('currentEpochId')) as bigint;
-    // id == latest: a re-span that replaces the committed-but-not-started next epoch; latest + 1: the next one.
-    for (const id of [latest, latest + 1n]) {
+    // The epoch txs L2 lacks, in the order SequencerSet takes them: from its latest epoch (a re-span
+    // that replaces the committed-but-not-started next epoch) up. A re-span can depend on a
+    // commitEpoch that has not landed either (the producer of that epoch never built its first
+    // block, so nothing mined it): both must reach the re-span producer's geth, the commit first,
+    // for its first block to record the re-span (l2/epoch-tx.ts). So the chain is sent together
+    // from one account (nonce order is execution order), the later txs unsimulated.
+    const chain: { id: bigint; req: PoolSignRequest; call: ContractCall; signer: string; start: bigint }[] = [];
+    let expect = latest; // SequencerSet's latest epoch once the chain so far has landed
+    for (let id = latest; id <= latest + EPOCH_CHAIN; id++) {
       if (id === 0n) continue;
       const e = await this.o.pool.epoch(id);
-      if (!e || e.status !== 'committed' || e.signRequest === 0n) continue;
+      if (e && e.signRequest === 0n && id === latest) continue; // the genesis epoch: deployed with SequencerSet
+      if (!e || e.signRequest === 0n) break;
       const req = await this.o.pool.signRequest(e.signRequest);
-      if (!req || req.status !== 'signed' || !req.signature) continue;
-      let call: ContractCall;
-      let want: { signer: string; start: bigint };
+      if (!req || req.status !== 'signed' || !req.signature) break;
       if (req.purpose === 'commitEpoch') {
         const { epochId, startBlock: start, endBlock: end, signer } = decodeCommitEpoch(fromHex(req.payload));
-        if (epochId !== latest + 1n) continue; // landed already (id <= latest) or not next yet
-        want = { signer: hex(signer), start };
-        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'commitEpoch', args: [epochId, start, end, hex(signer), sig96(req.signature)] };
+        if (epochId <= expect) continue; // landed already
+        if (epochId !== expect + 1n) break;
+        chain.push({ id, req, signer: hex(signer), start, call: { address: l2.sequencerSet, abi: this.setAbi, functionName: 'commitEpoch', args: [epochId, start, end, hex(signer), sig96(req.signature)] } });
+        expect = epochId;
       } else if (req.purpose === 'recommitEpoch') {
         const { oldEpochId: oldId, newEpochId: newId, startBlock: start, endBlock: end, signer } = decodeRecommitEpoch(fromHex(req.payload));
-        const append = oldId === latest && newId === latest + 1n;
-        const replace = oldId + 1n === latest && newId === latest;
-        want = { signer: hex(signer), start };
         if (newId <= latest) {
           const onChain = (await read('epochs', [newId])) as { signer: Hex; startBlock: bigint };
-          if (onChain.signer.toLowerCase() === want.signer && onChain.startBlock === start) continue; // landed
+          if (onChain.signer.toLowerCase() === hex(signer) && onChain.startBlock === start) continue; // landed
         }
-        if (!append && !replace) continue;
-        call = { address: l2.sequencerSet, abi: this.setAbi, functionName: 'recommitEpoch', args: [oldId, newId, start, end, hex(signer), sig96(req.signature)] };
+        const append = oldId === expect && newId === expect + 1n;
+        const replace = oldId + 1n === expect && newId === expect;
+        if (!append && !replace) break;
+        chain.push({ id, req, signer: hex(signer), start, call: { address: l2.sequencerSet, abi: this.setAbi, functionName: 'recommitEpoch', args: [oldId, newId, start, end, hex(signer), sig96(req.signature)] } });
+        expect = newId;
       } else {
         this.once(`purpose/${req.id}`, () => this.log.error({ epoch: id.toString(), request: req.id.toString(), purpose: req.purpose }, 'epoch sign request has an unknown purpose; not relayed'));
-        continue;
+        break;
       }
-      const mine = want.signer.toLowerCase() === s.address.toLowerCase();
-      if (!this.dueFor(req, mine)) continue;
-      const job = `epoch/${req.id}`;
+    }
+    // Due when its last step is ours (we produce that epoch: at once) or has waited for its producer.
+    const last = chain.at(-1);
+    if (!last || !this.dueFor(last.req, last.signer === s.address.toLowerCase())) return;
+    let unmined = false;
+    for (const c of chain) {
+      const job = `epoch/${c.req.id}`;
       const prev = s.job(job);
-      if (prev?.status === 'pending' || prev?.status === 'mined') continue;
-      const sent = await s.submit(job, `${req.purpose}(epoch ${id})`, call);
-      this.log.info({ epoch: id.toString(), request: req.id.toString(), purpose: req.purpose, start: want.start.toString(), asProducer: mine, tx: sent.txs.at(-1)!.hash }, `${req.purpose} submitted to L2`);
-      return; // one epoch per step: the next one depends on this one landing
+      if (prev?.status === 'mined') continue;
+      if (prev?.status !== 'pending') {
+        const sent = await s.submit(job, `${c.req.purpose}(epoch ${c.id})`, c.call, unmined ? { gas: EPOCH_TX_GAS } : undefined);
+        this.log.info({ epoch: c.id.toString(), request: c.req.id.toString(), purpose: c.req.purpose, start: c.start.toString(), asProducer: c.signer === s.address.toLowerCase(), tx: sent.txs.at(-1)!.hash }, `${c.req.purpose} submitted to L2`);
+      }
+      unmined = true;
     }
   }
 

@@ -18,7 +18,7 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { blockNumberOf, L2BlockError, l2BlockSigner, signL2Block, type L2Payload, type SignedL2Block } from '../protocol/l2-block.js';
 import type { L2BlockStore } from './block-store.js';
 import { EngineError, ZERO_HASH, type EngineClient, type ExecutionPayload } from './engine.js';
-import { carriesRecommit } from './epoch-tx.js';
+import { recordsEpoch } from './epoch-tx.js';
 import type { L2PeerTransport } from './peers.js';
 import type { L2Schedule, L2Slot } from './schedule.js';
 
@@ -32,7 +32,7 @@ export interface L2DriverOptions {
   schedule: L2Schedule;
   store: L2BlockStore;
   peers: L2PeerTransport;
-  /** SequencerSet on this L2: the first block of a re-span must call its recommitEpoch. */
+  /** SequencerSet on this L2: the first block of a re-span must record it there (recommitEpoch). */
   sequencerSet?: Hex;
   /** Target L2 block interval; whole seconds, since block timestamps are seconds. */
   blockTimeMs: number;
@@ -244,8 +244,11 @@ export class L2Driver {
     const started = this.pending.sealAt - this.o.blockTimeMs;
     const payload = (await this.o.engine.getPayload(this.pending.payloadId)) as L2Payload;
     this.pending = undefined;
-    if (slot.mustRecommit && !this.carriesRecommit(payload, slot)) {
-      this.warnOnce(`recommit:${slot.epochId}`, { height: number.toString(), epoch: slot.epochId.toString() }, 'first block of our re-span waits for its recommitEpoch transaction (signed by the pool, submitted by the relayer) to reach our geth');
+    const status = await this.o.engine.newPayload(payload as ExecutionPayload);
+    if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused the block it built: ${status.status} ${status.validationError ?? ''}`);
+    if (slot.mustRecommit && !(await this.recordsRespan(payload, slot))) {
+      // Discarded (geth keeps it as a side block, never the head): the next slot tries again.
+      this.warnOnce(`recommit:${slot.epochId}`, { height: number.toString(), epoch: slot.epochId.toString() }, 'first block of our re-span waits for its recommitEpoch (and any commitEpoch before it), signed by the pool and submitted by the relayer, to reach our geth');
       return;
     }
     const block = signL2Block(this.o.chainId, payload, this.o.privKey);
@@ -255,8 +258,10 @@ export class L2Driver {
     this.log.info({ height: number.toString(), hash: payload.blockHash, txs: payload.transactions.length, epoch: slot.epochId.toString() }, 'built L2 block');
   }
 
-  private carriesRecommit(payload: L2Payload, slot: L2Slot): boolean {
-    return this.o.sequencerSet !== undefined && carriesRecommit(payload.transactions as Hex[], this.o.sequencerSet, slot.epochId);
+  /** After `payload`, SequencerSet records the re-span `slot` starting at this block. */
+  private recordsRespan(payload: L2Payload, slot: L2Slot): Promise<boolean> {
+    if (this.o.sequencerSet === undefined) return Promise.resolve(false);
+    return recordsEpoch(this.o.engine, this.o.sequencerSet, payload.blockHash as Hex, { epochId: slot.epochId, signer: slot.signer, startBlock: blockNumberOf(payload) });
   }
 
   // ---------- importing ----------
@@ -299,23 +304,19 @@ export class L2Driver {
       return refuse((e as L2BlockError).message);
     }
     if (signer !== slot.signer) return refuse(`signed by ${signer}, but the pool elected ${slot.signer} (epoch ${slot.epochId}) for height ${n}`);
-    if (slot.mustRecommit && !this.carriesRecommit(block.payload, slot)) return refuse(`first block of re-span epoch ${slot.epochId} without its recommitEpoch`);
     const status = await this.o.engine.newPayload(block.payload as ExecutionPayload);
     if (status.status !== 'VALID') return refuse(`geth: ${status.status}${status.validationError ? ` (${status.validationError})` : ''}`);
-    await this.adopt(block, false);
+    if (slot.mustRecommit && !(await this.recordsRespan(block.payload, slot))) return refuse(`first block of re-span epoch ${slot.epochId} does not record it in SequencerSet (no successful recommitEpoch)`);
+    await this.adopt(block);
     this.o.events?.imported?.(block, from);
     this.log.debug({ height: n.toString(), hash: block.payload.blockHash, from }, 'imported L2 block');
     return { status: 'imported' };
   }
 
-  /** Stores `block` (synced) and makes it geth's head. */
-  private async adopt(block: SignedL2Block, built = true): Promise<void> {
-    if (built) {
-      const status = await this.o.engine.newPayload(block.payload as ExecutionPayload);
-      if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused the block it built: ${status.status} ${status.validationError ?? ''}`);
-    }
+  /** Stores `block` (synced; geth validated it already) and makes it geth's head. */
+  private async adopt(block: SignedL2Block): Promise<void> {
     await this.o.store.append(block);
-    this.signers.set(blockNumberOf(block.payload), built ? this.o.address.toLowerCase() : `0x${toHex(l2BlockSigner(this.o.chainId, block))}`);
+    this.signers.set(blockNumberOf(block.payload), `0x${toHex(l2BlockSigner(this.o.chainId, block))}`);
     this.tip = headOf(block.payload);
     this.advancedAt = this.now();
     this.waitingFor = undefined;

@@ -1,31 +1,28 @@
-// Does an L2 block carry the recommitEpoch that hands its height to a re-span's producer? Read from
-// the block's raw transactions: one of them must call SequencerSet.recommitEpoch with the new epoch
-// id. Whether it succeeded is geth's to say when it executes the block; this check only stops a
-// producer from leaving the call out (after which SequencerSet could never record the re-span).
-import { decodeFunctionData, parseTransaction, type Abi, type Hex } from 'viem';
+// Did an L2 block hand its height to a re-span's producer? The first block a re-span builds must
+// leave SequencerSet recording the new epoch (its signer, starting at that block): SequencerSet
+// refuses a start block in the past, so a later block could never record it, and L2's record of
+// producers would part from the pool's for good. Read from the block's own post-state (eth_call at
+// its hash, canonical or not), so a recommitEpoch call that reverted (a bad signature, or sent
+// before the commitEpoch it depends on) does not count: only what geth executed does.
+import { decodeFunctionResult, encodeFunctionData, type Abi, type Hex } from 'viem';
 import { abiOf } from '../contracts/artifacts.js';
+import type { EngineClient } from './engine.js';
 
 let setAbi: Abi | undefined;
 
-/** True when one of `transactions` calls recommitEpoch(_, newEpochId, …) on `sequencerSet`. */
-export function carriesRecommit(transactions: readonly Hex[], sequencerSet: Hex, newEpochId: bigint): boolean {
+/** True when, after block `blockHash`, SequencerSet's epoch `epochId` is `signer`'s from `startBlock`. */
+export async function recordsEpoch(engine: EngineClient, sequencerSet: Hex, blockHash: Hex, epoch: { epochId: bigint; signer: Hex; startBlock: bigint }): Promise<boolean> {
   setAbi ??= abiOf('SequencerSet');
-  const target = sequencerSet.toLowerCase();
-  for (const raw of transactions) {
-    let to: string | undefined | null;
-    let data: Hex | undefined;
-    try {
-      ({ to, data } = parseTransaction(raw as `0x02${string}`));
-    } catch {
-      continue; // not ours to judge: geth validates transactions
-    }
-    if (!to || to.toLowerCase() !== target || !data) continue;
-    try {
-      const call = decodeFunctionData({ abi: setAbi, data });
-      if (call.functionName === 'recommitEpoch' && (call.args as readonly unknown[])[1] === newEpochId) return true;
-    } catch {
-      // another function, or garbage
-    }
+  const data = encodeFunctionData({ abi: setAbi, functionName: 'epochs', args: [epoch.epochId] });
+  let out: Hex;
+  try {
+    out = await engine.call<Hex>('eth_call', [{ to: sequencerSet, data }, { blockHash, requireCanonical: false }]);
+  } catch (e) {
+    // An id past the last epoch reverts: the epoch is not recorded. Anything else (geth down) is not
+    // a verdict on the block and is thrown.
+    if (/revert/i.test((e as Error).message)) return false;
+    throw e;
   }
-  return false;
+  const e = decodeFunctionResult({ abi: setAbi, functionName: 'epochs', data: out }) as { signer: Hex; startBlock: bigint };
+  return e.signer.toLowerCase() === epoch.signer.toLowerCase() && e.startBlock === epoch.startBlock;
 }

@@ -136,6 +136,37 @@ describe('relayer (real anvils)', () => {
     });
   });
 
+  test('a re-span over a commitEpoch that never landed (its producer built nothing): both go out together, the commit first, and land in one block', async () => {
+    // Epoch 3 (another producer) was signed but no L2 block mined its commitEpoch; the pool re-spans it
+    // to this validator from its first block. The recommit cannot be simulated before the commit lands.
+    pool.set('/epoch/3', epochJson(3n, 301n, 400n, other, 8n));
+    pool.set('/sign/8', signedRequest(shares, { id: 8n, purpose: 'commitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: commitPayload(3n, 301n, 400n, other.eth), epochId: 3n }));
+    pool.set('/epoch/4', epochJson(4n, 301n, 400n, v, 9n, { isRespan: true, respanOf: '3' }));
+    pool.set('/sign/9', signedRequest(shares, { id: 9n, purpose: 'recommitEpoch', chainId: L2_ID, verifier: dep2.sequencerSet, payload: recommitPayload(3n, 4n, 301n, 400n, v.eth), epochId: 4n }));
+    const test2 = createTestClient({ mode: 'anvil', chain: foundry, transport: http(l2.url) });
+    await test2.setAutomine(false);
+    try {
+      await withRelayer(pool, async (r, s2) => {
+        await r.step();
+        const [commit, recommit] = [s2.job('epoch/8'), s2.job('epoch/9')];
+        expect(commit?.status).toBe('pending');
+        expect(recommit?.status).toBe('pending');
+        expect(recommit!.nonce).toBe(commit!.nonce + 1);
+        await test2.mine({ blocks: 1 });
+        const [a, b] = await Promise.all([mined(s2, 'epoch/8'), mined(s2, 'epoch/9')]);
+        expect([a.status, b.status, a.blockNumber === b.blockNumber]).toEqual(['success', 'success', true]);
+        expect(await onL2<bigint>('currentEpochId')).toBe(4n);
+        expect((await onL2<{ signer: Hex }>('epochs', [4n])).signer.toLowerCase()).toBe(v.eth);
+        await r.step();
+        await test2.mine({ blocks: 1 });
+        await r.step();
+        expect(s2.pendingJobs()).toEqual([]);
+      });
+    } finally {
+      await test2.setAutomine(true);
+    }
+  });
+
   test('distributeRewards go to L1 in authNonce order; an expired request gives way to its re-issue', async () => {
     pool.set('/epoch/current', { ...epochJson(1n, 101n, 149n, v, 5n), l2Head: '120', l2HeadTime: '1700000000' });
     const rewards = (id: bigint, nonce: bigint, status = 'signed') => ({
