@@ -127,6 +127,15 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       if (!e) return error(QueryCode.NOT_FOUND, `no epoch covers L2 block ${n} yet (latest epoch ${state.epochMeta('committed').latest})`, lastHeight);
       return json(renderProducer(n, e), lastHeight);
     }
+    case 'batcher': {
+      // Who batches L2 block n: after a re-span, the blocks below its first built block keep their
+      // builder (/producer) but are batched by the re-span's producer.
+      const n = id('l2Height');
+      if (typeof n !== 'bigint') return n;
+      const e = epochCovering(state, n, 'committed');
+      if (!e) return error(QueryCode.NOT_FOUND, `no epoch covers L2 block ${n} yet (latest epoch ${state.epochMeta('committed').latest})`, lastHeight);
+      return json({ ...renderProducer(n, e), mustRecommit: false }, lastHeight);
+    }
     case 'sign': {
       if (rest[0] === 'recent') {
         const n = limit('/sign/recent');
@@ -204,5 +213,5 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       return record(Keys.observation(o.digest), () => renderObservation(o));
     }
   }
-  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /epoch/recent/{n}, /producer/{l2Height}, /sign/{id}, /sign/pending, /sign/recent/{n}, /batch/{index}, /batch/meta, /batch/recent/{n}, /mpc/...`, lastHeight);
+  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /epoch/recent/{n}, /producer/{l2Height}, /batcher/{l2Height}, /sign/{id}, /sign/pending, /sign/recent/{n}, /batch/{index}, /batch/meta, /batch/recent/{n}, /mpc/...`, lastHeight);
 }

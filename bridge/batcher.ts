@@ -94,7 +94,7 @@ export class Batcher extends LoopTask {
     if (this.sent.length) return this.wait(`batch ${this.sent[0]!.index} requested, waiting for a block to include it`);
     const tip = { index: meta.nextIndex, prevHash: meta.lastHash as Hex, start: meta.nextL2Start };
 
-    const producer = await pool.producer(tip.start);
+    const producer = await pool.batcher(tip.start);
     if (!producer) return this.wait(`no epoch covers L2 block ${tip.start} yet`);
     if (producer.producer !== this.address) return false;
     const epoch = await pool.epoch(producer.epochId);

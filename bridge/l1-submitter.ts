@@ -88,7 +88,7 @@ export class L1BatchSubmitter extends LoopTask {
   /** True when this node's validator produces the epoch covering the next unbatched L2 block. */
   private async owesBatches(): Promise<boolean> {
     const meta = await this.o.pool.batchMeta();
-    const owing = meta && (await this.o.pool.producer(meta.nextL2Start));
+    const owing = meta && (await this.o.pool.batcher(meta.nextL2Start));
     return owing !== undefined && owing.signer.toLowerCase() === this.o.sender.address.toLowerCase();
   }
 

@@ -90,6 +90,13 @@ export class PoolView {
     return p && { ...p, producer: upper(p.producer, 'producer', 'producer'), signer: hex(p.signer, 'producer', 'signer') };
   }
 
+  /** The producer that batches `l2Height` (app/epochs.ts epochCovering). */
+  async batcher(l2Height: bigint): Promise<ProducerAnswer | undefined> {
+    const j = await this.json(`/batcher/${l2Height}`);
+    const p = j && parseProducer(j);
+    return p && { ...p, producer: upper(p.producer, 'batcher', 'producer'), signer: hex(p.signer, 'batcher', 'signer') };
+  }
+
   async batchMeta(): Promise<PoolBatchMeta | undefined> {
     const j = await this.json('/batch/meta');
     const m = j && parseBatchMeta(j);

@@ -61,6 +61,10 @@ export abstract class PoolReader {
   producerOf(l2Height: bigint | number): Promise<ProducerAnswer> {
     return this.read(at('producer', requireUint64('l2Height', l2Height)), parseProducer);
   }
+  /** The producer that batches `l2Height` (its builder, unless a re-span took over its batching). */
+  batcherOf(l2Height: bigint | number): Promise<ProducerAnswer> {
+    return this.read(at('batcher', requireUint64('l2Height', l2Height)), parseProducer);
+  }
   mpcKey(): Promise<MpcKeyView> {
     return this.read(at('mpcKey'), parseMpcKey);
   }

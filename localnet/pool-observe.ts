@@ -74,7 +74,7 @@ export function sidecarLog(home: string, msg: string): Record<string, unknown>[]
  */
 export async function owingProducerWithWorkAhead(client: PoolClient, minAhead: bigint) {
   const meta = await client.batchMeta();
-  const owing = await client.producerOf(meta.nextL2Start);
+  const owing = await client.batcherOf(meta.nextL2Start);
   const [epoch, current] = await Promise.all([client.epoch(owing.epochId), client.currentEpoch()]);
   return epoch.endL2 >= current.l2Head + minAhead ? { meta, owing } : undefined;
 }

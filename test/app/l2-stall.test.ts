@@ -44,6 +44,9 @@ test('a moving head is never a stall; a head stuck for more than l2StallSeconds 
   expect(decodeAbiParameters(abi5, hexBytes(req.payload)).slice(0, 4)).toEqual([0n, 1n, 9n, 20n]);
   expect((await c.query('/producer/8')).value).toMatchObject({ epochId: '0', mustRecommit: false });
   expect((await c.query('/producer/9')).value).toMatchObject({ epochId: '1', mustRecommit: true, signer: e1.signer });
+  // Blocks 1-8 keep their builder but are batched by the re-span's producer.
+  expect((await c.query('/batcher/1')).value).toMatchObject({ epochId: '1', mustRecommit: false, signer: e1.signer });
+  expect((await c.query('/batcher/9')).value).toMatchObject({ epochId: '1', mustRecommit: false });
 });
 
 test('the replacement is not stalling while its recommitEpoch is unsigned; once signed, its own clock runs', async () => {

@@ -46,7 +46,7 @@ function chainState(producer: TestValidator, o: { head: bigint; nonce: bigint; e
   const epoch = { id: '0', startL2: '1', endL2: (o.epochEnd ?? 100n).toString(), producer: producer.address, signer: producer.eth, seed: '00', electedHeight: '1', signRequest: '0', status: 'committed', isRespan: false, respanOf: '0' };
   p.set('/epoch/0', epoch);
   p.set('/epoch/current', { ...epoch, l2Head: o.head.toString(), l2HeadTime: '1700000000' });
-  for (let h = 1; h <= 100; h++) p.set(`/producer/${h}`, { l2Height: String(h), epochId: '0', producer: producer.address, signer: producer.eth });
+  for (let h = 1; h <= 100; h++) p.set(`/batcher/${h}`, { l2Height: String(h), epochId: '0', producer: producer.address, signer: producer.eth });
   p.set(`/validator/${v.address}`, { address: v.address, nonce: o.nonce.toString(), sidecarNonce: '9' });
   return p;
 }

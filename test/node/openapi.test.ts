@@ -73,6 +73,7 @@ function example(path: string): { url: string; base: string; args: unknown[] } {
     '/epochs/{id}': ['/epochs/1', [1n]],
     '/epochs/recent': ['/epochs/recent?limit=10', [10]],
     '/producer': ['/producer?l2Height=5', [5n]],
+    '/batcher': ['/batcher?l2Height=5', [5n]],
     '/mpc/sessions': ['/mpc/sessions?limit=5', [5]],
     '/mpc/sessions/{id}': [`/mpc/sessions/${sessionId}`, [sessionId]],
     '/sign/{id}': ['/sign/1', [1n]],
