@@ -109,7 +109,11 @@ function respan(state: State, ctx: BlockCtx, stalled: Epoch): void {
     else state.setSequencer({ ...producer, misses });
   }
   const seed = electionSeed(ctx.hash, state.lastSignature());
-  const pick = electProducer(committee(state).filter((s) => !equalBytes(s.address, stalled.producer)), seed);
+  // Not the stalled producer, nor a validator that signed none of the last block's precommits (its
+  // node is down, as the decided last commit says): electing it would only stall again.
+  const others = committee(state).filter((s) => !equalBytes(s.address, stalled.producer));
+  const up = others.filter((s) => !ctx.absent?.has(toHex(s.address).toLowerCase()));
+  const pick = electProducer(up.length ? up : others, seed);
   restartClocks(state, ctx);
   if (!pick) {
     ctx.log.warn({ epoch: stalled.id.toString() }, 'no other candidate for a re-span: the producer continues');
