@@ -61,7 +61,8 @@ export class SeqpoolApp implements AbciApplication {
   readonly state: State;
   private lastHeight = 0n;
   private lastAppHash: Uint8Array = new Uint8Array(0);
-  private finalized?: { height: bigint; appHash: Uint8Array; eventTypes: string[] };
+  private finalized?: { height: bigint; time: bigint; appHash: Uint8Array; eventTypes: string[] };
+  private lastTime = 0n;
   private readonly commitListeners = new Set<CommitListener>();
   private checkNonces = new Map<string, bigint>(); // mempool view: next nonce per (signer, lane)
   private mempoolView?: TxView; // built once per commit: decoding params per CheckTx showed in profiles
@@ -113,6 +114,11 @@ export class SeqpoolApp implements AbciApplication {
 
   get height(): bigint {
     return this.lastHeight;
+  }
+
+  /** The block time (unix seconds) of the last block this process committed; 0 before the first. */
+  get blockTime(): bigint {
+    return this.lastTime;
   }
   get appHash(): Uint8Array {
     return this.lastAppHash;
@@ -250,16 +256,17 @@ export class SeqpoolApp implements AbciApplication {
     const appHash = this.state.store.workingRoot();
     const eventTypes = new Set(events.map((e) => e.type));
     for (const r of txResults) for (const e of r.events ?? []) if (e?.type) eventTypes.add(e.type);
-    this.finalized = { height, appHash, eventTypes: [...eventTypes] };
+    this.finalized = { height, time: req.time?.seconds ?? 0n, appHash, eventTypes: [...eventTypes] };
     return { events, txResults, validatorUpdates: updates.map((u) => ({ pubKey: { secp256k1: u.pubKey }, power: u.power })), appHash };
   }
 
   async commit(_req: abci.RequestCommit): Res<abci.ResponseCommit> {
     if (!this.finalized) throw new Error('Commit without FinalizeBlock');
-    const { height, appHash, eventTypes } = this.finalized;
+    const { height, time, appHash, eventTypes } = this.finalized;
     const changes = this.state.store.commit();
     await this.opts.persistence.save(height, appHash, changes);
     this.lastHeight = height;
+    this.lastTime = time;
     this.lastAppHash = appHash;
     this.finalized = undefined;
     this.checkNonces.clear(); // CometBFT rechecks the mempool against the new state next

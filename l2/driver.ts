@@ -39,6 +39,8 @@ export interface L2DriverOptions {
   tickMs?: number;
   /** Pull from peers when the head has not moved for this long (default 1.5 block times). */
   pullAfterMs?: number;
+  /** Not building while the pool's last committed block is older than this (default 6 s). */
+  maxPoolLagMs?: number;
   /** Blocks with a timestamp further than this ahead of our clock are refused (default 2 s). */
   maxClockDriftMs?: number;
   logger?: Logger;
@@ -69,6 +71,12 @@ interface PendingBuild {
   sealAt: number;
   slot: L2Slot;
 }
+
+/**
+ * Stored blocks re-checked against the schedule after a restart or a jump in pool height: more than a
+ * producer builds ahead of the attested head before anyone notices it stalled (a few blocks).
+ */
+const DEEP_CHECK = 64n;
 
 const headOf = (p: Pick<L2Payload, 'blockNumber' | 'blockHash' | 'timestamp'>): L2Head => ({ number: BigInt(p.blockNumber), hash: p.blockHash as Hex, timestamp: BigInt(p.timestamp) });
 const hexQ = (v: bigint): Hex => `0x${v.toString(16)}`;
@@ -167,12 +175,15 @@ export class L2Driver {
     if (!this.restored) await this.bootstrap();
     const poolHeight = this.o.schedule.poolHeight();
     if (poolHeight !== this.checkedAt) {
-      await this.dropUnelected();
+      // Committed one pool block at a time, a re-span only moves heights above the attested head.
+      // After a restart or a jump (this node was down or behind while the pool re-spanned), our own
+      // unattested blocks of then may lie below today's attested head: look deeper.
+      await this.dropUnelected(this.checkedAt < 0n || poolHeight > this.checkedAt + 1n);
       this.checkedAt = poolHeight;
     }
     const next = this.tip.number + 1n;
     const slot = await this.o.schedule.slot(next);
-    if (slot && slot.signer === this.o.address.toLowerCase()) await this.build(next, slot);
+    if (slot && slot.signer === this.o.address.toLowerCase() && this.poolIsCurrent()) await this.build(next, slot);
     else {
       this.pending = undefined;
       if (this.now() - this.advancedAt > (this.o.pullAfterMs ?? this.o.blockTimeMs * 1.5) && this.now() - this.lastPull > this.o.blockTimeMs / 4) await this.pull();
@@ -181,13 +192,16 @@ export class L2Driver {
   }
 
   /**
-   * Heights above the attested head whose stored block is not signed by the producer committed
-   * state now names (a re-span moved them): drop them and everything above.
+   * Heights above the attested head (with `deep`, also the top DEEP_CHECK stored blocks) whose stored
+   * block is not signed by the producer committed state now names (a re-span moved them): drop them
+   * and everything above.
    */
-  private async dropUnelected(): Promise<void> {
+  private async dropUnelected(deep: boolean): Promise<void> {
     if (this.tip.number === 0n) return;
     const attested = await this.o.schedule.attestedHead();
-    for (let h = attested + 1n; h <= this.tip.number; h++) {
+    let from = attested + 1n;
+    if (deep) from = this.tip.number > DEEP_CHECK ? this.tip.number - DEEP_CHECK + 1n : 1n;
+    for (let h = from; h <= this.tip.number; h++) {
       const slot = await this.o.schedule.slot(h);
       const signer = await this.signerAt(h);
       if (slot && signer === slot.signer) continue;
@@ -221,6 +235,15 @@ export class L2Driver {
   }
 
   // ---------- building ----------
+
+  /** Our pool state is recent: a node catching up must not build on a schedule the pool changed since. */
+  private poolIsCurrent(): boolean {
+    const lag = this.now() - Number(this.o.schedule.poolTime()) * 1000;
+    if (lag <= (this.o.maxPoolLagMs ?? 6_000)) return true;
+    this.pending = undefined;
+    this.warnOnce('pool-lag', { lagMs: lag }, 'not building our L2 slot: our pool state is old (CometBFT catching up?); waiting for it to be current');
+    return false;
+  }
 
   private async build(number: bigint, slot: L2Slot): Promise<void> {
     const p = this.pending;

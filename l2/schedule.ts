@@ -28,6 +28,11 @@ export interface L2Settled {
 export interface L2Schedule {
   /** The pool's committed height: answers change only when it does. */
   poolHeight(): bigint;
+  /**
+   * The block time (unix seconds) of that committed height; 0 when unknown. A node whose pool state
+   * is old (catching up after a restart) does not build: its schedule may be one the pool re-spanned.
+   */
+  poolTime(): bigint;
   /** The producer of `l2Height` in committed state, or undefined when no epoch covers it yet. */
   slot(l2Height: bigint): Promise<L2Slot | undefined>;
   /** The L2 head validators with more than 2/3 of the power attested (it never decreases). */

@@ -11,6 +11,8 @@ export interface PoolL2ScheduleOptions {
   pool: PoolView;
   /** The app's committed height. */
   height: () => bigint;
+  /** The block time of that height (unix seconds, 0 before the first commit of this process). */
+  time: () => bigint;
   /** L1's finalized block number (undefined: unknown, then nothing is finalized beyond what was). */
   l1Finalized?: () => Promise<bigint | undefined>;
   /** How long an L1 finalized-block answer is reused (default 4 s). */
@@ -33,6 +35,10 @@ export class PoolL2Schedule implements L2Schedule {
 
   poolHeight(): bigint {
     return this.o.height();
+  }
+
+  poolTime(): bigint {
+    return this.o.time();
   }
 
   private fresh(): void {

@@ -30,8 +30,9 @@ export interface L2WiringOptions {
   dataDir: string;
   config: NodeConfig;
   query: PoolQuery;
-  /** The app's committed height. */
+  /** The app's committed height and its block time (unix seconds). */
   height: () => bigint;
+  time: () => bigint;
   log: Logger;
   events?: L2DriverEvents;
 }
@@ -49,6 +50,7 @@ export async function startL2Adapter(o: L2WiringOptions): Promise<RunningL2 | un
   const schedule = new PoolL2Schedule({
     pool: new PoolView(o.query),
     height: o.height,
+    time: o.time,
     ...(l1 ? { l1Finalized: async () => (await l1.getBlock({ blockTag: 'finalized' })).number ?? undefined } : {}),
   });
   const driver = new L2Driver({

@@ -37,6 +37,9 @@ class ScriptedSchedule implements L2Schedule {
   poolHeight(): bigint {
     return this.height;
   }
+  poolTime(): bigint {
+    return BigInt(Math.floor(Date.now() / 1000));
+  }
   async slot(h: bigint): Promise<L2Slot | undefined> {
     const s = [...this.spans].reverse().find((x) => x.from <= h);
     return s && { signer: s.signer, epochId: s.epochId, mustRecommit: false };
