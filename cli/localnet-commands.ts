@@ -20,21 +20,21 @@ export function registerLocalnetCommands(program: Command): void {
 
   localnet
     .command('up')
-    .description('generate a network (or reuse the one in --dir), start L1 and L2 anvils, contracts, every cometbft, seqpool node and MPC sidecar; wait for blocks and the genesis DKG')
+    .description('generate a network (or reuse the one in --dir), start the L1 anvil, contracts, and for every validator its L2 geth, cometbft, seqpool node and MPC sidecar; wait for blocks and the genesis DKG')
     .option('--validators <n>', 'number of validators', intInRange('--validators', 1, 64), 4)
     .option('--dir <dir>', 'where the network lives', '.localnet')
     .option('--detach', 'leave the processes running in the background and return', false)
     .option('--reset', 'delete the network in --dir and generate a new one', false)
     .option('--base-port <port>', 'first port of node0 (default: search for a free range)', intInRange('--base-port', 1024, 65000))
-    .option('--no-l1', 'no L1/L2 anvils, contracts or locks (validators are not backed by L1 stake)')
+    .option('--no-l1', 'no L1 anvil, L2 geths, contracts or locks (validators are not backed by L1 stake)')
     .option('--l1-port <port>', 'L1 anvil port for a new network (default: first free from 8545)', intInRange('--l1-port', 1024, 65535))
-    .option('--l2-port <port>', 'L2 anvil port for a new network (default: first free after L1)', intInRange('--l2-port', 1024, 65535))
+    .option('--l2-port <port>', 'port of the short-lived anvil that constructs SequencerSet for a new L2 genesis (default: first free after L1)', intInRange('--l2-port', 1024, 65535))
     .action(
       action(async (opts: { validators: number; dir: string; detach: boolean; reset: boolean; basePort?: number; l1: boolean; l1Port?: number; l2Port?: number }) => {
         const net = await localnetUp({ ...opts, anvilPorts: { l1: opts.l1Port, l2: opts.l2Port }, basePort: opts.basePort ?? 'auto', onProgress: say });
         say('');
         say(`localnet ${net.manifest.chainId} is up: ${net.manifest.nodes.length} validators`);
-        for (const n of net.manifest.nodes) say(`  ${n.name}  RPC ${n.rpcUrl}  home ${n.home}`);
+        for (const n of net.record.nodes) say(`  ${n.name}  RPC ${n.rpcUrl}${n.l2RpcUrl ? `  L2 RPC ${n.l2RpcUrl}` : ''}  home ${n.home}`);
         for (const c of net.record.chains ?? []) say(`  ${c.name.toUpperCase()}     RPC ${c.url}  chain id ${c.chainId}  log ${c.logFile}`);
         if (net.record.chains) say(`  contracts: ${opts.dir}/deployment.json; L1 vs pool: seqpool l1 status --dir ${opts.dir}; add a validator: seqpool localnet join --dir ${opts.dir}`);
         for (const n of net.record.nodes) if (n.gatewayUrl) say(`  ${n.name}  REST gateway ${n.gatewayUrl} (try ${n.gatewayUrl}/epochs/current)`);
@@ -46,7 +46,7 @@ export function registerLocalnetCommands(program: Command): void {
         }
         say(`press Ctrl-C to stop everything. Failure drills from another shell: seqpool localnet kill|restart|logs NODE --dir ${opts.dir}`);
         // A death is reported and the rest keep running (the supervisor); only a signal stops it all.
-        const sup = new LocalnetSupervisor(opts.dir, { say, children: net.processes.flatMap((p) => [p.node, p.cometbft, ...(p.sidecar ? [p.sidecar] : [])]) }).start();
+        const sup = new LocalnetSupervisor(opts.dir, { say, children: net.processes.flatMap((p) => [p.node, p.cometbft, ...(p.sidecar ? [p.sidecar] : []), ...(p.geth ? [p.geth] : [])]) }).start();
         const ticker = setInterval(() => void sup.statusLine().then(say), 5000);
         const reason = await new Promise<string>((r) => {
           // SIGHUP: the terminal (or the tmux session) went away; stop cleanly rather than orphan everything.
@@ -58,7 +58,7 @@ export function registerLocalnetCommands(program: Command): void {
         // What localnet.json records, which includes processes `localnet restart` started from another
         // shell (not children of this one), and the anvils; then any child of ours it did not name.
         await localnetDown(opts.dir);
-        const own = net.processes.flatMap((p) => [p.sidecar, p.cometbft, p.node]).filter((c) => c && c.exitCode === null && c.signalCode === null);
+        const own = net.processes.flatMap((p) => [p.sidecar, p.cometbft, p.node, p.geth]).filter((c) => c && c.exitCode === null && c.signalCode === null);
         await Promise.all(own.map((c) => stopPid(c!.pid)));
         say('stopped');
       }),

@@ -15,7 +15,7 @@ export function registerDrillCommands(localnet: Command, say: (line: string) => 
     .description('kill one validator\'s processes on purpose (a crash: SIGKILL unless --signal); the others keep committing, and a foreground `localnet up` reports the death on its status line')
     .argument('<node>', NODE_ARG)
     .addOption(
-      new Option('--process <process>', 'which process: node (the app; its cometbft then stops too), cometbft, sidecar, or all of them').choices([...PROCESS_NAMES, 'all']).default('all'),
+      new Option('--process <process>', 'which process: node (the app; its cometbft then stops too), cometbft, sidecar, geth (its L2), or all of them').choices([...PROCESS_NAMES, 'all']).default('all'),
     )
     .addOption(new Option('--signal <signal>', 'SIGKILL (a crash) or SIGTERM / SIGINT (a clean shutdown)').choices(['SIGKILL', 'SIGTERM', 'SIGINT']).default('SIGKILL'))
     .option('--dir <dir>', 'where the network lives', '.localnet')
@@ -28,7 +28,7 @@ export function registerDrillCommands(localnet: Command, say: (line: string) => 
   localnet
     .command('restart')
     .description(
-      'bring one validator back: what is down starts again, app first, then cometbft (which needs the app, so a surviving one of the two is stopped first), then the sidecar; a node with everything running restarts whole. Waits until it has caught up',
+      'bring one validator back: what is down starts again, geth first (the L2 its app drives), then the app, then cometbft (which needs the app, so a surviving one of the two is stopped first), then the sidecar; a node with everything running restarts whole. Waits until it has caught up',
     )
     .argument('<node>', NODE_ARG)
     .option('--dir <dir>', 'where the network lives', '.localnet')
@@ -44,7 +44,7 @@ export function registerDrillCommands(localnet: Command, say: (line: string) => 
     .description('print the end of one validator\'s log (the file it reads is shown on stderr); --follow keeps printing like tail -f until Ctrl-C')
     .argument('<node>', NODE_ARG)
     .addOption(
-      new Option('--process <process>', 'whose log: node (the app, HOME/seqpool/node.log), cometbft (HOME/cometbft.log) or sidecar (HOME/sidecar/sidecar.log)').choices([...PROCESS_NAMES]).default('node'),
+      new Option('--process <process>', 'whose log: node (the app, HOME/seqpool/node.log), cometbft (HOME/cometbft.log), sidecar (HOME/sidecar/sidecar.log) or geth (HOME/geth/geth.log)').choices([...PROCESS_NAMES]).default('node'),
     )
     .option('-n, --lines <n>', 'how many lines from the end to print first', intInRange('--lines', 0, 1_000_000), 50)
     .option('-f, --follow', 'keep printing what is appended, until Ctrl-C', false)

@@ -2,15 +2,16 @@
 // `localnet restart NODE`. Both work from DIR/localnet.json alone (the pids, homes and RPC URLs that
 // `up`, `up --detach`, `join` and `restart` record), so the localnet may be a foreground `up` in
 // another terminal or a detached one. A restart brings a validator back in the only order that
-// works: its app first (CometBFT's handshake needs it), then its cometbft, then its sidecar (which
-// follows its node's RPC).
+// works: its geth (the L2 its app drives), its app (CometBFT's handshake needs it), then its
+// cometbft, then its sidecar (which follows its node's RPC).
 import { readManifest, type NetworkNode } from '../cometbft-config/manifest.js';
 import { readLocalnet, writeLocalnet, type LocalnetRecord } from './localnet.js';
-import { isAlive, launchApp, launchCometbft, launchSidecar, ownedPid, stopPid } from './processes.js';
+import { isAlive, launchApp, launchCometbft, launchL2, launchSidecar, ownedPid, stopPid } from './processes.js';
+import { gethHome } from './geth.js';
 import { tryNodeStatus } from './rpc.js';
 
-/** A validator's processes, in the order they start. `node` is the app (`seqpool node start`). */
-export const PROCESS_NAMES = ['node', 'cometbft', 'sidecar'] as const;
+/** A validator's processes, in the order they start. `node` is the app (`seqpool node start`), `geth` its L2. */
+export const PROCESS_NAMES = ['geth', 'node', 'cometbft', 'sidecar'] as const;
 export type ProcessName = (typeof PROCESS_NAMES)[number];
 export type NodeRecord = LocalnetRecord['nodes'][number];
 
@@ -35,7 +36,8 @@ export function findNode(rec: LocalnetRecord, name: string): NodeRecord {
 export function processStates(n: NodeRecord): ProcessState[] {
   return PROCESS_NAMES.flatMap((p) => {
     const pid = n.pids[p];
-    return pid === undefined ? [] : [{ process: p, pid, alive: ownedPid(pid, n.home) !== undefined }];
+    // Every process runs with --home HOME but geth, which runs with --datadir HOME/geth/data.
+    return pid === undefined ? [] : [{ process: p, pid, alive: ownedPid(pid, p === 'geth' ? gethHome(n.home).datadir : n.home) !== undefined }];
   });
 }
 
@@ -113,6 +115,7 @@ export async function localnetRestart(dir: string, name: string, opts: RestartOp
   const state = new Map(processStates(n).map((s) => [s.process, s]));
   const up = (p: ProcessName) => state.get(p)?.alive ?? false;
   const hasSidecar = n.pids.sidecar !== undefined;
+  const hasGeth = n.pids.geth !== undefined;
   const stop = async (p: ProcessName, why: string) => {
     const s = state.get(p);
     if (!s?.alive) return;
@@ -120,17 +123,25 @@ export async function localnetRestart(dir: string, name: string, opts: RestartOp
     await stopPid(s.pid);
     s.alive = false;
   };
-  if (up('node') && up('cometbft') && (!hasSidecar || up('sidecar'))) {
+  if (up('node') && up('cometbft') && (!hasSidecar || up('sidecar')) && (!hasGeth || up('geth'))) {
     say(`${name} is running: restarting all of it`);
     await stop('sidecar', 'restart');
     await stop('cometbft', 'restart');
     await stop('node', 'restart');
+    await stop('geth', 'restart');
   } else if (up('node') !== up('cometbft')) {
     const down = up('node') ? 'cometbft' : 'node';
     await stop(up('node') ? 'node' : 'cometbft', `its ${down} is down, and CometBFT and its app start together (app first)`);
   }
   const started: Partial<Record<ProcessName, number>> = {};
   const launch = { detach: true, logLevel: opts.logLevel }; // they outlive this command
+  if (hasGeth && !up('geth')) {
+    const geth = await launchL2(node, launch);
+    if (geth?.pid !== undefined) {
+      started.geth = geth.pid;
+      say(`started ${name}'s geth (pid ${geth.pid}; its node drives it and catches up from the other validators)`);
+    }
+  }
   if (!up('node')) {
     const t = Date.now();
     say(`starting ${name}'s app (seqpool node) on ${node.abciAddress}...`);
@@ -147,7 +158,7 @@ export async function localnetRestart(dir: string, name: string, opts: RestartOp
   const mine = findNode(fresh, name);
   mine.pids = { ...mine.pids, ...started };
   writeLocalnet(fresh);
-  say(`recorded ${Object.entries(started).map(([p, pid]) => `${p} pid ${pid}`).join(', ')} in ${rec.dir}/localnet.json; logs: seqpool localnet logs ${name} --dir ${rec.dir} [--process node|cometbft${hasSidecar ? '|sidecar' : ''}]`);
+  say(`recorded ${Object.entries(started).map(([p, pid]) => `${p} pid ${pid}`).join(', ')} in ${rec.dir}/localnet.json; logs: seqpool localnet logs ${name} --dir ${rec.dir} [--process node|cometbft${hasSidecar ? '|sidecar' : ''}${hasGeth ? '|geth' : ''}]`);
   const timeoutMs = opts.catchUpTimeoutMs ?? 120_000;
   if (timeoutMs === 0) return { pids: mine.pids };
   const caught = await waitCaughtUp(fresh, mine, timeoutMs, say);

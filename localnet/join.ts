@@ -6,10 +6,11 @@
 import type { Address, Hex } from 'viem';
 import { l1Session, lockFor, TOKEN } from '../client/locking-pool-client.js';
 import { addNode } from '../cometbft-config/add-node.js';
-import type { NetworkNode } from '../cometbft-config/manifest.js';
+import { readManifest, type NetworkNode } from '../cometbft-config/manifest.js';
 import { readDeployment } from '../contracts/deploy.js';
 import { blockNumber } from './anvil.js';
-import { fundAccounts, gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, metricsUrls, writeLocalnetNodeConfig } from './l1-chains.js';
+import { fundAccounts, gatewayUrl, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, metricsUrls, VALIDATOR_GAS_FUNDS, writeLocalnetNodeConfig } from './l1-chains.js';
+import { fundOnL2, hasGethL2, initL2Homes, l2ExchangeUrl, l2RpcUrl } from './l2-chain.js';
 import { readLocalnet, recordNode } from './localnet.js';
 import { launchSidecar, launchValidator, type NodeProcesses } from './processes.js';
 import { mpcKey } from './pool.js';
@@ -61,15 +62,21 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   const peer = rec.nodes.find((n) => n.pids.cometbft) ?? rec.nodes[0]!;
 
   const { node } = await addNode(rec.dir, { logLevel: opts.logLevel });
-  writeLocalnetNodeConfig(node, deployment);
+  const geth = hasGethL2(rec.dir, node);
+  if (geth) {
+    // Its own geth from the L2 genesis, dialing every other validator's (they learn of it when it dials).
+    const others = readManifest(rec.dir).nodes.filter((n) => n.name !== node.name);
+    await initL2Homes(rec.dir, [node], [...others, node]);
+    writeLocalnetNodeConfig(node, deployment, {}, { peers: others.map(l2ExchangeUrl) });
+  } else writeLocalnetNodeConfig(node, deployment);
   say(`home created: ${node.home} (validator ${node.validatorAddress}, RPC ${node.rpcUrl})`);
 
   const processes = await launchValidator(node, { detach: opts.detach, logLevel: opts.logLevel });
   // The pool runs sidecars: the new validator's must be up to receive its share at the reshare.
   const pool = rec.nodes.some((n) => n.pids.sidecar);
   if (pool) processes.sidecar = launchSidecar(node, { detach: opts.detach, logLevel: opts.logLevel });
-  recordNode(rec.dir, { name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, gatewayUrl: gatewayUrl(node), metrics: metricsUrls(node, { node: true, sidecar: pool }), pids: { node: processes.node.pid, cometbft: processes.cometbft.pid, sidecar: processes.sidecar?.pid } });
-  say(`syncing: app${pool ? ', sidecar' : ''} and cometbft started as a full node, peers ${rec.nodes.map((n) => n.name).join(', ')}`);
+  recordNode(rec.dir, { name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, gatewayUrl: gatewayUrl(node), ...(geth ? { l2RpcUrl: l2RpcUrl(node) } : {}), metrics: metricsUrls(node, { node: true, sidecar: pool }), pids: { node: processes.node.pid, cometbft: processes.cometbft.pid, sidecar: processes.sidecar?.pid, geth: processes.geth?.pid } });
+  say(`syncing: ${geth ? 'geth, ' : ''}app${pool ? ', sidecar' : ''} and cometbft started as a full node, peers ${rec.nodes.map((n) => n.name).join(', ')}`);
   const synced = await poll('the new node to catch up', deadline, async () => {
     const [mine, theirs] = await Promise.all([tryNodeStatus(node.rpcUrl), tryNodeStatus(peer.rpcUrl)]);
     return mine && theirs && !mine.catchingUp && mine.height > 0n && mine.height + 2n >= theirs.height ? mine : undefined;
@@ -85,7 +92,8 @@ export async function localnetJoin(opts: JoinOptions): Promise<JoinResult> {
   // or relay epochs when it is elected (a re-span to it waited for the 10 s fallback relayers, and
   // its recommitEpoch start block was past on L2 by then).
   await fundAccounts(l1Url, [locked.signer as Address]);
-  if (deployment.l2) await fundAccounts(deployment.l2.rpcUrl, [locked.signer as Address]);
+  if (deployment.l2 && geth) await fundOnL2(deployment.l2.rpcUrl, opts.fromKey ?? LOCALNET_DEPLOYER_KEY, locked.signer as Address, VALIDATOR_GAS_FUNDS);
+  else if (deployment.l2) await fundAccounts(deployment.l2.rpcUrl, [locked.signer as Address]);
 
   const cometHeight = async () => (await tryNodeStatus(peer.rpcUrl))?.height ?? 0n;
   const stamp = async () => ({ l1Block: (await blockNumber(l1Url)) ?? 0n, cometHeight: await cometHeight(), atMs: Date.now() });

@@ -14,7 +14,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { ensureAllowance, lockFor, l1Session, TOKEN } from '../client/locking-pool-client.js';
 import type { NetworkManifest, NetworkNode } from '../cometbft-config/manifest.js';
 import { parseSidecarConfig } from '../sidecar/index.js';
-import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment } from '../contracts/deploy.js';
+import { deployL1, deployL2, DEPLOYMENT_FILE, readDeployment, writeDeployment, type Deployment, type L2Deployment } from '../contracts/deploy.js';
 import { ANVIL_DEV_KEY } from '../contracts/devnet.js';
 import { isPortFree } from '../cometbft-config/ports.js';
 import { writeNodeConfig } from '../node/index.js';
@@ -38,6 +38,8 @@ export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   epochLength: 20,
   electionLeadBlocks: 8,
   respanTimeoutSeconds: 5,
+  // L2 blocks are due every second: 5 s without a new attested head re-spans the producer.
+  l2StallSeconds: 5,
   signingTimeoutSeconds: 30,
   mpcPhaseBlocks: 30,
   maxBatchBlocks: 10,
@@ -59,34 +61,32 @@ async function freePort(from: number, taken: Set<number>): Promise<number> {
   throw new Error(`no free port from ${from}`);
 }
 
+/** The localnet's L1 anvil; the L2 is the validators' geths (localnet/l2-chain.ts). */
 export interface Chains {
   l1: AnvilRecord;
-  l2: AnvilRecord;
+  /** A free port for the short-lived anvil that constructs SequencerSet for the L2 genesis. */
+  l2ConstructorPort: number;
 }
 
-/** Fresh anvils (old state files removed), L1 automined for a fast deployment. */
+/** A fresh L1 anvil (old state files removed), automined for a fast deployment. */
 export async function startFreshChains(dir: string, ports: { l1?: number; l2?: number; searchFrom?: number }, detach: boolean): Promise<Chains> {
   for (const f of ['l1-state.json', 'l2-state.json', DEPLOYMENT_FILE]) rmSync(join(dir, f), { force: true });
   const taken = new Set<number>();
   const l1Port = ports.l1 ?? (await freePort(ports.searchFrom ?? 8545, taken));
   taken.add(l1Port);
-  const l2Port = ports.l2 ?? (await freePort(l1Port + 1, taken));
+  const l2ConstructorPort = ports.l2 ?? (await freePort(l1Port + 1, taken));
   const l1 = anvilRecord(dir, 'l1', l1Port);
-  const l2 = anvilRecord(dir, 'l2', l2Port);
   l1.pid = await launchAnvil(l1, { detach });
-  l2.pid = await launchAnvil(l2, { blockTime: 1, detach });
-  return { l1, l2 };
+  return { l1, l2ConstructorPort };
 }
 
-/** Anvils resumed from their state files, on the ports deployment.json names. */
-export async function resumeChains(dir: string, detach: boolean): Promise<Chains & { deployment: Deployment }> {
+/** The L1 anvil resumed from its state file, on the port deployment.json names (the geths keep their own data). */
+export async function resumeChains(dir: string, detach: boolean): Promise<{ l1: AnvilRecord; deployment: Deployment }> {
   const deployment = readDeployment(dir);
   if (!deployment.l1 || !deployment.l2) throw new Error(`${join(dir, DEPLOYMENT_FILE)} lacks l1 or l2; run \`seqpool localnet up --reset\``);
   const l1 = anvilRecord(dir, 'l1', Number(new URL(deployment.l1.rpcUrl).port));
-  const l2 = anvilRecord(dir, 'l2', Number(new URL(deployment.l2.rpcUrl).port));
   l1.pid = await launchAnvil(l1, { blockTime: 1, detach });
-  l2.pid = await launchAnvil(l2, { blockTime: 1, detach });
-  return { l1, l2, deployment };
+  return { l1, deployment };
 }
 
 /** Where deployL1 will put the LockingPool and BatchInbox on a fresh chain: the deployer's second
@@ -118,20 +118,28 @@ export async function fundAccounts(url: string, addresses: Address[], wei: bigin
 /** The genesis app_state entries that the locks below will make true on L1. */
 export const genesisLockFields = (i: number) => ({ sequencerId: BigInt(i + 1), l1Nonce: 1n, locked: LOCALNET_LOCK.toString() });
 
-/** Deploys both chains' contracts and locks for every genesis validator; writes deployment.json last. */
-export async function deployAndSeed(dir: string, chains: { l1: Pick<AnvilRecord, 'url'>; l2: Pick<AnvilRecord, 'url'> }, manifest: NetworkManifest, epoch0: { signer: Address; endBlock: bigint }, say: (line: string) => void): Promise<Deployment> {
+/**
+ * Deploys the L1 contracts and locks for every genesis validator; writes deployment.json last. The L2:
+ * either `l2` (its SequencerSet is in the geths' genesis, localnet/l2-chain.ts) or, for a network
+ * whose L2 someone else runs, `chains.l2`, where SequencerSet is deployed and validators funded.
+ */
+export async function deployAndSeed(dir: string, chains: { l1: Pick<AnvilRecord, 'url'>; l2?: Pick<AnvilRecord, 'url'> }, manifest: NetworkManifest, epoch0: { signer: Address; endBlock: bigint }, say: (line: string) => void, l2Genesis?: L2Deployment): Promise<Deployment> {
   const deployer = privateKeyToAccount(LOCALNET_DEPLOYER_KEY).address;
   say(`deploying StakeToken, LockingPool (exit delay ${LOCALNET_EXIT_DELAY} s) and BatchInbox on L1 ${chains.l1.url}`);
   const l1 = await deployL1({ rpcUrl: chains.l1.url, deployerKey: LOCALNET_DEPLOYER_KEY, exitDelay: LOCALNET_EXIT_DELAY, whitelist: [deployer], mint: [{ to: deployer, amount: DEPLOYER_FUNDS }] });
   const want = predictedL1().lockingPool;
   if (l1.lockingPool !== want || l1.batchInbox !== predictedL1().batchInbox) throw new Error(`LockingPool/BatchInbox deployed at ${l1.lockingPool}/${l1.batchInbox}, but genesis names ${want}/${predictedL1().batchInbox}: the L1 chain was not fresh; run \`seqpool localnet up --reset\``);
-  say(`deploying SequencerSet on L2 ${chains.l2.url} (epoch 0: L2 blocks 1-${epoch0.endBlock}, producer ${epoch0.signer})`);
-  const l2 = await deployL2({ rpcUrl: chains.l2.url, deployerKey: LOCALNET_DEPLOYER_KEY, initialSigner: epoch0.signer, firstStartBlock: 1n, firstEndBlock: epoch0.endBlock });
-  if (l2.sequencerSet !== predictedL2().sequencerSet) throw new Error(`SequencerSet deployed at ${l2.sequencerSet}, but genesis names ${predictedL2().sequencerSet}: the L2 chain was not fresh; run \`seqpool localnet up --reset\``);
+  let l2: L2Deployment;
   const signers = manifest.nodes.map((n) => ethAddressOf(n.pubKey));
+  if (l2Genesis) l2 = l2Genesis;
+  else if (chains.l2) {
+    say(`deploying SequencerSet on L2 ${chains.l2.url} (epoch 0: L2 blocks 1-${epoch0.endBlock}, producer ${epoch0.signer})`);
+    l2 = await deployL2({ rpcUrl: chains.l2.url, deployerKey: LOCALNET_DEPLOYER_KEY, initialSigner: epoch0.signer, firstStartBlock: 1n, firstEndBlock: epoch0.endBlock });
+    await fundAccounts(chains.l2.url, signers);
+  } else throw new Error('deployAndSeed needs an L2: its genesis deployment or an RPC URL');
+  if (l2.sequencerSet !== predictedL2().sequencerSet) throw new Error(`SequencerSet deployed at ${l2.sequencerSet}, but genesis names ${predictedL2().sequencerSet}: the L2 chain was not fresh; run \`seqpool localnet up --reset\``);
   await fundAccounts(chains.l1.url, signers);
-  await fundAccounts(chains.l2.url, signers);
-  say(`funded the ${signers.length} validators' addresses with gas money on L1 and L2`);
+  say(`funded the ${signers.length} validators' addresses with gas money on L1${l2Genesis ? ' (and on L2 in its genesis)' : ' and L2'}`);
   const s = await l1Session(chains.l1.url, LOCALNET_DEPLOYER_KEY);
   for (const [i, node] of manifest.nodes.entries()) {
     const ev = await lockFor(s, l1.lockingPool, node.pubKey, LOCALNET_LOCK);
@@ -179,15 +187,20 @@ export const LOCALNET_SIDECAR_PASSPHRASE = 'seqpool-localnet-passphrase';
  * generated before the metrics ports existed gets no metrics sections). All on 127.0.0.1 unless
  * `reach` says otherwise (a network across hosts, localnet/hosts.ts).
  */
-export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl' | 'ports'>, deployment: Deployment, reach: NodeReach = {}): void {
+export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl' | 'ports'>, deployment: Deployment, reach: NodeReach = {}, gethL2?: { peers: string[] }): void {
   const l1 = deployment.l1!;
   const l2 = deployment.l2!;
   const host = reach.listenHost ?? '127.0.0.1';
+  // With its own geth (localnet/l2-chain.ts) the node drives it: engine, block exchange, peers.
+  const l2RpcUrl = gethL2 ? `http://127.0.0.1:${node.ports.l2Rpc}` : l2.rpcUrl;
+  const engine = gethL2
+    ? { engineUrl: `http://127.0.0.1:${node.ports.l2Auth}`, jwtSecretFile: join('geth', 'jwt.hex'), blockTimeMs: 1_000, listen: `${host}:${node.ports.l2Exchange}`, peers: gethL2.peers }
+    : {};
   writeNodeConfig(node.home, {
     // L1 finality (two blocks behind the head on the localnet's anvil), K confirmations as the
     // fallback; the pool is compared with L1 every 30 s at checkpoints of 8 blocks (decision 38).
     l1: { rpcUrl: l1.rpcUrl, chainId: l1.chainId, lockingPool: l1.lockingPool, batchInbox: l1.batchInbox, startBlock: Number(l1.startBlock), confirmations: LOCALNET_CONFIRMATIONS, finality: 'auto', reconcileIntervalMs: 30_000, checkpointBlocks: 8, pollIntervalMs: 500 },
-    l2: { rpcUrl: l2.rpcUrl, chainId: l2.chainId, sequencerSet: l2.sequencerSet, pollIntervalMs: 250 },
+    l2: { rpcUrl: l2RpcUrl, chainId: l2.chainId, sequencerSet: l2.sequencerSet, pollIntervalMs: 250, ...engine },
     cometRpcUrl: node.rpcUrl,
     gateway: { listen: `${host}:${node.ports.rest}` },
     ...(node.ports.nodeMetrics ? { metrics: { listen: `${host}:${node.ports.nodeMetrics}` } } : {}),
@@ -201,7 +214,7 @@ export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl
     // chain the address the other hosts dial.
     listen: [`/ip4/${reach.peerHost ? '0.0.0.0' : '127.0.0.1'}/tcp/${node.ports.mpc}`],
     ...(reach.peerHost ? { announce: [hostMultiaddr(reach.peerHost, node.ports.mpc)] } : {}),
-    l2RpcUrl: l2.rpcUrl,
+    l2RpcUrl,
     passphraseFile: 'passphrase',
     roundTimeoutMs: 2_000,
     pollIntervalMs: 500,

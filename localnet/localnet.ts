@@ -9,8 +9,13 @@ import { generateNetwork } from '../cometbft-config/network.js';
 import { hasManifest, readManifest, type NetworkManifest } from '../cometbft-config/manifest.js';
 import { launchValidator, ownedPid, stopPid, type LaunchOptions, type NodeProcesses } from './processes.js';
 import { tryNodeStatus, waitForHeight, type NodeStatus } from './rpc.js';
-import { blockNumber, type AnvilRecord } from './anvil.js';
-import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_CONFIRMATIONS, LOCALNET_POOL_PARAMS, LOCALNET_POWER, gatewayUrl, metricsUrls, predictedL1, predictedL2, resumeChains, startFreshChains, writeLocalnetNodeConfig, type Chains, type MetricsUrls } from './l1-chains.js';
+import { blockNumber, L2_CHAIN_ID, type AnvilRecord } from './anvil.js';
+import { hasGethL2, initL2Homes, l2ExchangeUrl, l2RpcUrl, L2_GENESIS_FILE, writeL2Genesis } from './l2-chain.js';
+import { gethHome } from './geth.js';
+import { ethAddress } from '../protocol/l1-signer.js';
+import { toHex } from '../common/bytes.js';
+import type { Address } from 'viem';
+import { deployAndSeed, genesisLockFields, hasDeployment, LOCALNET_CONFIRMATIONS, LOCALNET_DEPLOYER_KEY, LOCALNET_POOL_PARAMS, LOCALNET_POWER, gatewayUrl, metricsUrls, predictedL1, predictedL2, resumeChains, startFreshChains, VALIDATOR_GAS_FUNDS, writeLocalnetNodeConfig, type Chains, type MetricsUrls } from './l1-chains.js';
 import { genesisProducer } from '../app/election.js';
 import { awaitGroupKey, startSidecars } from './pool.js';
 
@@ -19,8 +24,8 @@ export const LOCALNET_FILE = 'localnet.json';
 export interface LocalnetRecord {
   chainId: string;
   dir: string;
-  nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; gatewayUrl?: string; metrics?: MetricsUrls; pids: { node?: number; cometbft?: number; sidecar?: number } }[];
-  /** The L1 and L2 anvils, when the localnet runs with L1. */
+  nodes: { name: string; rpcUrl: string; home: string; abciAddress: string; gatewayUrl?: string; l2RpcUrl?: string; metrics?: MetricsUrls; pids: { node?: number; cometbft?: number; sidecar?: number; geth?: number } }[];
+  /** The L1 anvil, when the localnet runs with L1 (the L2 is the validators' geths, nodes[].l2RpcUrl). */
   chains?: AnvilRecord[];
 }
 
@@ -48,7 +53,8 @@ export interface UpOptions extends LaunchOptions {
    * need no L1 stay fast; the CLI defaults to true.
    */
   l1?: boolean;
-  /** Anvil ports (default: the first free ports from 8545). */
+  /** Anvil ports (default: the first free ports from 8545): L1, and the short-lived one that
+   * constructs SequencerSet for the L2 genesis. */
   anvilPorts?: { l1?: number; l2?: number };
   /** With L1: do not start sidecars (tests that start them themselves). */
   noSidecars?: boolean;
@@ -90,7 +96,7 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
   mkdirSync(dir, { recursive: true });
   if (existsSync(localnetFile(dir))) await localnetDown(dir); // leftovers of an earlier run
   let manifest: NetworkManifest;
-  let chains: Chains | undefined;
+  let chains: Pick<Chains, 'l1'> | undefined;
   const started: number[] = [];
   try {
     if (hasManifest(dir) && !opts.reset) {
@@ -98,11 +104,11 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
       say(`reusing the ${manifest.nodes.length}-validator network in ${dir} (pass --reset to start over)`);
       if (opts.l1 && !hasDeployment(dir)) say('this network was generated without L1 (no deployment.json): running without L1; pass --reset for one with L1');
       if (opts.l1 && hasDeployment(dir)) {
-        say('resuming L1 and L2 from their state files (no redeployment, no new locks)');
+        say('resuming L1 from its state file and each validator\'s geth from its data (no redeployment, no new locks)');
         const resumed = await resumeChains(dir, opts.detach ?? false);
         chains = resumed;
-        started.push(resumed.l1.pid!, resumed.l2.pid!);
-        say(`L1 ${resumed.l1.url} (chain ${resumed.l1.chainId}) at block ${await blockNumber(resumed.l1.url)}, L2 ${resumed.l2.url} (chain ${resumed.l2.chainId}) at block ${await blockNumber(resumed.l2.url)}`);
+        started.push(resumed.l1.pid!);
+        say(`L1 ${resumed.l1.url} (chain ${resumed.l1.chainId}) at block ${await blockNumber(resumed.l1.url)}`);
       }
     } else {
       const params = opts.l1 ? { ...LOCALNET_POOL_PARAMS, ...opts.params } : (opts.params ?? {});
@@ -124,32 +130,36 @@ export async function localnetUp(opts: UpOptions): Promise<Localnet> {
         logger: createLogger('cometbft-config', { level: 'warn' }),
       });
       if (opts.l1) {
-        say(`starting L1 and L2 anvils (state in ${dir}/l1-state.json and l2-state.json)`);
-        chains = await startFreshChains(dir, { ...opts.anvilPorts, searchFrom: 8545 }, opts.detach ?? false);
-        started.push(chains.l1.pid!, chains.l2.pid!);
-        say(`L1 ${chains.l1.url} (chain ${chains.l1.chainId}), L2 ${chains.l2.url} (chain ${chains.l2.chainId}, a block per second)`);
-      }
-      if (chains) {
+        say(`starting the L1 anvil (state in ${dir}/l1-state.json)`);
+        const fresh = await startFreshChains(dir, { ...opts.anvilPorts, searchFrom: 8545 }, opts.detach ?? false);
+        chains = fresh;
+        started.push(fresh.l1.pid!);
+        say(`L1 ${fresh.l1.url} (chain ${fresh.l1.chainId})`);
         const genesis = JSON.parse(readFileSync(join(manifest.nodes[0]!.home, 'config', 'genesis.json'), 'utf8')) as { app_state: unknown };
         const producer = genesisProducer(genesis.app_state, manifest.chainId);
-        const deployment = await deployAndSeed(dir, chains, manifest, { signer: producer.signer, endBlock: epochLength }, say);
-        for (const node of manifest.nodes) writeLocalnetNodeConfig(node, deployment);
-        say(`wrote HOME/seqpool/node.json and HOME/sidecar/sidecar.json for every node (bridge on L1 with ${LOCALNET_CONFIRMATIONS} confirmations, L2 batches, gateway, sidecar)`);
+        const signers = manifest.nodes.map((n) => `0x${toHex(ethAddress(n.pubKey))}` as Address);
+        const l2 = await writeL2Genesis({ dir, deployerKey: LOCALNET_DEPLOYER_KEY, epoch0: { signer: producer.signer, endBlock: epochLength }, funded: signers, fundsWei: VALIDATOR_GAS_FUNDS, constructorPort: fresh.l2ConstructorPort }, manifest.nodes[0]!);
+        await initL2Homes(dir, manifest.nodes);
+        say(`L2: one geth per validator (HOME/geth, chain ${l2.chainId}) from ${dir}/${L2_GENESIS_FILE}, SequencerSet ${l2.sequencerSet} in its genesis (epoch 0: L2 blocks 1-${epochLength}, producer ${producer.signer})`);
+        const deployment = await deployAndSeed(dir, fresh, manifest, { signer: producer.signer, endBlock: epochLength }, say, l2);
+        for (const node of manifest.nodes) writeLocalnetNodeConfig(node, deployment, {}, { peers: manifest.nodes.filter((p) => p !== node).map(l2ExchangeUrl) });
+        say(`wrote HOME/seqpool/node.json and HOME/sidecar/sidecar.json for every node (bridge on L1 with ${LOCALNET_CONFIRMATIONS} confirmations, L2 adapter driving its geth, batches, gateway, sidecar)`);
       }
     }
   } catch (e) {
     await Promise.all(started.map((pid) => stopPid(pid)));
     throw e;
   }
-  const record: LocalnetRecord = { chainId: manifest.chainId, dir, nodes: [], ...(chains && { chains: [chains.l1, chains.l2] }) };
+  const record: LocalnetRecord = { chainId: manifest.chainId, dir, nodes: [], ...(chains && { chains: [chains.l1] }) };
   writeLocalnet(record);
   const processes: NodeProcesses[] = [];
   try {
     for (const [i, node] of manifest.nodes.entries()) {
-      say(`starting ${node.name}: app on ${node.abciAddress}, cometbft RPC ${node.rpcUrl}`);
+      const geth = hasGethL2(dir, node);
+      say(`starting ${node.name}: ${geth ? `geth (L2 RPC ${l2RpcUrl(node)}), ` : ''}app on ${node.abciAddress}, cometbft RPC ${node.rpcUrl}`);
       const p = await launchValidator(node, { ...opts, ...opts.nodeOptions?.(i, node.home) });
       processes.push(p);
-      record.nodes.push({ name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, metrics: metricsUrls(node, { node: chains !== undefined }), pids: { node: p.node.pid, cometbft: p.cometbft.pid } });
+      record.nodes.push({ name: node.name, rpcUrl: node.rpcUrl, home: node.home, abciAddress: node.abciAddress, ...(geth ? { l2RpcUrl: l2RpcUrl(node) } : {}), metrics: metricsUrls(node, { node: chains !== undefined }), pids: { node: p.node.pid, cometbft: p.cometbft.pid, ...(p.geth ? { geth: p.geth.pid } : {}) } });
       writeLocalnet(record);
     }
     if (chains && !opts.noSidecars) {
@@ -186,6 +196,7 @@ async function stopAll(processes: NodeProcesses[]): Promise<void> {
   await Promise.all(processes.map((p) => stopPid(p.sidecar?.pid)));
   await Promise.all(processes.map((p) => stopPid(p.cometbft.pid)));
   await Promise.all(processes.map((p) => stopPid(p.node.pid)));
+  await Promise.all(processes.map((p) => stopPid(p.geth?.pid)));
 }
 
 /** Stop every process recorded in DIR/localnet.json. */
@@ -195,6 +206,8 @@ export async function localnetDown(dir: string): Promise<number> {
   await Promise.all(rec.nodes.map((n) => stopPid(ownedPid(n.pids.sidecar, n.home))));
   await Promise.all(rec.nodes.map((n) => stopPid(ownedPid(n.pids.cometbft, n.home))));
   await Promise.all(rec.nodes.map((n) => stopPid(ownedPid(n.pids.node, n.home))));
+  // A geth after its node: the node's L2 adapter only retries a geth that is gone, but stop it from logging that.
+  await Promise.all(rec.nodes.map((n) => stopPid(ownedPid(n.pids.geth, gethHome(n.home).datadir))));
   // The chains last: a bridge that loses its RPC only retries, but stop it from logging that.
   await Promise.all((rec.chains ?? []).map((c) => stopPid(ownedPid(c.pid, c.stateFile))));
   for (const n of rec.nodes) n.pids = {};
@@ -208,10 +221,12 @@ export async function localnetStatus(dir: string): Promise<{ name: string; rpcUr
   return Promise.all(rec.nodes.map(async (n) => ({ name: n.name, rpcUrl: n.rpcUrl, status: await tryNodeStatus(n.rpcUrl) })));
 }
 
-/** Heads of the localnet's L1 and L2 (undefined: not answering). */
+/** Heads of the localnet's L1 and of each validator's L2 geth (undefined: not answering). */
 export async function chainsStatus(dir: string): Promise<{ name: string; url: string; chainId: number; head?: bigint }[]> {
   const rec = readLocalnet(dir);
-  return Promise.all((rec.chains ?? []).map(async (c) => ({ name: c.name, url: c.url, chainId: c.chainId, head: await blockNumber(c.url) })));
+  const l1 = (rec.chains ?? []).map(async (c) => ({ name: c.name, url: c.url, chainId: c.chainId, head: await blockNumber(c.url) }));
+  const l2 = rec.nodes.flatMap((n) => (n.l2RpcUrl ? [{ name: `l2 ${n.name}`, url: n.l2RpcUrl }] : [])).map(async (c) => ({ ...c, chainId: L2_CHAIN_ID, head: await blockNumber(c.url) }));
+  return Promise.all([...l1, ...l2]);
 }
 
 /** Adds (or updates) one node in DIR/localnet.json (`localnet join`). */

@@ -3,10 +3,11 @@
 // read: a debug-level node log grows by megabytes a minute.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { appLogFile, cometbftLogFile, sidecarLogFile } from './processes.js';
+import { gethHome } from './geth.js';
 import type { ProcessName } from './drill.js';
 
 export function logFileOf(home: string, p: ProcessName): string {
-  return p === 'node' ? appLogFile(home) : p === 'cometbft' ? cometbftLogFile(home) : sidecarLogFile(home);
+  return p === 'node' ? appLogFile(home) : p === 'cometbft' ? cometbftLogFile(home) : p === 'geth' ? gethHome(home).logFile : sidecarLogFile(home);
 }
 
 const CHUNK = 64 * 1024;

@@ -1,5 +1,6 @@
-// Starting and stopping one validator's processes: `seqpool node` (the app) and `cometbft`. The app
-// starts first so that CometBFT's handshake finds it; each process logs to a file in its home.
+// Starting and stopping one validator's processes: its geth (the L2, when the network has one),
+// `seqpool node` (the app) and `cometbft`. geth first (the node drives it), then the app so that
+// CometBFT's handshake finds it; each process logs to a file in its home.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -8,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../abci/address.js';
 import { defaultCometbftBin } from '../cometbft-config/config-toml.js';
 import type { NetworkNode } from '../cometbft-config/manifest.js';
+import { readNodeConfig } from '../node/index.js';
+import { gethHome, launchGeth } from './geth.js';
 
 // The package root holds bin/seqpool.js; found by walking up, so that this works from source (jest)
 // and from dist/.
@@ -29,6 +32,8 @@ export interface NodeProcesses {
   cometbft: ChildProcess;
   /** The MPC sidecar, when the localnet runs the pool (L1 and L2). */
   sidecar?: ChildProcess;
+  /** The validator's L2 geth, when the network has one (HOME/geth, localnet/l2-chain.ts). */
+  geth?: ChildProcess;
 }
 
 export interface LaunchOptions {
@@ -110,9 +115,30 @@ export function launchSidecar(node: NetworkNode, opts: LaunchOptions = {}): Chil
   return spawnLogged(process.execPath, [opts.sidecarProgram ?? SEQPOOL_BIN, 'sidecar', 'start', '--home', node.home], sidecarLogFile(node.home), opts, env);
 }
 
+/**
+ * Starts the validator's geth if its home has one and the node drives it (node.json l2.engineUrl);
+ * undefined otherwise. Resolves once geth answers on its JSON-RPC.
+ */
+export async function launchL2(node: NetworkNode, opts: LaunchOptions = {}): Promise<ChildProcess | undefined> {
+  const l2 = readNodeConfig(node.home).l2;
+  if (!l2?.engineUrl || node.ports.l2Rpc === undefined || !existsSync(gethHome(node.home).datadir)) return undefined;
+  try {
+    return await launchGeth({ home: node.home, chainId: l2.chainId, ports: { http: node.ports.l2Rpc, auth: node.ports.l2Auth, p2p: node.ports.l2P2p }, detach: opts.detach });
+  } catch (e) {
+    throw new Error(`${node.name}: ${(e as Error).message}`);
+  }
+}
+
 export async function launchValidator(node: NetworkNode, opts: LaunchOptions = {}): Promise<NodeProcesses> {
-  const app = await launchApp(node, opts);
-  return { name: node.name, node: app, cometbft: launchCometbft(node, opts) };
+  const geth = await launchL2(node, opts);
+  let app: ChildProcess;
+  try {
+    app = await launchApp(node, opts);
+  } catch (e) {
+    geth?.kill('SIGKILL');
+    throw e;
+  }
+  return { name: node.name, node: app, cometbft: launchCometbft(node, opts), ...(geth ? { geth } : {}) };
 }
 
 /**

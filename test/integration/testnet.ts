@@ -42,6 +42,7 @@ export async function startTestnet(opts: Omit<UpOptions, 'dir' | 'basePort' | 'p
       await Promise.all(net.processes.map((p) => stopPid(p.sidecar?.pid)));
       await Promise.all(net.processes.map((p) => stopPid(p.cometbft.pid)));
       await Promise.all(net.processes.map((p) => stopPid(p.node.pid)));
+      await Promise.all(net.processes.map((p) => stopPid(p.geth?.pid)));
       await localnetDown(dir).catch(() => undefined);
     }
     if (!process.env.SEQPOOL_KEEP_TESTNET) rmSync(dir, { recursive: true, force: true });
