@@ -229,7 +229,7 @@ test('the producer dies (node and sidecar): another producer takes its unbatched
   // epoch is already past on L2: either way the unbatched blocks get another producer.
   const replacement = await eventually('another producer for the unbatched L2 blocks', async () => {
     const m = await survivor.batchMeta();
-    const p = await survivor.producerOf(m.nextL2Start);
+    const p = await survivor.batcherOf(m.nextL2Start);
     return p.producer !== owing.producer ? p : undefined;
   }, 60_000);
   const stalled = await rpcQuery<{ misses: string; jailed: boolean }>(net.manifest.nodes[(i + 1) % 4]!.rpcUrl, `/validator/${owing.producer}`);
