@@ -45,7 +45,7 @@ test('a fifth node locks on L1 and becomes a validator that signs blocks', async
   const lines: string[] = [];
   joined = await localnetJoin({ dir: net.dir, amount: 30_000n * TOKEN, logLevel: 'debug', onProgress: (l) => lines.push(l), timeoutMs: 120_000 });
   rpcUrls = [...net.manifest.nodes.map((n) => n.rpcUrl), joined.node.rpcUrl];
-  const stages = [/^home created/, /^syncing: app, sidecar and cometbft/, /^synced at height/, /^locked 30000 tokens in L1 block/, /^confirmed/, /^attested/, /^validator at height \d+ with power 30000/, /^share of group key .* held from key epoch 1/];
+  const stages = [/^home created/, /^syncing: (geth, )?app, sidecar and cometbft/, /^synced at height/, /^locked 30000 tokens in L1 block/, /^confirmed/, /^attested/, /^validator at height \d+ with power 30000/, /^share of group key .* held from key epoch 1/];
   expect(lines).toHaveLength(stages.length);
   stages.forEach((re, i) => expect(lines[i]).toMatch(re));
   expect(joined.power).toBe(30_000n);
