@@ -11,6 +11,8 @@ import type { AppEvent } from '../app/mpc-sessions.js';
 import { BatchStatus, type Observation } from '../proto/seqpool.js';
 import type { L1ListenerStatus } from '../bridge/listener-options.js';
 import type { TxSenderEvent } from '../bridge/evm-tx-sender.js';
+import type { L2DriverEvents } from '../l2/driver.js';
+import { l2DriverMetrics } from './l2-metrics.js';
 
 /** Where the scrape-time gauges read from; set once the parts exist (each may be absent). */
 export interface NodeMetricSources {
@@ -94,6 +96,8 @@ export class NodeMetrics {
   readonly txBumps: Counter<'chain'>;
   readonly txFailures: Counter<'chain' | 'reason'>;
   readonly txNonce: Gauge<'chain'>;
+  /** With `l2`: the L2 adapter's events, counted (node/l2-metrics.ts). */
+  readonly l2Driver: L2DriverEvents | undefined;
   readonly #requestedAt = new Map<string, number>(); // batch index -> block time it was requested
 
   /** `l1`/`l2`: whether node.json has those sections; their gauges exist only then (an unlabelled
@@ -105,6 +109,7 @@ export class NodeMetrics {
     // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_* (unprefixed, as every
     // Node.js exporter names them; the scrape job tells node and sidecar apart).
     collectDefaultMetrics({ register: this.registry });
+    this.l2Driver = parts.l2 ? l2DriverMetrics(this.registry) : undefined;
     this.abciSeconds = new Histogram({ name: 'seqpool_abci_method_duration_seconds', help: 'Time the app spent in each ABCI method', labelNames: ['method'], buckets: ABCI_BUCKETS, registers });
     this.abciErrors = new Counter({ name: 'seqpool_abci_method_errors_total', help: 'ABCI methods that threw (CometBFT stops on a consensus-connection error)', labelNames: ['method'], registers });
     this.l1Attested = new Counter({ name: 'seqpool_l1_events_attested_total', help: 'L1 events more than 2/3 of power attested and the app applied, by kind', labelNames: ['kind'], registers });

@@ -112,7 +112,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       l2Head: head,
     });
     const running = app;
-    l2 = await startL2Adapter({ home: opts.home, dataDir, config, query: appQuery(app), height: () => running.height, time: () => running.blockTime, log });
+    l2 = await startL2Adapter({ home: opts.home, dataDir, config, query: appQuery(app), height: () => running.height, time: () => running.blockTime, log, ...(metrics?.l2Driver ? { events: metrics.l2Driver } : {}) });
     // The bridge reads committed app state (which nonce comes next, what is settled, who produces),
     // so it is built after the app opened; until there is work, it simply offers and sends nothing.
     bridge = await startBridge({
