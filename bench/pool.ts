@@ -15,35 +15,22 @@ import { gatewayUrl } from '../localnet/l1-chains.js';
 import { localnetJoin } from '../localnet/join.js';
 import { localnetDown, localnetUp, type Localnet } from '../localnet/localnet.js';
 import { appendedBatches, owingProducerWithWorkAhead, sidecarLog } from '../localnet/pool-observe.js';
-import { stopPid } from '../localnet/processes.js';
 import { markdownTable, writeBenchSection } from './report.js';
+import { fmtMs, pct, stopLocalnetProcesses, until as untilFor } from './localnet-bench.js';
 
 const SIZES = (process.env.BENCH_POOL_SIZES ?? '4,7,10').split(',').map(Number);
 const BASE = Number(process.env.BENCH_POOL_PORT ?? 20000);
 const WARM_MS = Number(process.env.BENCH_POOL_WARM_MS ?? 45_000);
 const log = (l: string) => process.stdout.write(`${l}\n`);
 
-const pct = (xs: number[], p: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const f = (ms: number) => (Number.isNaN(ms) ? 'n/a' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const f = fmtMs;
 
 async function blockTimeMs(rpcUrl: string, height: bigint | string): Promise<number> {
   const r = (await (await fetch(`${rpcUrl}/block?height=${height}`)).json()) as { result: { block: { header: { time: string } } } };
   return Date.parse(r.result.block.header.time);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`bench:pool: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number) => untilFor('bench:pool', what, fn, timeoutMs);
 
 interface Row {
   n: number;
@@ -147,7 +134,7 @@ async function measure(n: number, basePort: number): Promise<Row> {
       failoverMs,
     };
   } finally {
-    if (net) await Promise.all(net.processes.flatMap((p) => [p.sidecar?.pid, p.cometbft.pid, p.node.pid]).map((pid) => stopPid(pid)));
+    if (net) await stopLocalnetProcesses(net);
     await localnetDown(dir).catch(() => 0);
     if (process.env.BENCH_POOL_KEEP) log(`[${n}] kept ${dir} (BENCH_POOL_KEEP)`);
     else rmSync(dir, { recursive: true, force: true });
@@ -163,7 +150,7 @@ async function main(): Promise<void> {
     '## The pool at work (`npm run bench:pool`)',
     '',
     `${new Date().toISOString()}, ${cpu} x${cpus().length}, Node ${process.version}. Real localnets (cometbft, seqpool node, sidecar per validator on`,
-    'libp2p over loopback; L1 and L2 anvils with one block a second; CometBFT about 3 blocks a second; `respanTimeoutSeconds` 5, epochs of 20 L2 blocks).',
+    'libp2p over loopback; L1 on anvil and L2 on one geth per validator, a block a second each; CometBFT about 3 blocks a second; `respanTimeoutSeconds` 5, epochs of 20 L2 blocks).',
     'DKG: from the first block to the block that installed the genesis key, every attempt included (a sidecar that starts too late to deal',
     'in time is left out of the key and taken in by the reshare at the next epoch boundary).',
     'Signing: `aggregate` is from the moment a sidecar sees the block committing a request to the aggregate signature at the coordinator',
