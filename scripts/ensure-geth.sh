@@ -7,17 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 want="$(tr -d '[:space:]' < "$root/geth.version")"
 bin="$root/.bin"
-min_go="1.22"
-
-if ! command -v go >/dev/null 2>&1; then
-  echo "error: Go is not installed; install Go ${min_go} or newer (https://go.dev/doc/install) and re-run" >&2
-  exit 1
-fi
-have_go="$(go env GOVERSION | sed 's/^go//')"
-if [ "$(printf '%s\n%s\n' "$min_go" "$have_go" | sort -V | head -n1)" != "$min_go" ]; then
-  echo "error: Go $have_go is too old; install Go ${min_go} or newer (https://go.dev/doc/install) and re-run" >&2
-  exit 1
-fi
+. "$root/scripts/require-go.sh"
 
 # The module version a binary was built from, read from its embedded build info.
 built="$( [ -x "$bin/geth" ] && go version -m "$bin/geth" 2>/dev/null | awk '$1=="mod" && $2=="github.com/ethereum/go-ethereum" {print $3}' || true)"

@@ -8,10 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 want="v1.4.2"
 bin="$root/.bin"
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "error: Go is not installed; install Go 1.22 or newer (https://go.dev/doc/install) and re-run" >&2
-  exit 1
-fi
+. "$root/scripts/require-go.sh"
 have="$( [ -x "$bin/prom2json" ] && go version -m "$bin/prom2json" 2>/dev/null | awk '$1=="mod" && $2=="github.com/prometheus/prom2json" {print $3}' || true)"
 [ "$have" = "$want" ] && exit 0
 mkdir -p "$bin"
