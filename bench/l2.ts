@@ -1,6 +1,7 @@
 // npm run bench:l2: the L2 on geth (docs/l2.md) on a real localnet, for 4 and 7 validators
-// (BENCH_L2_SIZES): transfers pre-signed by the development accounts are sent at a fixed rate to every
-// validator's geth in turn (not only the producer's: the others gossip them to it), and node0's geth
+// (BENCH_L2_SIZES): transfers pre-signed by one development account per validator are sent at a fixed
+// rate, each account's to its validator's geth (not only the producer's: the others gossip them to
+// it), and node0's geth
 // is watched every 50 ms. Figures: included transfers per second over the load, send -> first seen in
 // a block on node0 (p50, p99), the interval between blocks as node0 first sees them, and the
 // production gap when the producer's node dies (its last block -> the replacement's first, as node0
@@ -88,23 +89,31 @@ async function measure(n: number, basePort: number): Promise<Row> {
     await until('L2 blocks', async () => ((await client.currentEpoch()).l2Head >= 5n ? true : undefined), 120_000);
     watcher = new Watcher(node0);
 
-    // Pre-signed, so the figures measure the chain and not the sender's signing.
-    const accounts = [0, 1, 2].map((i) => mnemonicToAccount(DEV_MNEMONIC, { addressIndex: i }));
+    // One user per validator, each sending to that validator's geth (a user's txs to one node, as a
+    // wallet does: geth gossips only executable txs, so one account's nonces spread over several nodes
+    // would wait on each other). The genesis funds three development accounts; the rest are funded
+    // from the first. Pre-signed, so the figures measure the chain and not the sender's signing.
+    const accounts = nodes.map((_, i) => mnemonicToAccount(DEV_MNEMONIC, { addressIndex: i }));
+    const gas = { chainId, type: 'eip1559' as const, gas: 21_000n, maxFeePerGas: parseGwei('20'), maxPriorityFeePerGas: parseGwei('1') };
+    let funderNonce = await node0.getTransactionCount({ address: accounts[0]!.address, blockTag: 'pending' });
+    const funding: Hex[] = [];
+    for (const a of accounts.slice(3)) funding.push(await rawSend(l2RpcUrl(nodes[0]!), await accounts[0]!.signTransaction({ ...gas, to: a.address, value: 10n ** 20n, nonce: funderNonce++ })));
+    for (const hash of funding) await node0.waitForTransactionReceipt({ hash, timeout: 60_000 });
     const nonces = await Promise.all(accounts.map((a) => node0.getTransactionCount({ address: a.address, blockTag: 'pending' })));
     const total = RATE * SECONDS;
     log(`[${n}] signing ${total} transfers`);
     const raws: Hex[] = [];
     for (let k = 0; k < total; k++) {
       const a = k % accounts.length;
-      raws.push(await accounts[a]!.signTransaction({ chainId, type: 'eip1559', to: '0x000000000000000000000000000000000000dEaD', value: 1n, nonce: nonces[a]! + Math.floor(k / accounts.length), gas: 21_000n, maxFeePerGas: parseGwei('20'), maxPriorityFeePerGas: parseGwei('1') }));
+      raws.push(await accounts[a]!.signTransaction({ ...gas, to: '0x000000000000000000000000000000000000dEaD', value: 1n, nonce: nonces[a]! + Math.floor(k / accounts.length) }));
     }
-    log(`[${n}] sending ${RATE} transfers/s for ${SECONDS} s to every geth in turn`);
+    log(`[${n}] sending ${RATE} transfers/s for ${SECONDS} s, user i to validator i's geth`);
     const sentAt = new Map<Hex, number>();
     const start = Date.now();
     for (let k = 0; k < total; k++) {
       const due = start + (k * 1000) / RATE;
       if (due > Date.now()) await sleep(due - Date.now());
-      const hash = await rawSend(l2RpcUrl(nodes[k % nodes.length]!), raws[k]!).catch((e: Error) => (log(`[${n}] send failed: ${e.message}`), undefined));
+      const hash = await rawSend(l2RpcUrl(nodes[k % accounts.length]!), raws[k]!).catch((e: Error) => (log(`[${n}] send failed: ${e.message}`), undefined));
       if (hash) sentAt.set(hash, Date.now());
     }
     await until('every transfer in a block', async () => {
@@ -161,8 +170,8 @@ async function main(): Promise<void> {
     '## The L2 on geth (`npm run bench:l2`)',
     '',
     `${new Date().toISOString()}, ${cpu} x${cpus().length}, Node ${process.version}. Real localnets: one geth per validator driven over the Engine API,`,
-    `blocks every second, \`l2StallSeconds\` 5. ${RATE} transfers/s offered for ${SECONDS} s from 3 development accounts, pre-signed, each sent to the next`,
-    'validator\'s geth in turn; node0\'s geth watched every 50 ms. Latency: send to the block first seen on node0. Interval: between blocks as node0',
+    `blocks every second, \`l2StallSeconds\` 5. ${RATE} transfers/s offered for ${SECONDS} s, pre-signed, by one development account per validator, each`,
+    'to its validator\'s geth; node0\'s geth watched every 50 ms. Latency: send to the block first seen on node0. Interval: between blocks as node0',
     'first sees them. Gap: the producer\'s node, CometBFT and sidecar SIGKILLed; the last block before its replacement\'s first, to that first.',
     '',
     markdownTable(

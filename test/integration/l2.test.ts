@@ -4,7 +4,7 @@
 // and signed by a validator out of its turn (test code, with that validator's own geth and key) is
 // refused by every other node and never becomes canonical; when the producer dies, another takes over
 // at the attested head, every block's miner is the producer the pool names for its height (and
-// SequencerSet on L2 agrees), batches stay contiguous on L1; the dead validator, restarted, catches up.
+// SequencerSet on L2 agrees), batches stay contiguous on L1; the dead validator, restarted with its geth, catches up.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { createPublicClient, createWalletClient, defineChain, http, type Hex, type PublicClient } from 'viem';
@@ -14,7 +14,7 @@ import { loadValidatorKey } from '../../cometbft-config/keys.js';
 import { EngineClient, ZERO_HASH } from '../../l2/engine.js';
 import { readJwtSecret } from '../../l2/jwt.js';
 import { DEV_MNEMONIC, l2ExchangeUrl, l2RpcUrl } from '../../localnet/l2-chain.js';
-import { launchApp, launchCometbft, launchSidecar } from '../../localnet/processes.js';
+import { launchApp, launchCometbft, launchL2, launchSidecar } from '../../localnet/processes.js';
 import { appendedBatches, expectContiguous, owingProducerWithWorkAhead } from '../../localnet/pool-observe.js';
 import { gatewayUrl } from '../../localnet/l1-chains.js';
 import { PoolClient } from '../../client/pool-client.js';
@@ -114,7 +114,7 @@ test('a block built and signed out of turn is refused by every other node and ne
   for (const x of net.manifest.nodes) expect((await rpc.get(x.name)!.getBlock({ blockNumber: forged!.number })).hash).not.toBe(forged!.hash);
 }, 120_000);
 
-test('the producer dies: another takes over at the attested head, every block is its elected producer\'s, batches stay contiguous; restarted, the dead validator catches up', async () => {
+test('the producer dies: another takes over at the attested head, every block is its elected producer\'s, batches stay contiguous; restarted with its geth, the dead validator catches up', async () => {
   const n0 = nodeAt(0);
   const client = new PoolClient(gatewayUrl(n0));
   const { owing } = await eventually('a producer with L2 blocks of its epoch still to build', () => owingProducerWithWorkAhead(client, 6n), 60_000);
@@ -139,16 +139,24 @@ test('the producer dies: another takes over at the attested head, every block is
   await eventually('a batch past the handover on L1', async () => ((await appendedBatches(net.dir)).some((b) => b.l2EndBlock >= took) ? true : undefined), 90_000);
   expectContiguous(await appendedBatches(net.dir));
 
-  // Restarted (app, CometBFT, sidecar; geth kept what it had): it follows the elected chain again.
+  // Restarted, geth too (SIGKILLed now: it may lose blocks it had not flushed, which the node's store
+  // replays): it follows the elected chain again.
   const node = nodeAt(i);
+  victim.geth!.kill('SIGKILL');
+  await new Promise((r) => victim.geth!.exitCode !== null || victim.geth!.signalCode !== null ? r(undefined) : victim.geth!.once('exit', r));
+  victim.geth = (await launchL2(node))!;
   victim.node = await launchApp(node, { logLevel: 'debug' });
   victim.cometbft = launchCometbft(node);
   victim.sidecar = launchSidecar(node);
   const target = await attestedHead(survivor.rpcUrl);
   await eventually('the restarted validator at the others\' L2 head', async () => {
     const [mine, theirs] = await Promise.all([rpc.get(node.name)!.getBlock({ blockNumber: target }).catch(() => undefined), rpc.get(survivor.name)!.getBlock({ blockNumber: target })]);
-    return mine?.hash === theirs.hash ? true : undefined;
-  }, 90_000);
+    if (mine?.hash === theirs.hash) return true;
+    // Says where it is stuck if it never gets there.
+    const driver = await fetch(`${l2ExchangeUrl(node)}/l2/head`).then((r) => r.text(), (e: Error) => e.message);
+    const geth = await rpc.get(node.name)!.getBlockNumber({ cacheTime: 0 }).catch((e: Error) => e.message);
+    throw new Error(`block ${target}: ours ${mine?.hash ?? 'missing'}, theirs ${theirs.hash}; our driver head ${driver.trim()}, our geth head ${geth}; see ${node.home}/seqpool/node.log`);
+  }, 120_000);
   const driverHead = (await (await fetch(`${l2ExchangeUrl(node)}/l2/head`)).json()) as { number: string };
   expect(BigInt(driverHead.number)).toBeGreaterThanOrEqual(target);
   await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
