@@ -12,13 +12,16 @@ import { RefreshEngine } from '../mpc/keys/refresh.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
 import type { Fault, Outbound } from '../mpc/keys/vss-session.js';
 import { shareMatches } from '../mpc/keys/vss.js';
-import type { KeyStore } from './store/key-store.js';
+import type { ShareVault } from './store/share-vault.js';
+import type { Dealing, ReshareDealingRequest } from '../mpc/keys/share-math.js';
 import { Fn } from '../mpc/suite.js';
 import { keyPackage, type DecodedKey, type DecodedSession } from './chain-view.js';
 
 export interface Engine {
   readonly session: Uint8Array;
-  start(): Outbound[];
+  /** A reshare dealer's: what the vault must deal for start(). */
+  dealingRequest?(): ReshareDealingRequest | undefined;
+  start(dealing?: Dealing): Outbound[];
   receivedShares(): Map<number, Uint8Array>;
   sentShares(): Map<number, Uint8Array>;
   restoreSentShares(envelopes: Iterable<Uint8Array>): void;
@@ -85,10 +88,10 @@ export async function buildEngine(
 v: DecodedSession,
 key: DecodedKey | undefined,
 myDealer: number | undefined,
-deps: { identity: IdentityKey; keyStore: KeyStore; logger: Logger },
+deps: { identity: IdentityKey; vault: ShareVault; logger: Logger },
 savedOld?: PublicKeyPackage,
 ): Promise<{ engine: Engine; old?: PublicKeyPackage }> {
-const { identity, keyStore, logger } = deps;
+const { identity, vault, logger } = deps;
   if (v.kind === 'dkg') {
     return { engine: new DkgEngine({ keyId: v.keyId, epoch: v.keyEpoch, attempt: v.attempt, members: v.receivers, threshold: v.threshold, identity, logger }) };
   }
@@ -96,10 +99,10 @@ const { identity, keyStore, logger } = deps;
   let stored;
   if (savedOld) {
     old = savedOld;
-    stored = await keyStore.get(old.keyId, old.epoch);
+    stored = await vault.held(old.keyId, old.epoch);
   } else {
     if (!key) throw new Error(`a ${v.kind} needs the current key (/mpc/key), which is absent`);
-    stored = await keyStore.get(key.keyId, key.keyEpoch);
+    stored = await vault.held(key.keyId, key.keyEpoch);
     old = keyPackage(key, stored?.public.commitments);
   }
   if (stored && !equalBytes(stored.public.groupKey, old.groupKey)) throw new Error(`our stored share of epoch ${old.epoch} belongs to another group key`);
@@ -113,13 +116,13 @@ const { identity, keyStore, logger } = deps;
       newEpoch: v.keyEpoch,
       attempt: v.attempt,
       identity,
-      ...(stored && myDealer !== undefined ? { oldShare: stored.secret } : {}),
+      ...(stored && myDealer !== undefined ? { oldShare: { index: stored.index } } : {}),
       logger,
     });
     return { engine, old };
   }
-  if (!stored) throw new Error(`a refresh needs our share of key epoch ${old.epoch}, which is not in the key store`);
-  return { engine: new RefreshEngine({ current: old, share: stored.secret, newEpoch: v.keyEpoch, attempt: v.attempt, identity, logger }), old };
+  if (!stored) throw new Error(`a refresh needs our share of key epoch ${old.epoch}, which is not in the share vault`);
+  return { engine: new RefreshEngine({ current: old, share: { index: stored.index }, newEpoch: v.keyEpoch, attempt: v.attempt, identity, logger }), old };
 }
 
 /** A dealer answered a missing-share complaint by publishing the share: if it is ours, it counts

@@ -16,7 +16,7 @@ import type { IdentityKey } from '../mpc/identity.js';
 import { parsePt } from '../mpc/ecc.js';
 import type { KeygenResult } from '../mpc/keys/dkg.js';
 import type { Outbound } from '../mpc/keys/vss-session.js';
-import type { KeyStore } from './store/key-store.js';
+import type { ShareVault } from './store/share-vault.js';
 import { Fn } from '../mpc/suite.js';
 import type { ChainClient } from './chain.js';
 import { decodeSession, type DecodedKey, type DecodedSession } from './chain-view.js';
@@ -27,7 +27,8 @@ import { forgetMaterial, loadMaterial, saveMaterial } from './session-material.j
 export interface KeygenDeps {
   identity: IdentityKey;
   chain: ChainClient;
-  keyStore: KeyStore;
+  /** Our shares: read by public package only, dealt from and stored into, never handed out. */
+  vault: ShareVault;
   dealt: DealtLog;
   /** MpcPublic tx (lane 1). */
   publish(envelope: Uint8Array, what: string): Promise<void>;
@@ -139,7 +140,7 @@ export class KeygenDriver {
         value = undefined;
       }
       st.shares.set(dealer, value);
-      void saveMaterial(this.#d.keyStore, st, this.#log);
+      void saveMaterial(this.#d.vault, st, this.#log);
       if (!st.readySent && st.myReceiver !== undefined)
         void this.#maybeReady(st, this.#log.child({ session: st.view.idHex.slice(0, 16), kind: st.view.kind })).catch((e: unknown) => this.#log.warn({ err: (e as Error).message }, 'publishing Ready failed'));
     } catch (e) {
@@ -163,7 +164,7 @@ export class KeygenDriver {
     this.#openedAt.set(v.idHex, Date.now());
     log.info({ keyEpoch: v.keyEpoch, threshold: v.threshold, dealers: v.dealers.length, receivers: v.receivers.length, dealer: myDealer ?? null, receiver: myReceiver ?? null }, 'mpc session opened');
     try {
-      ({ engine: st.engine, old: st.old } = await buildEngine(v, key, myDealer, { identity: this.#d.identity, keyStore: this.#d.keyStore, logger: this.#log }));
+      ({ engine: st.engine, old: st.old } = await buildEngine(v, key, myDealer, { identity: this.#d.identity, vault: this.#d.vault, logger: this.#log }));
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot take part in this mpc session; sitting it out (the app retries without us if it needs us)');
       return st;
@@ -176,7 +177,7 @@ export class KeygenDriver {
       return st;
     }
     // Shares that reached us before a restart (dealers do not send them twice).
-    const saved = await loadMaterial(this.#d.keyStore, v.idHex, log);
+    const saved = await loadMaterial(this.#d.vault, v.idHex, log);
     // A dealing of ours already committed (or sent before a crash) cannot be repeated: we go on with
     // the saved shares (ours to ourselves among them), delivering and justifying the ones we dealt.
     const dealtBefore = this.#d.dealt.has(v.idHex) || (myDealer !== undefined && v.transcript.some((env) => isDealingFrom(env, me)));
@@ -220,9 +221,9 @@ export class KeygenDriver {
     const me = this.#d.identity.publicKey;
     if (!key.members.some((m) => equalBytes(m.identity, me))) return;
     this.#recoveryTried.add(key.session);
-    if (await this.#d.keyStore.get(key.keyId, key.keyEpoch)) return;
+    if (await this.#d.vault.held(key.keyId, key.keyEpoch)) return;
     const log = this.#log.child({ session: key.session.slice(0, 16), keyEpoch: key.keyEpoch });
-    const saved = await loadMaterial(this.#d.keyStore, key.session, log);
+    const saved = await loadMaterial(this.#d.vault, key.session, log);
     const a = saved && (await this.#d.chain.query(`/mpc/session/${key.session}`));
     if (!saved || !a) {
       log.error('we are a member of the current key epoch but hold no share of it and no saved shares of its session; we cannot sign until a reshare gives us one');
@@ -233,7 +234,7 @@ export class KeygenDriver {
     const myReceiver = v.receivers.find((m) => equalBytes(m.identity, me))?.index;
     let built;
     try {
-      built = await buildEngine(v, undefined, myDealer, { identity: this.#d.identity, keyStore: this.#d.keyStore, logger: this.#log }, saved.old);
+      built = await buildEngine(v, undefined, myDealer, { identity: this.#d.identity, vault: this.#d.vault, logger: this.#log }, saved.old);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot rebuild the session that made the current key; no share of it');
       return;
@@ -248,9 +249,13 @@ export class KeygenDriver {
   async #start(st: SessionState, log: Logger): Promise<void> {
     if (st.started || !st.engine) return;
     st.started = true;
+    // A reshare dealer's polynomial is made inside the vault (its constant is lambda * our share).
+    const req = st.engine.dealingRequest?.();
+    const dealing = req && st.old ? await this.#d.vault.dealReshare({ keyId: st.old.keyId, epoch: st.old.epoch }, req) : undefined;
+    if (!st.engine || st.closed) return; // the session ended while the vault dealt
     this.#d.dealt.mark(st.view.idHex); // before anything leaves the process
-    const out = st.engine.start();
-    await saveMaterial(this.#d.keyStore, st, this.#log); // our share to ourselves, before the dealing leaves
+    const out = st.engine.start(dealing);
+    await saveMaterial(this.#d.vault, st, this.#log); // our share to ourselves, before the dealing leaves
     if (out.length === 0) return;
     await this.#emit(st, out, 'dealing');
     log.info({ dealer: st.myDealer, shares: out.filter((o) => o.channel === 'private').length }, 'dealt');
@@ -332,7 +337,7 @@ export class KeygenDriver {
       st.closed = true;
       st.engine = undefined;
       this.#closed(v, 'failed');
-      await forgetMaterial(this.#d.keyStore, st, this.#log);
+      await forgetMaterial(this.#d.vault, st, this.#log);
       log.warn({ attempt: v.attempt }, 'mpc session failed; dropped (the app opens a new attempt)');
       return;
     }
@@ -340,7 +345,7 @@ export class KeygenDriver {
       st.closed = true;
       this.#closed(v, st.engine ? await this.#finalise(st, key, log) : 'error');
       st.engine = undefined;
-      await forgetMaterial(this.#d.keyStore, st, this.#log);
+      await forgetMaterial(this.#d.vault, st, this.#log);
       return;
     }
     if (!st.engine) return;
@@ -384,12 +389,12 @@ export class KeygenDriver {
       log.error({ err: (e as Error).message }, 'the session is DONE on chain but our engine cannot finalise it; we hold no share of the new key epoch');
       return 'error';
     }
-    if (!res.secret) {
+    if (!res.secret && res.refreshDelta === undefined) {
       log.info({ keyEpoch: st.view.keyEpoch, qualified: res.qualified }, 'mpc session finalised; we are not a holder of the new key');
       return 'not_holder';
     }
     const pub = res.public;
-    const myIndex = res.secret.index;
+    const myIndex = res.secret?.index ?? st.myReceiver!;
     if (key && key.keyEpoch === pub.epoch) {
       const onChain = key.members.find((m) => m.index === myIndex);
       if (!equalBytes(key.groupKey, pub.groupKey) || !onChain || !equalBytes(onChain.identity, this.#d.identity.publicKey) || !equalBytes(onChain.verifyingShare, pub.verifyingShares[myIndex]!)) {
@@ -400,12 +405,14 @@ export class KeygenDriver {
       log.warn({ keyEpoch: pub.epoch, chainKeyEpoch: key?.keyEpoch ?? null }, '/mpc/key does not show this key epoch yet; storing the share unconfirmed-by-comparison');
     }
     try {
-      await this.#d.keyStore.put({ public: pub, secret: res.secret });
+      if (res.secret) await this.#d.vault.storeShare(pub, res.secret);
+      else await this.#d.vault.storeRefreshed({ keyId: st.old!.keyId, epoch: st.old!.epoch }, pub, res.refreshDelta!);
     } catch (e) {
+      if (e instanceof MpcError && e.code === 'MISSING_SHARE') return (log.error({ err: e.message }, 'the session is DONE on chain but our refreshed share does not check; we hold no share of the new key epoch'), 'error');
       if (!(e instanceof MpcError && e.code === 'CONFLICT')) throw e;
       log.warn({ keyEpoch: pub.epoch }, 'a share for this key epoch is already stored; keeping it');
     }
-    await this.#d.keyStore.confirm(pub.keyId, pub.epoch);
+    await this.#d.vault.confirm(pub.keyId, pub.epoch);
     log.info({ keyId: pub.keyId, keyEpoch: pub.epoch, index: myIndex, threshold: pub.threshold, members: pub.members.length, groupKey: Buffer.from(pub.groupKey).toString('hex'), qualified: res.qualified }, 'finalised: key share stored');
     this.#d.onKeyStored?.(pub.keyId, pub.epoch);
     return 'stored';

@@ -7,7 +7,10 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
 import type { Logger } from '../common/log.js';
-import { publicKeyPackageFromJson, publicKeyPackageToJson, type KeyStore, type PublicKeyPackageJson } from './store/key-store.js';
+import { publicKeyPackageFromJson, publicKeyPackageToJson, type PublicKeyPackageJson } from './store/key-store.js';
+import type { ShareVault } from './store/share-vault.js';
+
+type KeyStore = Pick<ShareVault, 'putSession' | 'getSession' | 'deleteSession'>;
 import type { SessionState } from './key-session.js';
 
 export interface SessionMaterial {

@@ -12,8 +12,7 @@ import { loadValidatorKey } from '../cometbft-config/keys.js';
 import { equalBytes, open } from '../mpc/envelope.js';
 import { IdentityKey } from '../mpc/identity.js';
 import { MpcChannel } from './net/channel.js';
-import { LevelKeyStore, type KeyStore } from './store/key-store.js';
-import { LevelNonceStore } from './store/nonce-store.js';
+import { LevelShareVault, type ShareVault } from './store/share-vault.js';
 import type { ScryptParams } from './store/secret-box.js';
 import { Approver, CATCH_UP_MS, ViemL2Reader, type L2Reader } from './approval.js';
 import { CometRpc } from '../protocol/comet-rpc.js';
@@ -48,9 +47,9 @@ export interface SidecarOptions {
   transport?: Transport;
   /** L2 block hashes (default: viem on l2RpcUrl). */
   l2?: L2Reader;
-  /** Stores (default: LevelKeyStore/LevelNonceStore under dataDir). */
-  keyStore?: KeyStore;
-  nonceStore?: LevelNonceStore;
+  /** Where our key shares and nonces live (default: LevelShareVault, keys/ and nonces/ under dataDir);
+   * the sidecar only asks it for commitments, signature shares, dealings and public packages. */
+  vault?: ShareVault;
   dealtLog?: DealtLog;
   /** scrypt cost of the encrypted stores (tests use a cheap one). */
   scrypt?: ScryptParams;
@@ -98,7 +97,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const base = home ? loadSidecarConfig(home) : { ...parseSidecarConfig({}), cometRpcUrl: 'http://127.0.0.1:26657' };
   const cfg: SidecarConfig = { ...base, ...opts.config } as SidecarConfig;
   const dataDir = opts.dataDir ?? (home ? join(home, SIDECAR_DIR) : undefined);
-  if (!dataDir && (!opts.keyStore || !opts.nonceStore || !opts.dealtLog || !opts.transport)) throw new Error('startSidecar needs `home` or `dataDir` (or injected stores and transport)');
+  if (!dataDir && (!opts.vault || !opts.dealtLog || !opts.transport)) throw new Error('startSidecar needs `home` or `dataDir` (or an injected vault, dealt log and transport)');
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const privKey = opts.privKey ?? (home ? loadValidatorKey(home).privKey : undefined);
   if (!privKey) throw new Error('startSidecar needs `home` (for config/priv_validator_key.json) or `privKey`');
@@ -106,16 +105,8 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const pubKey = publicKeyOf(privKey);
   const address = toHex(pubKeyToAddress(pubKey)).toUpperCase();
 
-  const needStores = !opts.keyStore || !opts.nonceStore;
-  const passphrase = needStores ? (opts.passphrase ?? sidecarPassphrase(home ?? dataDir!, cfg)) : '';
-  const keyStore = opts.keyStore ?? (await LevelKeyStore.open(join(dataDir!, 'keys'), passphrase, opts.scrypt));
-  let nonceStore: LevelNonceStore;
-  try {
-    nonceStore = opts.nonceStore ?? (await LevelNonceStore.open(join(dataDir!, 'nonces'), passphrase, opts.scrypt));
-  } catch (e) {
-    if (!opts.keyStore) await keyStore.close();
-    throw e;
-  }
+  const passphrase = opts.vault ? '' : (opts.passphrase ?? sidecarPassphrase(home ?? dataDir!, cfg));
+  const vault = opts.vault ?? (await LevelShareVault.open({ keys: join(dataDir!, 'keys'), nonces: join(dataDir!, 'nonces') }, passphrase, opts.scrypt));
   const dealt = opts.dealtLog ?? new FileDealtLog(join(dataDir!, 'sessions'));
   const chain = opts.chain ?? new CometRpc(cfg.cometRpcUrl);
   const l2 = opts.l2 ?? (cfg.l2RpcUrl ? new ViemL2Reader(cfg.l2RpcUrl) : undefined);
@@ -134,8 +125,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     }
   } catch (e) {
     if (!opts.transport) await channel?.stop().catch(() => undefined);
-    if (!opts.keyStore) await keyStore.close();
-    if (!opts.nonceStore) await nonceStore.close();
+    if (!opts.vault) await vault.close();
     throw e;
   }
   const heights = opts.heights ?? new CometFollower({ rpc: chain, rpcUrl: cfg.cometRpcUrl, pollMs: cfg.pollIntervalMs, logger: log });
@@ -146,7 +136,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     const [k, p] = await Promise.all([chain.query('/mpc/key'), chain.query('/sign/pending')]);
     return { key: k ? decodeKey(k.value) : undefined, pending: p ? decodePending(p.value) : [] };
   };
-  const packageOf = async (key: DecodedKey) => keyPackage(key, key.commitments ? undefined : (await keyStore.get(key.keyId, key.keyEpoch))?.public.commitments);
+  const packageOf = async (key: DecodedKey) => keyPackage(key, key.commitments ? undefined : (await vault.held(key.keyId, key.keyEpoch))?.public.commitments);
 
   // Resolved at each new committed height (below), for the approver's catch-up.
   let commitSignals: (() => void)[] = [];
@@ -168,7 +158,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const keygen = new KeygenDriver({
     identity,
     chain,
-    keyStore,
+    vault,
     dealt,
     publish,
     sendPrivate: (to, env) => transport.send(to, env),
@@ -177,11 +167,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   });
   const signing = new SigningDriver({
     identity,
-    nonces: nonceStore,
+    vault,
     approver,
     send: (to, env) => transport.send(to, env),
     submit: (msg, what) => sender.send(msg, what),
-    share: (keyId, epoch) => keyStore.get(keyId, epoch),
     roundTimeoutMs: cfg.roundTimeoutMs,
     ...(opts.now ? { now: opts.now } : {}),
     logger: log,
@@ -311,7 +300,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       status: () => ({ height: processed, keyEpoch, sessions: keygen.active.length }),
       suspects: () => signing.suspects,
       ...(stats ? { peers: stats } : {}),
-      nonceSessions: async () => (stopped ? 0 : (await nonceStore.sessions()).size),
+      nonceSessions: async () => (stopped ? 0 : (await vault.nonceSessions()).size),
     };
   }
 
@@ -330,8 +319,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
       await running;
       await metricsServer?.close();
       await transport.stop();
-      if (!opts.keyStore) await keyStore.close();
-      if (!opts.nonceStore) await nonceStore.close();
+      if (!opts.vault) await vault.close();
       for (const w of waiters.splice(0)) w.resolve();
       log.info('sidecar stopped');
     },

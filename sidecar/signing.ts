@@ -3,7 +3,7 @@
 // RANK_STEP_BLOCKS * r; ranks skip members we suspect are unreachable) it runs a SigningCoordinator
 // over the channel with wall-clock round timeouts, submits the aggregate (SubmitSignature, lane 1)
 // and reports proven cheaters (ReportSigningCheater). As participant it answers with a
-// SigningParticipant whose nonces live in the LevelNonceStore (never reused, crash or not) and whose
+// SigningParticipant whose share and nonces stay in the ShareVault (nonces never reused, crash or not) and whose
 // approval is the Approver (decision 8). It answers any key holder, not only the rank it computes:
 // ranks are this node's own view (suspects), and a share names the package it answered, so no
 // coordinator can turn it into evidence against us (decision 24).
@@ -13,23 +13,22 @@ import { encodeEnvelope } from '../proto/mpc.js';
 import { equalBytes, open, type Opened } from '../mpc/envelope.js';
 import type { IdentityKey } from '../mpc/identity.js';
 import { MpcError } from '../mpc/errors.js';
-import type { KeyShare, PublicKeyPackage } from '../mpc/keys/types.js';
+import type { PublicKeyPackage } from '../mpc/keys/types.js';
 import { SigningCoordinator, type SigningOutbound } from '../mpc/signing/coordinator.js';
 import { SigningParticipant } from '../mpc/signing/participant.js';
 import { ATTEMPTS_PER_MEMBER, signingSessionId } from '../mpc/signing/session.js';
-import type { LevelNonceStore } from './store/nonce-store.js';
+import type { ShareVault } from './store/share-vault.js';
 import type { Approver } from './approval.js';
 import type { DecodedKey, DecodedSignRequest } from './chain-view.js';
 import type { SidecarMsg } from './pool-tx-sender.js';
 
 export interface SigningDeps {
   identity: IdentityKey;
-  nonces: LevelNonceStore;
+  /** Our shares and nonces: commitments and signature shares come out, never a share or a nonce. */
+  vault: ShareVault;
   approver: Approver;
   send(to: Uint8Array, envelope: Uint8Array): Promise<void>;
   submit(msg: SidecarMsg, what: string): Promise<{ code: number; log: string }>;
-  /** Our share of a key epoch, if we hold one. */
-  share(keyId: string, epoch: number): Promise<KeyShare | undefined>;
   roundTimeoutMs: number;
   now?: () => number;
   logger: Logger;
@@ -160,9 +159,9 @@ export class SigningDriver {
     this.#sweeping = true;
     const live = new Set(pending.map((r) => bytesToHex(signingSessionId(pkg, String(r.id)))));
     void (async () => {
-      const stale = [...(await this.#d.nonces.sessions())].filter((s) => !live.has(s));
+      const stale = [...(await this.#d.vault.nonceSessions())].filter((s) => !live.has(s));
       const settled = stale.filter((s) => this.#staleNonces.has(s));
-      for (const s of settled) await this.#d.nonces.forget(s);
+      for (const s of settled) await this.#d.vault.forgetNonces(s);
       this.#staleNonces = new Set(stale.filter((s) => !settled.includes(s)));
       if (settled.length) this.#log.debug({ sessions: settled.length }, 'settled requests\' nonces deleted');
     })()
@@ -190,8 +189,9 @@ export class SigningDriver {
 
   async #ensureParticipant(key: DecodedKey): Promise<void> {
     if (this.#participant && this.#participant.epoch === key.keyEpoch && this.#participant.keyId === key.keyId) return;
-    const share = await this.#d.share(key.keyId, key.keyEpoch);
-    if (!share) {
+    const ref = { keyId: key.keyId, epoch: key.keyEpoch };
+    const held = await this.#d.vault.held(ref.keyId, ref.epoch);
+    if (!held) {
       if (key.members.some((m) => equalBytes(m.identity, this.#d.identity.publicKey)))
         this.#log.warn({ keyEpoch: key.keyEpoch }, 'we are a member of the current key but hold no share of its epoch (missed its session?); cannot sign');
       this.#participant = undefined;
@@ -200,9 +200,19 @@ export class SigningDriver {
     this.#participant = {
       epoch: key.keyEpoch,
       keyId: key.keyId,
-      p: new SigningParticipant({ identity: this.#d.identity, key: share, nonces: this.#d.nonces, approve: this.#d.approver.approveFor(share.public), logger: this.#log }),
+      p: new SigningParticipant({
+        identity: this.#d.identity,
+        pkg: held.public,
+        index: held.index,
+        signer: {
+          commit: (session, attempt, quota) => this.#d.vault.commitNonces(ref, session, attempt, quota),
+          sign: (session, attempt, list, message) => this.#d.vault.signPackage(ref, session, attempt, list, message),
+        },
+        approve: this.#d.approver.approveFor(held.public),
+        logger: this.#log,
+      }),
     };
-    this.#log.info({ keyEpoch: key.keyEpoch, index: share.secret.index }, 'signing with key epoch');
+    this.#log.info({ keyEpoch: key.keyEpoch, index: held.index }, 'signing with key epoch');
   }
 
   #startRun(req: DecodedSignRequest, pkg: PublicKeyPackage, rank: number, seenAt: number): void {

@@ -35,6 +35,8 @@ export interface KeygenResult {
   public: PublicKeyPackage;
   /** Our share; undefined when we are not among the key holders. */
   secret?: SecretShare;
+  /** A refresh of a vault-held share (RefreshConfig.share an index): what the vault adds to it. */
+  refreshDelta?: bigint;
   qualified: number[];
   faults: Fault[];
   falseComplainers: number[];

@@ -10,6 +10,7 @@ import { Fn } from '../suite.js';
 import { ecc, parsePt } from '../ecc.js';
 import { buildPackage, combineCommitments, indexOf } from './committee.js';
 import { SecretShare, type PublicKeyPackage } from './types.js';
+import { refreshedShare } from './share-math.js';
 import { commitPolynomial, randomPolynomial } from './vss.js';
 import { VssEngine } from './vss-engine.js';
 import { VssSession, type Fault, type Outbound } from './vss-session.js';
@@ -17,8 +18,10 @@ import type { KeygenResult } from './dkg.js';
 
 export interface RefreshConfig {
   current: PublicKeyPackage;
-  /** Our share; omitted by an observer (the chain app), which neither deals nor receives. */
-  share?: SecretShare;
+  /** Our share; omitted by an observer (the chain app), which neither deals nor receives. Only its
+   * index when a ShareVault holds it (the sidecar): finalise() then returns the delta for the vault
+   * to add (ShareVault.storeRefreshed) instead of the new share. */
+  share?: SecretShare | { index: number };
   newEpoch: number;
   attempt?: number;
   identity: IdentityKey;
@@ -74,10 +77,10 @@ export class RefreshEngine extends VssEngine {
     const gc = oldGc.map((c, k) => (k === 0 ? c : ecc.sum([c, delta[k - 1]!])));
     const pub = buildPackage(p.keyId, this.#cfg.newEpoch, p.threshold, p.members, gc);
     if (this.#me === undefined || !this.#cfg.share) return { public: pub, qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
-    let s = this.#cfg.share.reveal();
-    for (const v of out.shares.values()) s = Fn.add(s, v);
-    const secret = new SecretShare(this.#me, s);
-    if (!ecc.mulBase(s).equals(parsePt(pub.verifyingShares[this.#me]!))) throw new MpcError('MISSING_SHARE', 'refreshed share does not match its verifying share');
-    return { public: pub, secret, qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
+    let sum = 0n;
+    for (const v of out.shares.values()) sum = Fn.add(sum, v);
+    const base = { public: pub, qualified: out.qualified, faults: out.faults, falseComplainers: out.falseComplainers };
+    if (!(this.#cfg.share instanceof SecretShare)) return { ...base, refreshDelta: sum };
+    return { ...base, secret: refreshedShare(this.#cfg.share, sum, pub) };
   }
 }

@@ -14,7 +14,7 @@ import { ecc, parsePt } from '../ecc.js';
 import { thresholdFor } from '../threshold.js';
 import { buildPackage, combineCommitments, indexOf, validateCommittee } from './committee.js';
 import { SecretShare, type Member, type PublicKeyPackage } from './types.js';
-import { commitPolynomial, randomPolynomial } from './vss.js';
+import { dealScaledShare, type Dealing, type ReshareDealingRequest } from './share-math.js';
 import { VssEngine } from './vss-engine.js';
 import { VssSession, type Fault, type Outbound } from './vss-session.js';
 import type { KeygenResult } from './dkg.js';
@@ -30,8 +30,9 @@ export interface ReshareConfig {
   newEpoch: number;
   attempt?: number;
   identity: IdentityKey;
-  /** Our old share, when we are an old holder. */
-  oldShare?: SecretShare;
+  /** Our old share when we are an old holder: the share itself (in-memory use: tests, the bench), or
+   * only its index when a ShareVault holds it (the sidecar), and then start() takes the vault's dealing. */
+  oldShare?: SecretShare | { index: number };
   logger?: Logger;
 }
 
@@ -89,14 +90,26 @@ export class ReshareEngine extends VssEngine {
     );
   }
 
-  /** Deals lambda_i s_i to the new committee (old holders only; others return nothing). */
-  start(): Outbound[] {
-    if (this.#myDealer === undefined) return [];
-    const coeffs = randomPolynomial(Fn.mul(this.#lambdaD.get(this.#myDealer)!, this.#cfg.oldShare!.reveal()), this.#t2);
+  /** What our dealing is (lambda_i^D s_i at t' to the new committee), for the vault holding s_i;
+   * undefined when we do not deal. */
+  dealingRequest(): ReshareDealingRequest | undefined {
+    if (this.#myDealer === undefined) return undefined;
+    return { weight: this.#lambdaD.get(this.#myDealer)!, threshold: this.#t2, receivers: this.#members.map((m) => m.index) };
+  }
+
+  /** Deals lambda_i s_i to the new committee (old holders only; others return nothing): `dealing`
+   * is the vault's answer to dealingRequest(), required unless the config holds the share itself. */
+  start(dealing?: Dealing): Outbound[] {
+    const req = this.dealingRequest();
+    if (!req) return [];
+    const share = this.#cfg.oldShare;
+    const d = dealing ?? (share instanceof SecretShare ? dealScaledShare(share, req) : undefined);
+    if (!d) throw new MpcError('INVALID_ARGUMENT', 'a reshare dealer whose share is in a vault needs the vault\'s dealing');
+    if (d.commitments.length !== this.#t2) throw new MpcError('INVALID_ARGUMENT', `dealing has ${d.commitments.length} commitments, threshold ${this.#t2}`);
     try {
-      return this.vss.deal(coeffs, commitPolynomial(coeffs));
+      return this.vss.dealValues(d.values, d.commitments);
     } finally {
-      coeffs.fill(0n);
+      d.values.clear();
     }
   }
 

@@ -97,6 +97,13 @@ export class VssSession {
 
   /** Publishes our dealing and sends each receiver its share. `coeffs` are wiped by the caller. */
   deal(coeffs: readonly bigint[], commitments: Uint8Array[], proof: Uint8Array = new Uint8Array()): Outbound[] {
+    return this.dealValues(new Map(this.#rules.receivers.map((r) => [r.index, shareFor(coeffs, r.index)])), commitments, proof);
+  }
+
+  /** deal() from the polynomial's value at each receiver, computed where the polynomial lives (a
+   * reshare dealer's share vault: its constant is the dealer's weighted share, which never leaves). */
+  dealValues(values: ReadonlyMap<number, bigint>, commitments: Uint8Array[], proof: Uint8Array = new Uint8Array()): Outbound[] {
+    if (this.#rules.receivers.some((r) => values.get(r.index) === undefined)) throw new MpcError('INVALID_ARGUMENT', 'dealing lacks a value for some receiver');
     const dealer = this.#me.dealerIndex;
     if (dealer === undefined) throw new MpcError('INVALID_ARGUMENT', 'not a dealer in this session');
     if (this.#dealt || this.#finalised) throw new MpcError('WRONG_PHASE', 'already dealt');
@@ -106,7 +113,7 @@ export class VssSession {
     this.receive(pub);
     out.push({ channel: 'public', envelope: pub });
     for (const r of this.#rules.receivers) {
-      const env = seal(this.#me.identity, { session: this.#rules.session, share: { dealer, recipient: r.index, value: scalarBytes(shareFor(coeffs, r.index)) } });
+      const env = seal(this.#me.identity, { session: this.#rules.session, share: { dealer, recipient: r.index, value: scalarBytes(values.get(r.index)!) } });
       this.#sentShares.set(r.index, env);
       if (r.index === this.#me.receiverIndex) this.receive(env);
       else out.push({ channel: 'private', to: r.identity, envelope: env });
