@@ -9,7 +9,7 @@ import { keccak256 } from 'viem';
 import { pino } from 'pino';
 import { fromHex, concatBytes } from '../../common/bytes.js';
 import { MemoryHub } from '../../sidecar/transport.js';
-import { startSidecar, type RunningSidecar } from '../../sidecar/sidecar.js';
+import { startSidecar, type RunningSidecar, type SidecarOptions } from '../../sidecar/sidecar.js';
 import type { L2Reader } from '../../protocol/batch-data.js';
 import { encodeBatchHeader } from '../../protocol/signed-payloads.js';
 import { IdentityKey } from '../../mpc/identity.js';
@@ -77,7 +77,8 @@ export class Cluster {
     this.chain = new FakeChain(this.nodes.map((x) => x.pubKey));
   }
 
-  async start(i: number, byzantine?: ByzantineMode): Promise<RunningSidecar> {
+  /** `extra` overrides options (a test's own ShareVault: process-vault.test.ts). */
+  async start(i: number, byzantine?: ByzantineMode, extra: Partial<SidecarOptions> = {}): Promise<RunningSidecar> {
     const x = this.nodes[i]!;
     x.sidecar = await startSidecar({
       privKey: x.privKey,
@@ -92,6 +93,7 @@ export class Cluster {
       config: { roundTimeoutMs: 3000 },
       // Byzantine behaviour lives in test code: the channel is wrapped (test/entry/byzantine-transport.mjs).
       ...(byzantine ? { wrapTransport: byzantineTransport(byzantine, IdentityKey.fromSecretKey(x.privKey)) } : {}),
+      ...extra,
     });
     return x.sidecar;
   }
