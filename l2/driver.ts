@@ -383,6 +383,11 @@ export class L2Driver {
   private async restore(): Promise<void> {
     const top = this.o.store.height();
     const latest = await this.o.engine.block('latest');
+    // A geth restarted after a crash has set its head back but kept its canonical index, and until a
+    // forkchoiceUpdated names its current head it counts itself "syncing" and ignores (answering
+    // VALID) an update to a canonical block above it: it would stay behind our head for good. Naming
+    // its own head first marks it synced (geth 1.17 eth/catalyst forkchoiceUpdated).
+    if (latest) await this.o.engine.forkchoiceUpdated({ headBlockHash: latest.hash, safeBlockHash: ZERO_HASH, finalizedBlockHash: ZERO_HASH });
     let common = 0n;
     for (let h = top < BigInt(latest?.number ?? '0x0') ? top : BigInt(latest?.number ?? '0x0'); h > 0n; h--) {
       const [ours, theirs] = [await this.o.store.get(h), await this.o.engine.block(h)];
@@ -399,6 +404,8 @@ export class L2Driver {
       this.tip = headOf(b.payload);
     }
     await this.forkchoiceTo(this.tip.hash);
+    const now = await this.o.engine.block('latest');
+    if (now?.hash !== this.tip.hash) throw new EngineError('engine_forkchoiceUpdatedV3', `geth answered VALID but its head is block ${now ? BigInt(now.number) : '?'} (${now?.hash}), not our ${this.tip.number} (${this.tip.hash}); retrying`);
     this.log.info({ head: this.tip.number.toString(), replayed: (top - common).toString() }, 'L2 driver at its stored head');
   }
 

@@ -18,6 +18,7 @@ import type { L2PeerTransport } from '../../l2/peers.js';
 import type { L2Schedule, L2Slot } from '../../l2/schedule.js';
 import type { SignedL2Block } from '../../protocol/l2-block.js';
 import { enodeOf, gethHome, initGeth, launchGeth, writeGethPeers } from '../../localnet/geth.js';
+import { isAlive } from '../../localnet/processes.js';
 import { fromHex } from '../../common/bytes.js';
 import { createLogger } from '../../common/log.js';
 import { track } from '../children.js';
@@ -64,6 +65,9 @@ interface Node {
   driver?: L2Driver;
   refused: string[];
   schedule: L2Schedule;
+  home: string;
+  ports: { p2p: number; http: number; auth: number };
+  gethPid: number;
 }
 const nodes: Node[] = [];
 const honest = new ScriptedSchedule();
@@ -123,11 +127,12 @@ beforeAll(async () => {
     const home = join(dir, `v${i}`);
     writeGethPeers(home, ports.flatMap((p, j) => (j === i ? [] : [enodeOf(gethHome(join(dir, `v${j}`)).nodekeyFile, '127.0.0.1', p.p2p)])));
     const pid = (await launchGeth({ home, chainId: CHAIN_ID, ports: ports[i]! })).pid!;
-    track({ stop: async () => void (() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } })() });
+    const idx = i;
+    track({ stop: async () => void (() => { try { process.kill(nodes[idx]?.gethPid ?? pid, 'SIGKILL'); } catch { /* gone */ } })() });
     const store = new L2BlockStore(join(home, 'l2store'));
     await store.open();
     track({ stop: () => store.close().catch(() => undefined) });
-    nodes.push({ name: `v${i}`, engine: new EngineClient({ url: `http://127.0.0.1:${ports[i]!.auth}`, secret: readJwtSecret(gethHome(home).jwtFile) }), rpc: `http://127.0.0.1:${ports[i]!.http}`, store, refused: [], schedule: honest });
+    nodes.push({ name: `v${i}`, engine: new EngineClient({ url: `http://127.0.0.1:${ports[i]!.auth}`, secret: readJwtSecret(gethHome(home).jwtFile) }), rpc: `http://127.0.0.1:${ports[i]!.http}`, store, refused: [], schedule: honest, home, ports: ports[i]!, gethPid: pid });
   }
   for (let i = 0; i < 3; i++) await startDriver(nodes[i]!, KEYS[i]!);
   track({ stop: async () => { for (const n of nodes) await n.driver?.stop(); } });
@@ -204,3 +209,19 @@ test('a handover at the attested head drops the old producer\'s unattested block
   await until('v2 at v1\'s head', () => c.driver!.head().number >= head);
   expect(await hashAt(c, head)).toBe(await hashAt(b, head));
 }, 90_000);
+
+test('a follower whose geth is SIGKILLed (it comes back behind its canonical index) and restarted returns to the others\' head', async () => {
+  const [a, , c] = nodes as [Node, Node, Node];
+  await until('v2 has blocks', () => c.driver!.head().number >= 3n);
+  await c.driver!.stop();
+  process.kill(c.gethPid, 'SIGKILL');
+  await until('v2\'s geth gone', () => !isAlive(c.gethPid));
+  c.gethPid = (await launchGeth({ home: c.home, chainId: CHAIN_ID, ports: c.ports })).pid!;
+  // geth keeps recent state in memory: killed, it usually comes back at an older block, sometimes
+  // with its canonical index still naming the blocks above (then it ignores a forkchoiceUpdated to
+  // them until told its own head: l2/driver.ts restore).
+  await startDriver(c, KEYS[2]!);
+  const head = a.driver!.head().number;
+  await until('v2 back at v0\'s head, in geth too', async () => c.driver!.head().number >= head && (await c.engine.block('latest'))!.hash === (await hashAt(a, c.driver!.head().number)), 30_000);
+  expect(await hashAt(c, head)).toBe(await hashAt(a, head));
+}, 60_000);
