@@ -402,6 +402,10 @@ export class L2Driver {
       const status = await this.o.engine.newPayload(b.payload as ExecutionPayload);
       if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused stored block ${h}: ${status.status} ${status.validationError ?? ''}; the L2 data (HOME/geth) and HOME/seqpool/l2 disagree`);
       this.tip = headOf(b.payload);
+      // Block by block: a crashed geth may still have a block (newPayload answers VALID for a known
+      // one without executing it) but not its state; making it the head re-executes it, so the next
+      // block finds its parent's state instead of being put off as SYNCING.
+      await this.forkchoiceTo(this.tip.hash);
     }
     await this.forkchoiceTo(this.tip.hash);
     const now = await this.o.engine.block('latest');

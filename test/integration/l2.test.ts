@@ -6,6 +6,7 @@
 // at the attested head, every block's miner is the producer the pool names for its height (and
 // SequencerSet on L2 agrees), batches stay contiguous on L1; the dead validator, restarted with its geth, catches up.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPublicClient, createWalletClient, defineChain, http, type Hex, type PublicClient } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
@@ -13,6 +14,7 @@ import { abiOf } from '../../contracts/artifacts.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
 import { EngineClient, ZERO_HASH } from '../../l2/engine.js';
 import { readJwtSecret } from '../../l2/jwt.js';
+import { gethHome } from '../../localnet/geth.js';
 import { DEV_MNEMONIC, l2ExchangeUrl, l2RpcUrl } from '../../localnet/l2-chain.js';
 import { launchApp, launchCometbft, launchL2, launchSidecar } from '../../localnet/processes.js';
 import { appendedBatches, expectContiguous, owingProducerWithWorkAhead } from '../../localnet/pool-observe.js';
@@ -155,7 +157,9 @@ test('the producer dies: another takes over at the attested head, every block is
     // Says where it is stuck if it never gets there.
     const driver = await fetch(`${l2ExchangeUrl(node)}/l2/head`).then((r) => r.text(), (e: Error) => e.message);
     const geth = await rpc.get(node.name)!.getBlockNumber({ cacheTime: 0 }).catch((e: Error) => e.message);
-    throw new Error(`block ${target}: ours ${mine?.hash ?? 'missing'}, theirs ${theirs.hash}; our driver head ${driver.trim()}, our geth head ${geth}; see ${node.home}/seqpool/node.log`);
+    const l2Log = readFileSync(join(node.home, 'seqpool', 'node.log'), 'utf8').split('\n').filter((l) => l.includes('"component":"l2"') && !l.includes('"level":20')).slice(-6).map((l) => l.slice(0, 400));
+    const gethLog = readFileSync(gethHome(node.home).logFile, 'utf8').split('\n').filter((l) => /^(WARN|ERROR|INFO) /.test(l) && !/Looking for peers|Imported new potential chain segment/.test(l)).slice(-12);
+    throw new Error(`block ${target}: ours ${mine?.hash ?? 'missing'}, theirs ${theirs.hash}; our driver head ${driver.trim()}, our geth head ${geth}; our adapter's last lines:\n${l2Log.join('\n')}\ngeth's last lines:\n${gethLog.join('\n')}`);
   }, 120_000);
   const driverHead = (await (await fetch(`${l2ExchangeUrl(node)}/l2/head`)).json()) as { number: string };
   expect(BigInt(driverHead.number)).toBeGreaterThanOrEqual(target);
