@@ -266,6 +266,9 @@ test('a reorg deeper than L1 finality takes finalized batches and paid rewards b
     ]);
     return appended.length > 0 && paid.length > 0 ? true : undefined;
   }, 120_000);
+  // node0's gateway may be gone: the previous test killed a producer, which may have been node0.
+  const i = net.processes.findIndex((p) => p.node.exitCode === null && !p.node.killed && p.name.startsWith('node') && net.manifest.nodes.some((n) => n.name === p.name));
+  const client = new PoolClient(gatewayUrl(net.manifest.nodes.find((n) => n.name === net.processes[i]!.name)!));
   const before = await read();
   const finalizedBefore = (await client.batchMeta()).finalized;
   await anvil('anvil_reorg', [Number(DEPTH), []]);
