@@ -84,17 +84,20 @@ export class PoolView {
     return j && epoch(parseEpoch(j), 'epoch');
   }
 
-  async producer(l2Height: bigint): Promise<ProducerAnswer | undefined> {
-    const j = await this.json(`/producer/${l2Height}`);
-    const p = j && parseProducer(j);
-    return p && { ...p, producer: upper(p.producer, 'producer', 'producer'), signer: hex(p.signer, 'producer', 'signer') };
+  /** The producer that builds `l2Height` (app/epochs.ts builderCovering). */
+  producer(l2Height: bigint): Promise<ProducerAnswer | undefined> {
+    return this.producerAt('producer', l2Height);
   }
 
   /** The producer that batches `l2Height` (app/epochs.ts epochCovering). */
-  async batcher(l2Height: bigint): Promise<ProducerAnswer | undefined> {
-    const j = await this.json(`/batcher/${l2Height}`);
+  batcher(l2Height: bigint): Promise<ProducerAnswer | undefined> {
+    return this.producerAt('batcher', l2Height);
+  }
+
+  private async producerAt(what: 'producer' | 'batcher', l2Height: bigint): Promise<ProducerAnswer | undefined> {
+    const j = await this.json(`/${what}/${l2Height}`);
     const p = j && parseProducer(j);
-    return p && { ...p, producer: upper(p.producer, 'batcher', 'producer'), signer: hex(p.signer, 'batcher', 'signer') };
+    return p && { ...p, producer: upper(p.producer, what, 'producer'), signer: hex(p.signer, what, 'signer') };
   }
 
   async batchMeta(): Promise<PoolBatchMeta | undefined> {

@@ -407,7 +407,7 @@ export class L2Driver {
       // block finds its parent's state instead of being put off as SYNCING.
       await this.forkchoiceTo(this.tip.hash);
     }
-    await this.forkchoiceTo(this.tip.hash);
+    if (common === top) await this.forkchoiceTo(this.tip.hash); // nothing replayed: still make it geth's head
     const now = await this.o.engine.block('latest');
     if (now?.hash !== this.tip.hash) throw new EngineError('engine_forkchoiceUpdatedV3', `geth answered VALID but its head is block ${now ? BigInt(now.number) : '?'} (${now?.hash}), not our ${this.tip.number} (${this.tip.hash}); retrying`);
     this.log.info({ head: this.tip.number.toString(), replayed: (top - common).toString() }, 'L2 driver at its stored head');

@@ -13,7 +13,7 @@ import { dealScaledShare, refreshedShare, type Dealing, type ReshareDealingReque
 import type { PublicKeyPackage, SecretShare } from '../../mpc/keys/types.js';
 import type { SigningCommitment } from '../../mpc/signing/frost.js';
 import { nonceStoreSigner, type NonceQuota } from '../../mpc/signing/share-signer.js';
-import { LevelKeyStore } from './key-store.js';
+import { LevelKeyStore, type KeyStore } from './key-store.js';
 import { LevelNonceStore } from './nonce-store.js';
 import type { ScryptParams } from './secret-box.js';
 
@@ -29,7 +29,8 @@ export interface HeldKey {
   index: number;
 }
 
-export interface ShareVault {
+/** Besides the operations below, the key store's that hand out no share: confirm, epochs, delete, session material. */
+export interface ShareVault extends Pick<KeyStore, 'confirm' | 'epochs' | 'delete' | 'putSession' | 'getSession' | 'deleteSession' | 'close'> {
   /** The public package and our index of a (key id, epoch) share we hold; undefined if none. */
   held(keyId: string, epoch: number): Promise<HeldKey | undefined>;
 
@@ -49,17 +50,6 @@ export interface ShareVault {
   storeShare(pub: PublicKeyPackage, secret: SecretShare): Promise<void>;
   /** Stores the refresh of the share of `from`: s + delta, checked against `pub`'s verifying share. */
   storeRefreshed(from: KeyRef, pub: PublicKeyPackage, delta: bigint): Promise<void>;
-  /** Makes `epoch` the active sharing of `keyId` (after the chain confirmed it). */
-  confirm(keyId: string, epoch: number): Promise<void>;
-  epochs(keyId: string): Promise<number[]>;
-  /** Deletes a superseded epoch; CONFLICT for the active one. */
-  delete(keyId: string, epoch: number): Promise<void>;
-
-  /** Secret material of a key session we take part in (KeyStore.putSession). */
-  putSession(sessionHex: string, material: Uint8Array): Promise<void>;
-  getSession(sessionHex: string): Promise<Uint8Array | undefined>;
-  deleteSession(sessionHex: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** The encrypted LevelDB vault: shares in `keys`, nonces in `nonces` (two stores, one passphrase). */
