@@ -2,6 +2,7 @@
 // Heimdall-style alternative (floor(2n/3)+1 ECDSA signatures checked one by one) for n = 4..100,
 // all measured on one anvil in one run. Writes the `gas` section of docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { createPublicClient, createWalletClient, encodeAbiParameters, http, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -52,17 +53,19 @@ async function main(): Promise<void> {
     if (!ok) throw new Error('FROST signature did not verify');
     const frostCall = await estimate(harness, 'FrostVerifierHarness', 'verify', [digest, groupKey, sig]);
 
-    // appendBatch: first batch (cold storage) and a later one (steady state).
+    // appendBatch: first batch (cold storage) and later ones (steady state), with 1 KB of data each
+    // (random: compressed batch data is near incompressible), then one with 120 KB (the default size bound).
     const inbox = await deploy('BatchInbox', [account.address, groupKey, 1n]);
     const chainId = await pub.getChainId();
     const HEADER = [{ type: 'tuple', components: ['batchIndex:uint256', 'prevBatchHash:bytes32', 'l2StartBlock:uint256', 'l2EndBlock:uint256', 'dataHash:bytes32', 'producer:address'].map((c) => ({ name: c.split(':')[0]!, type: c.split(':')[1]! })) }] as const;
     const appendGas: bigint[] = [];
     let prev: Hex = `0x${'00'.repeat(32)}`;
-    for (let i = 0n; i < 3n; i++) {
-      const h = { batchIndex: i, prevBatchHash: prev, l2StartBlock: 1n + i * 200n, l2EndBlock: 200n + i * 200n, dataHash: keccak256(toHex(`data ${i}`)), producer: account.address };
+    for (let i = 0n; i < 4n; i++) {
+      const data = toHex(randomBytes(i < 3n ? 1024 : 120 * 1024));
+      const h = { batchIndex: i, prevBatchHash: prev, l2StartBlock: 1n + i * 200n, l2EndBlock: 200n + i * 200n, dataHash: keccak256(data), producer: account.address };
       const payload = encodeAbiParameters(HEADER, [h]);
       const s = frostSign96(key, l1Digest({ chainId: BigInt(chainId), verifier: bytes(inbox), purpose: 'appendBatch', payload: bytes(payload) }));
-      appendGas.push(await send(inbox, 'BatchInbox', 'appendBatch', [h, s]));
+      appendGas.push(await send(inbox, 'BatchInbox', 'appendBatch', [h, data, s]));
       prev = keccak256(payload);
     }
 
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
       '"as a tx" is eth_estimateGas of the external verify call (21,000 base + calldata + dispatch + verification).',
       '',
       `- FrostVerifier.verify (one FROST signature, any pool size): **${frostInternal} gas** verify only, ${frostCall} gas as a tx (96-byte signature).`,
-      `- BatchInbox.appendBatch (signature check, continuity checks, 4 storage writes, event): ${appendGas[0]} gas for the first batch, ${appendGas[1]} / ${appendGas[2]} for the next ones.`,
+      `- BatchInbox.appendBatch (signature check, continuity checks, data hash check, 4 storage writes, event) with 1 KB of data: ${appendGas[0]} gas for the first batch, ${appendGas[1]} / ${appendGas[2]} for the next ones; with 120 KB of data: ${appendGas[3]} gas.`,
       '',
       markdownTable(['n validators', 'signatures (floor(2n/3)+1)', 'ECDSA quorum verify only', 'ECDSA quorum as a tx', 'ECDSA submit tx (verify + 1 store + event)', 'FROST verify only', 'FROST as a tx', 'ECDSA / FROST (tx)'], rows),
     ].join('\n');

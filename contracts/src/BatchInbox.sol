@@ -8,6 +8,9 @@ import {FrostAuthorized} from "./FrostAuthorized.sol";
 /// pool's FROST signature over its header and only if it continues the chain of batches: next
 /// index, the previous batch's hash, and the L2 block right after the last one. Anyone may submit
 /// (the producer or a relayer): the signature, which names the producer, is the authorisation.
+/// The batch's data (protocol/batch-data.ts: the L2 blocks, compressed) rides in the calldata and
+/// must hash to the signed header's dataHash, so L1 holds what anyone needs to rebuild the L2
+/// (`seqpool l2 verify`). The contract stores only the hash; the data stays in L1 history.
 contract BatchInbox is FrostAuthorized {
     struct BatchHeader {
         uint256 batchIndex;
@@ -34,6 +37,9 @@ contract BatchInbox is FrostAuthorized {
     error WrongL2Start(uint256 expected, uint256 got);
     error EmptyL2Range();
     error ZeroProducer();
+    error EmptyData();
+    error DataHashMismatch(bytes32 expected, bytes32 got);
+    error NotDirectCall();
 
     /// @param firstL2Block the L2 block the first batch starts at.
     constructor(address initialOwner, bytes memory initialGroupKey, uint256 firstL2Block) FrostAuthorized(initialOwner, initialGroupKey) {
@@ -41,8 +47,20 @@ contract BatchInbox is FrostAuthorized {
     }
 
     /// @notice Appends a batch. Signed message: purpose "appendBatch", payload abi.encode(header);
-    /// replay is impossible because the index must be the next one.
-    function appendBatch(BatchHeader calldata header, bytes calldata signature) external {
+    /// replay is impossible because the index must be the next one. `data` is the batch's encoded
+    /// L2 blocks; keccak256(data) must equal header.dataHash, which the pool signed only after every
+    /// signer re-derived the same data from its own L2.
+    /// @dev Only a top-level call (msg.sender == tx.origin): a verifier finds the data by decoding
+    /// the calldata of the transaction that emitted BatchAppended, so the data must BE that
+    /// transaction's calldata. Through a contract (a multisig, a batching wrapper) the top-level
+    /// calldata could be anything, and a verifier would need call traces, which plain L1 RPCs do not
+    /// serve. (An EIP-7702-delegated EOA calling itself still passes; its calldata is then the
+    /// delegate's, which is why the verifier decodes it and refuses what is not appendBatch.)
+    function appendBatch(BatchHeader calldata header, bytes calldata data, bytes calldata signature) external {
+        if (msg.sender != tx.origin) revert NotDirectCall();
+        if (data.length == 0) revert EmptyData();
+        bytes32 got = keccak256(data);
+        if (got != header.dataHash) revert DataHashMismatch(header.dataHash, got);
         uint256 index = nextBatchIndex;
         if (header.batchIndex != index) revert WrongBatchIndex(index, header.batchIndex);
         if (header.prevBatchHash != lastBatchHash) revert WrongPrevBatchHash(lastBatchHash, header.prevBatchHash);

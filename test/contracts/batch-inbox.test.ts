@@ -1,9 +1,13 @@
 // BatchInbox on a real anvil: FROST-signed headers, index / previous-hash / L2-range continuity,
-// replay refused, key rotation only with the current key.
-import { encodeAbiParameters, keccak256, toHex, type Address, type Hex } from 'viem';
+// replay refused, key rotation only with the current key; the batch data in the calldata must hash to
+// the header's dataHash and be the calldata of a top-level transaction.
+import { randomBytes } from 'node:crypto';
+import { encodeAbiParameters, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
+import { artifact } from '../../contracts/artifacts.js';
 import { fromHex } from '../../common/bytes.js';
 import { BATCH_HEADER_ABI, encodeRotateGroupKey } from '../../protocol/signed-payloads.js';
 import { PoolKey, expectRevert, startChain, type Chain } from './helpers.js';
+import { compileForwarder } from './forwarder.js';
 import { events } from './pool-fixture.js';
 
 interface Header {
@@ -30,15 +34,14 @@ beforeAll(async () => {
 afterAll(async () => chain?.stop());
 
 const sign = (h: Header, k = key) => k.sign(chain.chainId, inbox, 'appendBatch', encodeHeader(h));
-const append = (h: Header, sig: Hex) => chain.write(chain.accounts[1]!, inbox, 'BatchInbox', 'appendBatch', [h, sig]);
-const header = (i: bigint, prev: Hex, start: bigint, end: bigint): Header => ({
-  batchIndex: i,
-  prevBatchHash: prev,
-  l2StartBlock: start,
-  l2EndBlock: end,
-  dataHash: keccak256(toHex(`batch ${i}`)),
-  producer: chain.accounts[2]!.address,
-});
+/** The data each test header was made for, by its dataHash. */
+const dataOf = new Map<Hex, Hex>();
+const append = (h: Header, sig: Hex, data = dataOf.get(h.dataHash) ?? '0x') => chain.write(chain.accounts[1]!, inbox, 'BatchInbox', 'appendBatch', [h, data, sig]);
+const header = (i: bigint, prev: Hex, start: bigint, end: bigint, data: Hex = toHex(`batch ${i}`)): Header => {
+  const dataHash = keccak256(data);
+  dataOf.set(dataHash, data);
+  return { batchIndex: i, prevBatchHash: prev, l2StartBlock: start, l2EndBlock: end, dataHash, producer: chain.accounts[2]!.address };
+};
 
 test('appends a chain of signed batches and emits BatchAppended', async () => {
   let prev = ZERO;
@@ -99,4 +102,44 @@ test('the key rotates only with a message signed by the current key', async () =
   const h = header(4n, await chain.read<Hex>(inbox, 'BatchInbox', 'lastBatchHash'), 41n, 41n);
   await expectRevert(append(h, sign(h)), 'InvalidSignature');
   await append(h, sign(h, next));
+  key = next; // the tests below sign with the inbox's current key
 });
+
+test('refuses data that does not hash to the header\'s dataHash, empty data, and a call through a contract', async () => {
+  const last = await chain.read<Hex>(inbox, 'BatchInbox', 'lastBatchHash');
+  const start = await chain.read<bigint>(inbox, 'BatchInbox', 'nextL2Block');
+  const good = header(await chain.read<bigint>(inbox, 'BatchInbox', 'nextBatchIndex'), last, start, start + 1n);
+  const data = dataOf.get(good.dataHash)!;
+  const flipped = `${data.slice(0, -2)}${(Number.parseInt(data.slice(-2), 16) ^ 1).toString(16).padStart(2, '0')}` as Hex;
+  // Signed and continuing the chain, but the calldata is not the data the pool signed for.
+  // The error names both hashes: the signed one, then the calldata's.
+  const err = await append(good, sign(good), flipped).then(() => undefined, (e: Error) => e.message);
+  expect(err).toContain('DataHashMismatch');
+  expect(err).toContain(good.dataHash);
+  expect(err).toContain(keccak256(flipped));
+  await expectRevert(append(good, sign(good), `${data}00`), 'DataHashMismatch');
+  const empty = header(good.batchIndex, last, start, start, '0x');
+  await expectRevert(append(empty, sign(empty), '0x'), 'EmptyData');
+  // The same valid call, made by a contract: the data would not be a top-level tx's calldata.
+  const fwd = compileForwarder();
+  const wallet = chain.wallet(chain.accounts[1]!);
+  const r0 = await chain.pub.waitForTransactionReceipt({ hash: await wallet.deployContract({ abi: fwd.abi, bytecode: fwd.bytecode, account: chain.accounts[1]!, chain: null }) });
+  const forwarder = r0.contractAddress!;
+  const call = encodeFunctionData({ abi: artifact('BatchInbox').abi as Abi, functionName: 'appendBatch', args: [good, data, sign(good)] });
+  await expectRevert(wallet.writeContract({ abi: fwd.abi, address: forwarder, functionName: 'forward', args: [inbox, call], account: chain.accounts[1]!, chain: null }), 'NotDirectCall');
+  // And directly it lands.
+  await append(good, sign(good));
+});
+
+test('gas of appendBatch with 1 KB and 120 KB of data (printed, not asserted)', async () => {
+  const lines: string[] = [];
+  for (const size of [1024, 120 * 1024]) {
+    const last = await chain.read<Hex>(inbox, 'BatchInbox', 'lastBatchHash');
+    const start = await chain.read<bigint>(inbox, 'BatchInbox', 'nextL2Block');
+    // Random bytes: compressed batch data is close to incompressible, and nonzero bytes cost the most calldata gas.
+    const h = header(await chain.read<bigint>(inbox, 'BatchInbox', 'nextBatchIndex'), last, start, start + 9n, toHex(randomBytes(size)));
+    const r = await append(h, sign(h));
+    lines.push(`appendBatch with ${size / 1024} KB of data: ${r.gasUsed} gas (${(Number(r.gasUsed) / size).toFixed(1)} gas/byte)`);
+  }
+  console.log(lines.join('\n'));
+}, 60_000);
