@@ -50,14 +50,15 @@ contract BatchInbox is FrostAuthorized {
     /// replay is impossible because the index must be the next one. `data` is the batch's encoded
     /// L2 blocks; keccak256(data) must equal header.dataHash, which the pool signed only after every
     /// signer re-derived the same data from its own L2.
-    /// @dev Only a top-level call (msg.sender == tx.origin): a verifier finds the data by decoding
-    /// the calldata of the transaction that emitted BatchAppended, so the data must BE that
+    /// @dev Only a top-level call from a plain EOA: a verifier finds the data by decoding the
+    /// calldata of the transaction that emitted BatchAppended, so the data must BE that
     /// transaction's calldata. Through a contract (a multisig, a batching wrapper) the top-level
-    /// calldata could be anything, and a verifier would need call traces, which plain L1 RPCs do not
-    /// serve. (An EIP-7702-delegated EOA calling itself still passes; its calldata is then the
-    /// delegate's, which is why the verifier decodes it and refuses what is not appendBatch.)
+    /// calldata could be anything (the data could come from storage), and a verifier would need
+    /// call traces, which plain L1 RPCs do not serve. msg.sender == tx.origin alone is not enough
+    /// since EIP-7702: an EOA delegated to code passes it while running that code, so a sender
+    /// with code (the 0xef0100 delegation designator) is refused too.
     function appendBatch(BatchHeader calldata header, bytes calldata data, bytes calldata signature) external {
-        if (msg.sender != tx.origin) revert NotDirectCall();
+        if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotDirectCall();
         if (data.length == 0) revert EmptyData();
         bytes32 got = keccak256(data);
         if (got != header.dataHash) revert DataHashMismatch(header.dataHash, got);

@@ -127,6 +127,13 @@ test('refuses data that does not hash to the header\'s dataHash, empty data, and
   const forwarder = r0.contractAddress!;
   const call = encodeFunctionData({ abi: artifact('BatchInbox').abi as Abi, functionName: 'appendBatch', args: [good, data, sign(good)] });
   await expectRevert(wallet.writeContract({ abi: fwd.abi, address: forwarder, functionName: 'forward', args: [inbox, call], account: chain.accounts[1]!, chain: null }), 'NotDirectCall');
+  // An EOA delegated to the forwarder (EIP-7702) calling itself: msg.sender == tx.origin, but the
+  // tx's calldata is forward(...), not appendBatch(...). Refused because the sender has code.
+  const delegated = await chain.fundedAccount();
+  const dw = chain.wallet(delegated);
+  const authorization = await dw.signAuthorization({ account: delegated, contractAddress: forwarder, executor: 'self' });
+  const forwardCall = encodeFunctionData({ abi: fwd.abi, functionName: 'forward', args: [inbox, call] });
+  await expectRevert(dw.sendTransaction({ account: delegated, chain: null, authorizationList: [authorization], to: delegated.address, data: forwardCall }), 'NotDirectCall');
   // And directly it lands.
   await append(good, sign(good));
 });
