@@ -6,6 +6,7 @@ import { registerNodeCommands } from './node-commands.js';
 import { registerQueryCommands } from './query-commands.js';
 import { registerL1Commands } from './l1-commands.js';
 import { registerSidecarCommands } from './sidecar-commands.js';
+import { registerL2Commands } from './l2-commands.js';
 
 // A closed stdout (the reader of a pipe went away, e.g. `| tee` killed by the same Ctrl-C) must not
 // crash a command that is still stopping processes: progress lines are best-effort.
@@ -23,5 +24,6 @@ registerNetworkCommands(program);
 registerQueryCommands(program);
 registerL1Commands(program);
 registerSidecarCommands(program);
+registerL2Commands(program);
 
 await program.parseAsync(process.argv);

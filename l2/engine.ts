@@ -124,9 +124,13 @@ export class EngineClient {
     return r.executionPayload;
   }
 
-  /** engine_newPayloadV3: validates and stores a block (no blobs; the parent beacon root is zero on this L2). */
-  async newPayload(payload: ExecutionPayload): Promise<PayloadStatus> {
-    return this.call('engine_newPayloadV3', [payload, [], ZERO_HASH]);
+  /**
+   * engine_newPayloadV3: validates and stores a block. The parent beacon root is zero on this L2;
+   * `versionedHashes` are those of the block's blob transactions in order (geth refuses a block whose
+   * list differs), normally none: the verifier passes them for blocks read from L1.
+   */
+  async newPayload(payload: ExecutionPayload, versionedHashes: Hex[] = []): Promise<PayloadStatus> {
+    return this.call('engine_newPayloadV3', [payload, versionedHashes, ZERO_HASH]);
   }
 
   /** eth_getBlockByNumber on the same port: `tag` a number, 'latest', 'safe' or 'finalized'. */
