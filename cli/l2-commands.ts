@@ -11,7 +11,7 @@ import { readDeployment, DEPLOYMENT_FILE } from '../contracts/deploy.js';
 import { EngineClient } from '../l2/engine.js';
 import { readJwtSecret } from '../l2/jwt.js';
 import { startVerifierGeth, type VerifierGeth } from '../l2/verifier-geth.js';
-import { VerifyFailure, verifyL2FromL1 } from '../l2/verifier.js';
+import { VerifyFailure, verifyL2FromL1, viemReason } from '../l2/verifier.js';
 import { L2_GENESIS_FILE } from '../localnet/l2-chain.js';
 import { LOCALNET_FILE, readLocalnet } from '../localnet/localnet.js';
 import { action } from './util.js';
@@ -95,7 +95,7 @@ async function verifyCommand(raw: Record<string, unknown>): Promise<void> {
     say(`verified ${r.blocks} L2 blocks from L1, head ${r.head}`);
     progress(`(${r.batches} batches up to L1 block ${r.l1Block}, ${r.l1BlockChoice}${t.l2Url ? `; every hash equal to the pool's L2 at ${t.l2Url}` : ''})`);
   } catch (e) {
-    if (!(e instanceof VerifyFailure)) throw e;
+    if (!(e instanceof VerifyFailure)) throw new Error(viemReason(e)); // one line, not viem's request dump
     say(e.message);
     process.exitCode = 1;
   } finally {

@@ -77,7 +77,7 @@ export async function startVerifierGeth(genesisFile: string, ports?: GethPorts):
   try {
     await initGeth(home, genesisFile);
     const [http, auth, p2p] = ports ? [ports.http, ports.auth, ports.p2p] : ((await freeLowPorts(3)) as [number, number, number]);
-    child = await launchGeth({ home, chainId, ports: { http, auth, p2p } });
+    await launchGeth({ home, chainId, ports: { http, auth, p2p }, onSpawn: (c) => (child = c) });
     const engine = new EngineClient({ url: `http://127.0.0.1:${auth}`, secret: readJwtSecret(gethHome(home).jwtFile) });
     return { engine, rpcUrl: `http://127.0.0.1:${http}`, home, stop };
   } catch (e) {

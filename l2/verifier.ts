@@ -93,6 +93,13 @@ export async function confirmedL1Block(l1: PublicClient, confirmations?: number)
   return behind(FALLBACK_CONFIRMATIONS, 'no finalized tag on this L1');
 }
 
+/** A viem error in one line: its short message and details, without the request dump. */
+export function viemReason(e: unknown): string {
+  const v = e as { shortMessage?: string; details?: string; message?: string };
+  if (!v.shortMessage) return String(v.message ?? e).split('\n')[0]!;
+  return `${v.shortMessage}${v.details ? ` (${v.details})` : ''}`;
+}
+
 /** The blob versioned hashes of a block's type-3 transactions, in order (what newPayloadV3 checks). */
 function blobHashes(txs: Hex[]): Hex[] {
   const out: Hex[] = [];
@@ -111,7 +118,9 @@ export async function verifyL2FromL1(o: VerifyOptions): Promise<VerifyResult> {
   const l1 = createPublicClient({ transport: http(o.l1Url, { retryCount: 3 }) }) as PublicClient;
   const pool = o.l2Url ? (createPublicClient({ transport: http(o.l2Url, { retryCount: 3 }) }) as PublicClient) : undefined;
   const say = o.progress ?? (() => undefined);
-  const { block: l1Block, choice } = await confirmedL1Block(l1, o.confirmations);
+  const { block: l1Block, choice } = await confirmedL1Block(l1, o.confirmations).catch((e: unknown) => {
+    throw new Error(`cannot read the L1 at ${o.l1Url}: ${viemReason(e)}`);
+  });
 
   // A geth that already holds blocks answers VALID for them without re-executing anything.
   const genesis = await o.engine.block(0n);

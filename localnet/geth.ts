@@ -91,6 +91,8 @@ export interface GethLaunch {
   detach?: boolean;
   /** Tip (wei) a transaction must pay to be included (geth --miner.gasprice; default 1). */
   minTipWei?: bigint;
+  /** Called with the process as soon as it is spawned, before it answers: a caller that must kill it on an interrupt needs it then. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** The flags of a validator's geth. */
@@ -134,6 +136,7 @@ export async function launchGeth(l: GethLaunch, timeoutMs = 30_000): Promise<Chi
   const fd = openSync(g.logFile, 'a');
   const child = spawn(bin, gethArgs(l), { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
+  l.onSpawn?.(child);
   if (l.detach) child.unref();
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `${code ?? signal}`));

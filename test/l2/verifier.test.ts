@@ -23,6 +23,7 @@ import { L2PayloadReader } from '../../protocol/l2-payload-reader.js';
 import { BATCH_HEADER_ABI } from '../../protocol/signed-payloads.js';
 import { PoolKey, startChain, type Chain } from '../contracts/helpers.js';
 import { track } from '../children.js';
+import { isPortFree } from '../../cometbft-config/ports.js';
 import { freePort } from '../ports.js';
 
 const CHAIN_ID = 9913;
@@ -84,9 +85,10 @@ async function forgedHash(n: bigint, stateRoot: Hex): Promise<Hex> {
 }
 
 /** Runs bin/seqpool.js (dist/: `npm run build` first); the process is killed at the end of the file whatever happens. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], started?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SEQPOOL_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) started?.(child.pid);
     track({ stop: async () => void child.kill('SIGKILL') });
     let stdout = '';
     let stderr = '';
@@ -205,3 +207,22 @@ test('seqpool l2 verify (the CLI, from dist/): exit 0 with the verified line; cl
   // The geth it started is gone (its RPC port is free again).
   expect(await fetch(`http://127.0.0.1:${p.http}`, { method: 'POST' }).then(() => 'answers', () => 'gone')).toBe('gone');
 }, 90_000);
+
+test('seqpool l2 verify leaves no geth behind: an unreachable L1 (exit 1, named), and SIGINT while its geth starts', async () => {
+  const p = await ports();
+  const common = ['l2', 'verify', '--l1', `http://127.0.0.1:${await freePort()}`, '--inbox', goodInbox, '--genesis', genesisFile, '--geth-ports', `${p.http},${p.auth},${p.p2p}`];
+  const down = await runCli(common);
+  expect(down.code).toBe(1);
+  expect(down.stderr).toMatch(/^error: cannot read the L1 at http:\/\/127\.0\.0\.1:\d+: HTTP request failed/m);
+  expect(await isPortFree(p.http)).toBe(true);
+  // Interrupted the moment geth binds its ports, before launchGeth has seen it answer: a geth not yet
+  // handed back to the verifier was left running before onSpawn.
+  let pid = 0;
+  const run = runCli(common, (x) => (pid = x));
+  for (let i = 0; i < 1000 && (await isPortFree(p.auth)); i++) await new Promise((r) => setTimeout(r, 10));
+  process.kill(pid, 'SIGINT');
+  const r = await run;
+  expect(r.code).toBe(130);
+  await new Promise((res) => setTimeout(res, 500));
+  expect({ http: await isPortFree(p.http), auth: await isPortFree(p.auth) }).toEqual({ http: true, auth: true });
+}, 60_000);
