@@ -5,13 +5,14 @@
 // for one block, is reported INVALID at exactly that block; a pool L2 that disagrees on one hash is
 // reported at that block.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWalletClient, encodeAbiParameters, http, keccak256, toHex, toRlp, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { writeDeployment } from '../../contracts/deploy.js';
 import { EngineClient, ZERO_HASH, type ExecutionPayload } from '../../l2/engine.js';
 import { l2Genesis } from '../../l2/genesis.js';
 import { readJwtSecret } from '../../l2/jwt.js';
@@ -198,6 +199,15 @@ test('seqpool l2 verify (the CLI, from dist/): exit 0 with the verified line; cl
   const ok = await runCli(['l2', 'verify', '--l1', chain.anvil.url, '--inbox', goodInbox, '--genesis', genesisFile, '--l2', a.rpc, '--confirmations', '0', '--geth-ports', `${p.http},${p.auth},${p.p2p}`]);
   expect({ code: ok.code, stdout: ok.stdout }).toEqual({ code: 0, stdout: `verified 6 L2 blocks from L1, head ${head}\n` });
   expect(ok.stderr).toContain('batch 2 (L1 block');
+  // --dir: the same target read from a localnet's files (deployment.json, l2-genesis.json, localnet.json's node0 L2 RPC).
+  const net = join(dir, 'net');
+  writeDeployment(net, { l1: { chainId: chain.chainId, rpcUrl: chain.anvil.url, deployer: chain.accounts[0]!.address, startBlock: 0n, stakeToken: goodInbox, lockingPool: goodInbox, batchInbox: goodInbox } });
+  copyFileSync(genesisFile, join(net, 'l2-genesis.json'));
+  writeFileSync(join(net, 'localnet.json'), JSON.stringify({ chainId: 'x', dir: net, nodes: [{ name: 'node0', rpcUrl: 'http://127.0.0.1:1', home: net, abciAddress: '', l2RpcUrl: a.rpc, pids: {} }] }));
+  const q2 = await ports();
+  const viaDir = await runCli(['l2', 'verify', '--dir', net, '--confirmations', '0', '--geth-ports', `${q2.http},${q2.auth},${q2.p2p}`]);
+  expect({ code: viaDir.code, stdout: viaDir.stdout }).toEqual({ code: 0, stdout: `verified 6 L2 blocks from L1, head ${head}\n` });
+  expect(viaDir.stderr).toContain(`every hash equal to the pool's L2 at ${a.rpc}`);
   const none = await runCli(['l2', 'verify']);
   expect(none.code).toBe(1);
   expect(none.stderr).toContain('--dir DIR (a localnet) or --l1 URL --inbox ADDRESS --genesis FILE');
