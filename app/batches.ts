@@ -2,7 +2,9 @@
 // header continuing the last requested batch; the L1 BatchAppended event, attested like every L1
 // event, finalizes it and pays the producer. An expired signing rolls the chain of requested batches
 // back to the last batch that did not expire.
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { equalBytes, toHex } from '../common/bytes.js';
+import { BATCH_DATA_VERSION } from '../protocol/batch-data.js';
 import { BatchStatus, type Batch, type L1BatchAppended, type RequestBatchSignature, type Sequencer, type SignRequest } from '../proto/seqpool.js';
 import { batchHeaderHash, encodeBatchHeader, encodeDistributeRewards, type BatchHeader } from '../protocol/signed-payloads.js';
 import { epochCovering, signerOf } from './epochs.js';
@@ -10,6 +12,9 @@ import { createSignRequest, event, takeAuthNonce, type BlockCtx } from './sign-r
 import type { State, View } from './state.js';
 
 const GWEI = 10n ** 9n;
+
+/** Final batches whose data the pool keeps (the state holds at most this many plus the unfinalized). */
+export const KEEP_BATCH_DATA = 8n;
 
 /** Why a RequestBatchSignature must be rejected (INVALID_MESSAGE), or undefined. */
 export function batchRequestProblem(state: State, view: View, msg: RequestBatchSignature, signer: Sequencer): string | undefined {
@@ -22,6 +27,10 @@ export function batchRequestProblem(state: State, view: View, msg: RequestBatchS
   if (msg.prevBatchHash.length !== 32 || !equalBytes(msg.prevBatchHash, meta.lastHash)) return `prev_batch_hash ${toHex(msg.prevBatchHash)} is not the last batch's hash ${toHex(meta.lastHash)}`;
   if (msg.l2Start !== meta.nextL2Start) return `l2_start ${msg.l2Start}: the next batch starts at L2 block ${meta.nextL2Start}`;
   if (msg.dataHash.length !== 32) return 'data_hash must be 32 bytes';
+  // The data itself is checked against L2 by every sidecar; here only what committed state decides.
+  if (msg.data.length < 2 || msg.data.length > params.maxBatchBytes) return `data of ${msg.data.length} bytes: a batch carries 2..${params.maxBatchBytes} bytes (maxBatchBytes)`;
+  if (msg.data[0] !== BATCH_DATA_VERSION) return `data version ${msg.data[0]}: this pool encodes batches with version ${BATCH_DATA_VERSION}`;
+  if (!equalBytes(keccak_256(msg.data), msg.dataHash)) return `data_hash ${toHex(msg.dataHash)} is not keccak256 of the data (${toHex(keccak_256(msg.data))})`;
   if (msg.l2End < msg.l2Start) return `l2_end ${msg.l2End} is before l2_start ${msg.l2Start}`;
   const epoch = epochCovering(state, msg.l2Start, view);
   if (!epoch) return `no epoch covers L2 block ${msg.l2Start}`;
@@ -55,6 +64,7 @@ export function applyBatchRequest(state: State, msg: RequestBatchSignature, sign
     epochId: epoch.id,
   };
   state.setBatch(batch);
+  state.setBatchData(msg.batchIndex, msg.data);
   const meta = state.batchMeta();
   state.setBatchMeta({ ...meta, nextIndex: msg.batchIndex + 1n, lastHash: hash, nextL2Start: msg.l2End + 1n, lastProgressTime: ctx.time });
   ctx.events.push(event('batch_requested', { index: msg.batchIndex.toString() }));
@@ -88,6 +98,7 @@ export function onBatchExpired(state: State, r: SignRequest, ctx: BlockCtx): voi
   for (let i = first.index; i < meta.nextIndex; i++) {
     const b = state.batch(i)!;
     state.setBatch({ ...b, status: BatchStatus.EXPIRED });
+    state.setBatchData(i, undefined);
     const req = state.signRequest(b.signRequest);
     if (i > first.index && req && req.status === 0) {
       state.setSignRequest({ ...req, status: 2 });
@@ -114,6 +125,9 @@ export function applyBatchAppended(state: State, ev: L1BatchAppended, ctx: Block
   }
   const finalized = { ...b, status: BatchStatus.FINALIZED, finalizedHeight: ctx.height, l1TxHash: ev.txHash, l1Block: ev.blockNumber };
   state.setBatchMeta({ ...meta, finalized: meta.finalized + 1n });
+  // L1 holds the data now; the pool keeps the last KEEP_BATCH_DATA final batches' data for an L1
+  // reorg deeper than finality (decision 38), after which submitters re-derive it from their L2.
+  if (b.index >= KEEP_BATCH_DATA) state.setBatchData(b.index - KEEP_BATCH_DATA, undefined);
   ctx.events.push(event('batch_finalized', { index: b.index.toString() }));
   // Rewards: rewardPerL2BlockGwei * 1e9 per L2 block to the producer's LockingPool sequencer id, once
   // per batch: a batch finalized again after an L1 correction (decision 38) already has its request,

@@ -3,7 +3,8 @@
 //   - L2: the attested L2 head has not moved for l2StallSeconds (the producer of the next L2 block
 //     builds nothing, or nothing the validators could import);
 //   - batches: the producer that owes the next batch has work (the attested head passed the first
-//     unbatched block) and made no progress for respanTimeoutSeconds.
+//     unbatched block) and made no progress for respanTimeoutSeconds plus batchMaxAgeSeconds (the
+//     time a batch may legitimately stay open).
 // The replacement builds from the block after the attested head and batches from the first
 // unbatched one. SequencerSet.recommitEpoch accepts (old, old + 1, startBlock in old's range and not
 // in the past), appending after the latest epoch or replacing the latest one; the app asks only for
@@ -64,7 +65,8 @@ export function checkFailover(state: State, ctx: BlockCtx): void {
   let since = state.workSince();
   if (since === undefined) state.setWorkSince((since = ctx.time));
   const base = bm.lastProgressTime > since ? bm.lastProgressTime : since;
-  if (!gone && ctx.time - base <= ctx.params.respanTimeoutSeconds) return;
+  // The producer may hold a batch open until its oldest block is batchMaxAgeSeconds old (issue 13).
+  if (!gone && ctx.time - base <= ctx.params.respanTimeoutSeconds + ctx.params.batchMaxAgeSeconds) return;
   if (!owing) {
     ctx.log.error({ nextL2Start: bm.nextL2Start.toString() }, 'no epoch covers the next unbatched L2 block; cannot re-span');
     return restartClocks(state, ctx);

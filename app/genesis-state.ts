@@ -5,6 +5,7 @@ import { fromHex, toHex } from '../common/bytes.js';
 import { isValidPubKey, pubKeyToAddress } from '../common/secp.js';
 import type { L1Config, L2Config, Params } from '../proto/seqpool.js';
 import { DEFAULT_PARAMS } from './params.js';
+import { REQUEST_BATCH_OVERHEAD_BYTES } from './tx-limits.js';
 import { MAX_TOTAL_VOTING_POWER } from './validator-set.js';
 
 const MAX_SEQUENCERS_AT_MAX_LOCK = 1_000_000n;
@@ -33,6 +34,8 @@ const ParamsSchema = z
     maxBatchBlocks: u64.refine((v) => v > 0n, 'must be positive'),
     electionLeadBlocks: u64,
     l2StallSeconds: u64,
+    maxBatchBytes: u32.min(1024),
+    batchMaxAgeSeconds: u64,
   })
   .strict()
   .partial();
@@ -107,6 +110,8 @@ export function parseGenesis(appStateBytes: Uint8Array): Genesis {
   }
   const params: Params = { ...DEFAULT_PARAMS, ...parsed.data.params };
   if (BigInt(params.minLock) > BigInt(params.maxLock)) throw new GenesisError('app_state.params: minLock exceeds maxLock');
+  // A batch request carries its data: it must fit in a tx (app/tx-limits.ts).
+  if (params.maxBatchBytes + REQUEST_BATCH_OVERHEAD_BYTES > params.maxTxBytes) throw new GenesisError(`app_state.params.maxTxBytes ${params.maxTxBytes} must be at least maxBatchBytes + ${REQUEST_BATCH_OVERHEAD_BYTES} (${params.maxBatchBytes + REQUEST_BATCH_OVERHEAD_BYTES}): a batch request carries its data`);
   // Power follows L1 stake without a per-event set check (decision 26), so the bound itself must keep
   // CometBFT's total in range: a million sequencers at maxLock still fit.
   if (BigInt(params.maxLock) / 10n ** 18n > MAX_TOTAL_VOTING_POWER / MAX_SEQUENCERS_AT_MAX_LOCK) {

@@ -15,12 +15,17 @@ export const DEFAULT_PARAMS: Params = {
   signingTimeoutSeconds: 300n,
   maxVoteExtensionBytes: 64 * 1024,
   maxObservationsPerExtension: 64,
-  maxTxBytes: 64 * 1024,
+  // Above maxBatchBytes: a batch request carries its data (app/batches.ts).
+  maxTxBytes: 160 * 1024,
   mpcPhaseBlocks: 10,
   refreshEveryEpochs: 0,
   maxMisses: 3,
   slashAmount: '0',
-  maxBatchBlocks: 100n,
+  maxBatchBlocks: 600n,
   electionLeadBlocks: 20n,
   l2StallSeconds: 10n,
+  // 120 KB keeps an appendBatch tx under geth's 128 KiB txpool limit on L1; two minutes of 1 s blocks
+  // amortise appendBatch's fixed ~70k gas over ~120 L2 blocks (docs/BENCHMARKS.md, bench:l2).
+  maxBatchBytes: 120_000,
+  batchMaxAgeSeconds: 120n,
 };

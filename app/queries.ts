@@ -14,6 +14,7 @@ import { Keys, type State } from './state.js';
 import {
   MAX_LIST,
   renderBatch,
+  renderBatchData,
   renderBatchMeta,
   renderEpoch,
   renderMpcSessionSummary,
@@ -26,6 +27,7 @@ import {
   renderStatus,
 } from '../protocol/views/index.js';
 import { totalPower } from './validator-set.js';
+import { KEEP_BATCH_DATA } from './batches.js';
 
 export const PROOF_OP_TYPE = 'seqpool:kv';
 
@@ -158,6 +160,13 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
         return json({ nextIndex: m.nextIndex.toString(), finalized: m.finalized.toString(), batches: newest(m.nextIndex, n).flatMap((i) => state.batch(i, 'committed') ?? []).map(renderBatch) }, lastHeight);
       }
       if (arg === 'meta') return record(Keys.batchMeta, () => renderBatchMeta(state.batchMeta('committed')));
+      if (rest.length === 2 && rest[1] === 'data' && /^[0-9]{1,20}$/.test(rest[0]!) && BigInt(rest[0]!) < 2n ** 64n) {
+        const i = BigInt(rest[0]!);
+        const b = state.batch(i, 'committed');
+        const data = state.batchData(i, 'committed');
+        if (!b || !data) return error(QueryCode.NOT_FOUND, b ? `the pool no longer keeps batch ${i}'s data (it keeps the unfinalized batches and the last ${KEEP_BATCH_DATA} final ones); L1 has it, or re-derive it from L2` : `no batch ${i}`, lastHeight);
+        return record(Keys.batchData(i), () => renderBatchData(b, data));
+      }
       const n = id('index|meta');
       if (typeof n !== 'bigint') return n;
       const b = state.batch(n, 'committed');
@@ -213,5 +222,5 @@ export function answerQuery(req: RequestQuery, state: State, lastHeight: bigint)
       return record(Keys.observation(o.digest), () => renderObservation(o));
     }
   }
-  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /epoch/recent/{n}, /producer/{l2Height}, /batcher/{l2Height}, /sign/{id}, /sign/pending, /sign/recent/{n}, /batch/{index}, /batch/meta, /batch/recent/{n}, /mpc/...`, lastHeight);
+  return error(QueryCode.UNKNOWN_PATH, `unknown query path ${JSON.stringify(path.slice(0, 120))}; known: /status, /params, /validators, /validator/{address}, /sequencer/{id}, /observation/{digest}, /epoch/current, /epoch/{id}, /epoch/recent/{n}, /producer/{l2Height}, /batcher/{l2Height}, /sign/{id}, /sign/pending, /sign/recent/{n}, /batch/{index}, /batch/{index}/data, /batch/meta, /batch/recent/{n}, /mpc/...`, lastHeight);
 }

@@ -14,7 +14,7 @@
 //                         signer key is unusable, or it exited and its key locked again under a new id
 //   (the pool's records: docs/pool.md "State keys") epoch/<id:020>, epochmeta, l2, sign/<id:020>,
 //   signmeta, signpending/<id:020> (index of PENDING requests), signlast (newest signature), authnonce/<hex>,
-//   batch/<index:020>, batchmeta, worksince (block time the producer's current work appeared);
+//   batch/<index:020>, batchdata/<index:020> (its data, until KEEP_BATCH_DATA batches after it are final), batchmeta, worksince (block time the producer's current work appeared);
 //   l1correction (L1CorrectionMeta: the last L1 state correction applied, decision 38);
 //   mpc/* belongs to app/mpc-sessions.ts
 import { fromHex, toHex } from '../common/bytes.js';
@@ -73,6 +73,7 @@ export const Keys = {
   authNonce: (verifier: Uint8Array) => `authnonce/${toHex(verifier)}`,
   batch: (index: bigint) => `batch/${pad(index)}`,
   batchMeta: 'batchmeta',
+  batchData: (index: bigint) => `batchdata/${pad(index)}`,
   workSince: 'worksince',
   absentSince: 'absentsince',
   l1Correction: 'l1correction',
@@ -280,6 +281,14 @@ export class State {
   }
   setBatch(b: Batch): void {
     this.write(Keys.batch(b.index), BatchCodec, b);
+  }
+  /** The data of batch `index` (protocol/batch-data.ts), while the pool keeps it (app/batches.ts). */
+  batchData(index: bigint, view: View = 'working'): Uint8Array | undefined {
+    return this.raw(Keys.batchData(index), view);
+  }
+  setBatchData(index: bigint, data: Uint8Array | undefined): void {
+    if (data) this.store.set(Keys.batchData(index), data);
+    else if (this.store.get(Keys.batchData(index)) !== undefined) this.store.delete(Keys.batchData(index));
   }
   batchMeta(view: View = 'working'): BatchMeta {
     return this.read(Keys.batchMeta, BatchMetaCodec, view) ?? { nextIndex: 0n, lastHash: new Uint8Array(32), nextL2Start: 1n, finalized: 0n, lastProgressTime: 0n };

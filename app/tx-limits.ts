@@ -17,16 +17,21 @@ const MPC_ENVELOPE_BYTES = 256;
 /** One signed NonceCommitment envelope (two 33-byte points, signer, attempt), generously. */
 const COMMITMENT_ENVELOPE_BYTES = 320;
 
+/** A batch request's envelope and fixed-size fields (hashes, heights): the tx is this plus its data. */
+export const REQUEST_BATCH_OVERHEAD_BYTES = ENVELOPE_BYTES + 512;
+
 /**
- * The largest valid message of each kind with `parties` committee members, in bytes (the whole tx).
- * Generous (about twice what the encoders produce), so an honest message is never refused.
+ * The largest valid message of each kind with `parties` committee members and batches of at most
+ * `maxBatchBytes` of data, in bytes (the whole tx). Generous (about twice what the encoders produce),
+ * so an honest message is never refused.
  */
-export function maxTxBytesOf(kind: TxKind, parties: number): number {
+export function maxTxBytesOf(kind: TxKind, parties: number, maxBatchBytes: number): number {
   const n = Math.max(1, parties);
   switch (kind) {
     case 'bindPeer':
       return ENVELOPE_BYTES + 8 * 260 + 512; // up to 8 multiaddrs of 250 characters, the peer id and its proof
     case 'requestBatch':
+      return REQUEST_BATCH_OVERHEAD_BYTES + maxBatchBytes;
     case 'submitSignature':
       return ENVELOPE_BYTES + 512; // fixed-size fields: hashes, heights, a 65-byte signature
     case 'mpcPublic':

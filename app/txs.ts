@@ -48,13 +48,14 @@ export interface CheckFailure {
  * tx of that kind (both read without decoding the body), then the encoding and the signer key.
  * `parties` bounds the committee (TxView.parties).
  */
-export function decodeTx(raw: Uint8Array, maxTxBytes: number, parties: number): DecodedTx | CheckFailure {
+export function decodeTx(raw: Uint8Array, limits: TxSizeParams, parties: number): DecodedTx | CheckFailure {
+  const { maxTxBytes } = limits;
   if (raw.length > maxTxBytes) return { code: TxCode.TOO_LARGE, log: `tx of ${raw.length} bytes exceeds max_tx_bytes ${maxTxBytes}` };
   if (isInjected(raw)) return { code: TxCode.RESERVED, log: 'tx starts with the prefix reserved for injected vote extensions' };
   const shallow = shallowTx(raw);
   if ('problem' in shallow) return { code: TxCode.MALFORMED, log: `not a seqpool tx: ${shallow.problem}` };
   if (!shallow.kind) return { code: TxCode.UNKNOWN_MESSAGE, log: 'tx body carries no known message' };
-  const tooLarge = kindSizeProblem(shallow.kind, raw.length, parties);
+  const tooLarge = kindSizeProblem(shallow.kind, raw.length, parties, limits.maxBatchBytes);
   if (tooLarge) return tooLarge;
   let body: TxBody;
   const { signature, bodyBytes } = shallow;
@@ -69,8 +70,11 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number, parties: number): 
   return { kind: shallow.kind, body, address: pubKeyToAddress(body.signer), signBytes: txSignBytes(bodyBytes), signature };
 }
 
-function kindSizeProblem(kind: TxKind, size: number, parties: number): CheckFailure | undefined {
-  const max = maxTxBytesOf(kind, parties);
+/** The params that bound a tx's size. */
+export type TxSizeParams = Pick<Params, 'maxTxBytes' | 'maxBatchBytes'>;
+
+function kindSizeProblem(kind: TxKind, size: number, parties: number, maxBatchBytes: number): CheckFailure | undefined {
+  const max = maxTxBytesOf(kind, parties, maxBatchBytes);
   return size > max ? { code: TxCode.TOO_LARGE, log: `a ${kind} tx of ${size} bytes exceeds the largest valid one (${max} bytes with ${parties} sequencers)` } : undefined;
 }
 
@@ -102,11 +106,11 @@ export function checkTx(raw: Uint8Array, view: TxView): CheckedTx {
   let tx: VerifiedTx;
   if (hit) {
     // The bytes decided the decoding and the signature; the size limit depends on state: again.
-    const tooLarge = kindSizeProblem(hit.kind, raw.length, view.parties);
+    const tooLarge = kindSizeProblem(hit.kind, raw.length, view.parties, view.params.maxBatchBytes);
     if (tooLarge) return tooLarge;
     tx = hit;
   } else {
-    const decoded = decodeTx(raw, view.params.maxTxBytes, view.parties);
+    const decoded = decodeTx(raw, view.params, view.parties);
     if ('code' in decoded) return decoded;
     const stateProblem = signerProblem(decoded, view);
     if (stateProblem) return stateProblem;

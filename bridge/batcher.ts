@@ -2,8 +2,9 @@
 // pool to sign it with a lane-0 RequestBatchSignature tx (docs/pool.md "Batches"). Every node runs
 // one; it acts only while this validator produces the epoch covering BatchMeta.next_l2_start.
 //
-// Range: [next_l2_start, min(attested L2 head, epoch end, start + maxBatchBlocks - 1)]; its dataHash
-// by the rule every sidecar derives again before signing (protocol/batch-data.ts).
+// Range: from next_l2_start to at most min(attested L2 head, epoch end, start + maxBatchBlocks - 1),
+// closed by bridge/batch-policy.ts (size, range end, age); the request carries the batch data
+// (protocol/batch-data.ts), which every sidecar derives again from its own L2 before signing.
 // Pipelining: up to `maxInFlight` committed batches may be signing or signed (not yet finalized by
 // BatchAppended) while the next is requested. CheckTx checks a request against committed state, so
 // the next request goes out only once the previous one is in a block; a request the mempool accepted
@@ -15,22 +16,20 @@ import { TxCode } from '../protocol/codes.js';
 import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
-import { batchDataHash, MAX_BATCHES_IN_FLIGHT } from '../protocol/batch-data.js';
+import { batchDataHash, MAX_BATCHES_IN_FLIGHT, type L2PayloadSource } from '../protocol/batch-data.js';
+import { BatchPolicy } from './batch-policy.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
 import { Loop, LoopTask } from './loop.js';
 import type { PoolView } from './pool-view.js';
-
-export interface L2BlockReader {
-  getBlock(args: { blockNumber: bigint }): Promise<{ hash: Hex | null; number: bigint | null }>;
-}
 
 /** Sends a signed tx to the node's mempool (protocol/comet-rpc.ts CometRpc.broadcastTx): the CheckTx result. */
 export type Broadcast = (tx: Uint8Array) => Promise<BroadcastResult>;
 
 export interface BatcherOptions {
   pool: PoolView;
-  l2: L2BlockReader;
+  /** This node's L2 (full blocks: the batch carries their transactions). */
+  l2: L2PayloadSource;
   broadcast: Broadcast;
   /** The validator key (32-byte secp256k1 scalar): signs the tx; its Ethereum address is the header's producer. */
   privKey: Uint8Array;
@@ -64,6 +63,7 @@ export class Batcher extends LoopTask {
   private chainId: string | undefined;
   private lastWait = '';
   private lastRefusal = '';
+  private readonly policy: BatchPolicy;
 
   constructor(private readonly o: BatcherOptions) {
     super();
@@ -71,6 +71,7 @@ export class Batcher extends LoopTask {
     this.pubKey = publicKeyOf(o.privKey);
     this.address = toHex(pubKeyToAddress(this.pubKey)).toUpperCase();
     this.l1Address = ethAddressOf(o.privKey);
+    this.policy = new BatchPolicy(o.l2);
     this.loop = new Loop({ name: 'batcher', intervalMs: o.intervalMs ?? 1_000, log: this.log, step: () => this.step() });
   }
 
@@ -100,12 +101,17 @@ export class Batcher extends LoopTask {
     const epoch = await pool.epoch(producer.epochId);
     if (!epoch) return this.wait(`epoch ${producer.epochId} not found`);
     let end = current.l2Head;
-    if (epoch.endL2 < end) end = epoch.endL2;
-    if (tip.start + params.maxBatchBlocks - 1n < end) end = tip.start + params.maxBatchBlocks - 1n;
+    let endIsFinal = false;
+    if (epoch.endL2 <= end) [end, endIsFinal] = [epoch.endL2, true];
+    if (tip.start + params.maxBatchBlocks - 1n <= end) [end, endIsFinal] = [tip.start + params.maxBatchBlocks - 1n, true];
     if (end < tip.start) return this.wait(`L2 block ${tip.start} is not attested yet (attested head ${current.l2Head})`);
     if ((await this.inFlight(meta.nextIndex)) >= (this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT)) return this.wait(`${this.o.maxInFlight ?? MAX_BATCHES_IN_FLIGHT} batches in flight`);
 
-    const dataHash = await this.dataHash(tip.start, end);
+    const choice = await this.policy.choose({ start: tip.start, end, endIsFinal, maxBatchBytes: params.maxBatchBytes, batchMaxAgeSeconds: params.batchMaxAgeSeconds, now: Date.now() });
+    if (!choice.close) return this.wait(choice.why);
+    end = choice.end;
+    const data = choice.data;
+    const dataHash = `0x${toHex(batchDataHash(data))}` as Hex;
     const header = { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2StartBlock: tip.start, l2EndBlock: end, dataHash: fromHex(dataHash), producer: fromHex(this.l1Address) };
     const nonce = await this.nonce();
     const chainId = (this.chainId ??= (await pool.status())?.chainId);
@@ -115,10 +121,10 @@ export class Batcher extends LoopTask {
       signer: this.pubKey,
       nonce,
       lane: Lane.NODE,
-      requestBatch: { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2Start: tip.start, l2End: end, dataHash: fromHex(dataHash) },
+      requestBatch: { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2Start: tip.start, l2End: end, dataHash: fromHex(dataHash), data },
     });
     const res = await this.o.broadcast(tx);
-    const fields = { index: tip.index.toString(), l2: `${tip.start}-${end}`, blocks: (end - tip.start + 1n).toString(), nonce: nonce.toString(), dataHash };
+    const fields = { index: tip.index.toString(), l2: `${tip.start}-${end}`, blocks: (end - tip.start + 1n).toString(), bytes: data.length, closedBy: choice.why, nonce: nonce.toString(), dataHash };
     if (res.code === TxCode.BAD_NONCE) {
       this.log.warn({ ...fields, log: res.log }, 'batch request refused for its nonce: resyncing the lane-0 nonce from committed state');
       this.nextNonce = undefined;
@@ -172,18 +178,6 @@ export class Batcher extends LoopTask {
     const used = await this.o.pool.laneZeroNonce(this.address);
     if (used === undefined) throw new Error(`validator ${this.address} is not a sequencer in committed state`);
     return (this.nextNonce = used + 1n);
-  }
-
-  /** The data hash of L2 blocks [from, to] (protocol/batch-data.ts), read from this node's L2 RPC. */
-  async dataHash(from: bigint, to: bigint): Promise<Hex> {
-    const l2 = {
-      blockHash: async (n: bigint) => {
-        const b = await this.o.l2.getBlock({ blockNumber: n });
-        if (!b.hash) throw new Error(`L2 block ${n} has no hash yet: the L2 RPC lags the attested head`);
-        return fromHex(b.hash);
-      },
-    };
-    return `0x${toHex(await batchDataHash(l2, from, to))}`;
   }
 
   private wait(why: string): false {

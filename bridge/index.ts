@@ -22,7 +22,8 @@ export {
 export { BridgeStore, eventId } from './listener-store.js';
 export { L2HeadSource, type L2HeadSourceOptions, type L2HeadClient } from './l2-head-source.js';
 export { PoolView, PoolQueryError, appQuery, type PoolQuery, type QueryAnswer } from './pool-view.js';
-export { Batcher, type BatcherOptions, type Broadcast, type L2BlockReader } from './batcher.js';
+export { Batcher, type BatcherOptions, type Broadcast } from './batcher.js';
+export { BatchPolicy, type BatchBounds, type BatchChoice } from './batch-policy.js';
 export { EvmTxSender, FundsError, WouldRevertError, type EvmTxSenderOptions, type JobRecord, type ContractCall } from './evm-tx-sender.js';
 export { L1BatchSubmitter, headerOf, type L1BatchSubmitterOptions } from './l1-submitter.js';
 export { Relayer, type RelayerOptions } from './relayer.js';

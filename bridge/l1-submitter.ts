@@ -1,5 +1,6 @@
 // Flow 3's last step: once the pool has signed a batch, its producer submits
-// BatchInbox.appendBatch(header, encodeL1Signature(sig)) to L1 with its validator key (decision 3).
+// BatchInbox.appendBatch(header, data, encodeL1Signature(sig)) to L1 with its validator key
+// (decision 3); the data is what the pool recorded with the batch (protocol/batch-data.ts).
 // The contract is the source of truth: every step reads nextBatchIndex() and submits exactly that
 // batch (so none is skipped), and each batch index is one job of the EvmTxSender, whose LevelDB
 // record survives restarts (so none is sent twice). Batches go one at a time: appendBatch checks the
@@ -10,6 +11,7 @@ import { fromHex, toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { encodeL1Signature } from '../mpc/l1.js';
 import { batchHeaderHash, batchHeaderTuple, type BatchHeader } from '../protocol/signed-payloads.js';
+import { batchDataHash, encodeBatchData, readBatchContent, type L2PayloadSource } from '../protocol/batch-data.js';
 import { Loop, LoopTask } from './loop.js';
 import type { PoolBatch, PoolView } from './pool-view.js';
 import { submitterErrors, type EvmTxSender } from './evm-tx-sender.js';
@@ -21,6 +23,8 @@ export interface L1BatchSubmitterOptions {
   intervalMs?: number;
   /** A batch signed this long ago and still not on L1 is submitted by any node, not only its producer or the producer batching now (default 20 s). */
   fallbackAfterMs?: number;
+  /** This node's L2: encodes a batch again when the pool no longer keeps its data. */
+  l2?: L2PayloadSource;
   /** Blocks after which a mined appendBatch the contract does not show is considered lost to a reorg (default 12). */
   reorgDepth?: number;
   logger?: Logger;
@@ -80,9 +84,23 @@ export class L1BatchSubmitter extends LoopTask {
     if (last.toLowerCase() !== b.prevHash) {
       throw new Error(`batch ${next} continues ${b.prevHash} but BatchInbox's last batch hash is ${last}: L1 and the pool disagree; check l1.batchInbox in node.json`);
     }
+    const data = await this.dataOf(b);
     const sig96 = `0x${toHex(encodeL1Signature(fromHex(req.signature)))}` as Hex;
-    const sent = await s.submit(id, `appendBatch(${next})`, { address: this.o.batchInbox, abi: this.abi, functionName: 'appendBatch', args: [batchHeaderTuple(header), sig96] });
+    const sent = await s.submit(id, `appendBatch(${next})`, { address: this.o.batchInbox, abi: this.abi, functionName: 'appendBatch', args: [batchHeaderTuple(header), `0x${toHex(data)}`, sig96] });
     this.log.info({ batch: next.toString(), l2: `${b.l2Start}-${b.l2End}`, nonce: sent.nonce, tx: sent.txs[sent.txs.length - 1]!.hash, asProducer: mine }, 'appendBatch submitted to L1');
+  }
+
+  /**
+   * The batch's data: as the pool recorded it, or, for an old batch whose data the pool no longer
+   * keeps (an L1 reorg deeper than finality lost it, decision 38), encoded again from our own L2.
+   */
+  private async dataOf(b: PoolBatch): Promise<Uint8Array> {
+    const kept = await this.o.pool.batchData(b.index);
+    if (kept) return kept;
+    if (!this.o.l2) throw new Error(`batch ${b.index}: the pool no longer keeps its data and this node has no L2 RPC (l2.rpcUrl) to encode it again`);
+    const data = encodeBatchData(await readBatchContent(this.o.l2, b.l2Start, b.l2End));
+    if (`0x${toHex(batchDataHash(data))}` !== b.dataHash) throw new Error(`batch ${b.index}: its data, encoded again from our L2, hashes to 0x${toHex(batchDataHash(data))}, not the signed ${b.dataHash} (another brotli version than the producer's?); a node that kept the data must submit it`);
+    return data;
   }
 
   /** True when this node's validator produces the epoch covering the next unbatched L2 block. */

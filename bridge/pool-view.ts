@@ -3,10 +3,12 @@
 // pass a fake. The JSON is read by the shared parsers (protocol/views/); this file only checks
 // and normalises hex the way the bridge compares it: 0x lower hex, except a CometBFT address (an
 // epoch's or L2 height's producer), which is upper hex without 0x as the app writes it.
+import { fromHex } from '../common/bytes.js';
 import { QueryCode } from '../protocol/codes.js';
 import {
   fieldError,
   parseBatch,
+  parseBatchData,
   parseBatchMeta,
   parseCurrentEpoch,
   parseEpoch,
@@ -29,6 +31,8 @@ export type PoolQuery = QueryFn;
 
 export interface PoolParams {
   maxBatchBlocks: bigint;
+  maxBatchBytes: number;
+  batchMaxAgeSeconds: bigint;
   epochLength: bigint;
   signingTimeoutSeconds: bigint;
 }
@@ -65,7 +69,15 @@ export class PoolView {
 
   async params(): Promise<PoolParams | undefined> {
     const j = await this.json('/params');
-    return j && { maxBatchBlocks: readInt(j, 'maxBatchBlocks', 'params'), epochLength: readInt(j, 'epochLength', 'params'), signingTimeoutSeconds: readInt(j, 'signingTimeoutSeconds', 'params') };
+    return (
+      j && {
+        maxBatchBlocks: readInt(j, 'maxBatchBlocks', 'params'),
+        maxBatchBytes: Number(readInt(j, 'maxBatchBytes', 'params')),
+        batchMaxAgeSeconds: readInt(j, 'batchMaxAgeSeconds', 'params'),
+        epochLength: readInt(j, 'epochLength', 'params'),
+        signingTimeoutSeconds: readInt(j, 'signingTimeoutSeconds', 'params'),
+      }
+    );
   }
 
   /** Lane-0 nonce last used by the validator with this CometBFT address (upper hex), or undefined. */
@@ -109,6 +121,12 @@ export class PoolView {
   async batch(index: bigint): Promise<PoolBatch | undefined> {
     const j = await this.json(`/batch/${index}`);
     return j && batch(parseBatch(j));
+  }
+
+  /** Batch `index`'s data (protocol/batch-data.ts) while the pool keeps it; undefined after. */
+  async batchData(index: bigint): Promise<Uint8Array | undefined> {
+    const j = await this.json(`/batch/${index}/data`);
+    return j && fromHex(hex(parseBatchData(j).data, 'batch data', 'data').slice(2));
   }
 
   async signRequest(id: bigint): Promise<PoolSignRequest | undefined> {

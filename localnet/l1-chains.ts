@@ -42,7 +42,9 @@ export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   l2StallSeconds: 5,
   signingTimeoutSeconds: 30,
   mpcPhaseBlocks: 30,
-  maxBatchBlocks: 10,
+  // A batch closes when its oldest L2 block is 5 s old (about 5 blocks), or at 120 KB (issue 13).
+  maxBatchBlocks: 30,
+  batchMaxAgeSeconds: 5,
   // A proactive refresh every 6 epochs (2 minutes), and 1,000 tokens slashed on L1 when jailed.
   refreshEveryEpochs: 6,
   slashAmount: (1_000n * 10n ** 18n).toString(),

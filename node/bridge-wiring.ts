@@ -18,7 +18,9 @@ import { L1Listener } from '../bridge/listener.js';
 import { L2HeadSource } from '../bridge/l2-head-source.js';
 import { PoolView, type PoolQuery } from '../bridge/pool-view.js';
 import { CometRpc } from '../protocol/comet-rpc.js';
-import { Batcher, type L2BlockReader } from '../bridge/batcher.js';
+import { Batcher } from '../bridge/batcher.js';
+import type { L2PayloadSource } from '../protocol/batch-data.js';
+import { L2PayloadReader } from '../protocol/l2-payload-reader.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
 import { EvmTxSender } from '../bridge/evm-tx-sender.js';
 import { L1BatchSubmitter } from '../bridge/l1-submitter.js';
@@ -59,7 +61,7 @@ export interface BridgeWiringOptions {
   stakingView: StakingStateView;
   log: Logger;
   /** Wraps the batcher's L2 reader (NodeSeams.batcherL2). */
-  batcherL2?: (l2: L2BlockReader) => L2BlockReader;
+  batcherL2?: (l2: L2PayloadSource) => L2PayloadSource;
   /** Where the EVM tx senders report (node.json metrics). */
   metrics?: NodeMetrics;
 }
@@ -134,7 +136,7 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
       running.senders.push({ chain: 'L2', sender: s });
       l2Sender = s;
 
-      const l2Client: L2BlockReader = createPublicClient({ transport: http(config.l2.rpcUrl, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
+      const l2Client: L2PayloadSource = new L2PayloadReader(config.l2.rpcUrl, 15_000);
       const comet = new CometRpc(cometRpcUrl(o.home, config));
       const batcher = new Batcher({ pool, l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client, broadcast: (tx) => comet.broadcastTx(tx), privKey: key.privKey, logger: log.child({ component: 'batcher' }) });
       batcher.start();
@@ -143,7 +145,7 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
       log.info({ cometRpc: comet.url }, 'batcher started: it requests batch signatures while this validator produces');
     }
     if (config.l1?.batchInbox && l1Sender) {
-      const sub = new L1BatchSubmitter({ sender: l1Sender, batchInbox: config.l1.batchInbox as Hex, pool, logger: log.child({ component: 'l1-submitter' }) });
+      const sub = new L1BatchSubmitter({ sender: l1Sender, batchInbox: config.l1.batchInbox as Hex, pool, ...(config.l2?.rpcUrl ? { l2: new L2PayloadReader(config.l2.rpcUrl, 15_000) } : {}), logger: log.child({ component: 'l1-submitter' }) });
       sub.start();
       stops.push(() => sub.stop());
       running.l1Submitter = sub;

@@ -16,7 +16,7 @@ import { CombinedObservationSource } from './combined-observations.js';
 import { nodeConfigFile, readNodeConfig } from './node-config.js';
 import type { L1Listener } from '../bridge/listener.js';
 import type { L2HeadSource } from '../bridge/l2-head-source.js';
-import type { L2BlockReader } from '../bridge/batcher.js';
+import type { L2PayloadSource } from '../protocol/batch-data.js';
 import type { ObservationSource } from '../protocol/observations.js';
 import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
@@ -51,7 +51,7 @@ export interface NodeSeams {
   /** Rewrites this node's vote extension after the app built it. */
   voteExtension?: (honest: Uint8Array) => Uint8Array;
   /** Wraps the L2 reader the batcher derives a batch's data from. */
-  batcherL2?: (l2: L2BlockReader) => L2BlockReader;
+  batcherL2?: (l2: L2PayloadSource) => L2PayloadSource;
 }
 
 export interface RunningNode {

@@ -65,7 +65,7 @@ export interface Tx { body: Uint8Array; signature: Uint8Array }
 /** `peerProof`: the peer key's signature binding the peer id to the tx signer (protocol/peer-proof.ts). */
 export interface BindPeer { peerId: string; addrs: string[]; peerProof: Uint8Array }
 export interface MpcPublic { session: Uint8Array; envelope: Uint8Array }
-export interface RequestBatchSignature { batchIndex: bigint; prevBatchHash: Uint8Array; l2Start: bigint; l2End: bigint; dataHash: Uint8Array }
+export interface RequestBatchSignature { batchIndex: bigint; prevBatchHash: Uint8Array; l2Start: bigint; l2End: bigint; dataHash: Uint8Array; /** protocol/batch-data.ts: version byte || brotli(body). */ data: Uint8Array }
 export interface SubmitSignature { requestId: bigint; signature: Uint8Array }
 export interface ReportSigningCheater { requestId: bigint; signer: number; attempt: number; package: Uint8Array; commitment: Uint8Array; share: Uint8Array }
 export interface TxBody {
@@ -176,6 +176,10 @@ export interface Params {
   maxBatchBlocks: bigint;
   electionLeadBlocks: bigint;
   l2StallSeconds: bigint;
+  /** Largest batch data (compressed), bytes. */
+  maxBatchBytes: number;
+  /** A batch closes once its oldest L2 block is this old (seconds). */
+  batchMaxAgeSeconds: bigint;
 }
 export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint; /** 0 on a database written before app version 2. */ appVersion: bigint }
 export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }

@@ -1,38 +1,27 @@
 // Decision 8: sign only what consensus approved, and check the content. A signing session is
 // approved when a PENDING request in committed state has that session id and that digest, the
-// digest is the l1Digest of the request's own fields, and, for appendBatch, the header's dataHash is
-// what protocol/batch-data.ts derives from the L2 blocks l2Start..l2End as OUR OWN L2 RPC serves them.
-import { createPublicClient, http, type PublicClient } from 'viem';
+// digest is the l1Digest of the request's own fields, and, for appendBatch, the batch data the pool
+// recorded hashes to the header's dataHash and holds, byte for byte, the body protocol/batch-data.ts
+// encodes from the L2 blocks l2Start..l2End as OUR OWN L2 RPC serves them (decision 43).
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { fromHex } from '../common/bytes.js';
 import type { Logger } from '../common/log.js';
 import { equalBytes } from '../mpc/envelope.js';
 import { l1Digest } from '../mpc/l1.js';
 import { signingSessionId } from '../mpc/signing/session.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
-import { batchDataHash, type L2Reader } from '../protocol/batch-data.js';
+import { batchDataHash, BatchDataError, decodeBatchBody, decompressBatchData, encodeBatchBody, firstDifference, readBatchContent, type BatchContent, type L2PayloadSource } from '../protocol/batch-data.js';
 import { decodeBatchHeader, type BatchHeader } from '../protocol/signed-payloads.js';
 import type { DecodedSignRequest } from './chain-view.js';
 
-export type { L2Reader };
-
-/** Block hashes of the L2 chain, from the sidecar's own L2 RPC. */
-export class ViemL2Reader implements L2Reader {
-  readonly #client: PublicClient;
-  constructor(url: string) {
-    this.#client = createPublicClient({ transport: http(url, { timeout: 10_000, retryCount: 1 }) });
-  }
-  async blockHash(n: bigint): Promise<Uint8Array> {
-    const b = await this.#client.getBlock({ blockNumber: n });
-    if (!b.hash) throw new Error(`L2 block ${n} has no hash (pending)`);
-    return fromHex(b.hash);
-  }
-}
+export type { L2PayloadSource };
 
 export interface ApproverDeps {
   /** Committed PENDING requests and the current key package (fresh reads from the chain). */
   readPending(): Promise<{ pkg: PublicKeyPackage; requests: DecodedSignRequest[] } | undefined>;
-  l2: L2Reader | undefined;
+  /** Our own L2 (full blocks), which every batch is compared with. */
+  l2: L2PayloadSource | undefined;
+  /** The data the pool recorded with batch `index` (/batch/{index}/data); undefined if it has none. */
+  batchData(index: bigint): Promise<Uint8Array | undefined>;
   logger: Logger;
   /** How long to wait for our node to commit a request the coordinator already saw (default
    * CATCH_UP_MS; keep it well inside the coordinator's round timeout). */
@@ -166,17 +155,43 @@ export class Approver {
       log.warn({ requestId: r.id.toString(), err: (e as Error).message }, 'refusing to sign appendBatch: payload is not an ABI-encoded BatchHeader');
       return false;
     }
-    let ours: Uint8Array;
-    try {
-      ours = await batchDataHash(this.#d.l2, header.l2StartBlock, header.l2EndBlock);
-    } catch (e) {
-      log.warn({ requestId: r.id.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), err: (e as Error).message }, 'refusing to sign appendBatch for now: cannot read the L2 blocks from our L2 RPC');
+    const at = { requestId: r.id.toString(), batchIndex: header.batchIndex.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString() };
+    const data = await this.#d.batchData(header.batchIndex).catch((e: Error) => {
+      log.warn({ ...at, err: e.message }, 'refusing to sign appendBatch for now: cannot read the batch data from our node');
+      return null;
+    });
+    if (data === null) return false;
+    if (!data || !equalBytes(batchDataHash(data), header.dataHash)) {
+      log.error({ ...at, dataHash: `0x${bytesToHex(header.dataHash)}` }, data ? 'refusing to sign appendBatch: the recorded batch data does not hash to the header\'s dataHash' : 'refusing to sign appendBatch: the pool holds no data for this batch');
       return false;
     }
-    if (!equalBytes(ours, header.dataHash)) {
+    let theirs: BatchContent;
+    let theirBody: Uint8Array;
+    try {
+      theirBody = decompressBatchData(data);
+      theirs = decodeBatchBody(theirBody);
+    } catch (e) {
+      log.error({ ...at, err: (e as Error).message }, 'refusing to sign appendBatch: the batch data is not a valid encoding');
+      return false;
+    }
+    const count = header.l2EndBlock - header.l2StartBlock + 1n;
+    if (theirs.firstBlock !== header.l2StartBlock || BigInt(theirs.blocks.length) !== count) {
+      log.error({ ...at, dataFirst: theirs.firstBlock.toString(), dataBlocks: theirs.blocks.length }, 'refusing to sign appendBatch: the batch data covers other L2 blocks than its header');
+      return false;
+    }
+    let ours: BatchContent;
+    try {
+      ours = await readBatchContent(this.#d.l2, header.l2StartBlock, header.l2EndBlock);
+    } catch (e) {
+      const level = e instanceof BatchDataError ? 'error' : 'warn';
+      log[level]({ ...at, err: (e as Error).message }, 'refusing to sign appendBatch for now: cannot read the L2 blocks from our L2 RPC');
+      return false;
+    }
+    if (!equalBytes(encodeBatchBody(ours), theirBody)) {
+      const diff = firstDifference(ours, theirs);
       log.error(
-        { requestId: r.id.toString(), batchIndex: header.batchIndex.toString(), l2Start: header.l2StartBlock.toString(), l2End: header.l2EndBlock.toString(), dataHash: `0x${bytesToHex(header.dataHash)}`, ours: `0x${bytesToHex(ours)}` },
-        'refusing to sign appendBatch: dataHash differs from the L2 blocks our own L2 RPC serves',
+        { ...at, firstDifferingBlock: diff?.block.toString() ?? null, field: diff?.field ?? 'encoding' },
+        'refusing to sign appendBatch: the batch data differs from the L2 blocks our own L2 RPC serves',
       );
       return false;
     }

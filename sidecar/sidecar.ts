@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { toHex } from '../common/bytes.js';
+import { fromHex, toHex } from '../common/bytes.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { loadValidatorKey } from '../cometbft-config/keys.js';
@@ -14,7 +14,9 @@ import { IdentityKey } from '../mpc/identity.js';
 import { MpcChannel } from './net/channel.js';
 import { LevelShareVault, type ShareVault } from './store/share-vault.js';
 import type { ScryptParams } from './store/secret-box.js';
-import { Approver, CATCH_UP_MS, ViemL2Reader, type L2Reader } from './approval.js';
+import { Approver, CATCH_UP_MS, type L2PayloadSource } from './approval.js';
+import { L2PayloadReader } from '../protocol/l2-payload-reader.js';
+import { AbciPath, parseBatchData } from '../protocol/views/index.js';
 import { CometRpc } from '../protocol/comet-rpc.js';
 import { CometFollower, type ChainClient, type HeightSource } from './chain.js';
 import { keyPackage, decodeKey, decodePending, decodeSession, decodeValidator, type DecodedKey, type DecodedSession, type DecodedValidator } from './chain-view.js';
@@ -46,7 +48,7 @@ export interface SidecarOptions {
   /** The private channel (default: sidecar/net MpcChannel listening on `listen`). */
   transport?: Transport;
   /** L2 block hashes (default: viem on l2RpcUrl). */
-  l2?: L2Reader;
+  l2?: L2PayloadSource;
   /** Where our key shares and nonces live (default: LevelShareVault, keys/ and nonces/ under dataDir);
    * the sidecar only asks it for commitments, signature shares, dealings and public packages. */
   vault?: ShareVault;
@@ -109,7 +111,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const vault = opts.vault ?? (await LevelShareVault.open({ keys: join(dataDir!, 'keys'), nonces: join(dataDir!, 'nonces') }, passphrase, opts.scrypt));
   const dealt = opts.dealtLog ?? new FileDealtLog(join(dataDir!, 'sessions'));
   const chain = opts.chain ?? new CometRpc(cfg.cometRpcUrl);
-  const l2 = opts.l2 ?? (cfg.l2RpcUrl ? new ViemL2Reader(cfg.l2RpcUrl) : undefined);
+  const l2 = opts.l2 ?? (cfg.l2RpcUrl ? new L2PayloadReader(cfg.l2RpcUrl) : undefined);
   if (!l2) log.warn('no l2RpcUrl in sidecar.json: appendBatch sign requests will be refused (they cannot be checked against L2)');
   let transport: Transport;
   let channel: Transport | undefined;
@@ -142,6 +144,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   let commitSignals: (() => void)[] = [];
   const approver = new Approver({
     l2,
+    batchData: async (index) => {
+      const a = await chain.query(AbciPath.batchData(index));
+      return a ? fromHex(parseBatchData(a.value).data.slice(2)) : undefined;
+    },
     logger: log.child({ part: 'approval' }),
     catchUpMs: Math.min(CATCH_UP_MS, Math.floor(cfg.roundTimeoutMs * 0.6)),
     nextCommit: () => new Promise<void>((resolve) => commitSignals.push(resolve)),

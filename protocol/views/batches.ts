@@ -70,6 +70,15 @@ export function renderBatch(b: Batch): Record<string, unknown> {
   };
 }
 
+/** A batch's data (protocol/batch-data.ts) while the pool keeps it: /batch/{index}/data. */
+export const BATCH_DATA = object('batch data', { index: u64, dataHash: text(HEX0X), data: text(HEX0X) }, { name: 'BatchData' });
+export type BatchDataView = ViewOf<typeof BATCH_DATA>;
+export const parseBatchData = (v: unknown): BatchDataView => BATCH_DATA.parse(v);
+
+export function renderBatchData(b: Batch, data: Uint8Array): Record<string, unknown> {
+  return { index: b.index.toString(), dataHash: hex0x(b.dataHash), data: hex0x(data) };
+}
+
 export function renderBatchMeta(m: BatchMeta): Record<string, unknown> {
   return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString() };
 }

@@ -21,6 +21,7 @@ export const AbciPath = {
   signRequest: (id: bigint | number | string) => `/sign/${id}`,
   pendingSignRequests: '/sign/pending',
   batch: (index: bigint | number | string) => `/batch/${index}`,
+  batchData: (index: bigint | number | string) => `/batch/${index}/data`,
   batchMeta: '/batch/meta',
   recentEpochs: (limit: bigint | number | string) => `/epoch/recent/${limit}`,
   recentBatches: (limit: bigint | number | string) => `/batch/recent/${limit}`,

@@ -1,5 +1,7 @@
 // Issue 5 app core: batch approval, threshold signatures, expiry rollback, L1 finalization with
 // rewards, and failover (docs/pool.md "Sign requests", "Batches", "Failover").
+import { opaqueBatchData } from '../batch-fixture.js';
+import { DEFAULT_PARAMS } from '../../app/params.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decodeAbiParameters } from 'viem';
 import { batchHeaderHash, encodeBatchHeader } from '../../protocol/signed-payloads.js';
@@ -19,7 +21,13 @@ import { CHAIN_ID } from './harness.js';
 import { hexBytes, INBOX, indexOf, L1_CHAIN, POOL, poolChain, TOKEN, type PoolChain } from './pool-harness.js';
 
 const ZERO = new Uint8Array(32);
-const dataHash = (s: string) => keccak_256(utf8(s));
+// Batch data the app accepts (it never decodes it): dataHash(s) is keccak256 of opaque data `s`.
+const dataOf = new Map<string, Uint8Array>();
+const dataHash = (s: string) => {
+  const d = opaqueBatchData(s);
+  dataOf.set(toHex(d.dataHash), d.data);
+  return d.dataHash;
+};
 const types = (r: Awaited<ReturnType<PoolChain['step']>>) => r.finalized.events!.map((e) => e!.type);
 
 async function started(params: Record<string, string | number> = {}) {
@@ -27,9 +35,10 @@ async function started(params: Record<string, string | number> = {}) {
   const p = indexOf(c.vals, genesisProducer(c.appState, CHAIN_ID).address);
   await c.step();
   await c.step();
-  const batch = (over: Partial<RequestBatchSignature> = {}): { requestBatch: RequestBatchSignature } => ({
-    requestBatch: { batchIndex: 0n, prevBatchHash: ZERO, l2Start: 1n, l2End: 3n, dataHash: dataHash('a'), ...over },
-  });
+  const batch = (over: Partial<RequestBatchSignature> = {}): { requestBatch: RequestBatchSignature } => {
+    const r = { batchIndex: 0n, prevBatchHash: ZERO, l2Start: 1n, l2End: 3n, dataHash: dataHash('a'), ...over };
+    return { requestBatch: { data: dataOf.get(toHex(r.dataHash)) ?? new Uint8Array(0), ...r } };
+  };
   return { c, p, other: (p + 1) % c.vals.length, batch };
 }
 
@@ -58,6 +67,11 @@ test('RequestBatchSignature: only the producer, continuing the last batch, withi
     [p, batch({ l2Start: 2n }), /the next batch starts at L2 block 1/],
     [p, batch({ l2End: 5n }), /beyond the attested L2 head 4/],
     [p, batch({ l2End: 11n }), /beyond epoch 0's end 10/],
+    // The data: what committed state can decide (its content is the sidecars' to check).
+    [p, { requestBatch: { ...batch().requestBatch, data: new Uint8Array(0) } }, /data of 0 bytes: a batch carries 2\.\.\d+ bytes/],
+    [p, { requestBatch: { ...batch().requestBatch, ...opaqueBatchData('x'.repeat(DEFAULT_PARAMS.maxBatchBytes)) } }, /exceeds the largest valid one|data of \d+ bytes/],
+    [p, { requestBatch: { ...batch().requestBatch, data: Uint8Array.of(9, 1, 2) } }, /data version 9/],
+    [p, { requestBatch: { ...batch().requestBatch, data: opaqueBatchData('other').data } }, /is not keccak256 of the data/],
   ];
   for (const [i, body, reason] of cases) {
     const r = await check(i, body);
@@ -200,6 +214,14 @@ test('failover: a producer with work and no progress for respanTimeoutSeconds is
   expect((await c.query('/producer/4')).value).toMatchObject({ epochId: '0', mustRecommit: false });
   expect((await c.query('/producer/5')).value).toMatchObject({ epochId: '1', mustRecommit: true, signer: e1.signer });
   expect((await c.query('/producer/6')).value).toMatchObject({ epochId: '1', mustRecommit: false });
+});
+
+test('failover allows the producer batchMaxAgeSeconds on top of respanTimeoutSeconds: a batch may stay open that long', async () => {
+  const { c } = await started({ batchMaxAgeSeconds: '4' });
+  c.setHead(4n); // applied at height 3 (time +3)
+  await c.step();
+  for (let h = 4n; h <= 15n; h++) expect(types(await c.step())).not.toContain('respan'); // 15 - 3 = 12 = 8 + 4: not over
+  expect(types(await c.step())).toContain('respan'); // height 16: 13 s without a request
 });
 
 test('failover counts only the producer\'s requests: its in-flight batch being signed and finalized after it died does not hold off the re-span', async () => {

@@ -2,6 +2,7 @@
 // package whose hash it names, and only if every commitment in that package is its owner's for the
 // request and attempt. A coordinator that collects an honest share and swaps its own commitment in
 // the package afterwards must not get the honest signer jailed (and, with slashAmount > 0, slashed).
+import { opaqueBatchData } from '../batch-fixture.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { TxCode } from '../../protocol/codes.js';
 import { genesisProducer } from '../../app/election.js';
@@ -26,7 +27,7 @@ async function withRequest() {
   await c.step();
   c.setHead(5n);
   await c.step();
-  const batch = { batchIndex: 0n, prevBatchHash: new Uint8Array(32), l2Start: 1n, l2End: 3n, dataHash: keccak_256(utf8('a')) };
+  const batch = { batchIndex: 0n, prevBatchHash: new Uint8Array(32), l2Start: 1n, l2End: 3n, ...opaqueBatchData('a') };
   expect((await c.step({ txs: [c.tx(p, { requestBatch: batch })] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
   const digest = hexBytes((await c.query('/sign/1')).value.digest);
   const pub = c.shares![0]!.public;

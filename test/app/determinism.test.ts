@@ -1,5 +1,6 @@
 // Two app instances fed the same blocks must reach identical app hashes at every height, and an app
 // reopened from its persisted state must continue on the same hashes (decision 10).
+import { opaqueBatchData } from '../batch-fixture.js';
 import { buildVoteExtension } from '../../app/vote-extensions.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
 import { MemoryPersistence } from '../../app/persistence.js';
@@ -95,7 +96,7 @@ test('two apps replaying blocks with the pool txs (batches, signatures, L2 heads
     if (h > 2n && producer && l2Head >= nls && h % 3n !== 0n) {
       const end = [nls + 2n, l2Head].reduce((x, y) => (x < y ? x : y));
       const i = a.vals.findIndex((v) => toHex(v.address).toUpperCase() === producer.producer);
-      txs.push(a.tx(i, { requestBatch: { batchIndex: BigInt(meta.nextIndex), prevBatchHash: hexBytes(meta.lastHash), l2Start: nls, l2End: end, dataHash: keccak_256(utf8(`d${nls}`)) } }));
+      txs.push(a.tx(i, { requestBatch: { batchIndex: BigInt(meta.nextIndex), prevBatchHash: hexBytes(meta.lastHash), l2Start: nls, l2End: end, ...opaqueBatchData(`d${nls}`) } }));
     }
     const pending = (await a.query('/sign/pending')).value?.requests ?? [];
     if (pending.length > 0 && h % 2n === 0n) {

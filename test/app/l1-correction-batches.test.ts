@@ -1,5 +1,6 @@
 // Batches L1 lost in a reorg deeper than the bridge waited for go back to awaiting L1, and are not
 // rewarded a second time when they land again (decision 38).
+import { opaqueBatchData } from '../batch-fixture.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { genesisProducer } from '../../app/election.js';
 import { L1Status } from '../../protocol/l1-state.js';
@@ -25,13 +26,13 @@ test('a correction that finds batches missing on L1 un-finalizes them; landing a
   let prev: Uint8Array = ZERO;
   const appended: L1BatchAppended[] = [];
   for (const i of [0n, 1n]) {
-    const body = { requestBatch: { batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: hash(`b${i}`) } };
+    const body = { requestBatch: { batchIndex: i, prevBatchHash: prev, l2Start: i + 1n, l2End: i + 1n, ...opaqueBatchData(`b${i}`) } };
     expect((await c.step({ txs: [c.tx(p, body)] })).finalized.txResults![1]!.code).toBe(TxCode.OK);
     const b = (await c.query(`/batch/${i}`)).value;
     prev = hexBytes(b.hash);
     const req = (await c.query(`/sign/${b.signRequest}`)).value;
     await c.step({ txs: [c.tx(other, { submitSignature: { requestId: BigInt(req.id), signature: c.sign(hexBytes(req.digest)) } }, 1)] });
-    appended.push({ chainId: L1_CHAIN, contract: INBOX, blockHash: hash(`blk${i}`), blockNumber: 50n + i, logIndex: 0, txHash: hash(`tx${i}`), batchIndex: i, batchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: hash(`b${i}`), producer: hexBytes(b.producer) });
+    appended.push({ chainId: L1_CHAIN, contract: INBOX, blockHash: hash(`blk${i}`), blockNumber: 50n + i, logIndex: 0, txHash: hash(`tx${i}`), batchIndex: i, batchHash: prev, l2Start: i + 1n, l2End: i + 1n, dataHash: opaqueBatchData(`b${i}`).dataHash, producer: hexBytes(b.producer) });
   }
   for (const ev of appended) expect(types(await c.step({ obs: [{ batchAppended: ev }] }))).toContain('batch_finalized');
   const rewards = async () => {

@@ -31,6 +31,9 @@ export const POOL_PARAMS = {
   // and tested on its own (test/app/l2-stall.test.ts).
   l2StallSeconds: '0',
   maxBatchBlocks: '5',
+  // Batches close at once here: the batch failover clock is respanTimeoutSeconds alone (the age
+  // allowance is tested on its own in batches.test.ts).
+  batchMaxAgeSeconds: '0',
   maxMisses: 2,
   slashAmount: (1_000n * TOKEN).toString(),
 };

@@ -52,7 +52,7 @@ function strangersTx(size: number): Uint8Array {
 test('junk from strangers at the largest size its kind allows is refused and cached nowhere', () => {
   const memo = new VerifiedTxMemo();
   const v = view(memo, 64);
-  const size = maxTxBytesOf('mpcPublic', 64);
+  const size = maxTxBytesOf('mpcPublic', 64, DEFAULT_PARAMS.maxBatchBytes);
   for (let i = 0; i < 2_000; i++) {
     const tx = strangersTx(size - (i % 7));
     expect(checkTx(tx, v).code).toBe(TxCode.UNKNOWN_SIGNER);
@@ -109,9 +109,9 @@ test('the largest honest MPC messages of a 64-member committee fit their limits'
   const pkg = seal(id, { session, signingPackage: { message: randomBytes(32), attempt: 63_999_999, commitments: commitments.map((c) => decodeEnvelope(c)) } });
   const sigShare = seal(id, { session, signatureShare: { signer: 64, attempt: 63_999_999, share: randomBytes(32), packageHash: randomBytes(32) } });
   const tx = (msg: Partial<TxBody>) => signTx(priv, { chainId: 'test-chain', signer: pubKey, nonce: 2n ** 63n, lane: 1, ...msg });
-  for (const env of [dealing, ready, complaint]) expect(tx({ mpcPublic: { session, envelope: env } }).length).toBeLessThan(maxTxBytesOf('mpcPublic', 64) / 2);
+  for (const env of [dealing, ready, complaint]) expect(tx({ mpcPublic: { session, envelope: env } }).length).toBeLessThan(maxTxBytesOf('mpcPublic', 64, DEFAULT_PARAMS.maxBatchBytes) / 2);
   const report = tx({ reportCheater: { requestId: 2n ** 63n, signer: 64, attempt: 63_999_999, package: pkg, commitment: commitments[0]!, share: sigShare } });
-  expect(report.length).toBeLessThan(maxTxBytesOf('reportCheater', 64) / 1.5);
+  expect(report.length).toBeLessThan(maxTxBytesOf('reportCheater', 64, DEFAULT_PARAMS.maxBatchBytes) / 1.5);
   expect(report.length).toBeLessThan(DEFAULT_PARAMS.maxTxBytes);
   expect(encodeEnvelope(decodeEnvelope(dealing)).length).toBe(dealing.length);
 });

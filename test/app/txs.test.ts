@@ -1,6 +1,7 @@
 // Who may sign what (app/txs.ts checkTx): active sequencers act for the pool; an unlocking or exited
 // one still holds a share of the current key until the reshare that removes it completes, so its MPC
 // messages, signatures and cheater reports still go through, and nothing else does.
+import { opaqueBatchData } from '../batch-fixture.js';
 import { randomBytes } from 'node:crypto';
 import { pubKeyToAddress, publicKeyOf, verify } from '../../common/secp.js';
 import { DEFAULT_PARAMS } from '../../app/params.js';
@@ -38,7 +39,7 @@ const messages: Record<string, Partial<TxBody>> = {
   mpcPublic: { mpcPublic: { session: new Uint8Array(32), envelope: new Uint8Array(8) } },
   submitSignature: { submitSignature: { requestId: 1n, signature: new Uint8Array(64) } },
   reportCheater: { reportCheater: { requestId: 1n, signer: 1, attempt: 0, package: new Uint8Array(1), commitment: new Uint8Array(1), share: new Uint8Array(1) } },
-  requestBatch: { lane: 0, requestBatch: { batchIndex: 0n, prevBatchHash: new Uint8Array(32), l2Start: 1n, l2End: 2n, dataHash: new Uint8Array(32) } },
+  requestBatch: { lane: 0, requestBatch: { batchIndex: 0n, prevBatchHash: new Uint8Array(32), l2Start: 1n, l2End: 2n, ...opaqueBatchData('txs') } },
   bindPeer: { bindPeer: bindMsg(randomBytes(32), address) },
 };
 const check = (status: SequencerStatus | undefined, name: string) => checkTx(signTx(priv, body(messages[name]!)), viewWith(status));
@@ -66,7 +67,7 @@ test('an unknown signer is refused whatever it sends', () => {
   const r = checkTx(raw, viewWith(SequencerStatus.ACTIVE));
   expect(r.code).toBe(TxCode.UNKNOWN_SIGNER);
   expect('log' in r && r.log).toContain('is not a sequencer of this pool');
-  expect('code' in decodeTx(raw, DEFAULT_PARAMS.maxTxBytes, 4) ? 'failed' : 'decoded').toBe('decoded');
+  expect('code' in decodeTx(raw, DEFAULT_PARAMS, 4) ? 'failed' : 'decoded').toBe('decoded');
 });
 
 describe('BindPeer proves possession of the peer key (decision 29)', () => {

@@ -3,7 +3,7 @@
 // FinalizeBlock, batches chain and pipeline, the sidecar-style signature makes the batch SIGNED, and
 // the L1 submitter builds the exact header the app signed.
 import { describe, expect, test } from '@jest/globals';
-import { keccak256, toHex as viemHex, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import { TxCode } from '../../protocol/codes.js';
 import { CHAIN_ID } from '../app/harness.js';
 import { indexOf, poolChain } from '../app/pool-harness.js';
@@ -11,15 +11,11 @@ import { toHex } from '../../common/bytes.js';
 import { Batcher, PoolView, appQuery, headerOf } from '../../bridge/index.js';
 import type { BroadcastResult } from '../../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../../protocol/signed-payloads.js';
-import { concat } from 'viem';
+import { FakeL2Chain } from '../batch-fixture.js';
 
-/** A stand-in L2 whose block n has hash keccak256(n). */
-const l2 = { getBlock: async ({ blockNumber }: { blockNumber: bigint }) => ({ hash: keccak256(viemHex(blockNumber, { size: 32 })), number: blockNumber }) };
-const dataHashOf = (from: bigint, to: bigint): Hex => {
-  const hs: Hex[] = [];
-  for (let n = from; n <= to; n++) hs.push(keccak256(viemHex(n, { size: 32 })));
-  return keccak256(concat(hs));
-};
+/** A stand-in L2 of synthetic blocks (old timestamps: every batch closes at once). */
+const l2 = new FakeL2Chain(40n);
+const dataHashOf = (from: bigint, to: bigint): Promise<Hex> => l2.dataHash(from, to);
 
 describe('batcher with the real app', () => {
   test('its requests pass CheckTx and FinalizeBlock, chain on each other and pipeline up to the limit', async () => {
@@ -45,7 +41,7 @@ describe('batcher with the real app', () => {
     const r1 = await c.step({ txs: mempool.splice(0) });
     expect(r1.finalized.txResults!.slice(1).map((r) => r!.code ?? 0)).toEqual([TxCode.OK]);
     const b0 = (await pool.batch(0n))!;
-    expect(b0).toMatchObject({ l2Start: 1n, l2End: 4n, status: 'signing', producer: batcher.l1Address, dataHash: dataHashOf(1n, 4n) });
+    expect(b0).toMatchObject({ l2Start: 1n, l2End: 4n, status: 'signing', producer: batcher.l1Address, dataHash: await dataHashOf(1n, 4n) });
 
     await batcher.step();
     await c.step({ txs: mempool.splice(0) });

@@ -2,7 +2,7 @@
 // dealer-made FROST key: landing appendBatch, idempotence across a restart, fee bumping of a stuck tx,
 // an unfunded key's error, and the listener turning BatchAppended into an observation after K blocks.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createPublicClient, createTestClient, http, keccak256, parseEther, parseGwei, type Hex, type PublicClient } from 'viem';
+import { createPublicClient, createTestClient, decodeFunctionData, http, keccak256, parseEther, parseGwei, type Hex, type PublicClient } from 'viem';
 import { foundry } from 'viem/chains';
 import { artifact } from '../../contracts/artifacts.js';
 import { deployL1, initializeGroupKey, type L1Deployment } from '../../contracts/deploy.js';
@@ -14,6 +14,8 @@ import { toHex } from '../../common/bytes.js';
 import { observationDigest } from '../../protocol/observations.js';
 import { EvmTxSender, FundsError, L1BatchSubmitter, L1Listener, type StakingStateView } from '../../bridge/index.js';
 import type { Observation } from '../../proto/seqpool.js';
+import { FakeL2Chain, opaqueBatchData } from '../batch-fixture.js';
+import { encodeBatchData } from '../../protocol/batch-data.js';
 import { FakePool, encodeHeader, hexHeaderHash, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';
 
 const CHAIN_ID = 31337;
@@ -32,22 +34,25 @@ let nextStart = 1n;
 
 const read = <T>(functionName: string, args: unknown[] = []) => pub.readContract({ address: dep.batchInbox, abi: inboxAbi, functionName, args }) as Promise<T>;
 
-/** Puts batch i (signed by the dealer key) into a fake pool state. */
-function putBatch(p: FakePool, producer: Hex, i: bigint, prevHash: Hex, start: bigint, blocks: bigint): { hash: Hex; end: bigint } {
-  const header = { batchIndex: i, prevBatchHash: prevHash, l2StartBlock: start, l2EndBlock: start + blocks - 1n, dataHash: keccak256(`0x${toHex(Buffer.from(`data ${i}`))}`), producer };
+/** Puts batch i (signed by the dealer key) into a fake pool state; `data` is what the pool keeps (default: opaque bytes; null: none). */
+function putBatch(p: FakePool, producer: Hex, i: bigint, prevHash: Hex, start: bigint, blocks: bigint, data: Uint8Array | null = opaqueBatchData(`data ${i}`).data, dataHash = keccak256(data ?? new Uint8Array(0))): { hash: Hex; end: bigint } {
+  const header = { batchIndex: i, prevBatchHash: prevHash, l2StartBlock: start, l2EndBlock: start + blocks - 1n, dataHash, producer };
+  if (data) p.set(`/batch/${i}/data`, { index: i.toString(), dataHash, data: `0x${toHex(data)}` });
+  else p.answers.delete(`/batch/${i}/data`);
   const hash = hexHeaderHash(header);
   const requestId = 100n + i;
   p.set(`/batch/${i}`, {
     index: i.toString(), prevHash, l2Start: start.toString(), l2End: header.l2EndBlock.toString(), dataHash: header.dataHash,
     producer, hash, status: 'signed', signRequest: requestId.toString(), requestedHeight: '3', finalizedHeight: '0', l1TxHash: null, epochId: '0',
   });
+
   p.set(`/sign/${requestId}`, signedRequest(shares, { id: requestId, purpose: 'appendBatch', chainId: CHAIN_ID, verifier: dep.batchInbox, payload: encodeHeader(header), batchIndex: i }));
   return { hash, end: header.l2EndBlock };
 }
 
 /** The next batch of the test's validator, chained on the previous one. */
-function signedBatch(i: bigint, blocks: bigint): { hash: Hex } {
-  const { hash, end } = putBatch(pool, v.eth, i, prev, nextStart, blocks);
+function signedBatch(i: bigint, blocks: bigint, data?: Uint8Array | null, dataHash?: Hex): { hash: Hex } {
+  const { hash, end } = putBatch(pool, v.eth, i, prev, nextStart, blocks, data, dataHash);
   prev = hash;
   nextStart = end + 1n;
   return { hash };
@@ -107,6 +112,9 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
       expect(s.job('batch/0')!.status).toBe('mined');
       expect(await read<bigint>('nextBatchIndex')).toBe(1n);
       expect(await read<Hex>('batchHashes', [0n])).toBe(hash);
+      // The data rides in the calldata, where a verifier reads it.
+      const tx = await pub.getTransaction({ hash: job.txs[0]!.hash });
+      expect(decodeFunctionData({ abi: inboxAbi, data: tx.input }).args![1]).toBe(`0x${toHex(opaqueBatchData('data 0').data)}`);
       // Landed: another step sends nothing more.
       const count = await pub.getTransactionCount({ address: v.eth });
       await sub.step();
@@ -287,6 +295,31 @@ describe('L1 batch submitter (real anvil, BatchInbox)', () => {
     } finally {
       await s.close();
       await listener.stop();
+    }
+  });
+
+  test('a batch whose data the pool no longer keeps (deep L1 reorg) is encoded again from our L2; without an L2 it says so', async () => {
+    const l2 = new FakeL2Chain(100n, 'submitter');
+    await rpc.setBalance({ address: v.eth, value: parseEther('10') });
+    const s = sender(v.privHex, `${dir.path}/l1-tx-rederive`);
+    await s.open();
+    try {
+      // Continue from what L1 holds (the reorg tests before may have left it anywhere).
+      const index = await read<bigint>('nextBatchIndex');
+      prev = await read<Hex>('lastBatchHash');
+      nextStart = await read<bigint>('nextL2Block');
+      const start = nextStart;
+      const data = encodeBatchData(await l2.content(start, start + 3n));
+      signedBatch(index, 4n, null, keccak256(data));
+      await expect(new L1BatchSubmitter({ sender: s, batchInbox: dep.batchInbox, pool: pool.view }).step()).rejects.toThrow(/no longer keeps its data and this node has no L2 RPC/);
+      await new L1BatchSubmitter({ sender: s, batchInbox: dep.batchInbox, pool: pool.view, l2 }).step();
+      const job = s.job(`batch/${index}`)!;
+      await pub.waitForTransactionReceipt({ hash: job.txs[0]!.hash, pollingInterval: 50 });
+      expect(await read<bigint>('nextBatchIndex')).toBe(index + 1n);
+      const tx = await pub.getTransaction({ hash: job.txs[0]!.hash });
+      expect(decodeFunctionData({ abi: inboxAbi, data: tx.input }).args![1]).toBe(`0x${toHex(data)}`);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -2,6 +2,7 @@
 // SeqpoolApp driven through blocks: epoch 0, the producer of an L2 block, a batch requested by the
 // producer and signed by the pool's (trusted-dealer) key, the MPC key, validators and health. Then
 // the client's error reporting: 404/400 with status and app code, an unreachable URL, a non-gateway.
+import { opaqueBatchData } from '../batch-fixture.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../ports.js';
@@ -62,14 +63,14 @@ describe('PoolClient against a gateway in front of a real app', () => {
     expect(meta.nextL2Start).toBe(1n);
     const producer = indexOf(chain.vals, epoch.producer);
     const request = chain.tx(producer, {
-      requestBatch: { batchIndex: meta.nextIndex, prevBatchHash: hexBytes(meta.lastHash), l2Start: 1n, l2End: 4n, dataHash: new Uint8Array(32).fill(7) },
+      requestBatch: { batchIndex: meta.nextIndex, prevBatchHash: hexBytes(meta.lastHash), l2Start: 1n, l2End: 4n, ...opaqueBatchData('client') },
     });
     const { finalized } = await chain.step({ txs: [request] });
     // The proposer's injected vote extensions come first; ours is the last tx.
     expect(finalized.txResults?.at(-1)).toMatchObject({ code: 0 });
 
     const batch = await client.batch(meta.nextIndex);
-    expect(batch).toMatchObject({ index: meta.nextIndex, l2Start: 1n, l2End: 4n, status: 'signing', epochId: 0n, l1TxHash: null, dataHash: `0x${'07'.repeat(32)}` });
+    expect(batch).toMatchObject({ index: meta.nextIndex, l2Start: 1n, l2End: 4n, status: 'signing', epochId: 0n, l1TxHash: null, dataHash: `0x${toHex(opaqueBatchData('client').dataHash)}` });
     expect(await client.batchMeta()).toMatchObject({ nextIndex: meta.nextIndex + 1n, nextL2Start: 5n, lastHash: batch.hash });
 
     const req = await client.signRequest(batch.signRequest);

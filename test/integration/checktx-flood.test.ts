@@ -55,7 +55,7 @@ test(`${FLOOD.toLocaleString('en-US')} junk txs leave the app under ${RSS_LIMIT_
   const before = rssMb(pid);
   // Half at max_tx_bytes (refused for size before decoding), half at the largest size their kind
   // allows with this committee (decoded, refused for their unknown signer, never cached).
-  const sizes = [DEFAULT_PARAMS.maxTxBytes - 64, maxTxBytesOf('reportCheater', 4) - 16];
+  const sizes = [DEFAULT_PARAMS.maxTxBytes - 64, maxTxBytesOf('reportCheater', 4, DEFAULT_PARAMS.maxBatchBytes) - 16];
   const codes = new Map<number, number>();
   let next = 0;
   let peak = before;

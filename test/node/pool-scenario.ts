@@ -3,6 +3,7 @@
 // the pool signed them and L1 finalized them (BatchAppended observations), then the producer stalled
 // with work ahead and was re-spanned (L2 blocks 1-3 batched, one a batch; the re-span takes over the end of epoch 0). Next to it, a fake CometBFT RPC serving that chain's block
 // times and commits (one validator's votes absent every third height), for the gateway's /node/*.
+import { opaqueBatchData } from '../batch-fixture.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -39,8 +40,8 @@ export async function poolScenario(): Promise<PoolScenario> {
   let digest = '';
   for (let i = 0n; i < 3n; i++) {
     const l2Start = i + 1n;
-    const dh = dataHash(`batch ${i}`);
-    await c.step({ txs: [c.tx(p, { requestBatch: { batchIndex: i, prevBatchHash: prev, l2Start, l2End: l2Start, dataHash: dh } })] });
+    const { data, dataHash: dh } = opaqueBatchData(`batch ${i}`);
+    await c.step({ txs: [c.tx(p, { requestBatch: { batchIndex: i, prevBatchHash: prev, l2Start, l2End: l2Start, dataHash: dh, data } })] });
     const b = (await c.query(`/batch/${i}`)).value as { hash: string; signRequest: string; producer: string };
     const req = (await c.query(`/sign/${b.signRequest}`)).value as { id: string; digest: string };
     await c.step();

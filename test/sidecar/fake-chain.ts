@@ -2,6 +2,7 @@
 // a mempool with lane-1 nonce checks, and commit() that applies txs and finalises the open MPC
 // session with an observer engine replaying the transcript (as the app does). Heights are pushed
 // to subscribed sidecars like NewBlock events.
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { toHex } from '../../common/bytes.js';
 import { pubKeyToAddress, verify as secpVerify } from '../../common/secp.js';
@@ -247,8 +248,16 @@ export class FakeChain implements ChainClient {
     }
   }
 
+  /** Batch data the app recorded with each batch (/batch/{index}/data). */
+  readonly batchData = new Map<bigint, Uint8Array>();
+
   #answer(path: string): unknown {
     if (path === '/validators') return [...this.vals.values()].map((v) => this.#valJson(v));
+    const bd = /^\/batch\/([0-9]+)\/data$/.exec(path);
+    if (bd) {
+      const d = this.batchData.get(BigInt(bd[1]!));
+      return d && { index: bd[1], dataHash: `0x${toHex(keccak_256(d))}`, data: `0x${toHex(d)}` };
+    }
     let m = /^\/validator\/([0-9A-Fa-f]{40})$/.exec(path);
     if (m) {
       const v = this.vals.get(m[1]!.toUpperCase());

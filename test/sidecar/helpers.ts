@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { fromHex, concatBytes } from '../../common/bytes.js';
 import { MemoryHub } from '../../sidecar/transport.js';
 import { startSidecar, type RunningSidecar, type SidecarOptions } from '../../sidecar/sidecar.js';
-import type { L2Reader } from '../../protocol/batch-data.js';
+import { FakeL2Chain } from '../batch-fixture.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { encodeBatchHeader } from '../../protocol/signed-payloads.js';
 import { IdentityKey } from '../../mpc/identity.js';
 import { byzantineTransport, type ByzantineMode } from '../entry/byzantine-transport.mjs';
@@ -20,18 +21,16 @@ import { verifySignature } from '../../mpc/signing/frost.js';
 
 export const FAST: ScryptParams = { N: 1 << 10, r: 8, p: 1 };
 
-export class FakeL2 implements L2Reader {
-  constructor(readonly head: bigint) {}
-  reads = 0;
-  async blockHash(n: bigint): Promise<Uint8Array> {
-    this.reads++;
-    if (n < 1n || n > this.head) throw new Error(`block ${n} not found`);
-    return fromHex(keccak256(new TextEncoder().encode(`l2 block ${n}`)));
+/** An L2 of synthetic full blocks (test/batch-fixture.ts) and the batches a producer would request. */
+export class FakeL2 extends FakeL2Chain {
+  constructor(head: bigint) {
+    super(head, 'sidecar-l2');
   }
-  async dataHash(start: bigint, end: bigint): Promise<Uint8Array> {
-    const hs: Uint8Array[] = [];
-    for (let n = start; n <= end; n++) hs.push(await this.blockHash(n));
-    return fromHex(keccak256(concatBytes(...hs)));
+
+  /** The header payload of a batch of [l2Start, l2End] and its data, encoded from `dataOf` (default: the same blocks). */
+  async batch(batchIndex: bigint, l2Start: bigint, l2End: bigint, dataOf: [bigint, bigint] = [l2Start, l2End]): Promise<{ payload: Uint8Array; data: Uint8Array }> {
+    const data = await this.data(dataOf[0], dataOf[1]);
+    return { data, payload: batchPayload({ batchIndex, l2Start, l2End, dataHash: keccak_256(data) }) };
   }
 }
 

@@ -1,5 +1,6 @@
 // The sidecar's parts on their own: config validation, the chain follower against a real
 // WebSocket + HTTP JSON-RPC server, the lane-1 nonce resync, approval rules, coordinator ranks.
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,6 +172,8 @@ test('tx sender: lane 1, nonce from sidecarNonce, resynced after another process
 describe('approval (decision 8)', () => {
   const pkg: PublicKeyPackage = { keyId: 'seqpool', epoch: 0, threshold: 1, members: [], groupKey: new Uint8Array(33).fill(2), commitments: [], verifyingShares: {} };
   const l2 = new FakeL2(100n);
+  const pool = new Map<bigint, Uint8Array>(); // the data the app recorded per batch index
+  const batchData = async (i: bigint) => pool.get(i);
   const req = (id: bigint, purpose: string, payload: Uint8Array, digest?: Uint8Array) => {
     const verifier = new Uint8Array(20).fill(1);
     return decodeSignRequest({
@@ -188,39 +191,49 @@ describe('approval (decision 8)', () => {
   };
 
   test('approves only a committed pending request with that session and digest, and appendBatch only when our L2 agrees', async () => {
-    const good = req(1n, 'appendBatch', batchPayload({ batchIndex: 0n, l2Start: 3n, l2End: 7n, dataHash: await l2.dataHash(3n, 7n) }));
-    const bad = req(2n, 'appendBatch', batchPayload({ batchIndex: 1n, l2Start: 8n, l2End: 9n, dataHash: await l2.dataHash(8n, 10n) }));
-    const future = req(3n, 'appendBatch', batchPayload({ batchIndex: 2n, l2Start: 99n, l2End: 101n, dataHash: new Uint8Array(32) }));
+    const g = await l2.batch(0n, 3n, 7n);
+    const b = await l2.batch(1n, 8n, 9n, [8n, 10n]); // its data holds one block more than its header
+    pool.set(0n, g.data);
+    pool.set(1n, b.data);
+    const ahead = await new FakeL2(200n).batch(2n, 99n, 101n); // a producer whose L2 is ahead of ours
+    pool.set(2n, ahead.data);
+    const good = req(1n, 'appendBatch', g.payload);
+    const bad = req(2n, 'appendBatch', b.payload);
+    const future = req(3n, 'appendBatch', ahead.payload);
     const forged = req(4n, 'commitEpoch', new Uint8Array(64), new Uint8Array(32).fill(9)); // digest is not l1Digest of the fields
     const plain = req(5n, 'commitEpoch', new Uint8Array(64).fill(1));
     let reads = 0;
-    const a = new Approver({ l2, logger: silent, readPending: async () => (reads++, { pkg, requests: [good, bad, future, forged, plain] }) });
+    const a = new Approver({ l2, batchData, logger: silent, readPending: async () => (reads++, { pkg, requests: [good, bad, future, forged, plain] }) });
     const sid = (id: bigint) => signingSessionId(pkg, String(id));
     expect(await a.approve(sid(1n), good.digest)).toBe(true);
     expect(reads).toBe(1); // unknown session: read committed state once
     expect(await a.approve(sid(1n), bad.digest)).toBe(false); // message is not that request's digest
-    expect(await a.approve(sid(2n), bad.digest)).toBe(false); // L2 disagrees
+    expect(await a.approve(sid(2n), bad.digest)).toBe(false); // the data covers other blocks than the header
     expect(await a.approve(sid(3n), future.digest)).toBe(false); // L2 blocks not there
     expect(await a.approve(sid(4n), forged.digest)).toBe(false);
     expect(await a.approve(sid(5n), plain.digest)).toBe(true);
     expect(await a.approve(sid(6n), plain.digest)).toBe(false); // no such pending request
-    expect(await new Approver({ l2: undefined, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false);
+    expect(await new Approver({ l2: undefined, batchData, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false);
+    expect(await new Approver({ l2, batchData: async () => undefined, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false); // the pool holds no data
+    const garbled = new Map(pool).set(0n, Uint8Array.of(1, 2, 3));
+    const headerOfGarbled = req(1n, 'appendBatch', batchPayload({ batchIndex: 0n, l2Start: 3n, l2End: 7n, dataHash: keccak_256(garbled.get(0n)!) }));
+    expect(await new Approver({ l2, batchData: async (i) => garbled.get(i), logger: silent, readPending: async () => ({ pkg, requests: [headerOfGarbled] }) }).approve(sid(1n), headerOfGarbled.digest)).toBe(false); // not brotli
     // Once signed (no longer pending), the same session is refused.
     a.update(pkg, [plain]);
-    const none = new Approver({ l2, logger: silent, readPending: async () => ({ pkg, requests: [] }), catchUpMs: 100 });
+    const none = new Approver({ l2, batchData, logger: silent, readPending: async () => ({ pkg, requests: [] }), catchUpMs: 100 });
     expect(await none.approve(sid(5n), plain.digest)).toBe(false);
   });
 
   test('a request the coordinator saw before our node committed it: approval waits for our node, within catchUpMs', async () => {
     const plain = req(7n, 'commitEpoch', new Uint8Array(64).fill(7));
     let reads = 0;
-    const committedOnThirdRead = new Approver({ l2, logger: silent, catchUpMs: 2_000, readPending: async () => ({ pkg, requests: ++reads >= 3 ? [plain] : [] }) });
+    const committedOnThirdRead = new Approver({ l2, batchData, logger: silent, catchUpMs: 2_000, readPending: async () => ({ pkg, requests: ++reads >= 3 ? [plain] : [] }) });
     const t0 = Date.now();
     expect(await committedOnThirdRead.approve(signingSessionId(pkg, '7'), plain.digest)).toBe(true);
     expect(reads).toBe(3);
     expect(Date.now() - t0).toBeLessThan(2_000);
     reads = 0;
-    const never = new Approver({ l2, logger: silent, catchUpMs: 400, readPending: async () => (reads++, { pkg, requests: [] }) });
+    const never = new Approver({ l2, batchData, logger: silent, catchUpMs: 400, readPending: async () => (reads++, { pkg, requests: [] }) });
     const t1 = Date.now();
     expect(await never.approve(signingSessionId(pkg, '7'), plain.digest)).toBe(false);
     expect(Date.now() - t1).toBeLessThan(1_000);
@@ -229,7 +242,7 @@ describe('approval (decision 8)', () => {
 
   test('a signer holding a share of another sharing (key epoch switching) does not sign the session', async () => {
     const plain = req(9n, 'commitEpoch', new Uint8Array(64).fill(9));
-    const a = new Approver({ l2, logger: silent, catchUpMs: 0, readPending: async () => ({ pkg, requests: [plain] }) });
+    const a = new Approver({ l2, batchData, logger: silent, catchUpMs: 0, readPending: async () => ({ pkg, requests: [plain] }) });
     const session = signingSessionId(pkg, '9');
     expect(await a.approveFor(pkg)(session, plain.digest)).toBe(true);
     // Committed state has moved to the next epoch's package while our share is still the old one
@@ -243,6 +256,7 @@ describe('approval (decision 8)', () => {
     let signal: (() => void) | undefined;
     const a = new Approver({
       l2,
+      batchData,
       logger: silent,
       catchUpMs: 120_000,
       pollMs: 60_000, // a poll would not come within this test's time

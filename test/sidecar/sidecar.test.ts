@@ -1,3 +1,5 @@
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { encodeBatchData } from '../../protocol/batch-data.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { verifySignature } from '../../mpc/signing/frost.js';
 import { LevelKeyStore } from '../../sidecar/store/key-store.js';
@@ -43,17 +45,25 @@ describe('sidecar: DKG then signing over a scripted chain and an in-memory chann
     expect(lines[0]!.ms as number).toBeGreaterThanOrEqual(lines[0]!.networkMs as number);
   });
 
-  test('appendBatch: signed when dataHash matches our L2, refused by every sidecar when it does not', async () => {
-    const good = c.chain.addRequest('appendBatch', batchPayload({ batchIndex: 0n, l2Start: 1n, l2End: 5n, dataHash: await c.l2.dataHash(1n, 5n) }));
-    const bad = c.chain.addRequest('appendBatch', batchPayload({ batchIndex: 1n, l2Start: 6n, l2End: 9n, dataHash: await c.l2.dataHash(6n, 10n) }));
+  test('appendBatch: signed when the batch data is our L2 byte for byte, refused by every sidecar (naming the first differing block) when it is not', async () => {
+    const g = await c.l2.batch(0n, 1n, 5n);
+    c.chain.batchData.set(0n, g.data);
+    const good = c.chain.addRequest('appendBatch', g.payload);
+    // Batch 1's data holds the right blocks, but block 8's second transaction is another one.
+    const honest = await c.l2.content(6n, 9n);
+    honest.blocks[2]!.transactions[1] = `0x02${'cd'.repeat(60)}`;
+    const tampered = encodeBatchData(honest);
+    c.chain.batchData.set(1n, tampered);
+    const bad = c.chain.addRequest('appendBatch', batchPayload({ batchIndex: 1n, l2Start: 6n, l2End: 9n, dataHash: keccak_256(tampered) }));
     await c.until(() => c.chain.requests.get(good.id)!.status === 'signed', 10);
     expect(c.chain.requests.get(good.id)!.status).toBe('signed');
     // Give the bad one its rank-0 coordinator's full round timeout and more.
     for (let i = 0; i < 3; i++) await c.block(200);
     expect(c.chain.requests.get(bad.id)!.status).toBe('pending');
-    const refusals = c.nodes.flatMap((x) => x.log.find('refusing to sign appendBatch: dataHash differs from the L2 blocks our own L2 RPC serves'));
+    const refusals = c.nodes.flatMap((x) => x.log.find('refusing to sign appendBatch: the batch data differs from the L2 blocks our own L2 RPC serves'));
     expect(refusals.length).toBeGreaterThanOrEqual(3);
     expect(refusals.every((l) => l.requestId === bad.id.toString())).toBe(true);
+    expect(refusals[0]).toMatchObject({ firstDifferingBlock: '8', field: 'transaction 1' });
   });
 
   test('after a crash and restart the nonce store refuses a second share for a replayed signing round', async () => {
