@@ -89,12 +89,14 @@ export class L2PayloadReader implements L2PayloadSource {
     const out: Hex[] = new Array(b.transactions.length);
     for (const a of answers) {
       if (a.error || !a.result) throw new L2RpcError(`raw transaction ${a.id} of L2 block ${BigInt(b.number)}: ${a.error?.message ?? 'not found (reorged?)'}`);
+      if (!Number.isInteger(a.id) || a.id < 0 || a.id >= out.length) throw new L2RpcError(`L2 RPC ${this.url} answered an id ${JSON.stringify(a.id)} it was not asked for`);
       out[a.id] = a.result;
     }
     // A plain loop, not forEach: forEach skips the holes an answer list with a repeated or missing id leaves.
-    out.forEach((raw, i) => {
+    for (let i = 0; i < out.length; i++) {
+      const raw = out[i];
       if (!raw || `0x${toHex(keccak_256(fromHex(raw.slice(2))))}` !== b.transactions[i]!.toLowerCase()) throw new L2RpcError(`raw transaction ${i} of L2 block ${BigInt(b.number)} does not hash to ${b.transactions[i]}`);
-    });
+    }
     return out;
   }
 }
