@@ -19,5 +19,5 @@ test('a fresh chain records its app version; a database of another version is re
   await v1.initChain(initChainRequest(vals));
   v1.state.setChain({ ...v1.state.chain()!, appVersion: 0n }); // as a version-1 database has it
   await runBlock(v1, vals, 1n, [], []);
-  await expect(openApp({ persistence: old })).rejects.toThrow(/written by app version 1 and this is app version 2.*localnet up --reset/);
+  await expect(openApp({ persistence: old })).rejects.toThrow(new RegExp(`written by app version 1 and this is app version ${APP_VERSION}.*localnet up --reset`));
 });

@@ -52,12 +52,12 @@ if (mode.fakeL1Event !== undefined) {
 }
 
 if (mode.batchMismatch) {
-  // The batcher derives the batch's dataHash from these hashes: every one is off, so the request
+  // The batcher encodes the batch data from these blocks: every state root is off, so the request
   // carries data the sidecars cannot re-derive from their own L2 and they must refuse to sign.
   seams.batcherL2 = (l2) => ({
-    getBlock: async (args) => {
-      const b = await l2.getBlock(args);
-      return b.hash ? { ...b, hash: `0x${Buffer.from(keccak_256(fromHex(b.hash))).toString('hex')}` } : b;
+    payload: async (n) => {
+      const p = await l2.payload(n);
+      return { ...p, stateRoot: `0x${Buffer.from(keccak_256(fromHex(p.stateRoot))).toString('hex')}` };
     },
   });
 }

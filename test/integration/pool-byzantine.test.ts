@@ -49,9 +49,12 @@ test('a sidecar dealing invalid shares is proven faulty with its own signed shar
 test('batches that differ from L2 are refused by every sidecar: nothing signed, nothing on L1, while commitEpoch signing goes on', async () => {
   const homes = net.manifest.nodes.filter((_, i) => i !== BYZANTINE).map((n) => n.home);
   await eventually('sidecars refusing a forged batch', async () => {
-    const refusals = homes.flatMap((h) => sidecarLog(h, 'refusing to sign appendBatch: dataHash differs from the L2 blocks our own L2 RPC serves'));
-    return refusals.length >= 2 ? true : undefined;
-  }, 90_000);
+    const refusals = homes.flatMap((h) => sidecarLog(h, 'refusing to sign appendBatch: the batch data differs from the L2 blocks our own L2 RPC serves'));
+    return refusals.length >= 2 ? refusals : undefined;
+  }, 90_000).then((refusals) => {
+    // Each names the first block whose data differs from its own L2, and what differs.
+    for (const r of refusals) expect(r).toMatchObject({ field: 'stateRoot', firstDifferingBlock: r.l2Start });
+  });
   const epoch1 = await eventually('epoch 1 committed by the pool', async () => {
     const e = await client.epoch(1);
     return e.status === 'committed' ? e : undefined;
