@@ -15,7 +15,7 @@
 import type { Hex } from 'viem';
 import { toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
-import { blockNumberOf, L2BlockError, l2BlockSigner, signL2Block, type L2Payload, type SignedL2Block } from '../protocol/l2-block.js';
+import { blobVersionedHashes, blockNumberOf, L2BlockError, l2BlockSigner, signL2Block, type L2Payload, type SignedL2Block } from '../protocol/l2-block.js';
 import type { L2BlockStore } from './block-store.js';
 import { EngineError, ZERO_HASH, type EngineClient, type ExecutionPayload } from './engine.js';
 import { recordsEpoch } from './epoch-tx.js';
@@ -267,7 +267,7 @@ export class L2Driver {
     const started = this.pending.sealAt - this.o.blockTimeMs;
     const payload = (await this.o.engine.getPayload(this.pending.payloadId)) as L2Payload;
     this.pending = undefined;
-    const status = await this.o.engine.newPayload(payload as ExecutionPayload);
+    const status = await this.o.engine.newPayload(payload as ExecutionPayload, blobVersionedHashes(payload.transactions));
     if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused the block it built: ${status.status} ${status.validationError ?? ''}`);
     if (slot.mustRecommit && !(await this.recordsRespan(payload, slot))) {
       // Discarded (geth keeps it as a side block, never the head): the next slot tries again.
@@ -327,7 +327,7 @@ export class L2Driver {
       return refuse((e as L2BlockError).message);
     }
     if (signer !== slot.signer) return refuse(`signed by ${signer}, but the pool elected ${slot.signer} (epoch ${slot.epochId}) for height ${n}`);
-    const status = await this.o.engine.newPayload(block.payload as ExecutionPayload);
+    const status = await this.o.engine.newPayload(block.payload as ExecutionPayload, blobVersionedHashes(block.payload.transactions));
     if (status.status !== 'VALID') return refuse(`geth: ${status.status}${status.validationError ? ` (${status.validationError})` : ''}`);
     if (slot.mustRecommit && !(await this.recordsRespan(block.payload, slot))) return refuse(`first block of re-span epoch ${slot.epochId} does not record it in SequencerSet (no successful recommitEpoch)`);
     await this.adopt(block);
@@ -399,7 +399,7 @@ export class L2Driver {
     this.tip = common === 0n ? this.genesis : headOf((await this.o.store.get(common))!.payload);
     for (let h = common + 1n; h <= top; h++) {
       const b = (await this.o.store.get(h))!;
-      const status = await this.o.engine.newPayload(b.payload as ExecutionPayload);
+      const status = await this.o.engine.newPayload(b.payload as ExecutionPayload, blobVersionedHashes(b.payload.transactions));
       if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused stored block ${h}: ${status.status} ${status.validationError ?? ''}; the L2 data (HOME/geth) and HOME/seqpool/l2 disagree`);
       this.tip = headOf(b.payload);
       // Block by block: a crashed geth may still have a block (newPayload answers VALID for a known

@@ -9,9 +9,10 @@
 //
 // The first problem ends the run (VerifyFailure names the batch or L2 block at fault): after it, the
 // L2 as L1 describes it is not defined, so nothing later can be checked against it.
-import { BlockNotFoundError, createPublicClient, decodeFunctionData, getAbiItem, hexToBytes, http, keccak256, parseTransaction, type Abi, type AbiEvent, type Address, type Hex, type PublicClient } from 'viem';
+import { BlockNotFoundError, createPublicClient, decodeFunctionData, getAbiItem, hexToBytes, http, keccak256, type Abi, type AbiEvent, type Address, type Hex, type PublicClient } from 'viem';
 import { abiOf } from '../contracts/artifacts.js';
 import { BatchDataError, decodeBatchData, payloadOf, type BatchContent } from '../protocol/batch-data.js';
+import { blobVersionedHashes } from '../protocol/l2-block.js';
 import type { EngineClient, ExecutionPayload } from './engine.js';
 
 /** Blocks behind the L1 head read when the L1 has no 'finalized' tag: two Ethereum epochs. */
@@ -100,19 +101,6 @@ export function viemReason(e: unknown): string {
   return `${v.shortMessage}${v.details ? ` (${v.details})` : ''}`;
 }
 
-/** The blob versioned hashes of a block's type-3 transactions, in order (what newPayloadV3 checks). */
-function blobHashes(txs: Hex[]): Hex[] {
-  const out: Hex[] = [];
-  for (const raw of txs) {
-    if (!raw.startsWith('0x03')) continue;
-    try {
-      out.push(...(parseTransaction(raw).blobVersionedHashes ?? []));
-    } catch {
-      // Not a valid blob tx: geth refuses the block as INVALID, which is the report we want.
-    }
-  }
-  return out;
-}
 
 export async function verifyL2FromL1(o: VerifyOptions): Promise<VerifyResult> {
   const l1 = createPublicClient({ transport: http(o.l1Url, { retryCount: 3 }) }) as PublicClient;
@@ -196,7 +184,7 @@ async function importBlock(engine: EngineClient, pool: PublicClient | undefined,
   const fail = (what: string): never => {
     throw new VerifyFailure(`block ${n}: ${what}`, { l2Block: n });
   };
-  const st = await engine.newPayload(p, blobHashes(p.transactions));
+  const st = await engine.newPayload(p, blobVersionedHashes(p.transactions));
   if (st.status === 'INVALID') fail(`INVALID (${st.validationError ?? 'geth gave no reason'})`);
   if (st.status === 'INVALID_BLOCK_HASH') fail(`INVALID (block hash ${p.blockHash} is not the hash of its contents${st.validationError ? `: ${st.validationError}` : ''})`);
   if (st.status !== 'VALID') fail(`geth answered ${st.status} to newPayload (it lacks the parent ${p.parentHash}: was it started from this L2's genesis?)`);

@@ -14,7 +14,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { z } from 'zod';
-import type { Hex } from 'viem';
+import { parseTransaction, type Hex } from 'viem';
 import { concatBytes, fromHex, toHex, utf8 } from '../common/bytes.js';
 import { ethAddress } from './l1-signer.js';
 
@@ -132,3 +132,21 @@ export function validateSignedL2Block(json: unknown): SignedL2Block {
 }
 
 export const encodeSignedL2Block = (b: SignedL2Block): string => JSON.stringify(b);
+
+/**
+ * The blob versioned hashes of a block's type-3 transactions, in order: engine_newPayloadV3 refuses a
+ * block unless given exactly these, so every importer (follower, restore, verifier) must pass them. A
+ * user's blob transaction mined on this L2 would otherwise make every follower refuse the block.
+ */
+export function blobVersionedHashes(txs: readonly string[]): Hex[] {
+  const out: Hex[] = [];
+  for (const raw of txs) {
+    if (!raw.startsWith('0x03')) continue;
+    try {
+      out.push(...(parseTransaction(raw as Hex).blobVersionedHashes ?? []));
+    } catch {
+      // Not a valid blob tx: geth refuses the block as INVALID, which is the right answer.
+    }
+  }
+  return out;
+}

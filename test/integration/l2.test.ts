@@ -4,11 +4,15 @@
 // and signed by a validator out of its turn (test code, with that validator's own geth and key) is
 // refused by every other node and never becomes canonical; when the producer dies, another takes over
 // at the attested head, every block's miner is the producer the pool names for its height (and
-// SequencerSet on L2 agrees), batches stay contiguous on L1; the dead validator, restarted with its geth, catches up.
+// SequencerSet on L2 agrees), batches stay contiguous on L1; the dead validator, restarted with its geth, catches up;
+// and L1 alone rebuilds the L2 (issue 13): the transfer is in a batch's calldata, and `seqpool l2
+// verify` reproduces every block hash from L1 with a fresh geth, past the re-span.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPublicClient, createWalletClient, defineChain, http, type Hex, type PublicClient } from 'viem';
+import { createPublicClient, createWalletClient, decodeFunctionData, defineChain, http, keccak256, type Hex, type PublicClient } from 'viem';
+import { fromHex } from '../../common/bytes.js';
+import { decodeBatchData } from '../../protocol/batch-data.js';
 import { mnemonicToAccount } from 'viem/accounts';
 import { abiOf } from '../../contracts/artifacts.js';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
@@ -23,9 +27,11 @@ import { PoolClient } from '../../client/pool-client.js';
 import { readNodeConfig } from '../../node/node-config.js';
 import { encodeSignedL2Block, signL2Block, type L2Payload } from '../../protocol/l2-block.js';
 import { ethAddressOf } from '../../protocol/l1-signer.js';
-import { assertAppHashesAgree, eventually, rpcQuery, startTestnet, type Testnet } from './testnet.js';
+import { assertAppHashesAgree, eventually, rpcQuery, runCli, startTestnet, type Testnet } from './testnet.js';
 
 let net: Testnet;
+/** The first test's L2 transfer: the last test finds it in a batch's calldata on L1. */
+let transfer: { hash: Hex; block: bigint } | undefined;
 let chainId: number;
 let sequencerSet: Hex;
 const rpc = new Map<string, PublicClient>();
@@ -72,6 +78,7 @@ test('a transfer sent to a non-producer geth is mined by the elected producer; e
   const wallet = createWalletClient({ account: user, chain, transport: http(l2RpcUrl(nodeAt(other))) });
   const hash = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000dEaD', value: 12345n });
   const receipt = await rpc.get(nodeAt(other).name)!.waitForTransactionReceipt({ hash, timeout: 30_000, pollingInterval: 250 });
+  transfer = { hash, block: receipt.blockNumber };
   expect(receipt.status).toBe('success');
   const n = receipt.blockNumber;
   const block = await rpc.get(n0.name)!.getBlock({ blockNumber: n });
@@ -165,3 +172,28 @@ test('the producer dies: another takes over at the attested head, every block is
   expect(BigInt(driverHead.number)).toBeGreaterThanOrEqual(target);
   await assertAppHashesAgree(net.manifest.nodes.map((n) => n.rpcUrl));
 }, 300_000);
+
+test('L1 alone rebuilds the L2: the transfer rides in a batch\'s calldata, and seqpool l2 verify reproduces every block hash up to the last batch, past the re-span', async () => {
+  const n0 = nodeAt(0);
+  expect(transfer).toBeDefined();
+  const l1 = createPublicClient({ transport: http(readNodeConfig(n0.home).l1!.rpcUrl) }) as PublicClient;
+  // The batch covering the transfer's block carries the signed transfer in its data, as calldata.
+  const batches = await appendedBatches(net.dir);
+  const holding = batches.find((b) => b.l2StartBlock <= transfer!.block && transfer!.block <= b.l2EndBlock)!;
+  expect(holding).toBeDefined();
+  const input = (await l1.getTransaction({ hash: holding.txHash })).input;
+  const data = decodeFunctionData({ abi: abiOf('BatchInbox'), data: input }).args![1] as Hex;
+  const content = decodeBatchData(fromHex(data.slice(2)));
+  const block = content.blocks[Number(transfer!.block - holding.l2StartBlock)]!;
+  expect(block.transactions.map((t) => keccak256(t))).toContain(transfer!.hash);
+  expect(batches.some((b) => b.l2EndBlock > b.l2StartBlock)).toBe(true); // one L2 block per batch is gone
+  // The verifier: a fresh geth of its own, fed from L1 only, compared with node0's L2.
+  const out = await runCli(['l2', 'verify', '--dir', net.dir, '--confirmations', '2']);
+  const m = /verified (\d+) L2 blocks from L1, head (0x[0-9a-f]{64})/.exec(out);
+  expect(m).not.toBeNull();
+  const verified = BigInt(m![1]!);
+  expect(verified).toBeGreaterThanOrEqual(holding.l2EndBlock);
+  expect(m![2]).toBe((await rpc.get(n0.name)!.getBlock({ blockNumber: verified })).hash);
+  process.stdout.write(`verifier: ${verified} L2 blocks from ${batches.length}+ batches on L1\n`);
+}, 180_000);
+

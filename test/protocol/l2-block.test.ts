@@ -3,7 +3,7 @@
 // refused with the field it got wrong, and an oversized body before it is parsed.
 import { privateKeyToAccount } from 'viem/accounts';
 import { fromHex, toHex } from '../../common/bytes.js';
-import { encodeSignedL2Block, L2BlockError, l2BlockSigner, MAX_SIGNED_L2_BLOCK_BYTES, parseSignedL2Block, signL2Block, type L2Payload } from '../../protocol/l2-block.js';
+import { blobVersionedHashes, encodeSignedL2Block, L2BlockError, l2BlockSigner, MAX_SIGNED_L2_BLOCK_BYTES, parseSignedL2Block, signL2Block, type L2Payload } from '../../protocol/l2-block.js';
 
 const KEY = `0x${'5a'.repeat(32)}` as const;
 const ADDRESS = privateKeyToAccount(KEY).address.toLowerCase();
@@ -52,4 +52,14 @@ test('malformed blocks are refused with the field at fault', () => {
   const v2 = `0x${b.signature.slice(2, -2)}02` as const;
   expect(() => l2BlockSigner(1n, { ...b, signature: v2 })).toThrow(/recovery id/);
   expect(() => parseSignedL2Block(new Uint8Array(MAX_SIGNED_L2_BLOCK_BYTES + 1))).toThrow(/exceeds/);
+});
+
+test('blobVersionedHashes: the versioned hashes of a block\'s type-3 transactions, in order; other and malformed txs add none', async () => {
+  const account = privateKeyToAccount(`0x${'42'.repeat(32)}`);
+  const h1 = `0x01${'aa'.repeat(31)}` as const;
+  const h2 = `0x01${'bb'.repeat(31)}` as const;
+  const blob = await account.signTransaction({ type: 'eip4844', chainId: 901, nonce: 0, to: `0x${'11'.repeat(20)}`, gas: 21_000n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, maxFeePerBlobGas: 1n, blobVersionedHashes: [h1, h2] });
+  const transfer = await account.signTransaction({ type: 'eip1559', chainId: 901, nonce: 1, to: `0x${'11'.repeat(20)}`, gas: 21_000n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n });
+  expect(blobVersionedHashes([transfer, blob, '0x03deadbeef'])).toEqual([h1, h2]);
+  expect(blobVersionedHashes([transfer])).toEqual([]);
 });
