@@ -91,7 +91,8 @@ export interface BatchFigures {
   /** Measured: total gasUsed over L2 txs and L2 blocks. */
   gasPerTx: number;
   gasPerBlock: number;
-  /** The part of the gas that does not grow with the data: 21,000 + appendBatch's own execution. */
+  /** What a batch pays beyond its data at the calldata floor (21,000, the header, the signature and
+   * any execution the floor does not hide), per L2 block: the part batching amortises. */
   fixedPerBlock: number;
   /** appendBatch's execution as measured (0 when every batch paid the calldata floor). */
   execution: number;
@@ -118,7 +119,7 @@ export function batchFigures(batches: L1Batch[]): BatchFigures {
     l2Txs: txs,
     gasPerTx: gas / Math.max(1, txs),
     gasPerBlock: gas / Math.max(1, blocks),
-    fixedPerBlock: (batches.length * (21_000 + execution)) / Math.max(1, blocks),
+    fixedPerBlock: sum((b) => Number(b.gasUsed) - 10 * tokens(b.data)) / Math.max(1, blocks),
     execution,
     txRatio: sum((b) => b.txBytes) / sum((b) => b.data.length),
     bodyRatio: sum((b) => decompressBatchData(b.data).length) / sum((b) => b.data.length),

@@ -4,6 +4,7 @@
 import {
   AbciPath,
   parseBatch,
+  parseBatchData,
   parseBatchMeta,
   parseCurrentEpoch,
   parseEpoch,
@@ -16,6 +17,7 @@ import {
   parseValidators,
   requireUint64,
   RestPath,
+  type BatchDataView,
   type BatchMetaView,
   type BatchView,
   type CurrentEpoch,
@@ -85,5 +87,9 @@ export abstract class PoolReader {
   }
   batchMeta(): Promise<BatchMetaView> {
     return this.read(at('batchMeta'), parseBatchMeta);
+  }
+  /** The data batch `index` carries to L1 (protocol/batch-data.ts decodes it), while the pool keeps it. */
+  batchData(index: bigint | number): Promise<BatchDataView> {
+    return this.read(at('batchData', requireUint64('batch index', index)), parseBatchData);
   }
 }

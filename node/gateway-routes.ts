@@ -9,6 +9,7 @@ import {
   asHash,
   asUint64,
   BATCH,
+  BATCH_DATA,
   BATCH_META,
   BLOCK_TIMES,
   CURRENT_EPOCH,
@@ -181,6 +182,15 @@ export const ROUTES: Route[] = [
   { pattern: '/batches/meta', summary: 'batch chain bookkeeping (next index, finalized, ...)', operationId: 'batchMeta', client: 'batchMeta', params: [], result: BATCH_META, resolve: fixed(AbciPath.batchMeta) },
   { pattern: '/batches/recent', query: 'limit=N', summary: 'the newest batches, index order', operationId: 'recentBatches', client: 'recentBatches', params: [LIMIT], result: RECENT_BATCHES, resolve: limited(AbciPath.recentBatches) },
   { pattern: '/batches/{index}', summary: 'one batch', operationId: 'batch', client: 'batch', params: [uintParam('index', 'batch index')], result: BATCH, resolve: ({ index }) => uint('batch index', index!, AbciPath.batch) },
+  {
+    pattern: '/batches/{index}/data',
+    summary: 'the data a batch carries to L1 (version byte and brotli of its L2 blocks), while the pool keeps it: the unfinalized batches and the last 8 final ones',
+    operationId: 'batchData',
+    client: 'batchData',
+    params: [uintParam('index', 'batch index')],
+    result: BATCH_DATA,
+    resolve: ({ index }) => uint('batch index', index!, AbciPath.batchData),
+  },
   {
     pattern: '/node/votes',
     summary: "absent votes per validator in the last commits this node's CometBFT served (not consensus state)",

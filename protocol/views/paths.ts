@@ -49,6 +49,7 @@ export const RestPath = {
   signRequest: (id: bigint | number | string) => `/sign/${id}`,
   pendingSignRequests: '/sign/pending',
   batch: (index: bigint | number | string) => `/batches/${index}`,
+  batchData: (index: bigint | number | string) => `/batches/${index}/data`,
   batchMeta: '/batches/meta',
   recentEpochs: (limit: bigint | number | string) => `/epochs/recent?limit=${limit}`,
   recentBatches: (limit: bigint | number | string) => `/batches/recent?limit=${limit}`,

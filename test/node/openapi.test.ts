@@ -80,6 +80,7 @@ function example(path: string): { url: string; base: string; args: unknown[] } {
     '/mpc/sign/{id}': ['/mpc/sign/1', [1n]],
     '/sign/recent': ['/sign/recent?limit=10', [10]],
     '/batches/{index}': ['/batches/1', [1n]],
+    '/batches/{index}/data': ['/batches/1/data', [1n]],
     '/batches/recent': ['/batches/recent?limit=10', [10]],
     '/node/block-times': ['/node/block-times?heights=3,4,5,1000000', [[3n, 4n, 5n, 1_000_000n]]],
   };
