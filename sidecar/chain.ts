@@ -15,6 +15,9 @@ export interface ChainClient {
   /** broadcast_tx_sync: the CheckTx result. */
   broadcastTx(tx: Uint8Array): Promise<BroadcastResult>;
   status(): Promise<{ height: bigint; chainId: string }>;
+  /** Addresses (upper hex) of the validators that signed the commit of `height` (CometBFT /commit);
+   * optional: without it, a dead member is only suspected once it misses a round. */
+  commitSigners?(height: bigint): Promise<string[]>;
 }
 
 /** Reports new committed heights, each once, increasing. */

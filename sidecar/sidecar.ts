@@ -249,6 +249,14 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     }
   };
 
+  /** Identities (hex) of the key's members whose validators signed the commit of `height`, if the node says. */
+  const commitMembers = async (height: bigint, key: DecodedKey): Promise<Set<string> | undefined> => {
+    if (!chain.commitSigners) return undefined;
+    const signed = new Set(await chain.commitSigners(height).catch(() => undefined));
+    if (!signed.size) return undefined;
+    return new Set(key.members.filter((m) => signed.has(toHex(pubKeyToAddress(m.identity)).toUpperCase())).map((m) => bytesToHex(m.identity)));
+  };
+
   const step = async (height: bigint, seenAt: number): Promise<void> => {
     const [cur, vals, kp] = await Promise.all([chain.query('/mpc/session/current'), chain.query('/validators'), readKeyAndPending()]);
     const session = cur ? decodeSession(cur.value) : undefined;
@@ -265,7 +273,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     const pkg = key ? await packageOf(key) : undefined;
     if (pkg) approver.update(pkg, pending);
     const sameKey = key !== undefined && key.keyEpoch === keyEpoch;
-    if (sameKey) await signing.onHeight(height, key, pkg, pending, seenAt);
+    if (sameKey) await signing.onHeight(height, key, pkg, pending, seenAt, pending.length && key ? await commitMembers(height, key) : undefined);
     await binder?.onHeight(height, me, key?.keyEpoch);
     await syncPeers(key, session, validators);
     await keygen.onHeight(height, session, key);

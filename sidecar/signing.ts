@@ -7,6 +7,7 @@
 // approval is the Approver (decision 8). It answers any key holder, not only the rank it computes:
 // ranks are this node's own view (suspects), and a share names the package it answered, so no
 // coordinator can turn it into evidence against us (decision 24).
+import { Suspects } from './suspects.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from '../common/log.js';
 import { encodeEnvelope } from '../proto/mpc.js';
@@ -74,8 +75,6 @@ export function coordinatorRank(members: readonly { identity: Uint8Array }[], id
   return rank;
 }
 
-/** How long a member that missed a round stays suspected unless it is heard from sooner. */
-const SUSPECT_MS = 60_000;
 
 /** Blocks between coordinator ranks taking over a pending request (docs/pool.md): long enough
  * that rank 0 usually finishes first (a run takes two round trips), short enough for failover. */
@@ -98,8 +97,8 @@ export class SigningDriver {
   readonly #runs = new Map<string, Run>(); // by session hex
   readonly #seen = new Map<bigint, number>(); // request id -> when we first saw it committed
   readonly #failedAt = new Map<bigint, bigint>(); // request id -> height our run failed
-  /** Members (identity hex) that missed a round of ours, and when; cleared by any message from them. */
-  readonly #suspects = new Map<string, number>();
+  /** Members believed unreachable (sidecar/suspects.ts); cleared by any message from them. */
+  readonly #suspects: Suspects;
   /** Members (identity hex) we sent a round to and have not heard from since, with the round's
    * deadline. Past it they become suspects (and lose their coordinator turns), also when a retry
    * without them finished first. */
@@ -118,10 +117,17 @@ export class SigningDriver {
     this.#d = deps;
     this.#log = deps.logger.child({ part: 'signing' });
     this.#now = deps.now ?? Date.now;
+    this.#suspects = new Suspects(this.#now, (id, reason) =>
+      this.#log.info({ member: id.slice(0, 16) }, reason === 'missed-round' ? 'member missed a signing round; suspected unreachable until heard from' : "member's validator signed none of the last commits; suspected unreachable until heard from"),
+    );
   }
 
-  /** One committed height: the key and the PENDING requests, and when we saw the block. */
-  async onHeight(height: bigint, key: DecodedKey | undefined, pkg: PublicKeyPackage | undefined, pending: DecodedSignRequest[], seenAt: number): Promise<void> {
+  /**
+   * One committed height: the key and the PENDING requests, and when we saw the block; `signedCommit`,
+   * when known, the member identities (hex) whose validators signed the last commit.
+   */
+  async onHeight(height: bigint, key: DecodedKey | undefined, pkg: PublicKeyPackage | undefined, pending: DecodedSignRequest[], seenAt: number, signedCommit?: Set<string>): Promise<void> {
+    if (key && signedCommit) this.#suspects.noteCommit(key.members, signedCommit, this.#d.identity.publicKey);
     for (const [id, h] of this.#failedAt) if (h === -1n) this.#failedAt.set(id, height); // a retry waits one rank step
     const live = new Set(pending.map((r) => r.id));
     for (const id of [...this.#seen.keys()]) if (!live.has(id)) this.#seen.delete(id);
@@ -137,7 +143,7 @@ export class SigningDriver {
     await this.#ensureParticipant(key);
     for (const r of pending) {
       if (!this.#seen.has(r.id)) this.#seen.set(r.id, seenAt);
-      const rank = coordinatorRank(key.members, r.id, this.#d.identity.publicKey, (identity) => this.#isSuspect(identity));
+      const rank = coordinatorRank(key.members, r.id, this.#d.identity.publicKey, (identity) => this.#suspects.has(identity));
       if (rank === undefined || height < r.createdHeight + RANK_STEP_BLOCKS * BigInt(rank)) continue;
       const failed = this.#failedAt.get(r.id);
       if (failed !== undefined && height < failed + RETRY_AFTER_BLOCKS) continue;
@@ -173,18 +179,7 @@ export class SigningDriver {
 
   /** Members currently suspected unreachable. */
   get suspects(): number {
-    let n = 0;
-    for (const id of this.#suspects.keys()) if (this.#isSuspectHex(id)) n++;
-    return n;
-  }
-
-  #isSuspect(identity: Uint8Array): boolean {
-    return this.#isSuspectHex(bytesToHex(identity));
-  }
-
-  #isSuspectHex(id: string): boolean {
-    const since = this.#suspects.get(id);
-    return since !== undefined && this.#now() - since < SUSPECT_MS;
+    return this.#suspects.count;
   }
 
   async #ensureParticipant(key: DecodedKey): Promise<void> {
@@ -232,7 +227,7 @@ export class SigningDriver {
       // seeded by the clock), so no attempt reuses a (session, attempt) a participant already signed.
       attemptBase: base,
       rotate: Number(req.id % BigInt(pkg.members.length)),
-      suspects: pkg.members.filter((m) => this.#isSuspect(m.identity)).map((m) => m.index),
+      suspects: pkg.members.filter((m) => this.#suspects.has(m.identity)).map((m) => m.index),
       logger: this.#log,
     });
     const run: Run = { req, coord, base, seenAt, startedAt: now, roundSentAt: now, networkMs: 0, reported: 0, finished: false };
@@ -267,8 +262,7 @@ export class SigningDriver {
     for (const [id, deadline] of this.#awaiting) {
       if (now < deadline) continue;
       this.#awaiting.delete(id);
-      if (!this.#isSuspectHex(id)) this.#log.info({ member: id.slice(0, 16) }, 'member missed a signing round; suspected unreachable until heard from');
-      this.#suspects.set(id, now);
+      this.#suspects.suspect(id, 'missed-round');
       this.#d.observe?.missedRound?.();
     }
   }
@@ -351,7 +345,7 @@ export class SigningDriver {
   /** A message from the channel: a coordinator's request/package to us, or a signer's reply to our run. */
   async onMessage(o: Opened): Promise<void> {
     const sender = bytesToHex(o.body.sender);
-    this.#suspects.delete(sender); // heard from: reachable again
+    this.#suspects.heardFrom(sender);
     this.#awaiting.delete(sender);
     const p = o.body.payload;
     if (p === 'signRequest' || p === 'signingPackage') {

@@ -5,6 +5,9 @@
 // coordinator at position c = (A - 1) mod 4 and, rotated by A mod 4, signers at c+1, c+2, c+3.
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { RANK_STEP_BLOCKS } from '../../sidecar/signing.js';
+import { ABSENT_COMMITS } from '../../sidecar/suspects.js';
+import { toHex } from '../../common/bytes.js';
+import { pubKeyToAddress } from '../../common/secp.js';
 import { Cluster } from './helpers.js';
 
 test('a dead member is suspected after one missed round: no more timeouts, and its coordinator turns are taken at once', async () => {
@@ -49,6 +52,36 @@ test('a dead member is suspected after one missed round: no more timeouts, and i
     const line = coordinator.log.find('signature aggregated').find((l) => l.requestId === b.id.toString())!;
     expect(line).toMatchObject({ attempts: 1, excluded: {} });
     expect(line.signers).not.toContain(members[(cpos + 3) % 4]!.index);
+  } finally {
+    await c.close();
+  }
+}, 60_000);
+
+test('a member whose validator signs no commit is suspected before it misses any round: its coordinator turn is taken within a few blocks', async () => {
+  const c = new Cluster(4);
+  try {
+    for (let i = 0; i < 4; i++) await c.start(i);
+    const s = c.chain.openDkg(3n);
+    await c.until(() => c.chain.sessions.get(bytesToHex(s.id))!.status !== 'open', 15);
+    await c.block();
+    const members = c.chain.key!.result.public.members;
+    const nodeAt = (pos: number) => c.nodes.findIndex((x) => bytesToHex(x.pubKey) === bytesToHex(members[((pos % 4) + 4) % 4]!.identity));
+    const A = BigInt(c.chain.requests.size + 1);
+    const cpos = Number((A - 1n) % 4n);
+    const dead = nodeAt(cpos); // rank 0 of request A
+    await c.stop(dead);
+    c.chain.absentFromCommits.add(toHex(pubKeyToAddress(c.nodes[dead]!.pubKey)).toUpperCase());
+    const a = c.chain.addRequest('distributeRewards', new Uint8Array(96).fill(7));
+    let blocks = 0;
+    while (c.chain.requests.get(a.id)!.status !== 'signed' && blocks < Number(RANK_STEP_BLOCKS)) {
+      await c.block(300);
+      blocks++;
+    }
+    expect(c.chain.requests.get(a.id)!.status).toBe('signed');
+    expect(blocks).toBeLessThanOrEqual(ABSENT_COMMITS + 3); // not RANK_STEP_BLOCKS
+    const rank1 = c.nodes[nodeAt(cpos + 1)]!;
+    expect(rank1.log.find("member's validator signed none of the last commits; suspected unreachable until heard from").length).toBeGreaterThanOrEqual(1);
+    expect(rank1.log.find('signature aggregated').find((l) => l.requestId === a.id.toString())).toMatchObject({ attempts: 1 });
   } finally {
     await c.close();
   }

@@ -88,6 +88,13 @@ export class FakeChain implements ChainClient {
     return v === undefined ? undefined : { value: JSON.parse(JSON.stringify(v)) as unknown, height: this.height };
   }
 
+  /** Validators (upper-hex addresses) whose votes the next commits lack (a node that is down). */
+  readonly absentFromCommits = new Set<string>();
+
+  async commitSigners(_height: bigint): Promise<string[]> {
+    return [...this.vals.keys()].filter((a) => !this.absentFromCommits.has(a));
+  }
+
   async status(): Promise<{ height: bigint; chainId: string }> {
     return { height: this.height, chainId: this.chainId };
   }
