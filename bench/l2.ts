@@ -112,6 +112,7 @@ async function measure(n: number, basePort: number): Promise<Row> {
   let net: Localnet | undefined;
   let watcher: Watcher | undefined;
   let finality: FinalityWatcher | undefined;
+  let completed = false;
   try {
     net = await localnetUp({ dir, validators: n, l1: true, basePort: 'auto', portSearchFrom: basePort, onProgress: (l) => log(`[${n}] ${l}`), readyTimeoutMs: 120_000, dkgTimeoutMs: 240_000, logLevel: 'info' });
     const nodes = net.manifest.nodes;
@@ -203,13 +204,15 @@ async function measure(n: number, basePort: number): Promise<Row> {
     // The last block before the handover as node0 saw it (the victim's, or an earlier one).
     const gapMs = watcher.seen.get(taken)!.at - watcher.seen.get(taken - 1n)!.at;
     log(`[${n}] production gap ${f(gapMs)} (block ${taken - 1n} -> ${taken})`);
+    completed = true;
     return { n, sent: sentAt.size, included: latencies.length, tps, p50: pct(latencies, 50), p99: pct(latencies, 99), intervalP50: pct(intervals, 50), intervalP99: pct(intervals, 99), gapMs, finalP50: pct(finals, 50), finalP99: pct(finals, 99), batches };
   } finally {
     await watcher?.stop();
     await finality?.stop();
     if (net) await stopLocalnetProcesses(net);
     await localnetDown(dir).catch(() => 0);
-    if (process.env.BENCH_L2_KEEP) log(`[${n}] kept ${dir} (BENCH_L2_KEEP)`);
+    // A run that failed keeps its logs: what went wrong is in them.
+    if (process.env.BENCH_L2_KEEP || !completed) log(`[${n}] kept ${dir} (${completed ? 'BENCH_L2_KEEP' : 'the run failed'})`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -249,10 +249,14 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     }
   };
 
-  /** Identities (hex) of the key's members whose validators signed the commit of `height`, if the node says. */
+  /**
+   * Identities (hex) of the key's members whose validators signed the canonical commit of the block
+   * before `height` (the one block `height` carries: the latest height's own commit is only the votes
+   * our node had seen), if the node says.
+   */
   const commitMembers = async (height: bigint, key: DecodedKey): Promise<Set<string> | undefined> => {
-    if (!chain.commitSigners) return undefined;
-    const signed = new Set(await chain.commitSigners(height).catch(() => undefined));
+    if (!chain.commitSigners || height < 2n) return undefined;
+    const signed = new Set(await chain.commitSigners(height - 1n).catch(() => undefined));
     if (!signed.size) return undefined;
     return new Set(key.members.filter((m) => signed.has(toHex(pubKeyToAddress(m.identity)).toUpperCase())).map((m) => bytesToHex(m.identity)));
   };

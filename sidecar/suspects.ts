@@ -9,8 +9,13 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** How long a member that missed a round stays suspected unless it is heard from sooner. */
 export const SUSPECT_MS = 60_000;
-/** Consecutive commits a member's validator must miss to be suspected (one can be a slow vote). */
-export const ABSENT_COMMITS = 2;
+/**
+ * Consecutive canonical commits a member's validator must miss to be suspected. A live validator on a
+ * loaded machine misses one now and then (its precommit came after the proposer's quorum); with 2 a
+ * healthy 4-validator localnet showed a false suspect, so it takes six (two seconds at the localnet's
+ * pace, still well under RANK_STEP_BLOCKS).
+ */
+export const ABSENT_COMMITS = 6;
 
 export type SuspicionReason = 'missed-round' | 'absent-from-commits';
 
