@@ -38,10 +38,14 @@ const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: num
 /** node0's view of the chain: when each block was first seen, its miner and its transactions. */
 class Watcher {
   readonly seen = new Map<bigint, { at: number; miner: string; txs: Hex[] }>();
-  private next = 1n;
+  private next: bigint;
   private running = true;
   private loop: Promise<void>;
-  constructor(private readonly client: PublicClient) {
+  constructor(
+    private readonly client: PublicClient,
+    from = 1n,
+  ) {
+    this.next = from;
     this.loop = this.run();
   }
   private async run(): Promise<void> {
@@ -113,6 +117,7 @@ async function measure(n: number, basePort: number): Promise<Row> {
   let watcher: Watcher | undefined;
   let finality: FinalityWatcher | undefined;
   let completed = false;
+  let survivorWatch: Watcher | undefined;
   try {
     net = await localnetUp({ dir, validators: n, l1: true, basePort: 'auto', portSearchFrom: basePort, onProgress: (l) => log(`[${n}] ${l}`), readyTimeoutMs: 120_000, dkgTimeoutMs: 240_000, logLevel: 'info' });
     const nodes = net.manifest.nodes;
@@ -195,19 +200,26 @@ async function measure(n: number, basePort: number): Promise<Row> {
     const i = nodes.findIndex((x) => x.validatorAddress === owing.producer);
     const victim = net.processes[i]!;
     const signer = owing.signer.toLowerCase();
+    // Watched from a survivor: the victim's geth, undriven once its node dies, imports nothing more
+    // (watching node0 when node0 was the victim read as a handover that never came, twice).
+    const survivor = createPublicClient({ transport: http(l2RpcUrl(nodes[(i + 1) % nodes.length]!)) }) as PublicClient;
+    survivorWatch = new Watcher(survivor, await survivor.getBlockNumber({ cacheTime: 0 }));
+    await sleep(1_500); // it has seen the victim's last blocks arrive
     const killedAt = Date.now();
     for (const c of [victim.sidecar, victim.cometbft, victim.node]) c?.kill('SIGKILL');
+    const seen = survivorWatch.seen;
     const taken = await until('a block by another producer', async () => {
-      for (const [h, b] of watcher!.seen) if (b.at > killedAt && b.miner !== signer) return h;
+      for (const [h, b] of seen) if (b.at > killedAt && b.miner !== signer) return h;
       return undefined;
     }, 120_000);
-    // The last block before the handover as node0 saw it (the victim's, or an earlier one).
-    const gapMs = watcher.seen.get(taken)!.at - watcher.seen.get(taken - 1n)!.at;
-    log(`[${n}] production gap ${f(gapMs)} (block ${taken - 1n} -> ${taken})`);
+    // The last block before the handover as the survivor saw it (the victim's, or an earlier one).
+    const gapMs = seen.get(taken)!.at - seen.get(taken - 1n)!.at;
+    log(`[${n}] production gap ${f(gapMs)} (block ${taken - 1n} -> ${taken}, killed ${i === 0 ? 'node0' : `node${i}`})`);
     completed = true;
     return { n, sent: sentAt.size, included: latencies.length, tps, p50: pct(latencies, 50), p99: pct(latencies, 99), intervalP50: pct(intervals, 50), intervalP99: pct(intervals, 99), gapMs, finalP50: pct(finals, 50), finalP99: pct(finals, 99), batches };
   } finally {
     await watcher?.stop();
+    await survivorWatch?.stop();
     await finality?.stop();
     if (net) await stopLocalnetProcesses(net);
     await localnetDown(dir).catch(() => 0);
@@ -227,7 +239,8 @@ async function main(): Promise<void> {
     `${new Date().toISOString()}, ${cpu} x${cpus().length}, Node ${process.version}. Real localnets: one geth per validator driven over the Engine API,`,
     `blocks every second, \`l2StallSeconds\` 5. ${RATE} transfers/s offered for ${SECONDS} s, pre-signed, by one development account per validator, each`,
     'to its validator\'s geth; node0\'s geth watched every 50 ms. Latency: send to the block first seen on node0. Interval: between blocks as node0',
-    'first sees them. Gap: the producer\'s node, CometBFT and sidecar SIGKILLed; the last block before its replacement\'s first, to that first.',
+    'first sees them. Gap: the producer\'s node, CometBFT and sidecar SIGKILLed; the last block before its replacement\'s first, to that first, as the next',
+    'validator\'s geth sees them.',
     '',
     markdownTable(
       ['validators', 'included / sent', 'tx/s', 'latency p50', 'latency p99', 'interval p50', 'interval p99', 'production gap'],
