@@ -11,6 +11,19 @@ import { artifact, type ContractName } from './artifacts.js';
 import { accountClients } from './clients.js';
 import { canonicalJson } from './json.js';
 
+/**
+ * BatchInbox's forced-inclusion parameters on the localnet (contracts/src/ForcedQueue.sol), the
+ * defaults of deployL1. forceWindow is the time a batch may leave a forced entry out: a few of the
+ * localnet's 5 s batches. escapeDelay is how long an entry stays overdue before anyone may append a
+ * forced-only batch: long enough for a failover on the localnet. A mainnet-style deployment would
+ * pass forceWindow 10 minutes and escapeDelay 1 day (MAINNET_STYLE_* below).
+ */
+export const LOCALNET_FORCE_FEE = 10n ** 15n; // 0.001 ether, in wei
+export const LOCALNET_FORCE_WINDOW = 20n; // seconds
+export const LOCALNET_ESCAPE_DELAY = 60n; // seconds
+export const MAINNET_STYLE_FORCE_WINDOW = 600n; // 10 minutes
+export const MAINNET_STYLE_ESCAPE_DELAY = 86_400n; // 1 day
+
 export interface L1DeployOptions {
   rpcUrl: string;
   deployerKey: Hex;
@@ -26,6 +39,12 @@ export interface L1DeployOptions {
   mint?: { to: Address; amount: bigint }[];
   /** The L2 block the first batch starts at (default 1). */
   firstL2Block?: bigint;
+  /** Wei per BatchInbox.forceInclude (default LOCALNET_FORCE_FEE, 0.001 ether). */
+  forceFee?: bigint;
+  /** Seconds a batch may leave a forced entry out (default LOCALNET_FORCE_WINDOW, 20 s; mainnet-style 10 min). */
+  forceWindow?: bigint;
+  /** Seconds an entry stays overdue before the escape hatch opens (default LOCALNET_ESCAPE_DELAY, 60 s; mainnet-style 1 day). */
+  escapeDelay?: bigint;
 }
 
 export interface L2DeployOptions {
@@ -102,7 +121,7 @@ export async function deployL1(opts: L1DeployOptions): Promise<L1Deployment> {
   const groupKey = opts.groupKey ?? '0x';
   const token = await s.deploy('StakeToken', [owner]);
   const pool = await s.deploy('LockingPool', [token.address, owner, groupKey]);
-  const inbox = await s.deploy('BatchInbox', [owner, groupKey, opts.firstL2Block ?? 1n]);
+  const inbox = await s.deploy('BatchInbox', [owner, groupKey, opts.firstL2Block ?? 1n, opts.forceFee ?? LOCALNET_FORCE_FEE, opts.forceWindow ?? LOCALNET_FORCE_WINDOW, opts.escapeDelay ?? LOCALNET_ESCAPE_DELAY]);
   // Max before min, so that raising both never passes through min > max.
   if (opts.maxLock !== undefined) await s.call(pool.address, 'LockingPool', 'setMaxLock', [opts.maxLock]);
   if (opts.minLock !== undefined) await s.call(pool.address, 'LockingPool', 'setMinLock', [opts.minLock]);

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeAbiParameters, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
 import { artifact } from '../../contracts/artifacts.js';
+import { LOCALNET_ESCAPE_DELAY, LOCALNET_FORCE_FEE, LOCALNET_FORCE_WINDOW } from '../../contracts/deploy.js';
 import { fromHex } from '../../common/bytes.js';
 import { BATCH_HEADER_ABI, encodeRotateGroupKey } from '../../protocol/signed-payloads.js';
 import { PoolKey, expectRevert, startChain, type Chain } from './helpers.js';
@@ -17,6 +18,8 @@ interface Header {
   l2EndBlock: bigint;
   dataHash: Hex;
   producer: Address;
+  forcedCursor: bigint;
+  forcedChainHash: Hex;
 }
 // The header as the pool encodes it (protocol/signed-payloads.ts): the contract must verify exactly these bytes.
 const encodeHeader = (h: Header): Hex => encodeAbiParameters(BATCH_HEADER_ABI, [h]);
@@ -29,7 +32,8 @@ const ZERO = `0x${'00'.repeat(32)}` as Hex;
 beforeAll(async () => {
   chain = await startChain();
   key = new PoolKey(4, 3);
-  inbox = await chain.deploy('BatchInbox', [chain.accounts[0]!.address, key.groupKey, 1n]);
+  // The forced-inclusion queue stays empty here (test/contracts/forced-queue.test.ts covers it).
+  inbox = await chain.deploy('BatchInbox', [chain.accounts[0]!.address, key.groupKey, 1n, LOCALNET_FORCE_FEE, LOCALNET_FORCE_WINDOW, LOCALNET_ESCAPE_DELAY]);
 });
 afterAll(async () => chain?.stop());
 
@@ -40,7 +44,7 @@ const append = (h: Header, sig: Hex, data = dataOf.get(h.dataHash) ?? '0x') => c
 const header = (i: bigint, prev: Hex, start: bigint, end: bigint, data: Hex = toHex(`batch ${i}`)): Header => {
   const dataHash = keccak256(data);
   dataOf.set(dataHash, data);
-  return { batchIndex: i, prevBatchHash: prev, l2StartBlock: start, l2EndBlock: end, dataHash, producer: chain.accounts[2]!.address };
+  return { batchIndex: i, prevBatchHash: prev, l2StartBlock: start, l2EndBlock: end, dataHash, producer: chain.accounts[2]!.address, forcedCursor: 0n, forcedChainHash: ZERO };
 };
 
 test('appends a chain of signed batches and emits BatchAppended', async () => {
