@@ -1,14 +1,17 @@
-// npm run bench:gas: gas of one FROST verification and of BatchInbox.appendBatch, next to the
+// npm run bench:gas: gas of one FROST verification, of BatchInbox.appendBatch and of the
+// forced-inclusion queue (forceInclude, appendBatch consuming 0 / 1 / 16 entries), next to the
 // Heimdall-style alternative (floor(2n/3)+1 ECDSA signatures checked one by one) for n = 4..100,
 // all measured on one anvil in one run. Writes the `gas` section of docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { createPublicClient, createWalletClient, encodeAbiParameters, http, keccak256, toHex, type Abi, type Address, type Hex } from 'viem';
+import { createPublicClient, createWalletClient, encodeAbiParameters, http, keccak256, parseGwei, toHex, type Abi, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { encodeL1GroupKey, encodeL1Signature, l1Digest, thresholdFor, type KeyShare } from '../mpc/index.js';
 import { l1DealerKey, thresholdSign } from './mpc-dealer.js';
 import { artifact, type ContractName } from '../contracts/artifacts.js';
+import { LOCALNET_ESCAPE_DELAY, LOCALNET_FORCE_FEE } from '../contracts/deploy.js';
+import { BATCH_HEADER_ABI } from '../protocol/signed-payloads.js';
 import { ANVIL_DEV_KEY, anvilBinary, startAnvil } from '../contracts/devnet.js';
 import { markdownTable, writeBenchSection } from './report.js';
 
@@ -35,8 +38,8 @@ async function main(): Promise<void> {
     };
     const read = async <T>(address: Address, name: ContractName, functionName: string, args: unknown[]): Promise<T> =>
       (await pub.readContract({ abi: artifact(name).abi as Abi, address, functionName, args })) as T;
-    const send = async (address: Address, name: ContractName, functionName: string, args: unknown[]): Promise<bigint> => {
-      const r = await pub.waitForTransactionReceipt({ hash: await wallet.writeContract({ abi: artifact(name).abi as Abi, address, functionName, args }) });
+    const send = async (address: Address, name: ContractName, functionName: string, args: unknown[], value?: bigint): Promise<bigint> => {
+      const r = await pub.waitForTransactionReceipt({ hash: await wallet.writeContract({ abi: artifact(name).abi as Abi, address, functionName, args, value }) });
       if (r.status !== 'success') throw new Error(`${functionName} reverted`);
       return r.gasUsed;
     };
@@ -55,19 +58,43 @@ async function main(): Promise<void> {
 
     // appendBatch: first batch (cold storage) and later ones (steady state), with 1 KB of data each
     // (random: compressed batch data is near incompressible), then one with 120 KB (the default size bound).
-    const inbox = await deploy('BatchInbox', [account.address, groupKey, 1n]);
+    // forceWindow of an hour: no queue entry falls due while the bench runs (the check costs the same either way).
+    const deployInbox = () => deploy('BatchInbox', [account.address, groupKey, 1n, LOCALNET_FORCE_FEE, 3600n, LOCALNET_ESCAPE_DELAY]);
+    const inbox = await deployInbox();
     const chainId = await pub.getChainId();
-    const HEADER = [{ type: 'tuple', components: ['batchIndex:uint256', 'prevBatchHash:bytes32', 'l2StartBlock:uint256', 'l2EndBlock:uint256', 'dataHash:bytes32', 'producer:address'].map((c) => ({ name: c.split(':')[0]!, type: c.split(':')[1]! })) }] as const;
+    /** Appends the next batch of 200 L2 blocks with `data`, its header's queue cursor at `cursor`; its gas. */
+    const appendNext = async (to: Address, data: Hex, cursor: bigint): Promise<bigint> => {
+      const start = await read<bigint>(to, 'BatchInbox', 'nextL2Block', []);
+      const h = {
+        batchIndex: await read<bigint>(to, 'BatchInbox', 'nextBatchIndex', []),
+        prevBatchHash: await read<Hex>(to, 'BatchInbox', 'lastBatchHash', []),
+        l2StartBlock: start,
+        l2EndBlock: start + 199n,
+        dataHash: keccak256(data),
+        producer: account.address,
+        forcedCursor: cursor,
+        forcedChainHash: await read<Hex>(to, 'BatchInbox', 'forcedChainAt', [cursor]),
+      };
+      const payload = encodeAbiParameters(BATCH_HEADER_ABI, [h]);
+      const s = frostSign96(key, l1Digest({ chainId: BigInt(chainId), verifier: bytes(to), purpose: 'appendBatch', payload: bytes(payload) }));
+      return send(to, 'BatchInbox', 'appendBatch', [h, data, s]);
+    };
     const appendGas: bigint[] = [];
-    let prev: Hex = `0x${'00'.repeat(32)}`;
-    for (let i = 0n; i < 4n; i++) {
-      const data = toHex(randomBytes(i < 3n ? 1024 : 120 * 1024));
-      const h = { batchIndex: i, prevBatchHash: prev, l2StartBlock: 1n + i * 200n, l2EndBlock: 200n + i * 200n, dataHash: keccak256(data), producer: account.address };
-      const payload = encodeAbiParameters(HEADER, [h]);
-      const s = frostSign96(key, l1Digest({ chainId: BigInt(chainId), verifier: bytes(inbox), purpose: 'appendBatch', payload: bytes(payload) }));
-      appendGas.push(await send(inbox, 'BatchInbox', 'appendBatch', [h, data, s]));
-      prev = keccak256(payload);
-    }
+    for (let i = 0; i < 4; i++) appendGas.push(await appendNext(inbox, toHex(randomBytes(i < 3 ? 1024 : 120 * 1024)), 0n));
+
+    // The forced-inclusion queue: forceInclude of a signed L2 transfer (the size of a typical forced
+    // tx), then appendBatch consuming 0, 1 and 16 entries, each with the same 1 KB of data, after a
+    // warm-up batch that writes the fresh slots (and moves the cursor off zero).
+    const forcedInbox = await deployInbox();
+    const l2Sender = privateKeyToAccount(generatePrivateKey());
+    const l2Tx = (nonce: number) =>
+      l2Sender.signTransaction({ type: 'eip1559', chainId: 31338, nonce, to: account.address, value: 10n ** 16n, gas: 21_000n, maxFeePerGas: parseGwei('2'), maxPriorityFeePerGas: parseGwei('1') });
+    const l2TxBytes = ((await l2Tx(0)).length - 2) / 2;
+    const includeGas: bigint[] = [];
+    for (let i = 0; i < 19; i++) includeGas.push(await send(forcedInbox, 'BatchInbox', 'forceInclude', [await l2Tx(i)], LOCALNET_FORCE_FEE));
+    const forcedData = toHex(randomBytes(1024));
+    await appendNext(forcedInbox, forcedData, 1n);
+    const consumedGas = [await appendNext(forcedInbox, forcedData, 1n), await appendNext(forcedInbox, forcedData, 2n), await appendNext(forcedInbox, forcedData, 18n)];
 
     // ECDSA quorum for each n.
     const rows: (string | number)[][] = [];
@@ -94,7 +121,8 @@ async function main(): Promise<void> {
       '"as a tx" is eth_estimateGas of the external verify call (21,000 base + calldata + dispatch + verification).',
       '',
       `- FrostVerifier.verify (one FROST signature, any pool size): **${frostInternal} gas** verify only, ${frostCall} gas as a tx (96-byte signature).`,
-      `- BatchInbox.appendBatch (signature check, continuity checks, data hash check, 4 storage writes, event) with 1 KB of data: ${appendGas[0]} gas for the first batch, ${appendGas[1]} / ${appendGas[2]} for the next ones; with 120 KB of data: ${appendGas[3]} gas.`,
+      `- BatchInbox.appendBatch (signature check, continuity checks, data hash check, forced-queue check, 4 storage writes, event) with 1 KB of data: ${appendGas[0]} gas for the first batch, ${appendGas[1]} / ${appendGas[2]} for the next ones; with 120 KB of data: ${appendGas[3]} gas.`,
+      `- Forced inclusion: BatchInbox.forceInclude of a ${l2TxBytes}-byte signed L2 transfer: ${includeGas[0]} gas for the first entry, ${includeGas[1]} for the next ones; appendBatch with 1 KB of data consuming 0 entries: ${consumedGas[0]} gas, 1 entry: ${consumedGas[1]}, 16 entries: ${consumedGas[2]} (the check is O(1): the chain hash at the cursor and the first unconsumed entry's time).`,
       '',
       markdownTable(['n validators', 'signatures (floor(2n/3)+1)', 'ECDSA quorum verify only', 'ECDSA quorum as a tx', 'ECDSA submit tx (verify + 1 store + event)', 'FROST verify only', 'FROST as a tx', 'ECDSA / FROST (tx)'], rows),
     ].join('\n');
