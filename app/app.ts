@@ -34,7 +34,7 @@ import type { BlockCtx } from './sign-requests.js';
 
 /** The state machine's rules (decision 34): 2 is the hardened pool (decisions 24-31), 3 the pool
  * whose batches carry their L2 data (issue 13, decision 43). */
-export const APP_VERSION = 3n;
+export const APP_VERSION = 4n;
 export const SOFTWARE_VERSION = '0.1.0';
 
 export interface SeqpoolAppOptions {

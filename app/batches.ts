@@ -5,13 +5,26 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { equalBytes, toHex } from '../common/bytes.js';
 import { BATCH_DATA_VERSION } from '../protocol/batch-data.js';
-import { BatchStatus, type Batch, type L1BatchAppended, type RequestBatchSignature, type Sequencer, type SignRequest } from '../proto/seqpool.js';
+import { BatchStatus, type Batch, type BatchMeta, type L1BatchAppended, type RequestBatchSignature, type Sequencer, type SignRequest } from '../proto/seqpool.js';
 import { batchHeaderHash, encodeBatchHeader, encodeDistributeRewards, type BatchHeader } from '../protocol/signed-payloads.js';
 import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, takeAuthNonce, type BlockCtx } from './sign-requests.js';
 import type { State, View } from './state.js';
 
 const GWEI = 10n ** 9n;
+const ZERO32 = new Uint8Array(32);
+
+/** A request's forced cursor and chain hash, unset fields read as nothing consumed. */
+function forcedOf(msg: RequestBatchSignature): { cursor: bigint; chainHash: Uint8Array } {
+  const h = msg.forcedChainHash;
+  return { cursor: msg.forcedCursor ?? 0n, chainHash: h && h.length ? h : ZERO32 };
+}
+
+/** Forced cursor and chain hash after the last requested batch (or a finalized one: BatchMeta). */
+export function lastForced(meta: BatchMeta): { cursor: bigint; chainHash: Uint8Array } {
+  const h = meta.forcedChainHash;
+  return { cursor: meta.forcedCursor ?? 0n, chainHash: h && h.length ? h : ZERO32 };
+}
 
 /** Final batches whose data the pool keeps (the state holds at most this many plus the unfinalized). */
 export const KEEP_BATCH_DATA = 8n;
@@ -32,6 +45,14 @@ export function batchRequestProblem(state: State, view: View, msg: RequestBatchS
   if (msg.data[0] !== BATCH_DATA_VERSION) return `data version ${msg.data[0]}: this pool encodes batches with version ${BATCH_DATA_VERSION}`;
   if (!equalBytes(keccak_256(msg.data), msg.dataHash)) return `data_hash ${toHex(msg.dataHash)} is not keccak256 of the data (${toHex(keccak_256(msg.data))})`;
   if (msg.l2End < msg.l2Start) return `l2_end ${msg.l2End} is before l2_start ${msg.l2Start}`;
+  const forced = forcedOf(msg);
+  const last = lastForced(meta);
+  // Committed state cannot see L1's queue or L2's blocks (the sidecars check those); it keeps the
+  // cursor from going back and a cursor that does not move from changing its chain hash.
+  if (forced.chainHash.length !== 32) return 'forced_chain_hash must be 32 bytes (zero before any entry is consumed)';
+  if (forced.cursor < last.cursor) return `forced_cursor ${forced.cursor} goes back from the last batch's ${last.cursor}`;
+  if (forced.cursor === last.cursor && !equalBytes(forced.chainHash, last.chainHash)) return `forced_cursor ${forced.cursor} did not move but forced_chain_hash ${toHex(forced.chainHash)} differs from the last batch's ${toHex(last.chainHash)}`;
+  if (forced.cursor === 0n && !equalBytes(forced.chainHash, ZERO32)) return 'forced_chain_hash must be zero while forced_cursor is 0';
   const epoch = epochCovering(state, msg.l2Start, view);
   if (!epoch) return `no epoch covers L2 block ${msg.l2Start}`;
   if (!equalBytes(epoch.producer, signer.address)) return `signer ${toHex(signer.address).toUpperCase()} is not the producer of L2 block ${msg.l2Start} (epoch ${epoch.id}: ${toHex(epoch.producer).toUpperCase()})`;
@@ -45,7 +66,17 @@ export function batchRequestProblem(state: State, view: View, msg: RequestBatchS
 export function applyBatchRequest(state: State, msg: RequestBatchSignature, signer: Sequencer, ctx: BlockCtx): Batch {
   const l1 = state.l1Config()!;
   const epoch = epochCovering(state, msg.l2Start)!;
-  const header: BatchHeader = { batchIndex: msg.batchIndex, prevBatchHash: msg.prevBatchHash, l2StartBlock: msg.l2Start, l2EndBlock: msg.l2End, dataHash: msg.dataHash, producer: signerOf(signer) };
+  const forced = forcedOf(msg);
+  const header: BatchHeader = {
+    batchIndex: msg.batchIndex,
+    prevBatchHash: msg.prevBatchHash,
+    l2StartBlock: msg.l2Start,
+    l2EndBlock: msg.l2End,
+    dataHash: msg.dataHash,
+    producer: signerOf(signer),
+    forcedCursor: forced.cursor,
+    forcedChainHash: forced.chainHash,
+  };
   const hash = batchHeaderHash(header);
   const r = createSignRequest(state, ctx, { purpose: 'appendBatch', chainId: l1.chainId, verifier: l1.batchInbox!, payload: encodeBatchHeader(header), batchIndex: msg.batchIndex, requester: signer.address });
   const batch: Batch = {
@@ -62,11 +93,13 @@ export function applyBatchRequest(state: State, msg: RequestBatchSignature, sign
     finalizedHeight: 0n,
     l1TxHash: new Uint8Array(0),
     epochId: epoch.id,
+    forcedCursor: forced.cursor,
+    forcedChainHash: forced.chainHash,
   };
   state.setBatch(batch);
   state.setBatchData(msg.batchIndex, msg.data);
   const meta = state.batchMeta();
-  state.setBatchMeta({ ...meta, nextIndex: msg.batchIndex + 1n, lastHash: hash, nextL2Start: msg.l2End + 1n, lastProgressTime: ctx.time });
+  state.setBatchMeta({ ...meta, nextIndex: msg.batchIndex + 1n, lastHash: hash, nextL2Start: msg.l2End + 1n, lastProgressTime: ctx.time, forcedCursor: forced.cursor, forcedChainHash: forced.chainHash });
   ctx.events.push(event('batch_requested', { index: msg.batchIndex.toString() }));
   return batch;
 }
@@ -106,8 +139,9 @@ export function onBatchExpired(state: State, r: SignRequest, ctx: BlockCtx): voi
     }
     ctx.events.push(event('batch_expired', { index: i.toString() }));
   }
-  const prev = first.index > 0n ? state.batch(first.index - 1n)!.hash : new Uint8Array(32);
-  state.setBatchMeta({ ...meta, nextIndex: first.index, lastHash: prev, nextL2Start: first.l2Start });
+  const before = first.index > 0n ? state.batch(first.index - 1n)! : undefined;
+  const prev = before ? before.hash : new Uint8Array(32);
+  state.setBatchMeta({ ...meta, nextIndex: first.index, lastHash: prev, nextL2Start: first.l2Start, forcedCursor: before?.forcedCursor ?? 0n, forcedChainHash: before?.forcedChainHash?.length ? before.forcedChainHash : ZERO32 });
   ctx.log.warn({ from: first.index.toString(), to: (meta.nextIndex - 1n).toString() }, 'batch signing expired: batch chain rolled back');
 }
 

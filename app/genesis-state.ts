@@ -36,6 +36,7 @@ const ParamsSchema = z
     l2StallSeconds: u64,
     maxBatchBytes: u32.min(1024),
     batchMaxAgeSeconds: u64,
+    forcedDueSeconds: u64,
   })
   .strict()
   .partial();

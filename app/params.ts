@@ -28,4 +28,7 @@ export const DEFAULT_PARAMS: Params = {
   // amortise appendBatch's fixed ~70k gas over ~120 L2 blocks (docs/BENCHMARKS.md, bench:l2).
   maxBatchBytes: 120_000,
   batchMaxAgeSeconds: 120n,
+  // Half of a mainnet-style BatchInbox.forceWindow (10 min): the pool includes a forced entry within
+  // five minutes, leaving the other five for signing and L1 inclusion before appendBatch would revert.
+  forcedDueSeconds: 300n,
 };

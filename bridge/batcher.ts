@@ -16,7 +16,8 @@ import { TxCode } from '../protocol/codes.js';
 import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
-import { batchDataHash, MAX_BATCHES_IN_FLIGHT, type L2PayloadSource } from '../protocol/batch-data.js';
+import { batchDataHash, decodeBatchData, MAX_BATCHES_IN_FLIGHT, type L2PayloadSource } from '../protocol/batch-data.js';
+import { forcedConsumption } from '../protocol/forced-check.js';
 import { BatchPolicy } from './batch-policy.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
@@ -39,6 +40,9 @@ export interface BatcherOptions {
   maxInFlight?: number;
   /** A broadcast request not in committed state after this long is given up (default 30 s). */
   inclusionTimeoutMs?: number;
+  /** L1's forced-queue chain hash after entry cursor - 1 (protocol/forced-queue.ts ForcedQueueReader.chainAt):
+   * a batch whose blocks consume forced entries names it in its header. Without it such a batch waits. */
+  forcedChainAt?: (cursor: bigint) => Promise<Hex>;
   logger?: Logger;
 }
 
@@ -112,7 +116,18 @@ export class Batcher extends LoopTask {
     end = choice.end;
     const data = choice.data;
     const dataHash = `0x${toHex(batchDataHash(data))}` as Hex;
-    const header = { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2StartBlock: tip.start, l2EndBlock: end, dataHash: fromHex(dataHash), producer: fromHex(this.l1Address) };
+    const forced = await this.forcedAfter(data, meta);
+    if (typeof forced === 'string') return this.wait(forced);
+    const header = {
+      batchIndex: tip.index,
+      prevBatchHash: fromHex(tip.prevHash),
+      l2StartBlock: tip.start,
+      l2EndBlock: end,
+      dataHash: fromHex(dataHash),
+      producer: fromHex(this.l1Address),
+      forcedCursor: forced.cursor,
+      forcedChainHash: fromHex(forced.chainHash),
+    };
     const nonce = await this.nonce();
     const chainId = (this.chainId ??= (await pool.status())?.chainId);
     if (!chainId) return this.wait('no chain status yet');
@@ -121,10 +136,10 @@ export class Batcher extends LoopTask {
       signer: this.pubKey,
       nonce,
       lane: Lane.NODE,
-      requestBatch: { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2Start: tip.start, l2End: end, dataHash: fromHex(dataHash), data },
+      requestBatch: { batchIndex: tip.index, prevBatchHash: fromHex(tip.prevHash), l2Start: tip.start, l2End: end, dataHash: fromHex(dataHash), data, forcedCursor: forced.cursor, forcedChainHash: fromHex(forced.chainHash) },
     });
     const res = await this.o.broadcast(tx);
-    const fields = { index: tip.index.toString(), l2: `${tip.start}-${end}`, blocks: (end - tip.start + 1n).toString(), bytes: data.length, closedBy: choice.why, nonce: nonce.toString(), dataHash };
+    const fields = { index: tip.index.toString(), forcedCursor: forced.cursor.toString(), l2: `${tip.start}-${end}`, blocks: (end - tip.start + 1n).toString(), bytes: data.length, closedBy: choice.why, nonce: nonce.toString(), dataHash };
     if (res.code === TxCode.BAD_NONCE) {
       this.log.warn({ ...fields, log: res.log }, 'batch request refused for its nonce: resyncing the lane-0 nonce from committed state');
       this.nextNonce = undefined;
@@ -143,6 +158,16 @@ export class Batcher extends LoopTask {
     this.lastWait = '';
     this.log.info({ ...fields, tx: res.hash }, 'batch signature requested');
     return true;
+  }
+
+  /** The forced cursor after the batch (its blocks' markers, from the last batch's) and L1's chain hash there. */
+  private async forcedAfter(data: Uint8Array, meta: { forcedCursor: bigint; forcedChainHash: string }): Promise<{ cursor: bigint; chainHash: Hex } | string> {
+    const c = decodeBatchData(data);
+    const used = forcedConsumption(c.blocks.map((b, i) => ({ blockNumber: `0x${(c.firstBlock + BigInt(i)).toString(16)}`, extraData: b.extraData })), meta.forcedCursor);
+    if (typeof used === 'string') return `our L2 blocks do not continue the forced queue: ${used}`;
+    if (used.cursor === meta.forcedCursor) return { cursor: used.cursor, chainHash: meta.forcedChainHash as Hex };
+    if (!this.o.forcedChainAt) return `the batch consumes forced entries up to ${used.cursor}, but this node reads no forced queue from L1 (node.json l1.batchInbox)`;
+    return { cursor: used.cursor, chainHash: await this.o.forcedChainAt(used.cursor) };
   }
 
   /** Drops the local request once committed state shows it (or contradicts it, or it timed out). */

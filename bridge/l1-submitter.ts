@@ -120,5 +120,5 @@ export class L1BatchSubmitter extends LoopTask {
 
 /** The header of a batch as the pool records it. */
 export function headerOf(b: PoolBatch): BatchHeader {
-  return { batchIndex: b.index, prevBatchHash: fromHex(b.prevHash), l2StartBlock: b.l2Start, l2EndBlock: b.l2End, dataHash: fromHex(b.dataHash), producer: fromHex(b.producer) };
+  return { batchIndex: b.index, prevBatchHash: fromHex(b.prevHash), l2StartBlock: b.l2Start, l2EndBlock: b.l2End, dataHash: fromHex(b.dataHash), producer: fromHex(b.producer), forcedCursor: b.forcedCursor, forcedChainHash: fromHex(b.forcedChainHash) };
 }

@@ -17,6 +17,7 @@ import { toHex } from '../common/bytes.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { blobVersionedHashes, blockNumberOf, L2BlockError, l2BlockSigner, signL2Block, type L2Payload, type SignedL2Block } from '../protocol/l2-block.js';
 import type { L2BlockStore } from './block-store.js';
+import type { ForcedBuilder } from './forced-builder.js';
 import { EngineError, ZERO_HASH, type EngineClient, type ExecutionPayload } from './engine.js';
 import { recordsEpoch } from './epoch-tx.js';
 import type { L2PeerTransport } from './peers.js';
@@ -34,6 +35,10 @@ export interface L2DriverOptions {
   peers: L2PeerTransport;
   /** SequencerSet on this L2: the first block of a re-span must record it there (recommitEpoch). */
   sequencerSet?: Hex;
+  /** L1's forced-inclusion queue (decision 46): while producing, due entries go into forced blocks
+   * before any ordinary block. Without it this node builds none, and sidecars refuse its batches
+   * once an entry is due. */
+  forced?: ForcedBuilder;
   /** Target L2 block interval; whole seconds, since block timestamps are seconds. */
   blockTimeMs: number;
   tickMs?: number;
@@ -226,6 +231,7 @@ export class L2Driver {
 
   private async rewind(to: bigint): Promise<void> {
     await this.o.store.truncate(to);
+    this.o.forced?.reset();
     for (const h of [...this.signers.keys()]) if (h > to) this.signers.delete(h);
     this.pending = undefined;
     this.tip = to === 0n ? this.genesis : headOf((await this.o.store.get(to))!.payload);
@@ -245,13 +251,42 @@ export class L2Driver {
     return false;
   }
 
+  private nextTimestamp(): bigint {
+    const blockSec = BigInt(this.o.blockTimeMs / 1000);
+    const nowSec = BigInt(Math.floor(this.now() / 1000));
+    return this.tip.timestamp + blockSec > nowSec ? this.tip.timestamp + blockSec : nowSec;
+  }
+
+  /**
+   * Builds the forced block consuming the entries our chain has not (decision 46), if L1 has any: true
+   * when this slot is taken by it (built, or waiting for its timestamp). Not the first block of a
+   * re-span, which must record the recommitEpoch.
+   */
+  private async buildForced(number: bigint, slot: L2Slot): Promise<boolean> {
+    const forced = this.o.forced;
+    if (!forced || slot.mustRecommit) return false;
+    const entries = await forced.pending(this.tip.number);
+    if (!entries.length) return false;
+    const ts = this.nextTimestamp();
+    if (Number(ts) * 1000 > this.now()) return true;
+    const started = this.now();
+    const d = await forced.derive(this.tip.hash, entries, ts, this.o.address, this.tip.hash);
+    const status = await this.o.engine.newPayload(d.payload as ExecutionPayload, []);
+    if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused our forced block ${number} (${status.status} ${status.validationError ?? ''}): eth_simulateV1 and block execution disagree`);
+    const block = signL2Block(this.o.chainId, d.payload, this.o.privKey);
+    await this.adopt(block);
+    this.o.peers.publish(block);
+    this.o.events?.built?.(block, this.now() - started);
+    this.log.info({ height: number.toString(), hash: d.payload.blockHash, consumed: d.consumed, entries: d.verdicts.map((v) => (v.valid ? `${v.index}:in` : `${v.index}:invalid (${v.reason})`)) }, 'built forced L2 block');
+    return true;
+  }
+
   private async build(number: bigint, slot: L2Slot): Promise<void> {
     const p = this.pending;
     if (p && (p.parent !== this.tip.hash || p.number !== number)) this.pending = undefined;
+    if (!this.pending && (await this.buildForced(number, slot))) return;
     if (!this.pending) {
-      const blockSec = BigInt(this.o.blockTimeMs / 1000);
-      const nowSec = BigInt(Math.floor(this.now() / 1000));
-      const ts = this.tip.timestamp + blockSec > nowSec ? this.tip.timestamp + blockSec : nowSec;
+      const ts = this.nextTimestamp();
       const r = await this.o.engine.forkchoiceUpdated(this.fcState(this.tip.hash), {
         timestamp: hexQ(ts),
         prevRandao: this.tip.hash, // no beacon randomness on this L2; the parent hash is as good as any
@@ -339,6 +374,7 @@ export class L2Driver {
   /** Stores `block` (synced; geth validated it already) and makes it geth's head. */
   private async adopt(block: SignedL2Block): Promise<void> {
     await this.o.store.append(block);
+    this.o.forced?.adopted(block.payload);
     this.signers.set(blockNumberOf(block.payload), `0x${toHex(l2BlockSigner(this.o.chainId, block))}`);
     this.tip = headOf(block.payload);
     this.advancedAt = this.now();

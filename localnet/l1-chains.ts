@@ -45,6 +45,8 @@ export const LOCALNET_POOL_PARAMS: Record<string, string | number> = {
   // A batch closes when its oldest L2 block is 5 s old (about 5 blocks), or at 120 KB (issue 13).
   maxBatchBlocks: 30,
   batchMaxAgeSeconds: 5,
+  // Forced entries are due in a batch 8 s after they are mined on L1 (BatchInbox.forceWindow 20 s).
+  forcedDueSeconds: 8,
   // A proactive refresh every 6 epochs (2 minutes), and 1,000 tokens slashed on L1 when jailed.
   refreshEveryEpochs: 6,
   slashAmount: (1_000n * 10n ** 18n).toString(),
@@ -217,6 +219,8 @@ export function writeLocalnetNodeConfig(node: Pick<NetworkNode, 'home' | 'rpcUrl
     listen: [`/ip4/${reach.peerHost ? '0.0.0.0' : '127.0.0.1'}/tcp/${node.ports.mpc}`],
     ...(reach.peerHost ? { announce: [hostMultiaddr(reach.peerHost, node.ports.mpc)] } : {}),
     l2RpcUrl,
+    // The sidecar's own view of the forced-inclusion queue, to check every batch it signs (decision 46).
+    l1: { rpcUrl: l1.rpcUrl, batchInbox: l1.batchInbox, confirmations: LOCALNET_CONFIRMATIONS },
     passphraseFile: 'passphrase',
     roundTimeoutMs: 2_000,
     pollIntervalMs: 500,

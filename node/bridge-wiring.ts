@@ -27,6 +27,7 @@ import { L1BatchSubmitter } from '../bridge/l1-submitter.js';
 import { Relayer } from '../bridge/relayer.js';
 import type { StakingStateView } from '../protocol/staking-state-view.js';
 import type { NodeConfig } from './node-config.js';
+import { forcedQueueOf } from './forced-queue.js';
 import type { NodeMetrics } from './metrics.js';
 
 /** The L2 head source for SeqpoolApp's `l2Head`, started (it polls once before returning). */
@@ -138,7 +139,15 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
 
       const l2Client: L2PayloadSource = new L2PayloadReader(config.l2.rpcUrl, 15_000);
       const comet = new CometRpc(cometRpcUrl(o.home, config));
-      const batcher = new Batcher({ pool, l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client, broadcast: (tx) => comet.broadcastTx(tx), privKey: key.privKey, logger: log.child({ component: 'batcher' }) });
+      const forced = forcedQueueOf(config);
+      const batcher = new Batcher({
+        pool,
+        l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client,
+        broadcast: (tx) => comet.broadcastTx(tx),
+        privKey: key.privKey,
+        ...(forced ? { forcedChainAt: (cursor: bigint) => forced.chainAt(cursor) } : {}),
+        logger: log.child({ component: 'batcher' }),
+      });
       batcher.start();
       stops.push(() => batcher.stop());
       running.batcher = batcher;

@@ -16,6 +16,8 @@ import { startL2Server, type L2Server } from '../l2/server.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
 import type { NodeConfig } from './node-config.js';
 import { PoolL2Schedule } from './l2-schedule.js';
+import { forcedQueueOf } from './forced-queue.js';
+import { ForcedBuilder, type ForcedQueueSource } from '../l2/forced-builder.js';
 
 export interface RunningL2 {
   driver: L2Driver;
@@ -35,6 +37,8 @@ export interface L2WiringOptions {
   time: () => bigint;
   log: Logger;
   events?: L2DriverEvents;
+  /** Wraps the forced-inclusion queue (NodeSeams.forcedQueue: test programs only). */
+  forcedQueue?: (q: ForcedQueueSource) => ForcedQueueSource;
 }
 
 /** The L2 adapter, started; undefined when node.json has no l2.engineUrl. */
@@ -53,7 +57,11 @@ export async function startL2Adapter(o: L2WiringOptions): Promise<RunningL2 | un
     time: o.time,
     ...(l1 ? { l1Finalized: async () => (await l1.getBlock({ blockTag: 'finalized' })).number ?? undefined } : {}),
   });
+  const queue = forcedQueueOf(o.config);
+  if (!queue) log.warn('no l1.batchInbox in node.json: this node builds no forced blocks, and the pool refuses its batches once a forced-inclusion entry is due');
+  const forced = queue && new ForcedBuilder({ queue: o.forcedQueue ? o.forcedQueue(queue) : queue, rpc: engine, chainId: BigInt(l2.chainId), store, logger: log });
   const driver = new L2Driver({
+    ...(forced ? { forced } : {}),
     engine,
     chainId: BigInt(l2.chainId),
     privKey: key.privKey,

@@ -23,6 +23,7 @@ import { startGateway, type Gateway } from './gateway.js';
 import { readRpcUrl } from './chain-watch.js';
 import { startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
 import { startL2Adapter, type RunningL2 } from './l2-wiring.js';
+import type { ForcedQueueSource } from '../l2/forced-builder.js';
 import { NodeMetrics } from './metrics.js';
 import { meteredApp } from './abci-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../common/metrics-server.js';
@@ -52,6 +53,8 @@ export interface NodeSeams {
   voteExtension?: (honest: Uint8Array) => Uint8Array;
   /** Wraps the L2 reader the batcher derives a batch's data from. */
   batcherL2?: (l2: L2PayloadSource) => L2PayloadSource;
+  /** Wraps the forced-inclusion queue the L2 adapter builds forced blocks from. */
+  forcedQueue?: (q: ForcedQueueSource) => ForcedQueueSource;
 }
 
 export interface RunningNode {
@@ -112,7 +115,17 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       l2Head: head,
     });
     const running = app;
-    l2 = await startL2Adapter({ home: opts.home, dataDir, config, query: appQuery(app), height: () => running.height, time: () => running.blockTime, log, ...(metrics?.l2Driver ? { events: metrics.l2Driver } : {}) });
+    l2 = await startL2Adapter({
+      home: opts.home,
+      dataDir,
+      config,
+      query: appQuery(app),
+      height: () => running.height,
+      time: () => running.blockTime,
+      log,
+      ...(metrics?.l2Driver ? { events: metrics.l2Driver } : {}),
+      ...(opts.seams?.forcedQueue ? { forcedQueue: opts.seams.forcedQueue } : {}),
+    });
     // The bridge reads committed app state (which nonce comes next, what is settled, who produces),
     // so it is built after the app opened; until there is work, it simply offers and sends nothing.
     bridge = await startBridge({

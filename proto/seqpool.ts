@@ -65,7 +65,19 @@ export interface Tx { body: Uint8Array; signature: Uint8Array }
 /** `peerProof`: the peer key's signature binding the peer id to the tx signer (protocol/peer-proof.ts). */
 export interface BindPeer { peerId: string; addrs: string[]; peerProof: Uint8Array }
 export interface MpcPublic { session: Uint8Array; envelope: Uint8Array }
-export interface RequestBatchSignature { batchIndex: bigint; prevBatchHash: Uint8Array; l2Start: bigint; l2End: bigint; dataHash: Uint8Array; /** protocol/batch-data.ts: version byte || brotli(body). */ data: Uint8Array }
+export interface RequestBatchSignature {
+  batchIndex: bigint;
+  prevBatchHash: Uint8Array;
+  l2Start: bigint;
+  l2End: bigint;
+  dataHash: Uint8Array;
+  /** protocol/batch-data.ts: version byte || brotli(body). */
+  data: Uint8Array;
+  /** Forced-inclusion entries consumed up to and by this batch (decision 46; decoded: 0 when unset). */
+  forcedCursor?: bigint;
+  /** The queue's hash chain after entry forcedCursor - 1 (32 bytes; zero when forcedCursor is 0; decoded: empty when unset). */
+  forcedChainHash?: Uint8Array;
+}
 export interface SubmitSignature { requestId: bigint; signature: Uint8Array }
 export interface ReportSigningCheater { requestId: bigint; signer: number; attempt: number; package: Uint8Array; commitment: Uint8Array; share: Uint8Array }
 export interface TxBody {
@@ -180,6 +192,8 @@ export interface Params {
   maxBatchBytes: number;
   /** A batch closes once its oldest L2 block is this old (seconds). */
   batchMaxAgeSeconds: bigint;
+  /** A sidecar refuses a batch leaving out a forced entry this many seconds older than its last block. */
+  forcedDueSeconds: bigint;
 }
 export interface ChainInfo { chainId: string; voteExtensionsEnableHeight: bigint; initialHeight: bigint; /** 0 on a database written before app version 2. */ appVersion: bigint }
 export interface ValidatorEntry { address: Uint8Array; pubKey: Uint8Array; power: bigint }
@@ -282,8 +296,20 @@ export interface Batch {
   l1Block?: bigint;
   /** The distributeRewards request created for it (0: none yet): a batch is rewarded once. */
   rewardRequest?: bigint;
+  /** Forced-inclusion cursor after this batch and its chain hash (decision 46). */
+  forcedCursor?: bigint;
+  forcedChainHash?: Uint8Array;
 }
-export interface BatchMeta { nextIndex: bigint; lastHash: Uint8Array; nextL2Start: bigint; finalized: bigint; lastProgressTime: bigint }
+export interface BatchMeta {
+  nextIndex: bigint;
+  lastHash: Uint8Array;
+  nextL2Start: bigint;
+  finalized: bigint;
+  lastProgressTime: bigint;
+  /** Forced cursor and chain hash of the last requested (not expired) batch (decision 46). */
+  forcedCursor?: bigint;
+  forcedChainHash?: Uint8Array;
+}
 export interface SignMeta { nextId: bigint }
 
 export const TxCodec = codec<Tx>('Tx');

@@ -31,6 +31,13 @@ interface RpcBlock {
 
 export class L2RpcError extends Error {
   override readonly name = 'L2RpcError';
+  constructor(
+    message: string,
+    /** The JSON-RPC error code, when the node answered with one. */
+    readonly code?: number,
+  ) {
+    super(message);
+  }
 }
 
 export class L2PayloadReader implements L2PayloadSource {
@@ -51,9 +58,10 @@ export class L2PayloadReader implements L2PayloadSource {
     return res.json();
   }
 
-  private async call<T>(method: string, params: unknown[]): Promise<T> {
-    const r = (await this.post({ jsonrpc: '2.0', id: ++this.id, method, params })) as { result?: T; error?: { message: string } };
-    if (r.error) throw new L2RpcError(`${method}: ${r.error.message}`);
+  /** One JSON-RPC call to the L2 node (also eth_simulateV1 for forced blocks, protocol/forced-block.ts). */
+  async call<T>(method: string, params: unknown[]): Promise<T> {
+    const r = (await this.post({ jsonrpc: '2.0', id: ++this.id, method, params })) as { result?: T; error?: { message: string; code?: number } };
+    if (r.error) throw new L2RpcError(`${method}: ${r.error.message}`, r.error.code);
     return r.result as T;
   }
 

@@ -60,7 +60,12 @@ export interface BatchHeader {
   l2StartBlock: bigint;
   l2EndBlock: bigint;
   dataHash: Uint8Array; // 32 bytes (protocol/batch-data.ts)
-  producer: Uint8Array; // 20-byte L1 address
+  producer: Uint8Array; // 20-byte L1 address (zero for a forced-only batch, the escape hatch)
+  /** Forced-inclusion queue entries consumed by this batch and every one before it (decision 46). */
+  forcedCursor: bigint;
+  /** The queue's hash chain after entry forcedCursor - 1 (zero when forcedCursor is 0): binds the
+   * signature to exactly the entries consumed, so an L1 reorg that changes them voids it. */
+  forcedChainHash: Uint8Array; // 32 bytes
 }
 
 /** BatchInbox's BatchHeader as an ABI tuple (appendBatch's first argument). */
@@ -74,13 +79,15 @@ export const BATCH_HEADER_ABI = [
       { name: 'l2EndBlock', type: 'uint256' },
       { name: 'dataHash', type: 'bytes32' },
       { name: 'producer', type: 'address' },
+      { name: 'forcedCursor', type: 'uint256' },
+      { name: 'forcedChainHash', type: 'bytes32' },
     ],
   },
 ] as const;
 
 /** The header as the ABI tuple's value, for encoding or for a contract call's argument. */
 export function batchHeaderTuple(h: BatchHeader) {
-  return { batchIndex: h.batchIndex, prevBatchHash: hex(h.prevBatchHash), l2StartBlock: h.l2StartBlock, l2EndBlock: h.l2EndBlock, dataHash: hex(h.dataHash), producer: hex(h.producer) };
+  return { batchIndex: h.batchIndex, prevBatchHash: hex(h.prevBatchHash), l2StartBlock: h.l2StartBlock, l2EndBlock: h.l2EndBlock, dataHash: hex(h.dataHash), producer: hex(h.producer), forcedCursor: h.forcedCursor, forcedChainHash: hex(h.forcedChainHash) };
 }
 
 /** abi.encode(header): the appendBatch payload (a static tuple, so the same as its fields in a row). */
@@ -89,7 +96,7 @@ export function encodeBatchHeader(h: BatchHeader): Uint8Array {
 }
 export function decodeBatchHeader(payload: Uint8Array): BatchHeader {
   const [h] = decodeAbiParameters(BATCH_HEADER_ABI, hex(payload));
-  return { batchIndex: h.batchIndex, prevBatchHash: bytes(h.prevBatchHash), l2StartBlock: h.l2StartBlock, l2EndBlock: h.l2EndBlock, dataHash: bytes(h.dataHash), producer: bytes(h.producer) };
+  return { batchIndex: h.batchIndex, prevBatchHash: bytes(h.prevBatchHash), l2StartBlock: h.l2StartBlock, l2EndBlock: h.l2EndBlock, dataHash: bytes(h.dataHash), producer: bytes(h.producer), forcedCursor: h.forcedCursor, forcedChainHash: bytes(h.forcedChainHash) };
 }
 
 /** keccak256(abi.encode(header)): BatchInbox.batchHash, the next header's prevBatchHash. */

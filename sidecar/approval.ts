@@ -9,11 +9,24 @@ import { equalBytes } from '../mpc/envelope.js';
 import { l1Digest } from '../mpc/l1.js';
 import { signingSessionId } from '../mpc/signing/session.js';
 import type { PublicKeyPackage } from '../mpc/keys/types.js';
-import { batchDataHash, BatchDataError, decodeBatchBody, decompressBatchData, encodeBatchBody, firstDifference, readBatchContent, type BatchContent, type L2PayloadSource } from '../protocol/batch-data.js';
+import { batchDataHash, BatchDataError, decodeBatchBody, decompressBatchData, encodeBatchBody, firstDifference, payloadOf, readBatchContent, type BatchContent, type L2PayloadSource } from '../protocol/batch-data.js';
+import { forcedBatchProblem } from '../protocol/forced-check.js';
+import type { ForcedBlockRpc } from '../protocol/forced-block.js';
+import type { ForcedQueueLookup } from '../protocol/forced-check.js';
 import { decodeBatchHeader, type BatchHeader } from '../protocol/signed-payloads.js';
 import type { DecodedSignRequest } from './chain-view.js';
 
 export type { L2PayloadSource };
+
+/** What checking a batch's forced inclusion needs (decision 46): our view of L1's queue, our L2's
+ * simulation, and from committed state the previous batch's cursor and forcedDueSeconds. */
+export interface ForcedInclusionDeps {
+  queue: ForcedQueueLookup;
+  l2: ForcedBlockRpc;
+  l2ChainId(): Promise<bigint>;
+  prevCursor(batchIndex: bigint): Promise<bigint>;
+  dueSeconds(): Promise<bigint>;
+}
 
 export interface ApproverDeps {
   /** Committed PENDING requests and the current key package (fresh reads from the chain). */
@@ -22,6 +35,8 @@ export interface ApproverDeps {
   l2: L2PayloadSource | undefined;
   /** The data the pool recorded with batch `index` (/batch/{index}/data); undefined if it has none. */
   batchData(index: bigint): Promise<Uint8Array | undefined>;
+  /** Our view of the forced-inclusion queue; without it appendBatch is refused (it cannot be checked). */
+  forced: ForcedInclusionDeps | undefined;
   logger: Logger;
   /** How long to wait for our node to commit a request the coordinator already saw (default
    * CATCH_UP_MS; keep it well inside the coordinator's round timeout). */
@@ -193,6 +208,24 @@ export class Approver {
         { ...at, firstDifferingBlock: diff?.block.toString() ?? null, field: diff?.field ?? 'encoding' },
         'refusing to sign appendBatch: the batch data differs from the L2 blocks our own L2 RPC serves',
       );
+      return false;
+    }
+    const forced = this.#d.forced;
+    if (!forced) {
+      log.warn(at, 'refusing to sign appendBatch: no l1 section in sidecar.json, so its forced inclusion cannot be checked');
+      return false;
+    }
+    let problem: string | undefined;
+    try {
+      const payloads = ours.blocks.map((_, i) => payloadOf(ours, i));
+      const [chainId, prevCursor, dueSeconds] = await Promise.all([forced.l2ChainId(), forced.prevCursor(header.batchIndex), forced.dueSeconds()]);
+      problem = await forcedBatchProblem({ l2: forced.l2, chainId, queue: forced.queue, payloads, prevCursor, dueSeconds, header: { forcedCursor: header.forcedCursor, forcedChainHash: `0x${bytesToHex(header.forcedChainHash)}` } });
+    } catch (e) {
+      log.warn({ ...at, err: (e as Error).message }, 'refusing to sign appendBatch for now: cannot check its forced inclusion (L1 or L2 RPC)');
+      return false;
+    }
+    if (problem) {
+      log.error({ ...at, forcedCursor: header.forcedCursor.toString(), problem }, 'refusing to sign appendBatch: its forced inclusion is wrong');
       return false;
     }
     this.#verdicts.set(vk, true);

@@ -23,6 +23,17 @@ export const SidecarConfigSchema = z
     announce: z.array(multiaddr).min(1).max(8).optional(),
     /** This validator's own L2 RPC, to re-derive appendBatch data hashes. Without it appendBatch is refused. */
     l2RpcUrl: httpUrl.optional(),
+    /** This validator's own L1 view of BatchInbox's forced-inclusion queue (decision 46): read at the
+     * finalized block, or `confirmations` below the head where L1 has no finality. Without it
+     * appendBatch is refused (its forced inclusion cannot be checked). */
+    l1: z
+      .object({
+        rpcUrl: httpUrl,
+        batchInbox: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte address'),
+        confirmations: z.number().int().min(0).max(1000).default(6),
+      })
+      .strict()
+      .optional(),
     /** File holding the key-store passphrase (relative to HOME/sidecar); SEQPOOL_KEY_PASSPHRASE wins. */
     passphraseFile: z.string().min(1).optional(),
     /** Per-round response deadline of a signing coordinator, ms. */
@@ -43,7 +54,7 @@ export function parseSidecarConfig(raw: unknown, source = CONFIG_FILE): z.infer<
   const r = SidecarConfigSchema.safeParse(raw ?? {});
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-    throw new Error(`invalid ${source}:\n${lines.join('\n')}\n(fields: cometRpcUrl, listen, announce, l2RpcUrl, passphraseFile, roundTimeoutMs, pollIntervalMs, maxMessageBytes, metrics; see docs/operators.md "Running the sidecar")`);
+    throw new Error(`invalid ${source}:\n${lines.join('\n')}\n(fields: cometRpcUrl, listen, announce, l2RpcUrl, l1, passphraseFile, roundTimeoutMs, pollIntervalMs, maxMessageBytes, metrics; see docs/operators.md "Running the sidecar")`);
   }
   return r.data;
 }

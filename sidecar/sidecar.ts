@@ -14,7 +14,8 @@ import { IdentityKey } from '../mpc/identity.js';
 import { MpcChannel } from './net/channel.js';
 import { LevelShareVault, type ShareVault } from './store/share-vault.js';
 import type { ScryptParams } from './store/secret-box.js';
-import { Approver, CATCH_UP_MS, type L2PayloadSource } from './approval.js';
+import { Approver, CATCH_UP_MS, type ForcedInclusionDeps, type L2PayloadSource } from './approval.js';
+import { forcedInclusionView } from './forced-view.js';
 import { L2PayloadReader } from '../protocol/l2-payload-reader.js';
 import { AbciPath, parseBatchData } from '../protocol/views/index.js';
 import { CometRpc } from '../protocol/comet-rpc.js';
@@ -49,6 +50,8 @@ export interface SidecarOptions {
   transport?: Transport;
   /** L2 block hashes (default: viem on l2RpcUrl). */
   l2?: L2PayloadSource;
+  /** The forced-inclusion view (default: from sidecar.json's l1 section and l2RpcUrl; none without them). */
+  forced?: ForcedInclusionDeps;
   /** Where our key shares and nonces live (default: LevelShareVault, keys/ and nonces/ under dataDir);
    * the sidecar only asks it for commitments, signature shares, dealings and public packages. */
   vault?: ShareVault;
@@ -111,8 +114,11 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   const vault = opts.vault ?? (await LevelShareVault.open({ keys: join(dataDir!, 'keys'), nonces: join(dataDir!, 'nonces') }, passphrase, opts.scrypt));
   const dealt = opts.dealtLog ?? new FileDealtLog(join(dataDir!, 'sessions'));
   const chain = opts.chain ?? new CometRpc(cfg.cometRpcUrl);
-  const l2 = opts.l2 ?? (cfg.l2RpcUrl ? new L2PayloadReader(cfg.l2RpcUrl) : undefined);
+  const l2Reader = cfg.l2RpcUrl ? new L2PayloadReader(cfg.l2RpcUrl) : undefined;
+  const l2 = opts.l2 ?? l2Reader;
   if (!l2) log.warn('no l2RpcUrl in sidecar.json: appendBatch sign requests will be refused (they cannot be checked against L2)');
+  const forced = opts.forced ?? (cfg.l1 && l2Reader ? forcedInclusionView(cfg.l1, l2Reader, chain) : undefined);
+  if (l2 && !forced) log.warn('no l1 section in sidecar.json: appendBatch sign requests will be refused (their forced inclusion cannot be checked)');
   let transport: Transport;
   let channel: Transport | undefined;
   let metricsServer: MetricsServer | undefined;
@@ -144,6 +150,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
   let commitSignals: (() => void)[] = [];
   const approver = new Approver({
     l2,
+    forced,
     batchData: async (index) => {
       const a = await chain.query(AbciPath.batchData(index));
       return a ? fromHex(parseBatchData(a.value).data.slice(2)) : undefined;

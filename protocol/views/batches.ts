@@ -25,6 +25,8 @@ export const BATCH = object(
     epochId: u64Or0,
     l1Block: u64Or0, // L1 block of the BatchAppended that finalized it (0: not final)
     rewardRequest: u64Or0, // its distributeRewards sign request (0: none)
+    forcedCursor: u64Or0, // forced-inclusion entries consumed up to and by it (decision 46)
+    forcedChainHash: text(HEX0X), // the L1 queue's hash chain after entry forcedCursor - 1 (zeros: none)
   },
   { name: 'Batch' },
 );
@@ -39,6 +41,8 @@ export const BATCH_META = object(
     nextL2Start: u64, // the first unbatched L2 block
     finalized: u64, // batches finalized on L1 (the next index to finalize)
     lastProgressTime: u64, // unix s
+    forcedCursor: u64Or0, // forced cursor of the last requested (not expired) batch
+    forcedChainHash: text(HEX0X), // and its chain hash
   },
   { name: 'BatchMeta' },
 );
@@ -67,6 +71,8 @@ export function renderBatch(b: Batch): Record<string, unknown> {
     epochId: b.epochId.toString(),
     l1Block: (b.l1Block ?? 0n).toString(),
     rewardRequest: (b.rewardRequest ?? 0n).toString(),
+    forcedCursor: (b.forcedCursor ?? 0n).toString(),
+    forcedChainHash: hex0x(b.forcedChainHash?.length ? b.forcedChainHash : new Uint8Array(32)),
   };
 }
 
@@ -80,5 +86,5 @@ export function renderBatchData(b: Batch, data: Uint8Array): Record<string, unkn
 }
 
 export function renderBatchMeta(m: BatchMeta): Record<string, unknown> {
-  return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString() };
+  return { nextIndex: m.nextIndex.toString(), lastHash: hex0x(m.lastHash), nextL2Start: m.nextL2Start.toString(), finalized: m.finalized.toString(), lastProgressTime: m.lastProgressTime.toString(), forcedCursor: (m.forcedCursor ?? 0n).toString(), forcedChainHash: hex0x(m.forcedChainHash?.length ? m.forcedChainHash : new Uint8Array(32)) };
 }
