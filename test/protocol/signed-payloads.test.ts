@@ -18,6 +18,8 @@ import {
 } from '../../protocol/signed-payloads.js';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+/** A uint256 ABI word. */
+const word = (v: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((v >> BigInt(8 * (31 - i))) & 0xffn));
 
 test('each payload decodes to the fields it was encoded from', () => {
   const signer = bytes(20, 0xab);
@@ -26,10 +28,12 @@ test('each payload decodes to the fields it was encoded from', () => {
   expect(decodeDistributeRewards(encodeDistributeRewards([1n, 3n], [10n, 2n ** 200n], 4n))).toEqual({ sequencerIds: [1n, 3n], amounts: [10n, 2n ** 200n], authNonce: 4n });
   expect(decodeSlash(encodeSlash(2n, 5n, 9n))).toEqual({ sequencerId: 2n, amount: 5n, authNonce: 9n });
   expect(decodeRotateGroupKey(encodeRotateGroupKey(bytes(64, 7), 3n))).toEqual({ newGroupKey: bytes(64, 7), authNonce: 3n });
-  const header = { batchIndex: 3n, prevBatchHash: bytes(32, 1), l2StartBlock: 10n, l2EndBlock: 19n, dataHash: bytes(32, 2), producer: bytes(20, 3) };
+  const header = { batchIndex: 3n, prevBatchHash: bytes(32, 1), l2StartBlock: 10n, l2EndBlock: 19n, dataHash: bytes(32, 2), producer: bytes(20, 3), forcedCursor: 5n, forcedChainHash: bytes(32, 4) };
   const encoded = encodeBatchHeader(header);
   expect(decodeBatchHeader(encoded)).toEqual(header);
-  expect(encoded.length).toBe(6 * 32); // a static tuple: its fields in a row
+  expect(encoded.length).toBe(8 * 32); // a static tuple: its fields in a row
+  expect(encoded.slice(6 * 32, 7 * 32)).toEqual(word(5n)); // forcedCursor after producer, then forcedChainHash
+  expect(encoded.slice(7 * 32)).toEqual(bytes(32, 4));
   expect(batchHeaderHash(header)).toEqual(keccak_256(encoded));
 });
 

@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import { fromHex, concatBytes } from '../../common/bytes.js';
 import { MemoryHub } from '../../sidecar/transport.js';
 import { startSidecar, type RunningSidecar, type SidecarOptions } from '../../sidecar/sidecar.js';
+import type { ForcedInclusionDeps } from '../../sidecar/approval.js';
+import { ZERO_CHAIN } from '../../protocol/forced-queue.js';
 import { FakeL2Chain } from '../batch-fixture.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { encodeBatchHeader } from '../../protocol/signed-payloads.js';
@@ -34,9 +36,24 @@ export class FakeL2 extends FakeL2Chain {
   }
 }
 
+/** A batch header payload consuming no forced-inclusion entry (cursor 0, zero chain hash). */
 export function batchPayload(h: { batchIndex: bigint; l2Start: bigint; l2End: bigint; dataHash: Uint8Array }): Uint8Array {
-  return encodeBatchHeader({ batchIndex: h.batchIndex, prevBatchHash: new Uint8Array(32), l2StartBlock: h.l2Start, l2EndBlock: h.l2End, dataHash: h.dataHash, producer: new Uint8Array(20).fill(0x11) });
+  return encodeBatchHeader({ batchIndex: h.batchIndex, prevBatchHash: new Uint8Array(32), l2StartBlock: h.l2Start, l2EndBlock: h.l2End, dataHash: h.dataHash, producer: new Uint8Array(20).fill(0x11), forcedCursor: 0n, forcedChainHash: new Uint8Array(32) });
 }
+
+/** The sidecar's forced-inclusion view when L1's queue is empty (FakeL2's blocks carry no forced
+ * marker): a batch with cursor 0 and a zero chain hash passes the check, without deriving any block. */
+export const NO_FORCED_ENTRIES: ForcedInclusionDeps = {
+  queue: { view: async () => ({ at: 0n, length: 0n, consumed: 0n, entries: [] }), chainAt: async () => ZERO_CHAIN },
+  l2: {
+    call: async (method) => {
+      throw new Error(`no forced block to derive, yet the forced check called L2 ${method}`);
+    },
+  },
+  l2ChainId: async () => 31338n,
+  prevCursor: async () => 0n,
+  dueSeconds: async () => 8n,
+};
 
 export class LogCapture {
   readonly lines: Record<string, unknown>[] = [];
@@ -88,6 +105,7 @@ export class Cluster {
       heights: this.chain.heightSource(),
       transport: this.hub.transport(x.pubKey),
       l2: this.l2,
+      forced: NO_FORCED_ENTRIES,
       logger: x.log.logger(`sidecar-${i}`),
       config: { roundTimeoutMs: 3000 },
       // Byzantine behaviour lives in test code: the channel is wrapped (test/entry/byzantine-transport.mjs).

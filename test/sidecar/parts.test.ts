@@ -20,7 +20,7 @@ import { signingSessionId } from '../../mpc/signing/session.js';
 import type { PublicKeyPackage } from '../../mpc/keys/types.js';
 import { l1Digest } from '../../mpc/l1.js';
 import { FakeChain } from './fake-chain.js';
-import { FakeL2, batchPayload } from './helpers.js';
+import { FakeL2, NO_FORCED_ENTRIES, batchPayload } from './helpers.js';
 import { freePort } from '../ports.js';
 
 const silent = pino({ level: 'silent' });
@@ -203,7 +203,7 @@ describe('approval (decision 8)', () => {
     const forged = req(4n, 'commitEpoch', new Uint8Array(64), new Uint8Array(32).fill(9)); // digest is not l1Digest of the fields
     const plain = req(5n, 'commitEpoch', new Uint8Array(64).fill(1));
     let reads = 0;
-    const a = new Approver({ l2, batchData, logger: silent, readPending: async () => (reads++, { pkg, requests: [good, bad, future, forged, plain] }) });
+    const a = new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData, logger: silent, readPending: async () => (reads++, { pkg, requests: [good, bad, future, forged, plain] }) });
     const sid = (id: bigint) => signingSessionId(pkg, String(id));
     expect(await a.approve(sid(1n), good.digest)).toBe(true);
     expect(reads).toBe(1); // unknown session: read committed state once
@@ -213,27 +213,30 @@ describe('approval (decision 8)', () => {
     expect(await a.approve(sid(4n), forged.digest)).toBe(false);
     expect(await a.approve(sid(5n), plain.digest)).toBe(true);
     expect(await a.approve(sid(6n), plain.digest)).toBe(false); // no such pending request
-    expect(await new Approver({ l2: undefined, batchData, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false);
-    expect(await new Approver({ l2, batchData: async () => undefined, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false); // the pool holds no data
+    expect(await new Approver({ l2: undefined, forced: NO_FORCED_ENTRIES, batchData, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false);
+    // Without a view of L1's forced queue (no l1 section) appendBatch cannot be checked: refused; other purposes still sign.
+    const noL1 = new Approver({ l2, forced: undefined, batchData, logger: silent, readPending: async () => ({ pkg, requests: [good, plain] }) });
+    expect([await noL1.approve(sid(1n), good.digest), await noL1.approve(sid(5n), plain.digest)]).toEqual([false, true]);
+    expect(await new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData: async () => undefined, logger: silent, readPending: async () => ({ pkg, requests: [good] }) }).approve(sid(1n), good.digest)).toBe(false); // the pool holds no data
     const garbled = new Map(pool).set(0n, Uint8Array.of(1, 2, 3));
     const headerOfGarbled = req(1n, 'appendBatch', batchPayload({ batchIndex: 0n, l2Start: 3n, l2End: 7n, dataHash: keccak_256(garbled.get(0n)!) }));
-    expect(await new Approver({ l2, batchData: async (i) => garbled.get(i), logger: silent, readPending: async () => ({ pkg, requests: [headerOfGarbled] }) }).approve(sid(1n), headerOfGarbled.digest)).toBe(false); // not brotli
+    expect(await new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData: async (i) => garbled.get(i), logger: silent, readPending: async () => ({ pkg, requests: [headerOfGarbled] }) }).approve(sid(1n), headerOfGarbled.digest)).toBe(false); // not brotli
     // Once signed (no longer pending), the same session is refused.
     a.update(pkg, [plain]);
-    const none = new Approver({ l2, batchData, logger: silent, readPending: async () => ({ pkg, requests: [] }), catchUpMs: 100 });
+    const none = new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData, logger: silent, readPending: async () => ({ pkg, requests: [] }), catchUpMs: 100 });
     expect(await none.approve(sid(5n), plain.digest)).toBe(false);
   });
 
   test('a request the coordinator saw before our node committed it: approval waits for our node, within catchUpMs', async () => {
     const plain = req(7n, 'commitEpoch', new Uint8Array(64).fill(7));
     let reads = 0;
-    const committedOnThirdRead = new Approver({ l2, batchData, logger: silent, catchUpMs: 2_000, readPending: async () => ({ pkg, requests: ++reads >= 3 ? [plain] : [] }) });
+    const committedOnThirdRead = new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData, logger: silent, catchUpMs: 2_000, readPending: async () => ({ pkg, requests: ++reads >= 3 ? [plain] : [] }) });
     const t0 = Date.now();
     expect(await committedOnThirdRead.approve(signingSessionId(pkg, '7'), plain.digest)).toBe(true);
     expect(reads).toBe(3);
     expect(Date.now() - t0).toBeLessThan(2_000);
     reads = 0;
-    const never = new Approver({ l2, batchData, logger: silent, catchUpMs: 400, readPending: async () => (reads++, { pkg, requests: [] }) });
+    const never = new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData, logger: silent, catchUpMs: 400, readPending: async () => (reads++, { pkg, requests: [] }) });
     const t1 = Date.now();
     expect(await never.approve(signingSessionId(pkg, '7'), plain.digest)).toBe(false);
     expect(Date.now() - t1).toBeLessThan(1_000);
@@ -242,7 +245,7 @@ describe('approval (decision 8)', () => {
 
   test('a signer holding a share of another sharing (key epoch switching) does not sign the session', async () => {
     const plain = req(9n, 'commitEpoch', new Uint8Array(64).fill(9));
-    const a = new Approver({ l2, batchData, logger: silent, catchUpMs: 0, readPending: async () => ({ pkg, requests: [plain] }) });
+    const a = new Approver({ l2, forced: NO_FORCED_ENTRIES, batchData, logger: silent, catchUpMs: 0, readPending: async () => ({ pkg, requests: [plain] }) });
     const session = signingSessionId(pkg, '9');
     expect(await a.approveFor(pkg)(session, plain.digest)).toBe(true);
     // Committed state has moved to the next epoch's package while our share is still the old one
@@ -256,6 +259,7 @@ describe('approval (decision 8)', () => {
     let signal: (() => void) | undefined;
     const a = new Approver({
       l2,
+      forced: NO_FORCED_ENTRIES,
       batchData,
       logger: silent,
       catchUpMs: 120_000,
