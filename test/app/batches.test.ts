@@ -92,7 +92,7 @@ test('RequestBatchSignature: only the producer, continuing the last batch, withi
   const ok = await c.step({ txs: [c.tx(p, batch())] });
   expect(ok.finalized.txResults![1]!.code).toBe(TxCode.OK);
   expect(types(ok)).toEqual(expect.arrayContaining(['sign_requested', 'batch_requested']));
-  const header = { batchIndex: 0n, prevBatchHash: ZERO, l2StartBlock: 1n, l2EndBlock: 3n, dataHash: dataHash('a'), producer: ethAddress(c.vals[p]!.pubKey) };
+  const header = { batchIndex: 0n, prevBatchHash: ZERO, l2StartBlock: 1n, l2EndBlock: 3n, dataHash: dataHash('a'), producer: ethAddress(c.vals[p]!.pubKey), forcedCursor: 0n, forcedChainHash: ZERO };
   const b0 = (await c.query('/batch/0')).value;
   expect(b0).toMatchObject({ index: '0', l2Start: '1', l2End: '3', status: 'signing', producer: `0x${toHex(header.producer)}`, hash: `0x${toHex(batchHeaderHash(header))}`, l1TxHash: null, epochId: '0' });
   const req = (await c.query(`/sign/${b0.signRequest}`)).value;
@@ -148,7 +148,7 @@ test('an expired appendBatch rolls the batch chain back, pipelined batches with 
   await c.step();
   await c.step({ txs: [c.tx(p, batch())] });
   const deadline = BigInt((await c.query('/sign/1')).value.deadlineTime);
-  const h0 = batchHeaderHash({ batchIndex: 0n, prevBatchHash: ZERO, l2StartBlock: 1n, l2EndBlock: 3n, dataHash: dataHash('a'), producer: ethAddress(c.vals[p]!.pubKey) });
+  const h0 = batchHeaderHash({ batchIndex: 0n, prevBatchHash: ZERO, l2StartBlock: 1n, l2EndBlock: 3n, dataHash: dataHash('a'), producer: ethAddress(c.vals[p]!.pubKey), forcedCursor: 0n, forcedChainHash: ZERO });
   await c.step({ txs: [c.tx(p, batch({ batchIndex: 1n, prevBatchHash: h0, l2Start: 4n, l2End: 6n }))] });
   while (1_700_000_000n + c.height + 1n <= deadline) expect(types(await c.step())).not.toContain('sign_expired');
   const exp = await c.step();

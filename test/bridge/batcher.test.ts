@@ -49,7 +49,7 @@ function chainState(producer: TestValidator, o: { head: bigint; nonce: bigint; e
   const p = new FakePool();
   p.set('/status', { chainId: 'seqpool-test', height: '10' });
   p.set('/params', { maxBatchBlocks: '8', maxBatchBytes: o.maxBatchBytes ?? 120_000, batchMaxAgeSeconds: String(o.batchMaxAgeSeconds ?? 0), epochLength: '100', signingTimeoutSeconds: '60' });
-  p.set('/batch/meta', { nextIndex: '0', lastHash: ZERO32, nextL2Start: '1', finalized: '0', lastProgressTime: '0' });
+  p.set('/batch/meta', { nextIndex: '0', lastHash: ZERO32, nextL2Start: '1', finalized: '0', lastProgressTime: '0', forcedCursor: '0', forcedChainHash: ZERO32 });
   const epoch = { id: '0', startL2: '1', endL2: (o.epochEnd ?? 100n).toString(), producer: producer.address, signer: producer.eth, seed: '00', electedHeight: '1', signRequest: '0', status: 'committed', isRespan: false, respanOf: '0' };
   p.set('/epoch/0', epoch);
   p.set('/epoch/current', { ...epoch, l2Head: o.head.toString(), l2HeadTime: '1700000000' });
@@ -75,9 +75,11 @@ function recorder(codes: number[] = []) {
 /** What FinalizeBlock would do with an approved request. */
 function commit(p: FakePool, body: TxBody, producer: Hex): void {
   const r = body.requestBatch!;
-  const hash = hexHeaderHash({ batchIndex: r.batchIndex, prevBatchHash: `0x${toHex(r.prevBatchHash)}`, l2StartBlock: r.l2Start, l2EndBlock: r.l2End, dataHash: `0x${toHex(r.dataHash)}`, producer });
-  p.set(`/batch/${r.batchIndex}`, { index: r.batchIndex.toString(), prevHash: `0x${toHex(r.prevBatchHash)}`, l2Start: r.l2Start.toString(), l2End: r.l2End.toString(), dataHash: `0x${toHex(r.dataHash)}`, producer, hash, status: 'signing', signRequest: '1', epochId: '0' });
-  p.set('/batch/meta', { nextIndex: (r.batchIndex + 1n).toString(), lastHash: hash, nextL2Start: (r.l2End + 1n).toString(), finalized: '0', lastProgressTime: '0' });
+  const forced = { forcedCursor: r.forcedCursor ?? 0n, forcedChainHash: r.forcedChainHash?.length ? (`0x${toHex(r.forcedChainHash)}` as Hex) : ZERO32 };
+  const hash = hexHeaderHash({ batchIndex: r.batchIndex, prevBatchHash: `0x${toHex(r.prevBatchHash)}`, l2StartBlock: r.l2Start, l2EndBlock: r.l2End, dataHash: `0x${toHex(r.dataHash)}`, producer, ...forced });
+  const forcedView = { forcedCursor: forced.forcedCursor.toString(), forcedChainHash: forced.forcedChainHash };
+  p.set(`/batch/${r.batchIndex}`, { index: r.batchIndex.toString(), prevHash: `0x${toHex(r.prevBatchHash)}`, l2Start: r.l2Start.toString(), l2End: r.l2End.toString(), dataHash: `0x${toHex(r.dataHash)}`, producer, hash, status: 'signing', signRequest: '1', epochId: '0', ...forcedView });
+  p.set('/batch/meta', { nextIndex: (r.batchIndex + 1n).toString(), lastHash: hash, nextL2Start: (r.l2End + 1n).toString(), finalized: '0', lastProgressTime: '0', ...forcedView });
   p.set(`/validator/${v.address}`, { address: v.address, nonce: body.nonce.toString() });
 }
 

@@ -16,7 +16,7 @@ import { EvmTxSender, FundsError, L1BatchSubmitter, L1Listener, type StakingStat
 import type { Observation } from '../../proto/seqpool.js';
 import { FakeL2Chain, opaqueBatchData } from '../batch-fixture.js';
 import { encodeBatchData } from '../../protocol/batch-data.js';
-import { FakePool, encodeHeader, hexHeaderHash, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';
+import { FakePool, NO_FORCED, encodeHeader, hexHeaderHash, signedRequest, tempDir, testValidator, type TestValidator } from './pool-fake.js';
 
 const CHAIN_ID = 31337;
 const ZERO32 = `0x${'00'.repeat(32)}` as Hex;
@@ -36,7 +36,7 @@ const read = <T>(functionName: string, args: unknown[] = []) => pub.readContract
 
 /** Puts batch i (signed by the dealer key) into a fake pool state; `data` is what the pool keeps (default: opaque bytes; null: none). */
 function putBatch(p: FakePool, producer: Hex, i: bigint, prevHash: Hex, start: bigint, blocks: bigint, data: Uint8Array | null = opaqueBatchData(`data ${i}`).data, dataHash = keccak256(data ?? new Uint8Array(0))): { hash: Hex; end: bigint } {
-  const header = { batchIndex: i, prevBatchHash: prevHash, l2StartBlock: start, l2EndBlock: start + blocks - 1n, dataHash, producer };
+  const header = { batchIndex: i, prevBatchHash: prevHash, l2StartBlock: start, l2EndBlock: start + blocks - 1n, dataHash, producer, ...NO_FORCED };
   if (data) p.set(`/batch/${i}/data`, { index: i.toString(), dataHash, data: `0x${toHex(data)}` });
   else p.answers.delete(`/batch/${i}/data`);
   const hash = hexHeaderHash(header);
@@ -44,6 +44,7 @@ function putBatch(p: FakePool, producer: Hex, i: bigint, prevHash: Hex, start: b
   p.set(`/batch/${i}`, {
     index: i.toString(), prevHash, l2Start: start.toString(), l2End: header.l2EndBlock.toString(), dataHash: header.dataHash,
     producer, hash, status: 'signed', signRequest: requestId.toString(), requestedHeight: '3', finalizedHeight: '0', l1TxHash: null, epochId: '0',
+    forcedCursor: '0', forcedChainHash: NO_FORCED.forcedChainHash,
   });
 
   p.set(`/sign/${requestId}`, signedRequest(shares, { id: requestId, purpose: 'appendBatch', chainId: CHAIN_ID, verifier: dep.batchInbox, payload: encodeHeader(header), batchIndex: i }));

@@ -83,7 +83,11 @@ export interface HexHeader {
   l2EndBlock: bigint;
   dataHash: Hex;
   producer: Hex;
+  forcedCursor: bigint;
+  forcedChainHash: Hex;
 }
+/** A header's forced fields when its batch consumes no forced-inclusion entry. */
+export const NO_FORCED = { forcedCursor: 0n, forcedChainHash: `0x${'00'.repeat(32)}` as Hex } as const;
 export const encodeHeader = (h: HexHeader): Hex => encodeAbiParameters(BATCH_HEADER_ABI, [h]);
 export const hexHeaderHash = (h: HexHeader): Hex => keccak256(encodeHeader(h));
 
