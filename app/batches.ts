@@ -10,6 +10,7 @@ import { batchHeaderHash, encodeBatchHeader, encodeDistributeRewards, type Batch
 import { epochCovering, signerOf } from './epochs.js';
 import { createSignRequest, event, takeAuthNonce, type BlockCtx } from './sign-requests.js';
 import type { State, View } from './state.js';
+import { applyEscapeBatch, isEscapeBatch } from './escape-batch.js';
 
 const GWEI = 10n ** 9n;
 const ZERO32 = new Uint8Array(32);
@@ -21,9 +22,11 @@ function forcedOf(msg: RequestBatchSignature): { cursor: bigint; chainHash: Uint
 }
 
 /** Forced cursor and chain hash after the last requested batch (or a finalized one: BatchMeta). */
-export function lastForced(meta: BatchMeta): { cursor: bigint; chainHash: Uint8Array } {
+export function lastForced(meta: BatchMeta): { cursor: bigint; chainHash: Uint8Array; known: boolean } {
   const h = meta.forcedChainHash;
-  return { cursor: meta.forcedCursor ?? 0n, chainHash: h && h.length ? h : ZERO32 };
+  const cursor = meta.forcedCursor ?? 0n;
+  // After an escape-hatch batch committed state has no chain hash (app/escape-batch.ts): unknown.
+  return { cursor, chainHash: h && h.length ? h : ZERO32, known: cursor === 0n || !!h?.length };
 }
 
 /** Final batches whose data the pool keeps (the state holds at most this many plus the unfinalized). */
@@ -51,7 +54,7 @@ export function batchRequestProblem(state: State, view: View, msg: RequestBatchS
   // cursor from going back and a cursor that does not move from changing its chain hash.
   if (forced.chainHash.length !== 32) return 'forced_chain_hash must be 32 bytes (zero before any entry is consumed)';
   if (forced.cursor < last.cursor) return `forced_cursor ${forced.cursor} goes back from the last batch's ${last.cursor}`;
-  if (forced.cursor === last.cursor && !equalBytes(forced.chainHash, last.chainHash)) return `forced_cursor ${forced.cursor} did not move but forced_chain_hash ${toHex(forced.chainHash)} differs from the last batch's ${toHex(last.chainHash)}`;
+  if (forced.cursor === last.cursor && last.known && !equalBytes(forced.chainHash, last.chainHash)) return `forced_cursor ${forced.cursor} did not move but forced_chain_hash ${toHex(forced.chainHash)} differs from the last batch's ${toHex(last.chainHash)}`;
   if (forced.cursor === 0n && !equalBytes(forced.chainHash, ZERO32)) return 'forced_chain_hash must be zero while forced_cursor is 0';
   const epoch = epochCovering(state, msg.l2Start, view);
   if (!epoch) return `no epoch covers L2 block ${msg.l2Start}`;
@@ -141,7 +144,7 @@ export function onBatchExpired(state: State, r: SignRequest, ctx: BlockCtx): voi
   }
   const before = first.index > 0n ? state.batch(first.index - 1n)! : undefined;
   const prev = before ? before.hash : new Uint8Array(32);
-  state.setBatchMeta({ ...meta, nextIndex: first.index, lastHash: prev, nextL2Start: first.l2Start, forcedCursor: before?.forcedCursor ?? 0n, forcedChainHash: before?.forcedChainHash?.length ? before.forcedChainHash : ZERO32 });
+  state.setBatchMeta({ ...meta, nextIndex: first.index, lastHash: prev, nextL2Start: first.l2Start, forcedCursor: before?.forcedCursor ?? 0n, forcedChainHash: before ? (before.forcedChainHash ?? new Uint8Array(0)) : ZERO32 });
   ctx.log.warn({ from: first.index.toString(), to: (meta.nextIndex - 1n).toString() }, 'batch signing expired: batch chain rolled back');
 }
 
@@ -150,6 +153,7 @@ export function applyBatchAppended(state: State, ev: L1BatchAppended, ctx: Block
   const l1 = state.l1Config();
   if (!l1?.batchInbox?.length) return 'this pool has no BatchInbox';
   if (ev.chainId !== l1.chainId || !equalBytes(ev.contract, l1.batchInbox)) return `event of chain ${ev.chainId} contract 0x${toHex(ev.contract)}, not the pool's BatchInbox`;
+  if (isEscapeBatch(ev)) return applyEscapeBatch(state, ev, ctx);
   const meta = state.batchMeta();
   if (ev.batchIndex !== meta.finalized) return `batch ${ev.batchIndex} appended, but batch ${meta.finalized} is the next to finalize`;
   const b = state.batch(ev.batchIndex);

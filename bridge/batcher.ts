@@ -17,7 +17,7 @@ import { Lane, signTx } from '../protocol/tx.js';
 import { pubKeyToAddress, publicKeyOf } from '../common/secp.js';
 import { ethAddressOf } from '../protocol/l1-signer.js';
 import { batchDataHash, decodeBatchData, MAX_BATCHES_IN_FLIGHT, type L2PayloadSource } from '../protocol/batch-data.js';
-import { forcedConsumption } from '../protocol/forced-check.js';
+import { forcedConsumption, type ForcedQueueLookup } from '../protocol/forced-check.js';
 import { BatchPolicy } from './batch-policy.js';
 import type { BroadcastResult } from '../protocol/comet-rpc.js';
 import { batchHeaderHash } from '../protocol/signed-payloads.js';
@@ -40,9 +40,10 @@ export interface BatcherOptions {
   maxInFlight?: number;
   /** A broadcast request not in committed state after this long is given up (default 30 s). */
   inclusionTimeoutMs?: number;
-  /** L1's forced-queue chain hash after entry cursor - 1 (protocol/forced-queue.ts ForcedQueueReader.chainAt):
-   * a batch whose blocks consume forced entries names it in its header. Without it such a batch waits. */
-  forcedChainAt?: (cursor: bigint) => Promise<Hex>;
+  /** L1's forced-inclusion queue (protocol/forced-queue.ts ForcedQueueReader): a batch whose blocks
+   * consume entries names L1's chain hash there, and no batch is requested that leaves out an entry due
+   * by its last block (every sidecar would refuse it). Without it a batch consuming entries waits. */
+  forcedQueue?: ForcedQueueLookup;
   logger?: Logger;
 }
 
@@ -116,7 +117,7 @@ export class Batcher extends LoopTask {
     end = choice.end;
     const data = choice.data;
     const dataHash = `0x${toHex(batchDataHash(data))}` as Hex;
-    const forced = await this.forcedAfter(data, meta);
+    const forced = await this.forcedAfter(data, meta, params.forcedDueSeconds);
     if (typeof forced === 'string') return this.wait(forced);
     const header = {
       batchIndex: tip.index,
@@ -161,13 +162,19 @@ export class Batcher extends LoopTask {
   }
 
   /** The forced cursor after the batch (its blocks' markers, from the last batch's) and L1's chain hash there. */
-  private async forcedAfter(data: Uint8Array, meta: { forcedCursor: bigint; forcedChainHash: string }): Promise<{ cursor: bigint; chainHash: Hex } | string> {
+  private async forcedAfter(data: Uint8Array, meta: { forcedCursor: bigint; forcedChainHash: string }, dueSeconds: bigint): Promise<{ cursor: bigint; chainHash: Hex } | string> {
     const c = decodeBatchData(data);
     const used = forcedConsumption(c.blocks.map((b, i) => ({ blockNumber: `0x${(c.firstBlock + BigInt(i)).toString(16)}`, extraData: b.extraData })), meta.forcedCursor);
     if (typeof used === 'string') return `our L2 blocks do not continue the forced queue: ${used}`;
-    if (used.cursor === meta.forcedCursor) return { cursor: used.cursor, chainHash: meta.forcedChainHash as Hex };
-    if (!this.o.forcedChainAt) return `the batch consumes forced entries up to ${used.cursor}, but this node reads no forced queue from L1 (node.json l1.batchInbox)`;
-    return { cursor: used.cursor, chainHash: await this.o.forcedChainAt(used.cursor) };
+    const q = this.o.forcedQueue;
+    if (!q) return used.cursor === meta.forcedCursor ? { cursor: used.cursor, chainHash: meta.forcedChainHash as Hex } : `the batch consumes forced entries up to ${used.cursor}, but this node reads no forced queue from L1 (node.json l1.batchInbox)`;
+    const next = (await q.view(used.cursor, 1)).entries[0];
+    const lastTs = c.blocks[c.blocks.length - 1]!.timestamp;
+    if (next && next.timestamp + dueSeconds <= lastTs) return `the batch would end at L2 time ${lastTs} without forced entry ${next.index}, due from ${next.timestamp + dueSeconds}: waiting for the block that consumes it`;
+    // The last batch's chain hash holds while the cursor stays (read from L1 when committed state has
+    // none: after an escape-hatch batch, decision 46).
+    const known = used.cursor === meta.forcedCursor && (used.cursor === 0n || BigInt(meta.forcedChainHash) !== 0n);
+    return { cursor: used.cursor, chainHash: known ? (meta.forcedChainHash as Hex) : await q.chainAt(used.cursor) };
   }
 
   /** Drops the local request once committed state shows it (or contradicts it, or it timed out). */

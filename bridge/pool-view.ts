@@ -35,6 +35,8 @@ export interface PoolParams {
   batchMaxAgeSeconds: bigint;
   epochLength: bigint;
   signingTimeoutSeconds: bigint;
+  /** A forced entry mined this long before a block's timestamp must be consumed by then (decision 46). */
+  forcedDueSeconds: bigint;
 }
 // The client's views, with hex normalised as above.
 export type PoolEpoch = Epoch;
@@ -76,6 +78,7 @@ export class PoolView {
         batchMaxAgeSeconds: readInt(j, 'batchMaxAgeSeconds', 'params'),
         epochLength: readInt(j, 'epochLength', 'params'),
         signingTimeoutSeconds: readInt(j, 'signingTimeoutSeconds', 'params'),
+        forcedDueSeconds: j.forcedDueSeconds === undefined ? 0n : readInt(j, 'forcedDueSeconds', 'params'),
       }
     );
   }

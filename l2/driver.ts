@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { blobVersionedHashes, blockNumberOf, L2BlockError, l2BlockSigner, signL2Block, type L2Payload, type SignedL2Block } from '../protocol/l2-block.js';
 import type { L2BlockStore } from './block-store.js';
 import type { ForcedBuilder } from './forced-builder.js';
+import { deriveEscapeBlocks, ESCAPE_SIGNATURE } from '../protocol/forced-escape.js';
 import { EngineError, ZERO_HASH, type EngineClient, type ExecutionPayload } from './engine.js';
 import { recordsEpoch } from './epoch-tx.js';
 import type { L2PeerTransport } from './peers.js';
@@ -39,6 +40,8 @@ export interface L2DriverOptions {
    * before any ordinary block. Without it this node builds none, and sidecars refuse its batches
    * once an entry is due. */
   forced?: ForcedBuilder;
+  /** What this node builds forced blocks from, when not `forced` (a test program's seam). */
+  forcedBuilding?: ForcedBuilder;
   /** Target L2 block interval; whole seconds, since block timestamps are seconds. */
   blockTimeMs: number;
   tickMs?: number;
@@ -83,6 +86,10 @@ interface PendingBuild {
  */
 const DEEP_CHECK = 64n;
 
+/** The "signer" of a block L1's escape hatch defined (decision 46): nobody's, and never dropped. */
+const ESCAPED = 'escape';
+const signerOf = (chainId: bigint, b: SignedL2Block): string => (b.signature === ESCAPE_SIGNATURE ? ESCAPED : `0x${toHex(l2BlockSigner(chainId, b))}`);
+
 const headOf = (p: Pick<L2Payload, 'blockNumber' | 'blockHash' | 'timestamp'>): L2Head => ({ number: BigInt(p.blockNumber), hash: p.blockHash as Hex, timestamp: BigInt(p.timestamp) });
 const hexQ = (v: bigint): Hex => `0x${v.toString(16)}`;
 
@@ -103,6 +110,7 @@ export class L2Driver {
   private readonly signers = new Map<bigint, string>();
   private waitingFor: string | undefined;
   private restored = false;
+  private escapesCheckedAt = -Infinity;
 
   constructor(private readonly o: L2DriverOptions) {
     if (o.blockTimeMs < 1000 || o.blockTimeMs % 1000 !== 0) throw new Error(`l2.blockTimeMs must be a whole number of seconds (>= 1000), got ${o.blockTimeMs}`);
@@ -135,6 +143,8 @@ export class L2Driver {
     if (!g) throw new EngineError('eth_getBlockByNumber', 'geth has no genesis block');
     this.genesis = { number: 0n, hash: g.hash, timestamp: BigInt(g.timestamp) };
     await this.restore();
+    // An escape batch appended while this node was down replaces blocks we would otherwise report.
+    await this.followEscapes().catch((e: Error) => this.log.warn({ error: e.message }, 'cannot read escape-hatch batches from L1 yet; retrying while running'));
     this.restored = true;
     this.advancedAt = this.now();
   }
@@ -178,6 +188,7 @@ export class L2Driver {
 
   private async step(): Promise<void> {
     if (!this.restored) await this.bootstrap();
+    await this.followEscapes();
     const poolHeight = this.o.schedule.poolHeight();
     if (poolHeight !== this.checkedAt) {
       // Committed one pool block at a time, a re-span only moves heights above the attested head.
@@ -209,7 +220,7 @@ export class L2Driver {
     for (let h = from; h <= this.tip.number; h++) {
       const slot = await this.o.schedule.slot(h);
       const signer = await this.signerAt(h);
-      if (slot && signer === slot.signer) continue;
+      if (signer === ESCAPED || (slot && signer === slot.signer)) continue;
       const from = this.tip.number;
       await this.rewind(h - 1n);
       this.log.warn({ from: from.toString(), to: this.tip.number.toString(), attested: attested.toString(), producer: slot?.signer ?? null }, 'dropped L2 blocks the pool no longer assigns to their producer (re-span at the attested head)');
@@ -223,7 +234,7 @@ export class L2Driver {
     if (s === undefined) {
       const b = await this.o.store.get(h);
       if (!b) return undefined;
-      s = `0x${toHex(l2BlockSigner(this.o.chainId, b))}`;
+      s = signerOf(this.o.chainId, b);
       this.signers.set(h, s);
     }
     return s;
@@ -232,6 +243,7 @@ export class L2Driver {
   private async rewind(to: bigint): Promise<void> {
     await this.o.store.truncate(to);
     this.o.forced?.reset();
+    this.o.forcedBuilding?.reset();
     for (const h of [...this.signers.keys()]) if (h > to) this.signers.delete(h);
     this.pending = undefined;
     this.tip = to === 0n ? this.genesis : headOf((await this.o.store.get(to))!.payload);
@@ -263,7 +275,7 @@ export class L2Driver {
    * re-span, which must record the recommitEpoch.
    */
   private async buildForced(number: bigint, slot: L2Slot): Promise<boolean> {
-    const forced = this.o.forced;
+    const forced = this.o.forcedBuilding ?? this.o.forced;
     if (!forced || slot.mustRecommit) return false;
     const entries = await forced.pending(this.tip.number);
     if (!entries.length) return false;
@@ -322,6 +334,38 @@ export class L2Driver {
     return recordsEpoch(this.o.engine, this.o.sequencerSet, payload.blockHash as Hex, { epochId: slot.epochId, signer: slot.signer, startBlock: blockNumberOf(payload) });
   }
 
+  // ---------- the escape hatch ----------
+
+  /**
+   * L1's escape-hatch batches (decision 46) define L2 blocks nobody signs: every node derives them
+   * itself (protocol/forced-escape.ts). Our blocks from an escape batch's first height on (an
+   * unbatched tail the pool built before it stopped) give way to them, and the pool builds on top.
+   * Checked every 2 s, and before the first head this driver reports after a start.
+   */
+  private async followEscapes(): Promise<void> {
+    const f = this.o.forced;
+    if (!f || this.now() - this.escapesCheckedAt < 2_000) return;
+    this.escapesCheckedAt = this.now();
+    for (const esc of await f.escapes()) {
+      const end = esc.l2StartBlock + esc.count - 1n;
+      if ((await this.o.store.get(end))?.signature === ESCAPE_SIGNATURE) continue;
+      if (this.tip.number < esc.l2StartBlock - 1n) {
+        this.warnOnce(`escape:${esc.batchIndex}`, { batch: esc.batchIndex.toString(), from: esc.l2StartBlock.toString(), head: this.tip.number.toString() }, 'an escape-hatch batch on L1 continues an L2 block we do not have yet: catching up from peers first');
+        this.lastPull = 0;
+        return;
+      }
+      const before = this.tip.number;
+      if (this.tip.number >= esc.l2StartBlock) await this.rewind(esc.l2StartBlock - 1n);
+      const entries = await f.entries(esc.firstEntry, Number(esc.count));
+      await deriveEscapeBlocks(f.rpc, f.chainId, { hash: this.tip.hash, timestamp: this.tip.timestamp }, entries, esc.l1Timestamp, async (p) => {
+        const st = await this.o.engine.newPayload(p as ExecutionPayload, []);
+        if (st.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused escape block ${BigInt(p.blockNumber)} derived from L1 (${st.status} ${st.validationError ?? ''})`);
+        await this.adopt({ payload: p, signature: ESCAPE_SIGNATURE });
+      });
+      this.log.warn({ batch: esc.batchIndex.toString(), l2: `${esc.l2StartBlock}-${end}`, entries: `${esc.firstEntry}..${esc.firstEntry + esc.count - 1n}`, droppedFrom: before >= esc.l2StartBlock ? esc.l2StartBlock.toString() : null, head: this.tip.hash }, 'followed an escape-hatch batch from L1: its forced blocks replace our unbatched blocks there');
+    }
+  }
+
   // ---------- importing ----------
 
   private async pull(): Promise<void> {
@@ -362,6 +406,8 @@ export class L2Driver {
       return refuse((e as L2BlockError).message);
     }
     if (signer !== slot.signer) return refuse(`signed by ${signer}, but the pool elected ${slot.signer} (epoch ${slot.epochId}) for height ${n}`);
+    const censored = await this.o.forced?.refusal(block.payload, this.tip.number, slot.mustRecommit);
+    if (censored) return refuse(censored);
     const status = await this.o.engine.newPayload(block.payload as ExecutionPayload, blobVersionedHashes(block.payload.transactions));
     if (status.status !== 'VALID') return refuse(`geth: ${status.status}${status.validationError ? ` (${status.validationError})` : ''}`);
     if (slot.mustRecommit && !(await this.recordsRespan(block.payload, slot))) return refuse(`first block of re-span epoch ${slot.epochId} does not record it in SequencerSet (no successful recommitEpoch)`);
@@ -375,7 +421,8 @@ export class L2Driver {
   private async adopt(block: SignedL2Block): Promise<void> {
     await this.o.store.append(block);
     this.o.forced?.adopted(block.payload);
-    this.signers.set(blockNumberOf(block.payload), `0x${toHex(l2BlockSigner(this.o.chainId, block))}`);
+    this.o.forcedBuilding?.adopted(block.payload);
+    this.signers.set(blockNumberOf(block.payload), signerOf(this.o.chainId, block));
     this.tip = headOf(block.payload);
     this.advancedAt = this.now();
     this.waitingFor = undefined;

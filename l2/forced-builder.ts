@@ -10,7 +10,7 @@
 import type { Hex } from 'viem';
 import type { Logger } from '../common/log.js';
 import { deriveForcedBlock, type ForcedBlock, type ForcedBlockRpc } from '../protocol/forced-block.js';
-import { MAX_FORCED_PER_BLOCK, parseForcedMarker, type ForcedEntry, type ForcedQueueView } from '../protocol/forced-queue.js';
+import { MAX_FORCED_PER_BLOCK, parseForcedMarker, type EscapeBatch, type ForcedEntry, type ForcedQueueView } from '../protocol/forced-queue.js';
 import type { L2Payload } from '../protocol/l2-block.js';
 import type { L2BlockStore } from './block-store.js';
 
@@ -18,6 +18,7 @@ import type { L2BlockStore } from './block-store.js';
 export interface ForcedQueueSource {
   view(from: bigint, max?: number): Promise<ForcedQueueView>;
   nextL2Block(): Promise<bigint>;
+  escapes?(fromBlock: bigint): Promise<EscapeBatch[]>;
 }
 
 export interface ForcedBuilderOptions {
@@ -26,6 +27,10 @@ export interface ForcedBuilderOptions {
   rpc: ForcedBlockRpc;
   chainId: bigint;
   store: L2BlockStore;
+  /** L1 block from which escape-hatch batches are looked for (BatchInbox's deployment: l1.startBlock). */
+  l1StartBlock?: bigint;
+  /** Pool param forcedDueSeconds (committed state). */
+  dueSeconds: () => Promise<bigint>;
   logger: Logger;
 }
 
@@ -34,6 +39,42 @@ export class ForcedBuilder {
   private next: bigint | undefined;
 
   constructor(private readonly o: ForcedBuilderOptions) {}
+
+  /** Escape-hatch batches seen on L1 so far, in order (at most MAX_ESCAPES, the newest). */
+  private escapesSeen: EscapeBatch[] = [];
+  private escapesScannedTo: bigint | undefined;
+  static readonly MAX_ESCAPES = 64;
+
+  /** Escape-hatch batches on L1 (finalized), oldest first: every node follows them (l2/driver.ts). */
+  async escapes(): Promise<EscapeBatch[]> {
+    const q = this.o.queue;
+    if (!q.escapes) return [];
+    const from = this.escapesScannedTo === undefined ? (this.o.l1StartBlock ?? 0n) : this.escapesScannedTo + 1n;
+    const found = await q.escapes(from);
+    for (const e of found) if (!this.escapesSeen.some((s) => s.batchIndex === e.batchIndex)) this.escapesSeen.push(e);
+    if (this.escapesSeen.length > ForcedBuilder.MAX_ESCAPES) this.escapesSeen = this.escapesSeen.slice(-ForcedBuilder.MAX_ESCAPES);
+    const last = found[found.length - 1];
+    // Scanned up to the safe block; re-scan from the last escape's block (cheap, and a later read may
+    // see a higher safe block).
+    if (last) this.escapesScannedTo = last.l1Block;
+    else if (this.escapesScannedTo === undefined) this.escapesScannedTo = from > 0n ? from - 1n : undefined;
+    return this.escapesSeen;
+  }
+
+  /** The entries an escape batch consumes (finalized on L1). */
+  async entries(first: bigint, count: number): Promise<ForcedEntry[]> {
+    const v = await this.o.queue.view(first, count);
+    if (v.entries.length !== count) throw new Error(`forced entries ${first}..${first + BigInt(count) - 1n} are not all in our L1 view (block ${v.at}: ${v.length} entries)`);
+    return v.entries;
+  }
+
+  get chainId(): bigint {
+    return this.o.chainId;
+  }
+
+  get rpc(): ForcedBlockRpc {
+    return this.o.rpc;
+  }
 
   /** Our chain changed under us (a rewind): find the cursor again. */
   reset(): void {
@@ -50,6 +91,34 @@ export class ForcedBuilder {
   async pending(tip: bigint): Promise<ForcedEntry[]> {
     const next = this.next ?? (this.next = await this.find(tip));
     return (await this.o.queue.view(next, MAX_FORCED_PER_BLOCK)).entries;
+  }
+
+  /**
+   * Why a follower must not import `p` (the producer's block at our tip + 1), or undefined. A forced
+   * block must consume the next entries and be their derivation; any other block must not leave out
+   * an entry due by its timestamp (mined forcedDueSeconds before it), except the first block of a
+   * re-span, which must carry the recommitEpoch and so cannot be the forced block. Honest followers
+   * refusing a censoring producer's blocks stall the attested L2 head, and the L2 failover replaces
+   * it from the last block before the entry was due.
+   */
+  async refusal(p: L2Payload, tip: bigint, firstOfRespan: boolean): Promise<string | undefined> {
+    const next = this.next ?? (this.next = await this.find(tip));
+    const m = parseForcedMarker(p.extraData);
+    if (m) {
+      const last = m.first + BigInt(m.count) - 1n;
+      if (m.first !== next) return `it consumes forced entries ${m.first}..${last}, but our chain's next entry is ${next}`;
+      const view = await this.o.queue.view(m.first, m.count);
+      if (view.entries.length < m.count) return `it consumes forced entries ${m.first}..${last}, which our L1 view (block ${view.at}) does not hold yet`;
+      const d = await deriveForcedBlock(this.o.rpc, this.o.chainId, p.parentHash as Hex, view.entries, { timestamp: BigInt(p.timestamp), feeRecipient: p.feeRecipient as Hex, prevRandao: p.prevRandao as Hex }, m.count);
+      if (d.consumed !== m.count || d.payload.blockHash !== p.blockHash) return `it is not the forced block of entries ${m.first}..${last} (derived ${d.payload.blockHash}, consuming ${d.consumed})`;
+      return undefined;
+    }
+    if (firstOfRespan) return undefined;
+    const e = (await this.o.queue.view(next, 1)).entries[0];
+    if (!e) return undefined;
+    const due = e.timestamp + (await this.o.dueSeconds());
+    if (due <= BigInt(p.timestamp)) return `censoring: it leaves out forced entry ${e.index} (mined on L1 at ${e.timestamp}, due in L2 blocks from timestamp ${due}; this block's is ${BigInt(p.timestamp)})`;
+    return undefined;
   }
 
   /** The forced block on `parent` consuming `entries` from the first. */

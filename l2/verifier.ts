@@ -7,12 +7,18 @@
 // block hash is INVALID. Trusted: the L1 RPC and the genesis file, nothing of the pool's. With the
 // pool's L2 RPC given, each rebuilt block's hash is also compared with the pool's.
 //
+// An escape-hatch batch (decision 46: zero producer, no calldata) has no data of its own: its blocks
+// are derived from the forced-inclusion entries it consumes (protocol/forced-escape.ts), read from
+// L1's ForcedInclusion events and checked against the queue's hash chain.
+//
 // The first problem ends the run (VerifyFailure names the batch or L2 block at fault): after it, the
 // L2 as L1 describes it is not defined, so nothing later can be checked against it.
 import { BlockNotFoundError, createPublicClient, decodeFunctionData, getAbiItem, hexToBytes, http, keccak256, type Abi, type AbiEvent, type Address, type Hex, type PublicClient } from 'viem';
 import { abiOf } from '../contracts/artifacts.js';
 import { BatchDataError, decodeBatchData, payloadOf, type BatchContent } from '../protocol/batch-data.js';
-import { blobVersionedHashes } from '../protocol/l2-block.js';
+import { blobVersionedHashes, type L2Payload } from '../protocol/l2-block.js';
+import { ForcedQueueReader, type ForcedQueueL1 } from '../protocol/forced-queue.js';
+import { deriveEscapeBlocks } from '../protocol/forced-escape.js';
 import type { EngineClient, ExecutionPayload } from './engine.js';
 
 /** Blocks behind the L1 head read when the L1 has no 'finalized' tag: two Ethereum epochs. */
@@ -72,6 +78,7 @@ interface BatchEvent {
   l2StartBlock: bigint;
   l2EndBlock: bigint;
   dataHash: Hex;
+  producer: Address;
   l1Block: bigint;
   txHash: Hex;
 }
@@ -130,15 +137,19 @@ export async function verifyL2FromL1(o: VerifyOptions): Promise<VerifyResult> {
     const events = logs
       .map((l): BatchEvent & { logIndex: number } => {
         const a = l.args as unknown as BatchEvent;
-        return { batchIndex: a.batchIndex, l2StartBlock: a.l2StartBlock, l2EndBlock: a.l2EndBlock, dataHash: a.dataHash, l1Block: l.blockNumber!, txHash: l.transactionHash!, logIndex: l.logIndex! };
+        return { batchIndex: a.batchIndex, l2StartBlock: a.l2StartBlock, l2EndBlock: a.l2EndBlock, dataHash: a.dataHash, producer: a.producer, l1Block: l.blockNumber!, txHash: l.transactionHash!, logIndex: l.logIndex! };
       })
       .sort((a, b) => (a.l1Block === b.l1Block ? a.logIndex - b.logIndex : a.l1Block < b.l1Block ? -1 : 1));
     for (const ev of events) {
       if (ev.batchIndex !== batches) throw new VerifyFailure(`batch ${batches}: not found on L1 before batch ${ev.batchIndex} (L1 block ${ev.l1Block}): is ${o.inbox} a BatchInbox?`, { batch: batches });
-      const content = await batchContent(l1, o.inbox, ev, tip);
-      for (let i = 0; i < content.blocks.length; i++) tip = await importBlock(o.engine, pool, content, i);
+      const escape = BigInt(ev.producer) === 0n;
+      if (escape) tip = await escapeBatch(l1, o, pool, ev, tip, l1Block);
+      else {
+        const content = await batchContent(l1, o.inbox, ev, tip);
+        for (let i = 0; i < content.blocks.length; i++) tip = await importPayload(o.engine, pool, payloadOf(content, i));
+      }
       batches++;
-      say(`batch ${ev.batchIndex} (L1 block ${ev.l1Block}): L2 blocks ${ev.l2StartBlock}-${ev.l2EndBlock} VALID${pool ? ', same hashes as the pool\'s L2' : ''}`);
+      say(`batch ${ev.batchIndex} (L1 block ${ev.l1Block}${escape ? ', escape hatch: derived from forced entries' : ''}): L2 blocks ${ev.l2StartBlock}-${ev.l2EndBlock} VALID${pool ? ', same hashes as the pool\'s L2' : ''}`);
     }
   }
   return { blocks: tip.number, batches, head: tip.hash, l1Block, l1BlockChoice: choice };
@@ -177,10 +188,32 @@ async function batchContent(l1: PublicClient, inbox: Address, ev: BatchEvent, ti
   return content;
 }
 
-/** newPayload then forkchoiceUpdated for block `i` of `c`; compared with the pool's L2 when given. */
-async function importBlock(engine: EngineClient, pool: PublicClient | undefined, c: BatchContent, i: number): Promise<{ number: bigint; hash: Hex }> {
-  const n = c.firstBlock + BigInt(i);
-  const p = payloadOf(c, i) as ExecutionPayload; // payloadOf writes every field as 0x hex
+/** An escape-hatch batch's blocks, derived from the forced entries it consumes on the L2 rebuilt so far. */
+async function escapeBatch(l1: PublicClient, o: VerifyOptions, pool: PublicClient | undefined, ev: BatchEvent, tip: { number: bigint; hash: Hex }, readTo: bigint): Promise<{ number: bigint; hash: Hex }> {
+  const fail = (what: string): never => {
+    throw new VerifyFailure(`batch ${ev.batchIndex} (escape hatch): ${what}`, { batch: ev.batchIndex });
+  };
+  if (ev.l2StartBlock !== tip.number + 1n) fail(`starts at L2 block ${ev.l2StartBlock}, but the L2 rebuilt so far ends at ${tip.number}`);
+  const queue = new ForcedQueueReader(l1 as unknown as ForcedQueueL1, o.inbox, () => Promise.resolve(readTo));
+  const found = (await queue.escapes(ev.l1Block)).find((e) => e.batchIndex === ev.batchIndex && e.l1Block === ev.l1Block);
+  if (!found) return fail(`no ForcedBatchAppended event for it in L1 block ${ev.l1Block}`);
+  if (found.count !== ev.l2EndBlock - ev.l2StartBlock + 1n || found.l2StartBlock !== ev.l2StartBlock) fail(`ForcedBatchAppended (${found.count} entries from L2 block ${found.l2StartBlock}) disagrees with BatchAppended`);
+  const view = await queue.view(found.firstEntry, Number(found.count));
+  if (BigInt(view.entries.length) !== found.count) fail(`consumes forced entries ${found.firstEntry}..${found.firstEntry + found.count - 1n}, L1 holds ${view.length}`);
+  const parent = await o.engine.block(tip.number);
+  if (!parent) return fail(`the verifier's geth lacks L2 block ${tip.number}`);
+  const chainId = BigInt(await o.engine.call<string>('eth_chainId', []));
+  let at = tip;
+  await deriveEscapeBlocks(o.engine, chainId, { hash: tip.hash, timestamp: BigInt(parent.timestamp) }, view.entries, found.l1Timestamp, async (p) => {
+    at = await importPayload(o.engine, pool, p);
+  });
+  return at;
+}
+
+/** newPayload then forkchoiceUpdated for one block; compared with the pool's L2 when given. */
+async function importPayload(engine: EngineClient, pool: PublicClient | undefined, payload: L2Payload): Promise<{ number: bigint; hash: Hex }> {
+  const n = BigInt(payload.blockNumber);
+  const p = payload as ExecutionPayload; // every field is 0x hex
   const fail = (what: string): never => {
     throw new VerifyFailure(`block ${n}: ${what}`, { l2Block: n });
   };

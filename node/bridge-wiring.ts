@@ -145,7 +145,7 @@ export async function startBridge(o: BridgeWiringOptions): Promise<RunningBridge
         l2: o.batcherL2 ? o.batcherL2(l2Client) : l2Client,
         broadcast: (tx) => comet.broadcastTx(tx),
         privKey: key.privKey,
-        ...(forced ? { forcedChainAt: (cursor: bigint) => forced.chainAt(cursor) } : {}),
+        ...(forced ? { forcedQueue: forced } : {}),
         logger: log.child({ component: 'batcher' }),
       });
       batcher.start();

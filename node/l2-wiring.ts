@@ -59,9 +59,15 @@ export async function startL2Adapter(o: L2WiringOptions): Promise<RunningL2 | un
   });
   const queue = forcedQueueOf(o.config);
   if (!queue) log.warn('no l1.batchInbox in node.json: this node builds no forced blocks, and the pool refuses its batches once a forced-inclusion entry is due');
-  const forced = queue && new ForcedBuilder({ queue: o.forcedQueue ? o.forcedQueue(queue) : queue, rpc: engine, chainId: BigInt(l2.chainId), store, logger: log });
+  const pool = new PoolView(o.query);
+  const dueSeconds = async () => (await pool.params())?.forcedDueSeconds ?? 0n;
+  // A censoring test program wraps only what its producer builds from; as a follower it checks honestly.
+  const l1StartBlock = BigInt(o.config.l1?.startBlock ?? 0);
+  const forced = queue && new ForcedBuilder({ queue, rpc: engine, chainId: BigInt(l2.chainId), store, dueSeconds, l1StartBlock, logger: log });
+  const building = queue && o.forcedQueue ? new ForcedBuilder({ queue: o.forcedQueue(queue), rpc: engine, chainId: BigInt(l2.chainId), store, dueSeconds, l1StartBlock, logger: log }) : forced;
   const driver = new L2Driver({
     ...(forced ? { forced } : {}),
+    ...(building && building !== forced ? { forcedBuilding: building } : {}),
     engine,
     chainId: BigInt(l2.chainId),
     privKey: key.privKey,

@@ -20,6 +20,7 @@ import type { L2PayloadSource } from '../protocol/batch-data.js';
 import type { ObservationSource } from '../protocol/observations.js';
 import { appQuery } from '../bridge/pool-view.js';
 import { startGateway, type Gateway } from './gateway.js';
+import { forcedQueueOf } from './forced-queue.js';
 import { readRpcUrl } from './chain-watch.js';
 import { startBridge, startL2Head, wakeOnCommit, type RunningBridge } from './bridge-wiring.js';
 import { startL2Adapter, type RunningL2 } from './l2-wiring.js';
@@ -169,7 +170,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (config.gateway) {
       const [host, port] = splitHostPort(config.gateway.listen);
       const cometRpc = readRpcUrl(opts.home); // for the dashboard's missed votes, block times and node health
-      gateway = await startGateway({ query: appQuery(app), host, port, logger: log.child({ component: 'gateway' }), ...(cometRpc ? { cometRpc } : {}) });
+      const forcedQueue = forcedQueueOf(config); // the gateway's own reader of BatchInbox's queue, for /forced-queue
+      gateway = await startGateway({ query: appQuery(app), host, port, logger: log.child({ component: 'gateway' }), ...(cometRpc ? { cometRpc } : {}), ...(forcedQueue ? { forcedQueue } : {}) });
       log.info({ url: gateway.url }, 'REST gateway listening');
     }
     if (metrics && config.metrics) {

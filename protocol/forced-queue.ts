@@ -80,7 +80,19 @@ export function parseForcedMarker(extraData: string): { first: bigint; count: nu
 /** What the reader needs of a viem PublicClient. */
 export interface ForcedQueueL1 {
   readContract(args: { address: Address; abi: typeof FORCED_QUEUE_ABI; functionName: string; args?: readonly unknown[]; blockNumber?: bigint }): Promise<unknown>;
-  getContractEvents(args: { address: Address; abi: typeof FORCED_QUEUE_ABI; eventName: 'ForcedInclusion'; fromBlock: bigint; toBlock: bigint }): Promise<readonly { args: unknown; blockNumber: bigint | null }[]>;
+  getContractEvents(args: { address: Address; abi: typeof FORCED_QUEUE_ABI; eventName: 'ForcedInclusion' | 'ForcedBatchAppended'; fromBlock: bigint; toBlock: bigint }): Promise<readonly { args: unknown; blockNumber: bigint | null; transactionHash?: Hex | null }[]>;
+  getBlock(args: { blockNumber: bigint }): Promise<{ timestamp: bigint }>;
+}
+
+/** An escape-hatch batch on L1 (BatchInbox.appendForcedBatch): one L2 block per entry consumed. */
+export interface EscapeBatch {
+  batchIndex: bigint;
+  firstEntry: bigint;
+  count: bigint;
+  l2StartBlock: bigint;
+  l1Block: bigint;
+  /** The L1 block's timestamp: the derived blocks' timestamps start there (protocol/forced-escape.ts). */
+  l1Timestamp: bigint;
 }
 
 export interface ForcedQueueView {
@@ -92,6 +104,27 @@ export interface ForcedQueueView {
   consumed: bigint;
   /** Entries from the index asked for, in order (at most the number asked for). */
   entries: ForcedEntry[];
+}
+
+/** BatchInbox's forced-inclusion parameters (immutables: read once). */
+export interface ForcedQueueSettings {
+  /** Wei per forceInclude. */
+  forceFee: bigint;
+  /** Seconds after an entry's L1 timestamp by which a batch must have consumed it. */
+  forceWindow: bigint;
+  /** Seconds after that deadline from which anyone may append a forced-only batch. */
+  escapeDelay: bigint;
+}
+
+/** The queue at the safe block without its transactions: what an operator or a user watches. */
+export interface ForcedQueueSummary {
+  /** The L1 block read at. */
+  at: bigint;
+  length: bigint;
+  /** Entries consumed by appended batches (BatchInbox.forcedCursor). */
+  consumed: bigint;
+  /** The first unconsumed entry (the only one that can be overdue: entries are in L1 time order). */
+  oldest: { index: bigint; l1Block: bigint; timestamp: bigint } | null;
 }
 
 /** What safeL1Block needs of a viem PublicClient. */
@@ -145,6 +178,44 @@ export class ForcedQueueReader {
     const entries: ForcedEntry[] = [];
     for (let i = from; i < from + want; i++) entries.push(this.#cache.get(i) ?? fetched.get(i)!);
     return { at, length, consumed, entries };
+  }
+
+  #settings: Promise<ForcedQueueSettings> | undefined;
+
+  /** forceFee, forceWindow and escapeDelay, read once at the latest block (immutables: the same at
+   * every block since deployment, also one the safe block may not reach yet); a failed read is retried. */
+  settings(): Promise<ForcedQueueSettings> {
+    if (this.#settings) return this.#settings;
+    const read = (fn: string) => this.l1.readContract({ address: this.inbox, abi: FORCED_QUEUE_ABI, functionName: fn }) as Promise<bigint>;
+    const p = Promise.all([read('forceFee'), read('forceWindow'), read('escapeDelay')]).then(([forceFee, forceWindow, escapeDelay]) => ({ forceFee, forceWindow, escapeDelay }));
+    this.#settings = p;
+    p.catch(() => {
+      if (this.#settings === p) this.#settings = undefined;
+    });
+    return p;
+  }
+
+  /** Length, cursor and the oldest unconsumed entry, all at one safe block (reads no event, touches no cache). */
+  async summary(): Promise<ForcedQueueSummary> {
+    const at = await this.safeBlock();
+    const [length, consumed] = await Promise.all([this.read<bigint>('forcedQueueLength', at), this.read<bigint>('forcedCursor', at)]);
+    if (consumed >= length) return { at, length, consumed, oldest: null };
+    const [, l1Block, timestamp] = await this.read<readonly [Hex, bigint, bigint]>('forcedEntry', at, [consumed]);
+    return { at, length, consumed, oldest: { index: consumed, l1Block, timestamp } };
+  }
+
+  /** Escape-hatch batches appended in L1 blocks fromBlock..the safe block, in order. */
+  async escapes(fromBlock: bigint): Promise<EscapeBatch[]> {
+    const at = await this.safeBlock();
+    if (fromBlock > at) return [];
+    const logs = await this.l1.getContractEvents({ address: this.inbox, abi: FORCED_QUEUE_ABI, eventName: 'ForcedBatchAppended', fromBlock, toBlock: at });
+    const out: EscapeBatch[] = [];
+    for (const l of logs) {
+      const a = l.args as { batchIndex: bigint; firstEntry: bigint; count: bigint; l2StartBlock: bigint };
+      const l1Block = l.blockNumber ?? 0n;
+      out.push({ batchIndex: a.batchIndex, firstEntry: a.firstEntry, count: a.count, l2StartBlock: a.l2StartBlock, l1Block, l1Timestamp: (await this.l1.getBlock({ blockNumber: l1Block })).timestamp });
+    }
+    return out.sort((x, y) => (x.batchIndex < y.batchIndex ? -1 : 1));
   }
 
   /** BatchInbox.nextL2Block at the safe block: every L2 block below it is in an appended batch. */

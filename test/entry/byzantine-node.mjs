@@ -5,9 +5,13 @@
 //   {"voteExtension": "garbage" | "oversize"}  invalid vote extensions
 //   {"fakeL1Event": "<sequencerId>"}           attest a Locked event that never happened on L1
 //   {"batchMismatch": true}                    request batch signatures over a wrong dataHash
+//   {"censorForced": "when-flagged"}           while HOME/censor-forced exists, build no forced blocks
+//                                              as producer (censor L1's queue); the test flips it
 // The localnet runs it through LaunchOptions.appProgram. It lives under test/ so that no flag or
 // environment variable of the shipped `seqpool` binary can make an operator's node misbehave.
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -61,6 +65,17 @@ if (mode.batchMismatch) {
     },
   });
 }
+
+if (mode.censorForced === 'when-flagged') {
+  // The L2 adapter builds forced blocks from this queue: while the flag file exists it shows no
+  // entry, so this producer leaves every forced-inclusion entry out. As a follower the node still
+  // checks honestly (the seam wraps only what it builds from).
+  const flag = join(values.home, 'censor-forced');
+  seams.forcedQueue = (q) => ({
+    view: async (from, max) => (existsSync(flag) ? { ...(await q.view(from, 0)), entries: [] } : q.view(from, max)),
+    nextL2Block: () => q.nextL2Block(),
+  });
+} else if (mode.censorForced !== undefined) throw new Error(`BYZANTINE.censorForced must be "when-flagged", got ${mode.censorForced}`);
 
 const running = await startNode({ home: values.home, observationsFile: values.observations, logger: log, seams });
 const stop = () => void running.stop().then(() => process.exit(0));

@@ -60,7 +60,7 @@ export const BYZANTINE_NODE = fileURLToPath(new URL('../entry/byzantine-node.mjs
 export const BYZANTINE_SIDECAR = fileURLToPath(new URL('../entry/byzantine-sidecar.mjs', import.meta.url));
 
 /** Launch options that run a validator's node as a byzantine one. */
-export function byzantineNode(mode: { voteExtension?: 'garbage' | 'oversize'; fakeL1Event?: string; batchMismatch?: boolean }): LaunchOptions {
+export function byzantineNode(mode: { voteExtension?: 'garbage' | 'oversize'; fakeL1Event?: string; batchMismatch?: boolean; censorForced?: 'when-flagged' }): LaunchOptions {
   return { appProgram: BYZANTINE_NODE, appEnv: { BYZANTINE: JSON.stringify(mode) } };
 }
 
