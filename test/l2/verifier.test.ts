@@ -4,6 +4,7 @@
 // A batch whose data is validly encoded and correctly hashed and signed, but claims a wrong state root
 // for one block, is reported INVALID at exactly that block; a pool L2 that disagrees on one hash is
 // reported at that block.
+import { LOCALNET_ESCAPE_DELAY, LOCALNET_FORCE_FEE, LOCALNET_FORCE_WINDOW } from '../../contracts/deploy.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -62,11 +63,11 @@ async function buildBlock(n: number, txs: number): Promise<void> {
 
 /** A BatchInbox holding `batches` (signed by the key); then enough L1 blocks that they are finalized. */
 async function inboxWith(batches: BatchContent[]): Promise<Address> {
-  const inbox = await chain.deploy('BatchInbox', [chain.accounts[0]!.address, key.groupKey, 1n]);
+  const inbox = await chain.deploy('BatchInbox', [chain.accounts[0]!.address, key.groupKey, 1n, LOCALNET_FORCE_FEE, LOCALNET_FORCE_WINDOW, LOCALNET_ESCAPE_DELAY]);
   let prev = ZERO;
   for (const [i, c] of batches.entries()) {
     const data = toHex(encodeBatchData(c));
-    const h = { batchIndex: BigInt(i), prevBatchHash: prev, l2StartBlock: c.firstBlock, l2EndBlock: c.firstBlock + BigInt(c.blocks.length) - 1n, dataHash: keccak256(data), producer: chain.accounts[2]!.address };
+    const h = { batchIndex: BigInt(i), prevBatchHash: prev, l2StartBlock: c.firstBlock, l2EndBlock: c.firstBlock + BigInt(c.blocks.length) - 1n, dataHash: keccak256(data), producer: chain.accounts[2]!.address, forcedCursor: 0n, forcedChainHash: ZERO };
     const encoded = encodeAbiParameters(BATCH_HEADER_ABI, [h]);
     await chain.write(chain.accounts[1]!, inbox, 'BatchInbox', 'appendBatch', [h, data, key.sign(chain.chainId, inbox, 'appendBatch', encoded)]);
     prev = keccak256(encoded);
