@@ -357,12 +357,12 @@ export class L2Driver {
       const before = this.tip.number;
       if (this.tip.number >= esc.l2StartBlock) await this.rewind(esc.l2StartBlock - 1n);
       const entries = await f.entries(esc.firstEntry, Number(esc.count));
-      await deriveEscapeBlocks(f.rpc, f.chainId, { hash: this.tip.hash, timestamp: this.tip.timestamp }, entries, esc.l1Timestamp, async (p) => {
+      const blocks = await deriveEscapeBlocks(f.rpc, f.chainId, { hash: this.tip.hash, timestamp: this.tip.timestamp }, entries, esc.l1Timestamp, async (p) => {
         const st = await this.o.engine.newPayload(p as ExecutionPayload, []);
         if (st.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused escape block ${BigInt(p.blockNumber)} derived from L1 (${st.status} ${st.validationError ?? ''})`);
         await this.adopt({ payload: p, signature: ESCAPE_SIGNATURE });
       });
-      this.log.warn({ batch: esc.batchIndex.toString(), l2: `${esc.l2StartBlock}-${end}`, entries: `${esc.firstEntry}..${esc.firstEntry + esc.count - 1n}`, droppedFrom: before >= esc.l2StartBlock ? esc.l2StartBlock.toString() : null, head: this.tip.hash }, 'followed an escape-hatch batch from L1: its forced blocks replace our unbatched blocks there');
+      this.log.warn({ batch: esc.batchIndex.toString(), l2: `${esc.l2StartBlock}-${end}`, entries: `${esc.firstEntry}..${esc.firstEntry + esc.count - 1n}`, droppedFrom: before >= esc.l2StartBlock ? esc.l2StartBlock.toString() : null, head: this.tip.hash, verdicts: blocks.flatMap((b) => b.verdicts.map((v) => (v.valid ? `${v.index}:in` : `${v.index}:invalid (${v.reason})`))) }, 'followed an escape-hatch batch from L1: its forced blocks replace our unbatched blocks there');
     }
   }
 

@@ -7,7 +7,7 @@
 //   - fee recipient: the zero address (nobody earns the fees of a batch nobody produced);
 //   - prevRandao: the parent's hash, as every block of this L2 (l2/driver.ts).
 import type { Hex } from 'viem';
-import { deriveForcedBlock, ForcedBlockError, type ForcedBlockRpc } from './forced-block.js';
+import { deriveForcedBlock, ForcedBlockError, type ForcedBlock, type ForcedBlockRpc } from './forced-block.js';
 import type { ForcedEntry } from './forced-queue.js';
 import type { L2Payload } from './l2-block.js';
 
@@ -25,15 +25,15 @@ export interface EscapeParent {
  * Derives the escape batch's blocks on `parent`, one per entry, calling `adopt` on each before the
  * next (deriving a block simulates on its parent's state, so geth must hold the previous one).
  */
-export async function deriveEscapeBlocks(rpc: ForcedBlockRpc, chainId: bigint, parent: EscapeParent, entries: readonly ForcedEntry[], l1Timestamp: bigint, adopt: (p: L2Payload) => Promise<void>): Promise<L2Payload[]> {
-  const out: L2Payload[] = [];
+export async function deriveEscapeBlocks(rpc: ForcedBlockRpc, chainId: bigint, parent: EscapeParent, entries: readonly ForcedEntry[], l1Timestamp: bigint, adopt: (p: L2Payload) => Promise<void>): Promise<ForcedBlock[]> {
+  const out: ForcedBlock[] = [];
   let at = parent;
   for (const e of entries) {
     const timestamp = at.timestamp + 1n > l1Timestamp ? at.timestamp + 1n : l1Timestamp;
     const d = await deriveForcedBlock(rpc, chainId, at.hash, [e], { timestamp, feeRecipient: ESCAPE_FEE_RECIPIENT, prevRandao: at.hash }, 1);
     if (d.consumed !== 1) throw new ForcedBlockError(`escape block for entry ${e.index} consumed ${d.consumed} entries`);
     await adopt(d.payload);
-    out.push(d.payload);
+    out.push(d);
     at = { hash: d.payload.blockHash as Hex, timestamp };
   }
   return out;
