@@ -21,7 +21,8 @@ export function applyEscapeBatch(state: State, ev: L1BatchAppended, ctx: BlockCt
   const meta = state.batchMeta();
   if (ev.batchIndex !== meta.finalized) return `escape batch ${ev.batchIndex} appended, but batch ${meta.finalized} is the next to finalize`;
   const prev = ev.batchIndex > 0n ? state.batch(ev.batchIndex - 1n) : undefined;
-  const expectedStart = prev ? prev.l2End + 1n : ev.l2Start;
+  // The L2 starts at block 1 (BatchInbox's firstL2Block on every deployment of this pool).
+  const expectedStart = prev ? prev.l2End + 1n : 1n;
   if (ev.l2Start !== expectedStart || ev.l2End < ev.l2Start) return `escape batch ${ev.batchIndex} covers L2 ${ev.l2Start}-${ev.l2End}, but the last final batch ends at ${expectedStart - 1n}`;
   // The pool's requests from this index on lost their index to the escape batch.
   for (let i = ev.batchIndex; i < meta.nextIndex; i++) {
