@@ -52,7 +52,7 @@ const ZERO32: Hex = `0x${'00'.repeat(32)}`;
 const hexQ = (v: bigint): Hex => `0x${v.toString(16)}`;
 /** eth_simulateV1's transaction-validation error codes (go-ethereum internal/ethapi/errors.go): a
  * verdict on the transaction. -38015 (block gas) cannot occur, since fit is checked before. */
-const INVALID_TX_CODES = new Set([-38010, -38011, -38012, -38013, -38014, -38024, -38025]);
+export const INVALID_TX_CODES = new Set([-38010, -38011, -38012, -38013, -38014, -38024, -38025]);
 
 interface ParsedForced {
   raw: Hex;
