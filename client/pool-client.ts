@@ -4,6 +4,7 @@
 import {
   MAX_LIST,
   parseBlockTimes,
+  parseForcedQueue,
   parseHealth,
   parseMissedVotes,
   parseMpcSessions,
@@ -17,6 +18,7 @@ import {
   requireUint64,
   RestPath,
   type BlockTimesView,
+  type ForcedQueueStatusView,
   type HealthView,
   type MissedVotesView,
   type MpcSessionSummary,
@@ -169,6 +171,13 @@ export class PoolClient extends PoolReader {
   /** The node's CometBFT: latest height, catching up, peers. */
   nodeStatus(): Promise<NodeStatusView> {
     return this.result(RestPath.nodeStatus, parseNodeStatus);
+  }
+
+  /** BatchInbox's forced-inclusion queue as the node reads it from L1 (at its safe L1 block): length,
+   * cursor, pending entries, fee, window, escape delay and the oldest unconsumed entry with its deadline.
+   * A node without l1.batchInbox, or whose L1 does not answer, is a PoolClientError with status 503. */
+  forcedQueue(): Promise<ForcedQueueStatusView> {
+    return this.result(RestPath.forcedQueue, parseForcedQueue);
   }
 
   /** /health: resolves for both healthy (200) and unhealthy (503) nodes; throws only when there is no answer. */

@@ -14,6 +14,7 @@ import {
   BLOCK_TIMES,
   CURRENT_EPOCH,
   EPOCH,
+  FORCED_QUEUE,
   MAX_LIST,
   MISSED_VOTES,
   MPC_KEY,
@@ -43,7 +44,9 @@ export interface NodeView {
 }
 
 export type NodeRequest = { kind: 'missedVotes' } | { kind: 'blockTimes'; heights: bigint[] } | { kind: 'status' };
-export type Resolved = { path: string } | { node: NodeRequest } | { badRequest: string };
+/** What the node reads from L1 itself (node/forced-queue.ts). */
+export type L1Request = { kind: 'forcedQueue' };
+export type Resolved = { path: string } | { node: NodeRequest } | { l1: L1Request } | { badRequest: string };
 
 export interface Param {
   name: string;
@@ -65,6 +68,8 @@ export interface Route {
   client: string;
   /** Another spelling of `aliasOf`. */
   aliasOf?: string;
+  /** Answered by the node from L1, not from the app (503 when it has no L1 to read). */
+  fromL1?: true;
   params: Param[];
   result: Answer<unknown>;
   resolve(params: Record<string, string>, query: URLSearchParams): Resolved;
@@ -209,6 +214,16 @@ export const ROUTES: Route[] = [
     params: [{ name: 'heights', in: 'query', required: true, description: `1 to ${MAX_BLOCK_TIMES} comma-separated block heights`, schema: { type: 'string', pattern: '^[0-9]+(,[0-9]+)*$' } }],
     result: BLOCK_TIMES,
     resolve: (_p, q) => blockTimes(q),
+  },
+  {
+    pattern: '/forced-queue',
+    summary: "BatchInbox's forced-inclusion queue at the L1 block the node reads it at: length, cursor, pending, fee, window, escape delay and the oldest unconsumed entry with its age and deadline",
+    operationId: 'forcedQueue',
+    client: 'forcedQueue',
+    fromL1: true,
+    params: [],
+    result: FORCED_QUEUE,
+    resolve: () => ({ l1: { kind: 'forcedQueue' } }),
   },
   { pattern: '/node/status', summary: "this node's CometBFT: height, catching up, peers", operationId: 'nodeStatus', client: 'nodeStatus', params: [], result: NODE_STATUS, resolve: () => ({ node: { kind: 'status' } }) },
 ];

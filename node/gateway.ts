@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/log.js';
-import { toJson } from '../protocol/views/index.js';
+import { renderForcedQueue, toJson } from '../protocol/views/index.js';
+import type { ForcedQueueSettings, ForcedQueueSummary } from '../protocol/forced-queue.js';
 import { matchRoute, routeList, type NodeRequest, type NodeView } from './gateway-routes.js';
 import { DASHBOARD_CSP, isDashboardPath, loadDashboardAssets } from './dashboard-assets.js';
 import { openApiDocument } from './openapi.js';
@@ -15,6 +16,12 @@ import { ChainWatch } from './chain-watch.js';
 import type { QueryAnswer, QueryFn } from '../common/app-query.js';
 import { QueryCode } from '../protocol/codes.js';
 export { appQuery, type QueryAnswer, type QueryFn } from '../common/app-query.js';
+
+/** What /forced-queue reads (ForcedQueueReader, protocol/forced-queue.ts; forcedQueueOf(config) in the node). */
+export interface ForcedQueueStatusSource {
+  summary(): Promise<ForcedQueueSummary>;
+  settings(): Promise<ForcedQueueSettings>;
+}
 
 /** What the node adds to /health; `ok: false` turns the answer into a 503. */
 export interface HealthInfo {
@@ -35,6 +42,10 @@ export interface GatewayOptions {
   node?: NodeView;
   /** CometBFT RPC of this node: the gateway follows it (node/chain-watch.ts) for /node/* and, unless `health` is given, /health. */
   cometRpc?: string;
+  /** BatchInbox's forced-inclusion queue on L1, for /forced-queue; without it (no l1.batchInbox in node.json) that is a 503. */
+  forcedQueue?: ForcedQueueStatusSource;
+  /** The gateway's clock in unix ms (the forced queue's ages); default Date.now. */
+  now?: () => number;
   /** Longest wait for the app (or the health callback) before answering 504; default 10 s. */
   timeoutMs?: number;
 }
@@ -68,6 +79,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 const MAX_URL = 2048;
+/** How long one L1 read of the forced queue answers /forced-queue (about an L1 block on the localnet). */
+export const FORCED_QUEUE_REUSE_MS = 1_000;
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -112,6 +125,28 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (e instanceof Timeout) return { ok: false, status: 504, message: `the node's CometBFT did not answer within ${timeoutMs} ms` };
       log?.warn({ kind: r.kind, err: (e as Error).message }, 'gateway node view failed');
       return { ok: false, status: 502, message: `the node's CometBFT could not be asked (${r.kind})` };
+    }
+  };
+
+  // /forced-queue costs L1 RPC calls, which an unauthenticated client must not be able to multiply:
+  // requests within FORCED_QUEUE_REUSE_MS of a read (or while one runs) share it, failed or not.
+  const now = opts.now ?? Date.now;
+  let forcedRead: { startedMs: number; facts: Promise<[ForcedQueueSummary, ForcedQueueSettings]> } | undefined;
+  /** /forced-queue: read from L1 by the node; every failure is a 503 naming what to check. */
+  const askL1 = async (): Promise<{ ok: true; result: unknown } | { ok: false; status: number; message: string }> => {
+    const q = opts.forcedQueue;
+    if (!q) return { ok: false, status: 503, message: 'this node reads no forced-inclusion queue: its node.json has no l1.batchInbox (the BatchInbox address on L1)' };
+    if (!forcedRead || now() - forcedRead.startedMs >= FORCED_QUEUE_REUSE_MS) forcedRead = { startedMs: now(), facts: Promise.all([q.summary(), q.settings()]) };
+    try {
+      const [summary, settings] = await withTimeout(forcedRead.facts, timeoutMs);
+      return { ok: true, result: renderForcedQueue({ ...summary, ...settings }, BigInt(Math.floor(now() / 1000))) };
+    } catch (e) {
+      if (e instanceof Timeout) return { ok: false, status: 504, message: `L1 did not answer the forced-queue reads within ${timeoutMs} ms` };
+      const full = (e as { shortMessage?: string; message?: string }).shortMessage ?? String((e as Error).message).split('\n')[0]!;
+      log?.warn({ err: full }, 'gateway cannot read the forced queue');
+      // The answer is public: an L1 URL may carry an API key, so URLs stay in the node's log.
+      const reason = full.replace(/\b\w+:\/\/\S+/g, '<L1 RPC>');
+      return { ok: false, status: 503, message: `cannot read the forced-inclusion queue from L1 (${reason}): is node.json's l1.rpcUrl reachable and l1.batchInbox a BatchInbox?` };
     }
   };
 
@@ -191,6 +226,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (!m) return fail(req, res, 404, `no route ${JSON.stringify(pathname.slice(0, 120))}`, { routes: routeList() });
     const target = m.route.resolve(m.params, url.searchParams);
     if ('badRequest' in target) return fail(req, res, 400, target.badRequest, { route: m.route.pattern });
+    if ('l1' in target) {
+      const a = await askL1();
+      return a.ok ? send(req, res, 200, { height: null, result: a.result }) : fail(req, res, a.status, a.message);
+    }
     if ('node' in target) {
       const n = await askNode(target.node);
       return n.ok ? send(req, res, 200, { height: null, result: n.result }) : fail(req, res, n.status, n.message);

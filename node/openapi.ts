@@ -25,6 +25,7 @@ const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
 
 function responses(route: Route, ref: RefFn): Record<string, unknown> {
+  if (route.fromL1) return l1Responses(route, ref);
   const node = route.pattern.startsWith('/node/');
   const out: Record<string, unknown> = {
     '200': {
@@ -46,6 +47,23 @@ function responses(route: Route, ref: RefFn): Record<string, unknown> {
   out['502'] = errorResponse(node ? "the node's CometBFT did not answer" : 'another app code, an answer that is not JSON, or the query failed');
   out['504'] = errorResponse('no answer within the timeout');
   return out;
+}
+
+/** A route the node answers from L1 itself (/forced-queue): no app height, 503 without a readable L1. */
+function l1Responses(route: Route, ref: RefFn): Record<string, unknown> {
+  return {
+    '200': {
+      description: route.summary,
+      content: json({
+        type: 'object',
+        properties: { height: { type: 'null', description: 'null: read from L1, not from the app' }, result: ref(route.result) },
+        required: ['height', 'result'],
+        additionalProperties: false,
+      }),
+    },
+    '503': errorResponse("node.json has no l1.batchInbox, or L1 could not be read (the reason is in `error`)"),
+    '504': errorResponse('L1 did not answer within the timeout'),
+  };
 }
 
 /** `/epochs/{id}` as OpenAPI writes paths (the same), with parameters listed per operation. */

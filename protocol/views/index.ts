@@ -19,3 +19,4 @@ export * from './mpc.js';
 export * from './signing.js';
 export * from './batches.js';
 export * from './node.js';
+export * from './forced.js';

@@ -58,6 +58,7 @@ export const RestPath = {
   missedVotes: '/node/votes',
   blockTimes: (heights: readonly (bigint | number)[]) => `/node/block-times?heights=${heights.join(',')}`,
   nodeStatus: '/node/status',
+  forcedQueue: '/forced-queue',
   openapi: '/openapi.json',
 } as const;
 

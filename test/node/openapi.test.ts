@@ -25,6 +25,12 @@ const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? 
 type Doc = { openapi: string; paths: Record<string, { get: Operation }>; components: { schemas: Record<string, JsonSchema> } };
 type Operation = { operationId: string; 'x-pool-client'?: string; parameters: { name: string; in: string; required: boolean }[]; responses: Record<string, { content: Record<string, { schema: JsonSchema }> }> };
 
+/** /forced-queue reads L1 (test/node/forced-queue-route.test.ts does, on anvil); here a fixed queue with one overdue entry, at a fixed gateway clock. */
+const FAKE_FORCED_QUEUE = {
+  summary: async () => ({ at: 40n, length: 3n, consumed: 1n, oldest: { index: 1n, l1Block: 33n, timestamp: 1_700_000_100n } }),
+  settings: async () => ({ forceFee: 10n ** 15n, forceWindow: 20n, escapeDelay: 60n }),
+};
+
 let scenario: PoolScenario;
 let comet: FakeComet;
 let gw: Gateway; // the pool with batches
@@ -35,7 +41,7 @@ let sessionId: string;
 beforeAll(async () => {
   scenario = await poolScenario();
   comet = await fakeComet(scenario.chain);
-  gw = await startGateway({ host: '127.0.0.1', port: await freePort(), query: appQuery(scenario.chain.app), logger: silentLogger(), cometRpc: comet.url });
+  gw = await startGateway({ host: '127.0.0.1', port: await freePort(), query: appQuery(scenario.chain.app), logger: silentLogger(), cometRpc: comet.url, forcedQueue: FAKE_FORCED_QUEUE, now: () => 1_700_000_130_000 });
   const d = await poolChain({ withKey: false });
   await d.step();
   await d.step({ txs: d.vals.map((v, i) => d.tx(i, { bindPeer: bindPeerMsg(v.address, 'ABCD'[i]!, [`/ip4/127.0.0.1/tcp/${4000 + i}`]) }, 1)) }); // port-lint: multiaddrs in a record, nothing listens
