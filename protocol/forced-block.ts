@@ -19,7 +19,7 @@
 // engine_newPayloadV3, where geth executes it again and refuses it if simulation and execution differ.
 // An RPC failure that is not a verdict on the transaction throws: nobody decides "invalid" on a
 // timeout.
-import { keccak256, parseTransaction, recoverTransactionAddress, type Hex, type TransactionSerializedEIP1559 } from 'viem';
+import { keccak256, parseTransaction, recoverTransactionAddress, serializeTransaction, type Hex, type TransactionSerializableEIP1559, type TransactionSerializedEIP1559 } from 'viem';
 import type { L2Payload } from './l2-block.js';
 import { payloadBlockHash } from './l2-header.js';
 import { forcedMarker, MAX_FORCED_PER_BLOCK, MAX_FORCED_TX_BYTES, type ForcedEntry } from './forced-queue.js';
@@ -50,6 +50,8 @@ export class ForcedBlockError extends Error {
 
 const ZERO32: Hex = `0x${'00'.repeat(32)}`;
 const hexQ = (v: bigint): Hex => `0x${v.toString(16)}`;
+/** secp256k1's group order: geth takes a signature only with r in 1..n-1 and s in 1..n/2 (EIP-2). */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 /** eth_simulateV1's transaction-validation error codes (go-ethereum internal/ethapi/errors.go): a
  * verdict on the transaction. -38015 (block gas) cannot occur, since fit is checked before. */
 export const INVALID_TX_CODES = new Set([-38010, -38011, -38012, -38013, -38014, -38024, -38025]);
@@ -75,6 +77,21 @@ export async function parseForcedTx(tx: Hex, chainId: bigint): Promise<ParsedFor
   if (t.r === undefined || t.s === undefined || t.yParity === undefined) return 'unsigned';
   if (t.gas === undefined || t.maxFeePerGas === undefined || t.maxPriorityFeePerGas === undefined || t.nonce === undefined) return 'missing gas, fee or nonce fields';
   if (t.maxPriorityFeePerGas > t.maxFeePerGas) return 'priority fee above the fee cap';
+  // viem reads more than geth takes. An entry kept here that geth cannot decode (an integer with
+  // leading zeros), recover (a high-s signature) or even be asked about (a value of 2^256: the RPC
+  // refuses the call) would make every node derive a block geth refuses, or no block at all, and
+  // the L2 would stop at it for good. So these are verdicts, like any other invalid entry.
+  if ((t.value ?? 0n) >= 2n ** 256n) return `value ${t.value} above 2^256 - 1`;
+  const [r, s] = [BigInt(t.r), BigInt(t.s)];
+  if (r === 0n || r >= SECP256K1_N || s === 0n) return 'signature r or s out of range';
+  if (s > SECP256K1_N / 2n) return 'signature s is above secp256k1n/2 (EIP-2: geth refuses it)';
+  let canonical: Hex;
+  try {
+    canonical = serializeTransaction(t as TransactionSerializableEIP1559);
+  } catch (e) {
+    return `cannot be re-encoded (${(e as Error).message.split('\n')[0]})`;
+  }
+  if (canonical.toLowerCase() !== tx.toLowerCase()) return 'not canonically encoded (geth decodes only canonical RLP)';
   let from: Hex;
   try {
     from = (await recoverTransactionAddress({ serializedTransaction: tx as TransactionSerializedEIP1559 })).toLowerCase() as Hex;
