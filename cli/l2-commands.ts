@@ -1,7 +1,8 @@
 // `seqpool l2 ...`: the L2 as L1 records it. `l2 verify` is the rollup's verifier node (l2/verifier.ts):
 // it rebuilds every L2 block from the batch data on L1 in a fresh geth and reports the first block
 // that is INVALID or differs from the pool's L2. Targets: a localnet (--dir, everything read from its
-// files) or any deployment (--l1, --inbox, --genesis).
+// files) or any deployment (--l1, --inbox, --genesis). `l2 force-include` (cli/force-include-command.ts)
+// forces a transaction through BatchInbox's queue on L1.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -15,6 +16,7 @@ import { VerifyFailure, verifyL2FromL1, viemReason } from '../l2/verifier.js';
 import { L2_GENESIS_FILE } from '../localnet/l2-chain.js';
 import { LOCALNET_FILE, readLocalnet } from '../localnet/localnet.js';
 import { action } from './util.js';
+import { registerForceIncludeCommand } from './force-include-command.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -120,4 +122,5 @@ export function registerL2Commands(program: Command): void {
     .option('--jwt <file>', 'the JWT secret file of --geth-engine')
     .option('--geth-ports <http,auth,p2p>', "ports of the geth verify starts (default: free ones in 20000-32767)")
     .action(action(verifyCommand));
+  registerForceIncludeCommand(l2);
 }
