@@ -168,7 +168,7 @@ export function forcedReport(x: ForcedFigures): string {
     `Gas. \`forceInclude\` of a signed ${[...new Set(all.map((l) => l.f.txBytes))].join(' or ')}-byte L2 transfer, from this run's receipts: ` +
       `${inc[0] ?? 'n/a'} gas for the queue's first entry, ${median(inc.slice(1))} (median of ${Math.max(0, inc.length - 1)}) for the next ones.`,
     `\`appendBatch\`'s extra L1 gas per consumed entry, from this run's receipts: the execution part of a batch's gas (gasUsed - 21,000 - 4 per calldata`,
-    `token; ${x.batches.length - floored} of ${x.batches.length} receipts paid standard pricing, the rest the EIP-7623 floor, which hides it), median ${median(with1)} over the ${with1.length} batches`,
+    `token; ${floored ? `${x.batches.length - floored} of ${x.batches.length} receipts paid standard pricing, the rest the EIP-7623 floor, which hides it` : `all ${x.batches.length} receipts paid standard pricing, not the EIP-7623 floor, which would hide it`}), median ${median(with1)} over the ${with1.length} batches`,
     `consuming one or more entries against ${median(with0)} over the ${with0.length} consuming none (first batch left out: it writes cold slots): ~${with1.length && with0.length ? median(with1) - median(with0) : 'n/a'} gas, approximate`,
     'since batches differ in data size (hashing and copying the data costs ~9 gas per 32 bytes). ' +
       (g
