@@ -123,6 +123,10 @@ export function gethArgs(l: GethLaunch): string[] {
     // The adapter is geth's only consensus client and never rewinds below the pool's attested head;
     // a re-span may drop more unattested blocks than geth's default 32.
     '--engine.maxreorgdepth', '0',
+    // Forced blocks are derived with eth_simulateV1 (decision 46): a 5 s evm timeout (geth's default)
+    // would make a slow but valid forced transaction underivable on a loaded machine, and the L2 would
+    // stall on it; execution is bounded by the block gas limit instead.
+    '--rpc.evmtimeout', '0s',
     '--verbosity', '3',
   ];
 }
