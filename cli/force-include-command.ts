@@ -132,7 +132,7 @@ function printEntry(e: ForcedEntryReceipt, tx: { hash: Hex; from?: Address; nonc
   const escape = deadline + e.settings.escapeDelay;
   say(`entry ${e.index}: L1 block ${e.l1Block}, L1 tx ${e.l1TxHash}, fee ${e.fee} wei`);
   say(`L2 tx ${tx.hash} (from ${tx.from ?? 'an unrecoverable signature'}, nonce ${tx.nonce})`);
-  say(`deadline ${iso(deadline)} (${fromNow(deadline)}): every batch appended after it must have included the transaction`);
+  say(`deadline ${iso(deadline)} (${fromNow(deadline)}): every batch appended after it must have consumed the entry (its transaction in an L2 block, or refused there as invalid)`);
   say(`escape ${iso(escape)} (${fromNow(escape)}): if it is still not consumed then (the pool appended no batch since the deadline), anyone may append it with BatchInbox.appendForcedBatch`);
 }
 
