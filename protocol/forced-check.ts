@@ -9,7 +9,7 @@
 import type { Hex } from 'viem';
 import type { L2Payload } from './l2-block.js';
 import { deriveForcedBlock, type ForcedBlockRpc } from './forced-block.js';
-import { parseForcedMarker, type ForcedQueueReader } from './forced-queue.js';
+import { MAX_FORCED_PER_BLOCK, parseForcedMarker, type ForcedQueueReader } from './forced-queue.js';
 
 /** What checking needs of the queue (ForcedQueueReader; a fake in unit tests). */
 export type ForcedQueueLookup = Pick<ForcedQueueReader, 'view' | 'chainAt'>;
@@ -31,6 +31,9 @@ export function forcedConsumption(payloads: readonly Pick<L2Payload, 'blockNumbe
     if (!m) continue;
     const number = BigInt(p.blockNumber);
     if (m.first !== cursor) return `L2 block ${number} consumes forced entries from ${m.first}, but the queue cursor there is ${cursor}`;
+    // The marker can say up to 64 (an escape batch's bound); a block the rule derives never holds more
+    // than MAX_FORCED_PER_BLOCK, the bound on the work of checking it.
+    if (m.count > MAX_FORCED_PER_BLOCK) return `L2 block ${number} consumes ${m.count} forced entries; a forced block consumes at most ${MAX_FORCED_PER_BLOCK}`;
     blocks.push({ number, first: m.first, count: m.count });
     cursor += BigInt(m.count);
   }
