@@ -107,6 +107,8 @@ export class ForcedBuilder {
     if (m) {
       const last = m.first + BigInt(m.count) - 1n;
       if (m.first !== next) return `it consumes forced entries ${m.first}..${last}, but our chain's next entry is ${next}`;
+      // The marker can say up to 64 (an escape batch's bound); the rule never derives more than this.
+      if (m.count > MAX_FORCED_PER_BLOCK) return `it consumes ${m.count} forced entries; a forced block consumes at most ${MAX_FORCED_PER_BLOCK}`;
       const view = await this.o.queue.view(m.first, m.count);
       if (view.entries.length < m.count) return `it consumes forced entries ${m.first}..${last}, which our L1 view (block ${view.at}) does not hold yet`;
       const d = await deriveForcedBlock(this.o.rpc, this.o.chainId, p.parentHash as Hex, view.entries, { timestamp: BigInt(p.timestamp), feeRecipient: p.feeRecipient as Hex, prevRandao: p.prevRandao as Hex }, m.count);
@@ -127,7 +129,12 @@ export class ForcedBuilder {
   }
 
   private async find(tip: bigint): Promise<bigint> {
-    const [floor, batchedBelow] = await Promise.all([this.o.queue.view(0n, 0).then((v) => v.consumed), this.o.queue.nextL2Block()]);
+    // nextL2Block first, then the cursor: each read is at the safe block of its moment, and a cursor
+    // read at an older block than nextL2Block would miss a batch appended in between, whose forced
+    // blocks are then neither scanned (below nextL2Block) nor counted (above the cursor), and we
+    // would consume their entries again. The other way round, such a batch's blocks are scanned.
+    const batchedBelow = await this.o.queue.nextL2Block();
+    const floor = (await this.o.queue.view(0n, 0)).consumed;
     for (let h = tip; h >= batchedBelow && h > 0n; h--) {
       const b = await this.o.store.get(h);
       const m = b && parseForcedMarker(b.payload.extraData);
