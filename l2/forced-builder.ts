@@ -18,7 +18,7 @@ import type { L2BlockStore } from './block-store.js';
 export interface ForcedQueueSource {
   view(from: bigint, max?: number): Promise<ForcedQueueView>;
   nextL2Block(): Promise<bigint>;
-  escapes?(fromBlock: bigint): Promise<EscapeBatch[]>;
+  escapesUpTo?(fromBlock: bigint): Promise<{ at: bigint; batches: EscapeBatch[] }>;
 }
 
 export interface ForcedBuilderOptions {
@@ -48,16 +48,14 @@ export class ForcedBuilder {
   /** Escape-hatch batches on L1 (finalized), oldest first: every node follows them (l2/driver.ts). */
   async escapes(): Promise<EscapeBatch[]> {
     const q = this.o.queue;
-    if (!q.escapes) return [];
+    if (!q.escapesUpTo) return [];
     const from = this.escapesScannedTo === undefined ? (this.o.l1StartBlock ?? 0n) : this.escapesScannedTo + 1n;
-    const found = await q.escapes(from);
-    for (const e of found) if (!this.escapesSeen.some((s) => s.batchIndex === e.batchIndex)) this.escapesSeen.push(e);
+    const { at, batches } = await q.escapesUpTo(from);
+    for (const e of batches) if (!this.escapesSeen.some((s) => s.batchIndex === e.batchIndex)) this.escapesSeen.push(e);
     if (this.escapesSeen.length > ForcedBuilder.MAX_ESCAPES) this.escapesSeen = this.escapesSeen.slice(-ForcedBuilder.MAX_ESCAPES);
-    const last = found[found.length - 1];
-    // Scanned up to the safe block; re-scan from the last escape's block (cheap, and a later read may
-    // see a higher safe block).
-    if (last) this.escapesScannedTo = last.l1Block;
-    else if (this.escapesScannedTo === undefined) this.escapesScannedTo = from > 0n ? from - 1n : undefined;
+    // The queue is read at the finalized block: what lies at or below it is final, so the next scan
+    // starts above it (one eth_getLogs of a few blocks every 2 s, not the whole history).
+    if (at >= from) this.escapesScannedTo = at;
     return this.escapesSeen;
   }
 

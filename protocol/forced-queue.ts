@@ -44,6 +44,9 @@ export interface ForcedEntry {
   tx: Hex;
 }
 
+/** L1 blocks per eth_getLogs when scanning for escape-hatch batches. */
+export const ESCAPE_LOG_CHUNK = 2_000n;
+
 export const ZERO_CHAIN: Hex = `0x${'00'.repeat(32)}`;
 
 export class ForcedQueueError extends Error {
@@ -206,16 +209,25 @@ export class ForcedQueueReader {
 
   /** Escape-hatch batches appended in L1 blocks fromBlock..the safe block, in order. */
   async escapes(fromBlock: bigint): Promise<EscapeBatch[]> {
+    return (await this.escapesUpTo(fromBlock)).batches;
+  }
+
+  /** Escape-hatch batches in L1 blocks fromBlock..the safe block, and that block: a follower scans on
+   * from there. eth_getLogs in ranges of ESCAPE_LOG_CHUNK blocks (RPCs cap a range). */
+  async escapesUpTo(fromBlock: bigint): Promise<{ at: bigint; batches: EscapeBatch[] }> {
     const at = await this.safeBlock();
-    if (fromBlock > at) return [];
-    const logs = await this.l1.getContractEvents({ address: this.inbox, abi: FORCED_QUEUE_ABI, eventName: 'ForcedBatchAppended', fromBlock, toBlock: at });
+    const logs: Awaited<ReturnType<ForcedQueueL1['getContractEvents']>>[number][] = [];
+    for (let from = fromBlock; from <= at; from += ESCAPE_LOG_CHUNK) {
+      const to = from + ESCAPE_LOG_CHUNK - 1n < at ? from + ESCAPE_LOG_CHUNK - 1n : at;
+      logs.push(...(await this.l1.getContractEvents({ address: this.inbox, abi: FORCED_QUEUE_ABI, eventName: 'ForcedBatchAppended', fromBlock: from, toBlock: to })));
+    }
     const out: EscapeBatch[] = [];
     for (const l of logs) {
       const a = l.args as { batchIndex: bigint; firstEntry: bigint; count: bigint; l2StartBlock: bigint };
       const l1Block = l.blockNumber ?? 0n;
       out.push({ batchIndex: a.batchIndex, firstEntry: a.firstEntry, count: a.count, l2StartBlock: a.l2StartBlock, l1Block, l1Timestamp: (await this.l1.getBlock({ blockNumber: l1Block })).timestamp });
     }
-    return out.sort((x, y) => (x.batchIndex < y.batchIndex ? -1 : 1));
+    return { at, batches: out.sort((x, y) => (x.batchIndex < y.batchIndex ? -1 : 1)) };
   }
 
   /** BatchInbox.nextL2Block at the safe block: every L2 block below it is in an appended batch. */

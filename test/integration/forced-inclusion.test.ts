@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { createPublicClient, createWalletClient, defineChain, http, keccak256, parseGwei, type Address, type Hex, type PublicClient } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { loadValidatorKey } from '../../cometbft-config/keys.js';
-import { LOCALNET_DEPLOYER_KEY } from '../../localnet/l1-chains.js';
+import { LOCALNET_DEPLOYER_KEY, gatewayUrl } from '../../localnet/l1-chains.js';
+import { PoolClient } from '../../client/pool-client.js';
 import { DEV_MNEMONIC, l2RpcUrl } from '../../localnet/l2-chain.js';
 import { appendedBatches, expectContiguous } from '../../localnet/pool-observe.js';
 import { launchApp, launchCometbft, launchSidecar } from '../../localnet/processes.js';
@@ -112,6 +113,19 @@ test('honest pool: a transfer forced through L1 is in an L2 forced block within 
   await eventually('a batch holding the forced block on L1', async () => ((await appendedBatches(net.dir)).some((b) => b.l2EndBlock >= r.blockNumber) ? true : undefined), 90_000);
   expect(await readInbox<bigint>('forcedCursor')).toBeGreaterThan(f.index);
   expectContiguous(await appendedBatches(net.dir));
+
+  // The user's tool: force-include --wait follows a transfer it signs to its L2 block and its batch.
+  const out = await runCli(['l2', 'force-include', '--dir', net.dir, '--wait', '--timeout', '50']);
+  process.stdout.write(`seqpool l2 force-include --dir DIR --wait:\n${out}`);
+  const l2Block = BigInt(/^L2 block (\d+)$/m.exec(out)![1]!);
+  const batch = BigInt(/^batch (\d+)/m.exec(out)![1]!);
+  const covering = (await appendedBatches(net.dir)).find((b) => b.batchIndex === batch)!;
+  expect(covering.l2StartBlock <= l2Block && l2Block <= covering.l2EndBlock).toBe(true);
+  // The operator's view: the node's gateway shows the queue drained.
+  const q = await new PoolClient(gatewayUrl(nodeAt(0))).forcedQueue();
+  process.stdout.write(`GET /forced-queue: ${JSON.stringify(q)}\n`);
+  expect(q.length).toBeGreaterThanOrEqual(2n);
+  expect(q.forceWindow).toBe(await readInbox<bigint>('forceWindow'));
 }, 240_000);
 
 test('a censoring producer: followers refuse its blocks once the entry is due, the failover replaces it with a miss, the next producer includes the entry exactly once', async () => {

@@ -195,3 +195,22 @@ describe('pending: where our chain is in the queue', () => {
     expect(pending.map((e) => e.index)).toEqual([2n, 3n]);
   });
 });
+
+test('escape-hatch batches: the scan starts at l1StartBlock and then continues above the finalized block it last read, keeping every batch seen', async () => {
+  const scans: bigint[] = [];
+  let safe = 120n;
+  const esc = (batchIndex: bigint, l1Block: bigint) => ({ batchIndex, firstEntry: batchIndex, count: 1n, l2StartBlock: 10n + batchIndex, l1Block, l1Timestamp: 1000n + l1Block });
+  const queue: ForcedQueueSource = {
+    view: async () => ({ at: safe, length: 0n, consumed: 0n, entries: [] }),
+    nextL2Block: async () => 1n,
+    escapesUpTo: async (from) => {
+      scans.push(from);
+      return { at: safe, batches: [esc(0n, 110n), esc(1n, 118n)].filter((e) => e.l1Block >= from && e.l1Block <= safe) };
+    },
+  };
+  const b = new ForcedBuilder({ queue, rpc, chainId: CHAIN_ID, store: fakeStore(0n).store, dueSeconds: async () => DUE, l1StartBlock: 100n, logger: silentLogger() });
+  expect((await b.escapes()).map((e) => e.batchIndex)).toEqual([0n, 1n]);
+  safe = 125n;
+  expect((await b.escapes()).map((e) => e.batchIndex)).toEqual([0n, 1n]);
+  expect(scans).toEqual([100n, 121n]);
+});
