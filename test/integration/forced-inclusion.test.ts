@@ -123,7 +123,7 @@ test('honest pool: a transfer forced through L1 is in an L2 forced block within 
   expect(covering.l2StartBlock <= l2Block && l2Block <= covering.l2EndBlock).toBe(true);
   // The operator's view: the node's gateway shows the queue drained.
   const q = await new PoolClient(gatewayUrl(nodeAt(0))).forcedQueue();
-  process.stdout.write(`GET /forced-queue: ${JSON.stringify(q)}\n`);
+  process.stdout.write(`GET /forced-queue: ${JSON.stringify(q, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
   expect(q.length).toBeGreaterThanOrEqual(2n);
   expect(q.forceWindow).toBe(await readInbox<bigint>('forceWindow'));
 }, 240_000);
