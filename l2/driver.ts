@@ -18,7 +18,9 @@ import { silentLogger, type Logger } from '../common/log.js';
 import { blobVersionedHashes, blockNumberOf, L2BlockError, l2BlockSigner, signL2Block, type L2Payload, type SignedL2Block } from '../protocol/l2-block.js';
 import type { L2BlockStore } from './block-store.js';
 import type { ForcedBuilder } from './forced-builder.js';
-import { deriveEscapeBlocks, ESCAPE_SIGNATURE } from '../protocol/forced-escape.js';
+import { ESCAPE_SIGNATURE } from '../protocol/forced-escape.js';
+import { EscapeFollower } from './escape-follower.js';
+import { headOf, replayStore, type L2Head } from './restore.js';
 import { EngineError, ZERO_HASH, type EngineClient, type ExecutionPayload } from './engine.js';
 import { recordsEpoch } from './epoch-tx.js';
 import type { L2PeerTransport } from './peers.js';
@@ -64,11 +66,7 @@ export interface L2DriverEvents {
   dropped?(from: bigint, to: bigint): void;
 }
 
-export interface L2Head {
-  number: bigint;
-  hash: Hex;
-  timestamp: bigint;
-}
+export type { L2Head };
 
 export type ReceiveResult = { status: 'imported' } | { status: 'ignored'; reason: string } | { status: 'refused'; reason: string };
 
@@ -90,7 +88,6 @@ const DEEP_CHECK = 64n;
 const ESCAPED = 'escape';
 const signerOf = (chainId: bigint, b: SignedL2Block): string => (b.signature === ESCAPE_SIGNATURE ? ESCAPED : `0x${toHex(l2BlockSigner(chainId, b))}`);
 
-const headOf = (p: Pick<L2Payload, 'blockNumber' | 'blockHash' | 'timestamp'>): L2Head => ({ number: BigInt(p.blockNumber), hash: p.blockHash as Hex, timestamp: BigInt(p.timestamp) });
 const hexQ = (v: bigint): Hex => `0x${v.toString(16)}`;
 
 export class L2Driver {
@@ -110,12 +107,13 @@ export class L2Driver {
   private readonly signers = new Map<bigint, string>();
   private waitingFor: string | undefined;
   private restored = false;
-  private escapesCheckedAt = -Infinity;
+  private readonly escapes: EscapeFollower | undefined;
 
   constructor(private readonly o: L2DriverOptions) {
     if (o.blockTimeMs < 1000 || o.blockTimeMs % 1000 !== 0) throw new Error(`l2.blockTimeMs must be a whole number of seconds (>= 1000), got ${o.blockTimeMs}`);
     this.log = o.logger ?? silentLogger();
     this.now = o.now ?? Date.now;
+    this.escapes = o.forced && new EscapeFollower(o.forced, o.engine, o.store, this.log, this.now);
   }
 
   /** This node's validated L2 head: what it reports in its vote extension. */
@@ -336,34 +334,18 @@ export class L2Driver {
 
   // ---------- the escape hatch ----------
 
-  /**
-   * L1's escape-hatch batches (decision 46) define L2 blocks nobody signs: every node derives them
-   * itself (protocol/forced-escape.ts). Our blocks from an escape batch's first height on (an
-   * unbatched tail the pool built before it stopped) give way to them, and the pool builds on top.
-   * Checked every 2 s, and before the first head this driver reports after a start.
-   */
-  private async followEscapes(): Promise<void> {
-    const f = this.o.forced;
-    if (!f || this.now() - this.escapesCheckedAt < 2_000) return;
-    this.escapesCheckedAt = this.now();
-    for (const esc of await f.escapes()) {
-      const end = esc.l2StartBlock + esc.count - 1n;
-      if ((await this.o.store.get(end))?.signature === ESCAPE_SIGNATURE) continue;
-      if (this.tip.number < esc.l2StartBlock - 1n) {
-        this.warnOnce(`escape:${esc.batchIndex}`, { batch: esc.batchIndex.toString(), from: esc.l2StartBlock.toString(), head: this.tip.number.toString() }, 'an escape-hatch batch on L1 continues an L2 block we do not have yet: catching up from peers first');
-        this.lastPull = 0;
-        return;
-      }
-      const before = this.tip.number;
-      if (this.tip.number >= esc.l2StartBlock) await this.rewind(esc.l2StartBlock - 1n);
-      const entries = await f.entries(esc.firstEntry, Number(esc.count));
-      const blocks = await deriveEscapeBlocks(f.rpc, f.chainId, { hash: this.tip.hash, timestamp: this.tip.timestamp }, entries, esc.l1Timestamp, async (p) => {
-        const st = await this.o.engine.newPayload(p as ExecutionPayload, []);
-        if (st.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused escape block ${BigInt(p.blockNumber)} derived from L1 (${st.status} ${st.validationError ?? ''})`);
-        await this.adopt({ payload: p, signature: ESCAPE_SIGNATURE });
-      });
-      this.log.warn({ batch: esc.batchIndex.toString(), l2: `${esc.l2StartBlock}-${end}`, entries: `${esc.firstEntry}..${esc.firstEntry + esc.count - 1n}`, droppedFrom: before >= esc.l2StartBlock ? esc.l2StartBlock.toString() : null, head: this.tip.hash, verdicts: blocks.flatMap((b) => b.verdicts.map((v) => (v.valid ? `${v.index}:in` : `${v.index}:invalid (${v.reason})`))) }, 'followed an escape-hatch batch from L1: its forced blocks replace our unbatched blocks there');
-    }
+  private followEscapes(): Promise<void> {
+    return (
+      this.escapes?.follow({
+        tip: () => this.tip,
+        rewind: (to) => this.rewind(to),
+        adopt: (b) => this.adopt(b),
+        behind: (key, fields, msg) => {
+          this.warnOnce(key, fields, msg);
+          this.lastPull = 0;
+        },
+      }) ?? Promise.resolve()
+    );
   }
 
   // ---------- importing ----------
@@ -464,36 +446,14 @@ export class L2Driver {
 
   /** geth may have lost blocks the store has (a crash) or be on dropped ones: replay the store. */
   private async restore(): Promise<void> {
-    const top = this.o.store.height();
-    const latest = await this.o.engine.block('latest');
-    // A geth restarted after a crash has set its head back but kept its canonical index, and until a
-    // forkchoiceUpdated names its current head it counts itself "syncing" and ignores (answering
-    // VALID) an update to a canonical block above it: it would stay behind our head for good. Naming
-    // its own head first marks it synced (geth 1.17 eth/catalyst forkchoiceUpdated).
-    if (latest) await this.o.engine.forkchoiceUpdated({ headBlockHash: latest.hash, safeBlockHash: ZERO_HASH, finalizedBlockHash: ZERO_HASH });
-    let common = 0n;
-    for (let h = top < BigInt(latest?.number ?? '0x0') ? top : BigInt(latest?.number ?? '0x0'); h > 0n; h--) {
-      const [ours, theirs] = [await this.o.store.get(h), await this.o.engine.block(h)];
-      if (ours && theirs && ours.payload.blockHash === theirs.hash) {
-        common = h;
-        break;
-      }
-    }
-    this.tip = common === 0n ? this.genesis : headOf((await this.o.store.get(common))!.payload);
-    for (let h = common + 1n; h <= top; h++) {
-      const b = (await this.o.store.get(h))!;
-      const status = await this.o.engine.newPayload(b.payload as ExecutionPayload, blobVersionedHashes(b.payload.transactions));
-      if (status.status !== 'VALID') throw new EngineError('engine_newPayloadV3', `geth refused stored block ${h}: ${status.status} ${status.validationError ?? ''}; the L2 data (HOME/geth) and HOME/seqpool/l2 disagree`);
-      this.tip = headOf(b.payload);
-      // Block by block: a crashed geth may still have a block (newPayload answers VALID for a known
-      // one without executing it) but not its state; making it the head re-executes it, so the next
-      // block finds its parent's state instead of being put off as SYNCING.
-      await this.forkchoiceTo(this.tip.hash);
-    }
-    if (common === top) await this.forkchoiceTo(this.tip.hash); // nothing replayed: still make it geth's head
-    const now = await this.o.engine.block('latest');
-    if (now?.hash !== this.tip.hash) throw new EngineError('engine_forkchoiceUpdatedV3', `geth answered VALID but its head is block ${now ? BigInt(now.number) : '?'} (${now?.hash}), not our ${this.tip.number} (${this.tip.hash}); retrying`);
-    this.log.info({ head: this.tip.number.toString(), replayed: (top - common).toString() }, 'L2 driver at its stored head');
+    await replayStore({
+      store: this.o.store,
+      engine: this.o.engine,
+      genesis: this.genesis,
+      setTip: (h) => (this.tip = h),
+      forkchoiceTo: (hash) => this.forkchoiceTo(hash),
+      log: this.log,
+    });
   }
 
   // ---------- plumbing ----------
