@@ -31,6 +31,9 @@ interface Seen {
 export class LocalnetSupervisor {
   private readonly seen = new Map<string, Seen>();
   private readonly exits = new Map<number, string>();
+  /** Pids of our own children, and those seen dead before their 'exit' event said why. */
+  private readonly own = new Set<number>();
+  private readonly awaitingExit = new Set<number>();
   private rec: LocalnetRecord;
   private timer?: NodeJS.Timeout;
 
@@ -41,6 +44,7 @@ export class LocalnetSupervisor {
     this.rec = readLocalnet(dir);
     for (const c of opts.children ?? []) {
       if (c.pid === undefined) continue;
+      this.own.add(c.pid);
       c.once('exit', (code, signal) => this.exits.set(c.pid!, signal ? `killed by ${signal}` : `exit code ${code}`));
     }
   }
@@ -83,6 +87,13 @@ export class LocalnetSupervisor {
           this.seen.set(key, { pid: s.pid, alive: true });
         } else if (!s.alive && (!prev || prev.alive || prev.pid !== s.pid)) {
           const why = this.exits.get(s.pid);
+          // A child of ours can be gone from the process table before Node delivers its 'exit' event:
+          // wait one more look for the reason (killed by which signal) rather than report none.
+          if (!why && this.own.has(s.pid) && !this.awaitingExit.has(s.pid)) {
+            this.awaitingExit.add(s.pid);
+            continue;
+          }
+          this.awaitingExit.delete(s.pid);
           died.push(`${s.process} (pid ${s.pid}${why ? `, ${why}` : ''})`);
           this.seen.set(key, { pid: s.pid, alive: false, downSince: Date.now() });
         }

@@ -257,18 +257,22 @@ test('a reorg deeper than L1 finality takes finalized batches and paid rewards b
     authNonce: (await l1.readContract({ abi: poolAbi, address: pool, functionName: 'authNonce' })) as bigint,
   });
   const DEPTH = 8n;
-  // Wait until the last DEPTH blocks hold both a batch appended and a reward paid.
-  await eventually('a batch appended and a reward paid in the last blocks', async () => {
-    const from = (await l1.getBlockNumber()) - DEPTH + 2n;
-    const [appended, paid] = await Promise.all([
-      l1.getContractEvents({ abi: inboxAbi, address: inbox, eventName: 'BatchAppended', fromBlock: from }),
-      l1.getContractEvents({ abi: poolAbi, address: pool, eventName: 'RewardPaid', fromBlock: from }),
-    ]);
-    return appended.length > 0 && paid.length > 0 ? true : undefined;
-  }, 120_000);
   // node0's gateway may be gone: the previous test killed a producer, which may have been node0.
   const i = net.processes.findIndex((p) => p.node.exitCode === null && !p.node.killed && p.name.startsWith('node') && net.manifest.nodes.some((n) => n.name === p.name));
   const client = new PoolClient(gatewayUrl(net.manifest.nodes.find((n) => n.name === net.processes[i]!.name)!));
+  // Wait until the last DEPTH blocks hold both a batch appended and a reward paid, and the pool has
+  // finalized a batch from them: otherwise the submitter may simply land it again before the pool
+  // ever counted it, and the reorg tests nothing about correcting the pool.
+  await eventually('a batch appended, finalized by the pool, and a reward paid in the last blocks', async () => {
+    const from = (await l1.getBlockNumber()) - DEPTH + 2n;
+    const [appended, paid, meta] = await Promise.all([
+      l1.getContractEvents({ abi: inboxAbi, address: inbox, eventName: 'BatchAppended', fromBlock: from }),
+      l1.getContractEvents({ abi: poolAbi, address: pool, eventName: 'RewardPaid', fromBlock: from }),
+      client.batchMeta(),
+    ]);
+    const lastFinal = meta.finalized > 0n ? await client.batch(meta.finalized - 1n) : undefined;
+    return appended.length > 0 && paid.length > 0 && lastFinal && lastFinal.l1Block >= from ? true : undefined;
+  }, 120_000);
   const before = await read();
   const finalizedBefore = (await client.batchMeta()).finalized;
   await anvil('anvil_reorg', [Number(DEPTH), []]);
